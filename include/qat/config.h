@@ -1,0 +1,48 @@
+/* qatrain — the run configuration: an INI file parsed with libinih into validated structs.
+ *
+ *   [run]            seed, out
+ *   [data]           source, classes, window, channels, rate_hz, test_split, normalize,
+ *                    samples_per_class (builtin), dir (npy),
+ *                    csv_rate_hz, csv_gesture_rows, csv_columns (csv)
+ *   [files]          csv only: <class> = path[, path ...], relative to the config's folder
+ *   [layer.NAME]     type = conv1d | dense | batchnorm | relu | relu6 | maxpool1d |
+ *                    flatten | dropout, and that type's keys; in file order
+ *   [train]          optimizer, lr, beta1, beta2, epsilon, momentum, nesterov, epochs, batch,
+ *                    val_split, monitor, plateau_patience, plateau_factor, min_lr,
+ *                    early_stop_patience, restore_best
+ *
+ * A file with no [layer.*] section gets the lesson's CNN. Every error names the file, the
+ * line and the key ("configs/x.ini:12: [train] lr: '0,01' is not a number"). */
+#ifndef QAT_CONFIG_H
+#define QAT_CONFIG_H
+
+#include <stdint.h>
+
+#include "qat/data.h"
+#include "qat/error.h"
+#include "qat/io.h"
+#include "qat/layer.h"
+#include "qat/train_config.h"
+
+typedef struct qat_config {
+    char path[QAT_PATH_MAX];     /* the INI file (for messages); "" for built-in defaults */
+    char base_dir[QAT_PATH_MAX]; /* its folder: relative paths resolve here */
+    uint64_t seed;
+    char out_dir[QAT_PATH_MAX];  /* resolved against the current directory, not the config */
+    qat_data_config data;
+    int n_layers;
+    qat_layer_spec layers[QAT_MAX_LAYERS];
+    qat_train_config train;
+} qat_config;
+
+/* The lesson: built-in data, the gesture CNN, Adam, batch 16, 80 epochs, seed 42. */
+void qat_config_defaults(qat_config *cfg);
+/* Defaults, then the file's keys, then validation. */
+qat_status qat_config_load(const char *path, qat_config *cfg, qat_error *e);
+/* One override "section.key=value" (section may contain dots: layer.conv1.filters=8),
+ * applied with the same parser and checks as the file; call qat_config_validate after. */
+qat_status qat_config_set(qat_config *cfg, const char *assignment, qat_error *e);
+/* Cross-key checks: the layer stack fits the window, the last layer matches the classes... */
+qat_status qat_config_validate(const qat_config *cfg, qat_error *e);
+
+#endif

@@ -1,0 +1,29 @@
+/* Error records: one formatted line per failure, returned to the caller. */
+#include "qat/error.h"
+
+#include <stdarg.h>
+
+qat_status qat_error_set(qat_error *e, qat_status status, const char *fmt, ...) {
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        va_end(ap);
+        e->status = status;
+    }
+    return status;
+}
+
+const char *qat_status_name(qat_status s) {
+    static const char *const names[] = {
+        [QAT_OK] = "ok",
+        [QAT_ERR_IO] = "io error",
+        [QAT_ERR_FORMAT] = "format error",
+        [QAT_ERR_CONFIG] = "config error",
+        [QAT_ERR_DATA] = "data error",
+        [QAT_ERR_NOMEM] = "out of memory",
+        [QAT_ERR_NUMERIC] = "numeric error",
+    };
+    _Static_assert(sizeof names / sizeof names[0] == QAT_STATUS_COUNT, "status names");
+    return (unsigned)s < QAT_STATUS_COUNT ? names[s] : "unknown";
+}
