@@ -3,7 +3,7 @@
  * A dataset is n windows of `window` time steps × `channels` axes (row-major, channels
  * last, as Keras' (N, T, C)), with integer labels in config class order. Sources:
  *   builtin  the seeded gesture generator (wave / punch / flex), the embedded default;
- *   npy      the lessons' folder layout DIR/<class>/*.npy, each (T, C) float32/float64,
+ *   npy      the lessons' folder layout DIR/<class>/NAME.npy, each (T, C) float32/float64,
  *            truncated or zero-padded to the window;
  *   csv      recorded IMU CSV (Arduino workshop format and its relatives), channels picked
  *            by column name, resampled from the recording rate to the model rate.

@@ -1,0 +1,29 @@
+/* qatrain — operations: graph builders for each op (shape rules here, maths in
+ * src/ops/<op>.c with forward and backward side by side). All take and return node
+ * indices; -1 means out of memory. x is (T, C) per sample unless said otherwise. */
+#ifndef QAT_OPS_H
+#define QAT_OPS_H
+
+#include "qat/graph.h"
+#include "qat/layer.h"
+
+/* x (T, C), w (O, K, C), b (O) or -1 → (T', O); T' = T-K+1 (valid) or T (same). */
+int qat_conv1d(qat_graph *g, const char *name, int x, int w, int b, qat_padding pad);
+/* x (I), w (O, I) — TFLite's layout, Keras' kernel transposed — b (O) or -1 → (O). */
+int qat_dense(qat_graph *g, const char *name, int x, int w, int b);
+/* Per last-axis channel; statistics over batch and time. gamma, beta (C). */
+int qat_batchnorm(qat_graph *g, const char *name, int x, int gamma, int beta, double momentum,
+                  double epsilon);
+int qat_relu(qat_graph *g, const char *name, int x);
+int qat_relu6(qat_graph *g, const char *name, int x);
+/* Window and stride `pool`; T' = floor(T/pool) (valid) or ceil(T/pool) (same). */
+int qat_maxpool1d(qat_graph *g, const char *name, int x, int pool, qat_padding pad);
+int qat_flatten(qat_graph *g, const char *name, int x);
+int qat_dropout(qat_graph *g, const char *name, int x, double rate);
+/* logits (K) → scalar mean cross-entropy against qat_pass.labels; keeps the softmax
+ * probabilities (batch × K) in the node's aux for accuracy. */
+int qat_softmax_xent(qat_graph *g, const char *name, int logits);
+/* The probabilities the last forward pass of a softmax_xent node computed. */
+const float *qat_softmax_xent_probs(const qat_graph *g, int loss);
+
+#endif

@@ -1,0 +1,42 @@
+/* Dense (fully connected): y = x · wᵀ + b with w as (O, I), TFLite's layout.
+ *   dw += dyᵀ · x      db += Σ_rows dy      dx += dy · w */
+#include <cblas.h>
+
+#include "op_impl.h"
+#include "qat/ops.h"
+
+int qat_dense(qat_graph *g, const char *name, int x, int w, int b) {
+    const qat_node *X = &g->nodes[x], *W = &g->nodes[w];
+    QAT_ASSERT(X->ndim == 1 && W->ndim == 2 && W->dim[1] == X->dim[0]);
+    QAT_ASSERT(b < 0 || (g->nodes[b].ndim == 1 && g->nodes[b].dim[0] == W->dim[0]));
+    int in[3] = {x, w, b}, dim[1] = {W->dim[0]};
+    return qat_op_node(g, QAT_OP_DENSE, name, b >= 0 ? 3 : 2, in, 1, dim);
+}
+
+void qat_dense_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
+    const qat_node *X = qat_in(g, n, 0), *W = qat_in(g, n, 1);
+    int o = W->dim[0], i = W->dim[1];
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, p->batch, o, i, 1.0f, X->val, i, W->val,
+                i, 0.0f, n->val, o);
+    if (n->n_in == 3) {
+        const float *bias = qat_in(g, n, 2)->val;
+        for (int r = 0; r < p->batch; r++)
+            for (int j = 0; j < o; j++) n->val[(size_t)r * o + j] += bias[j];
+    }
+}
+
+void qat_dense_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
+    qat_node *X = qat_in(g, n, 0), *W = qat_in(g, n, 1);
+    int o = W->dim[0], i = W->dim[1];
+    if (W->needs_grad)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o, i, p->batch, 1.0f, n->grad, o,
+                    X->val, i, 1.0f, W->grad, i);
+    if (n->n_in == 3 && qat_in(g, n, 2)->needs_grad) {
+        float *db = qat_in(g, n, 2)->grad;
+        for (int r = 0; r < p->batch; r++)
+            for (int j = 0; j < o; j++) db[j] += n->grad[(size_t)r * o + j];
+    }
+    if (X->needs_grad)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p->batch, i, o, 1.0f, n->grad, o,
+                    W->val, i, 1.0f, X->grad, i);
+}

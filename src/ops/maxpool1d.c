@@ -1,0 +1,55 @@
+/* MaxPool1D, window = stride = pool, channels last. 'same' pads as TensorFlow does
+ * (total max((T'−1)·pool + pool − T, 0), left half rounded down); padded cells never win.
+ * Forward keeps the argmax; backward routes dy to it. */
+#include <stdint.h>
+
+#include "op_impl.h"
+#include "qat/ops.h"
+
+int qat_maxpool1d(qat_graph *g, const char *name, int x, int pool, qat_padding pad) {
+    const qat_node *X = &g->nodes[x];
+    QAT_ASSERT(X->ndim == 2 && pool > 0);
+    int T = X->dim[0], tout = pad == QAT_PAD_VALID ? T / pool : (T + pool - 1) / pool;
+    QAT_ASSERT(tout > 0);
+    int dim[2] = {tout, X->dim[1]};
+    int id = qat_op_node(g, QAT_OP_MAXPOOL1D, name, 1, &x, 2, dim);
+    if (id < 0) return -1;
+    qat_node *n = &g->nodes[id];
+    int total = (tout - 1) * pool + pool - T;
+    n->iattr[0] = pool;
+    n->iattr[1] = pad == QAT_PAD_SAME && total > 0 ? total / 2 : 0;
+    n->aux_sample = n->size * sizeof(int32_t);
+    return id;
+}
+
+void qat_maxpool1d_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
+    const qat_node *X = qat_in(g, n, 0);
+    int T = X->dim[0], C = X->dim[1], tout = n->dim[0], pool = n->iattr[0], pad = n->iattr[1];
+    int32_t *arg = (int32_t *)n->aux;
+    for (int b = 0; b < p->batch; b++)
+        for (int t = 0; t < tout; t++)
+            for (int c = 0; c < C; c++) {
+                int best = -1;
+                float v = 0;
+                for (int j = 0; j < pool; j++) {
+                    int ti = t * pool + j - pad;
+                    if (ti < 0 || ti >= T) continue;
+                    int idx = (b * T + ti) * C + c;
+                    if (best < 0 || X->val[idx] > v) {
+                        best = idx;
+                        v = X->val[idx];
+                    }
+                }
+                size_t o = ((size_t)b * tout + t) * C + c;
+                n->val[o] = v;
+                arg[o] = best;
+            }
+}
+
+void qat_maxpool1d_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
+    qat_node *X = qat_in(g, n, 0);
+    if (!X->needs_grad) return;
+    const int32_t *arg = (const int32_t *)n->aux;
+    size_t len = qat_node_len(n, p->batch);
+    for (size_t i = 0; i < len; i++) X->grad[arg[i]] += n->grad[i];
+}
