@@ -112,7 +112,7 @@ qat_status qat_mkdir_p(const char *path, qat_error *e) {
 }
 
 qat_status qat_path_join(char *dst, size_t cap, const char *dir, const char *name, qat_error *e) {
-    int n = (name[0] == '/' || !dir[0]) ? snprintf(dst, cap, "%s", name)
+    int n = (name[0] == '/' || !dir[0] || !strcmp(dir, ".")) ? snprintf(dst, cap, "%s", name)
                                         : snprintf(dst, cap, "%s/%s", dir, name);
     if (n < 0 || (size_t)n >= cap)
         return qat_error_set(e, QAT_ERR_IO, "%s/%s: path too long", dir, name);

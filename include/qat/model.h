@@ -1,0 +1,56 @@
+/* qatrain — a model: the layer list of the config built into a graph, its trainable
+ * parameters initialised as Keras does, and the input normalisation it was trained with.
+ *
+ * Graph per layer (activations are separate nodes here; lowering fuses them later):
+ *   conv1d  → [conv] → [relu|relu6]          dense → [dense] → [relu|relu6]
+ *   batchnorm, relu, relu6, maxpool1d, flatten, dropout → one node each
+ * followed by the softmax cross-entropy loss on the last layer's logits. */
+#ifndef QAT_MODEL_H
+#define QAT_MODEL_H
+
+#include "qat/data.h"
+#include "qat/graph.h"
+#include "qat/layer.h"
+
+/* Where a layer lives in the graph (-1 where not applicable). */
+typedef struct qat_model_layer {
+    int out;    /* the layer's output node (after its activation) */
+    int linear; /* conv1d / dense: the node before the activation */
+    int w, b;   /* conv1d / dense kernel and bias params */
+    int gamma, beta; /* batchnorm params */
+} qat_model_layer;
+
+typedef struct qat_model {
+    qat_graph g;
+    int n_layers;
+    qat_layer_spec spec[QAT_MAX_LAYERS];
+    qat_model_layer layer[QAT_MAX_LAYERS];
+    int window, channels, n_classes;
+    int input;  /* input node: (window, channels) */
+    int logits; /* last layer's output */
+    int loss;   /* softmax cross-entropy */
+    qat_norm norm; /* input normalisation, fitted on the training split */
+} qat_model;
+
+/* Builds and compiles the graph for batches of up to max_batch samples; parameters are
+ * zero until qat_model_init. */
+qat_status qat_model_build(qat_model *m, const qat_layer_spec *layers, int n_layers, int window,
+                           int channels, int n_classes, int max_batch, qat_error *e);
+/* Keras defaults: Glorot-uniform kernels (fan_in = K·C_in, fan_out = K·C_out for conv),
+ * zero biases, batch-norm gamma 1, beta 0, running mean 0, variance 1. */
+void qat_model_init(qat_model *m, qat_rng *rng);
+void qat_model_free(qat_model *m);
+
+/* Inference (dropout off, running batch-norm statistics) on n samples of already
+ * normalised x; writes n × n_classes softmax probabilities. */
+void qat_model_predict(qat_model *m, const float *x, int n, float *probs);
+/* Mean loss and accuracy on a labelled dataset (already normalised). */
+void qat_model_evaluate(qat_model *m, const qat_dataset *d, double *loss, double *accuracy);
+
+/* How many of the last forward pass's b predictions match labels[0..b). */
+int qat_model_correct(const qat_model *m, const int *labels, int b);
+
+/* Multiply-accumulates of one inference (conv and dense). */
+long qat_model_macs(const qat_model *m);
+
+#endif

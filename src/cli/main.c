@@ -1,0 +1,168 @@
+/* qatrain — the command line: parses arguments, calls the library, prints. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qat/blas.h"
+#include "qat/config.h"
+#include "qat/pipeline.h"
+#include "qat/report.h"
+
+#define EXIT_BAD_INPUT 2
+#define MAX_SETS 64
+
+static const char USAGE[] =
+    "usage: qatrain CONFIG [options]\n"
+    "\n"
+    "Trains the model CONFIG describes (an INI file; configs/gesture_cnn.ini is the lesson)\n"
+    "and writes history.csv, report.json, float.ckpt and timing.json to the output folder.\n"
+    "\n"
+    "options:\n"
+    "  --out DIR         output folder (overrides [run] out)\n"
+    "  --seed N          random seed (overrides [run] seed)\n"
+    "  --set S.K=V       set key K of section S, e.g. --set train.epochs=10 or\n"
+    "                    --set layer.conv1.filters=8 (repeatable)\n"
+    "  --write-data DIR  write the dataset in the lessons' layout (DIR/<class>/*.npy), then exit\n"
+    "  --quiet           print nothing but errors\n"
+    "  --help            this text\n"
+    "  --version         the version\n";
+
+typedef struct options {
+    const char *config, *out, *seed, *write_data;
+    const char *sets[MAX_SETS];
+    int n_sets, quiet;
+} options;
+
+static int fail(const char *msg) {
+    fprintf(stderr, "qatrain: %s\n", msg);
+    return EXIT_BAD_INPUT;
+}
+
+/* Returns -1 to continue, else the exit status. */
+static int parse_args(int argc, char **argv, options *o) {
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has_value = i + 1 < argc;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(USAGE, stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            printf("qatrain %s\n", QAT_VERSION);
+            return 0;
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            o->quiet = 1;
+        } else if (!strcmp(a, "--out") || !strcmp(a, "--seed") || !strcmp(a, "--set") ||
+                   !strcmp(a, "--write-data")) {
+            if (!has_value) {
+                fprintf(stderr, "qatrain: %s needs a value (see --help)\n", a);
+                return EXIT_BAD_INPUT;
+            }
+            const char *v = argv[++i];
+            if (!strcmp(a, "--out")) o->out = v;
+            else if (!strcmp(a, "--seed")) o->seed = v;
+            else if (!strcmp(a, "--write-data")) o->write_data = v;
+            else if (o->n_sets == MAX_SETS) return fail("too many --set options");
+            else o->sets[o->n_sets++] = v;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "qatrain: unknown option '%s' (see --help)\n", a);
+            return EXIT_BAD_INPUT;
+        } else if (o->config) {
+            fprintf(stderr, "qatrain: more than one config given ('%s' and '%s')\n", o->config, a);
+            return EXIT_BAD_INPUT;
+        } else {
+            o->config = a;
+        }
+    }
+    if (!o->config) {
+        fputs(USAGE, stderr);
+        return EXIT_BAD_INPUT;
+    }
+    return -1;
+}
+
+/* The config file, then --set, --seed and --out, then the cross-key checks. */
+static qat_status load_config(const options *o, qat_config *cfg, qat_error *e) {
+    qat_status st = qat_config_load(o->config, cfg, e);
+    for (int i = 0; !st && i < o->n_sets; i++) st = qat_config_set(cfg, o->sets[i], e);
+    if (!st && o->seed) {
+        char set[64];
+        snprintf(set, sizeof set, "run.seed=%s", o->seed);
+        st = qat_config_set(cfg, set, e);
+        if (st) snprintf(e->msg, sizeof e->msg, "--seed: '%s' is not a valid seed", o->seed);
+    }
+    if (!st && o->out) {
+        if (strlen(o->out) >= sizeof cfg->out_dir) return qat_error_set(e, QAT_ERR_CONFIG, "--out: path too long");
+        strcpy(cfg->out_dir, o->out);
+    }
+    return st ? st : qat_config_validate(cfg, e);
+}
+
+typedef struct view {
+    int tty;
+} view;
+
+static void progress(void *ctx, const qat_progress *p) {
+    const view *v = ctx;
+    if (p->done) {
+        const qat_epoch_stats *s = p->done;
+        printf("%sepoch %3d/%d  loss %.4f  acc %.4f  val_loss %.4f  val_acc %.4f  %.2fs%s\n",
+               v->tty ? "\r" : "", s->epoch, p->epochs, s->loss, s->accuracy, s->val_loss,
+               s->val_accuracy, s->seconds, v->tty ? "\033[K" : "");
+        fflush(stdout);
+        return;
+    }
+    if (!v->tty) return;
+    int width = 24, fill = p->step * width / p->steps;
+    printf("\repoch %3d/%d [%.*s%*s] %d/%d  loss %.4f  acc %.4f\033[K", p->epoch, p->epochs, fill,
+           "========================", width - fill, "", p->step, p->steps, p->loss, p->accuracy);
+    fflush(stdout);
+}
+
+static void summary(const qat_pipeline *p) {
+    const qat_model *m = &p->model;
+    printf("\nqatrain %s: %s\n", QAT_VERSION, p->cfg.path);
+    printf("  data        %s, %d classes, train %d / val %d / test %d samples%s\n",
+           qat_data_source_name(p->cfg.data.source), p->cfg.data.n_classes, p->train.n, p->val.n,
+           p->test.n, p->val_is_test ? " (validation = test, as the lesson)" : "");
+    printf("  model       %zu parameters, %ld MACs per inference\n", m->g.n_params,
+           qat_model_macs(m));
+    printf("  training    %d epochs in %.2f s (BLAS kernels: %s)%s\n", p->log.epochs_run,
+           p->log.seconds, p->blas_core, p->log.stopped_early ? ", stopped early" : "");
+    printf("  float32     test accuracy %.2f %%  (loss %.4f)\n", 100 * p->test_accuracy,
+           p->test_loss);
+    printf("  written to  %s/ (history.csv, report.json, float.ckpt, timing.json)\n",
+           p->cfg.out_dir);
+}
+
+static int write_data(const qat_config *cfg, const char *dir, int quiet, qat_error *e) {
+    qat_dataset all = {0};
+    qat_status st = qat_data_load(&cfg->data, cfg->seed, &all, e);
+    if (!st) st = qat_data_write_npy_dir(&all, dir, e);
+    if (!st && !quiet) printf("wrote %d samples to %s/<class>/*.npy\n", all.n, dir);
+    qat_dataset_free(&all);
+    return st ? fail(e->msg) : 0;
+}
+
+int main(int argc, char **argv) {
+    qat_blas_setup(argv);
+    options o = {0};
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0) return rc;
+    qat_error e = {0};
+    static qat_config cfg; /* large: keep it off the stack */
+    if (load_config(&o, &cfg, &e)) return fail(e.msg);
+    if (o.write_data) return write_data(&cfg, o.write_data, o.quiet, &e);
+    static qat_pipeline p;
+    qat_pipeline_init(&p, &cfg);
+    p.blas_core = qat_blas_core();
+    view v = {isatty(STDOUT_FILENO)};
+    qat_status st = qat_mkdir_p(cfg.out_dir, &e);
+    if (!st) st = qat_pipeline_data(&p, &e);
+    if (!st) st = qat_pipeline_build(&p, &e);
+    if (!st) st = qat_pipeline_train(&p, o.quiet ? NULL : progress, &v, &e);
+    if (!st) st = qat_pipeline_write(&p, &e);
+    if (!st && !o.quiet) summary(&p);
+    qat_pipeline_free(&p);
+    return st ? fail(e.msg) : 0;
+}

@@ -1,0 +1,1019 @@
+/* The run configuration: the lesson's defaults, the INI file parser and --set overrides.
+ *
+ * How a file is read (libinih 55 as Debian builds it, fed by our own line reader):
+ *  - Debian's inih gives handlers no line numbers, so read_line() hands inih one line at a
+ *    time and counts them; it also tracks the [section] headers itself, which gives every
+ *    layer its header line and catches empty or unknown sections inih would pass silently.
+ *  - Comments: a line whose first non-blank character is ';' or '#', and anything after a
+ *    blank followed by ';' or '#' ("lr = 0.01  # note"). read_line() cuts them, so a value
+ *    can never contain " ;" or " #".
+ *  - Indentation is dropped before inih sees a line. That switches off inih's multi-line
+ *    values (an indented line would otherwise be appended to the previous key): a stray
+ *    continuation line is a syntax error, and indented keys are ordinary keys.
+ *  - "key = value" and "key: value" both work. Section and key names are case-sensitive;
+ *    enum names (adam, conv1d, ...) and booleans (true/false/yes/no/1/0) are not.
+ *  - A line holds at most 199 characters (inih's line buffer).
+ *  - The first error stops the parse; only that one is reported.
+ *  - Each section appears once and each key once per section, except in [files], where a
+ *    class may be repeated to continue its list of files across lines.
+ *  - [layer.NAME]: `type` must be the first key, so no key is checked against a type that
+ *    has not been chosen yet. The first [layer.*] section drops the default layers.
+ *  - [files]: keys are class names, resolved after the whole file is read, so [files] may
+ *    come before or after the [data] classes key.
+ *  - Paths in the file resolve against the file's folder; paths given with --set resolve
+ *    against the current directory, where the user typed them. */
+#include "qat/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SECTION_MAX 64                 /* "layer." + a name, with room to report a long one */
+#define SEEN_MAX 64                    /* keys remembered per section (no section has more) */
+#define WHERE_MAX (QAT_PATH_MAX + 128) /* "PATH:LINE: [section] key" */
+#define PROBLEM_MAX 384
+#define SHOW "'%.60s'" /* how a value is quoted in messages */
+
+/* Enums are stored through int pointers by the generic setter. */
+_Static_assert(sizeof(qat_activation) == sizeof(int), "enum size");
+_Static_assert(sizeof(qat_padding) == sizeof(int), "enum size");
+_Static_assert(sizeof(qat_optimizer_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(qat_monitor) == sizeof(int), "enum size");
+_Static_assert(sizeof(qat_data_source) == sizeof(int), "enum size");
+_Static_assert(sizeof(qat_norm_kind) == sizeof(int), "enum size");
+
+typedef enum section_kind {
+    SEC_NONE, /* before any header, or an unknown one */
+    SEC_RUN,
+    SEC_DATA,
+    SEC_FILES,
+    SEC_TRAIN,
+    SEC_LAYER
+} section_kind;
+
+/* State shared by the file parser and --set; reaches inih's callbacks as the user pointer. */
+typedef struct parse_ctx {
+    qat_config *cfg;
+    qat_error *e;
+    qat_status status;         /* first failure (e may be NULL, so it is kept here too) */
+    const char *base_dir;      /* relative paths in values resolve here */
+    int from_file;             /* 0 for --set */
+    const char *path;          /* the file, for messages */
+    const char *text;          /* its contents, consumed by read_line */
+    size_t len, pos;
+    int line;                  /* number of the line last read */
+    int err_line;              /* line of the first error, 0 while none */
+    char where[WHERE_MAX];     /* message prefix naming what is being set */
+    section_kind sec;          /* the section being read */
+    char section[SECTION_MAX];
+    int layer;                 /* SEC_LAYER: index in cfg->layers */
+    int has_type;              /* SEC_LAYER: its `type` was read */
+    int n_seen;                /* keys set so far in this section, for duplicates */
+    char seen[SEEN_MAX][QAT_NAME_MAX];
+    int seen_line[SEEN_MAX];
+    int fixed_line[SEC_LAYER]; /* header line of [run], [data], [files], [train] once seen */
+    int file_layers;           /* the first [layer.*] section cleared the defaults */
+    char file_class[QAT_MAX_CSV_FILES][QAT_NAME_MAX]; /* [files] keys awaiting resolution */
+    int file_line[QAT_MAX_CSV_FILES];
+} parse_ctx;
+
+/* ---- defaults ------------------------------------------------------------------------ */
+
+/* A fresh layer of `kind`, keeping its name and line. Zero filters/units/kernel and a
+ * negative dropout rate mean "not given": validation asks for them. */
+static void layer_reset(qat_layer_spec *l, qat_layer_kind kind) {
+    qat_layer_spec fresh;
+    memset(&fresh, 0, sizeof fresh);
+    memcpy(fresh.name, l->name, sizeof fresh.name);
+    fresh.line = l->line;
+    fresh.kind = kind;
+    fresh.pool = 2; /* Keras MaxPool1D default */
+    fresh.padding = QAT_PAD_VALID;
+    fresh.activation = QAT_ACT_NONE;
+    fresh.use_bias = 1;
+    fresh.rate = kind == QAT_LAYER_DROPOUT ? -1.0 : 0.0;
+    fresh.momentum = 0.99; /* Keras BatchNormalization defaults */
+    fresh.epsilon = 1e-3;
+    *l = fresh;
+}
+
+static qat_layer_spec *add_layer(qat_config *cfg, const char *name, qat_layer_kind kind) {
+    qat_layer_spec *l = &cfg->layers[cfg->n_layers++];
+    memset(l, 0, sizeof *l);
+    snprintf(l->name, sizeof l->name, "%s", name);
+    layer_reset(l, kind);
+    return l;
+}
+
+static void add_conv(qat_config *cfg, const char *name, int filters, int kernel) {
+    qat_layer_spec *l = add_layer(cfg, name, QAT_LAYER_CONV1D);
+    l->units = filters;
+    l->kernel = kernel;
+    l->activation = QAT_ACT_RELU;
+}
+
+static void add_dense(qat_config *cfg, const char *name, int units, qat_activation act) {
+    qat_layer_spec *l = add_layer(cfg, name, QAT_LAYER_DENSE);
+    l->units = units;
+    l->activation = act;
+}
+
+static void default_data(qat_data_config *d) {
+    static const char *const classes[] = {"wave", "punch", "flex"};
+    static const char *const columns[] = {"aX", "aY", "aZ"};
+    d->source = QAT_DATA_BUILTIN;
+    d->n_classes = 3;
+    for (int i = 0; i < 3; i++) {
+        snprintf(d->classes[i], sizeof d->classes[i], "%s", classes[i]);
+        snprintf(d->csv_columns[i], sizeof d->csv_columns[i], "%s", columns[i]);
+    }
+    d->window = 50;
+    d->channels = 3;
+    d->rate_hz = 50;
+    d->test_split = 0.2;
+    d->normalize = QAT_NORM_MINMAX;
+    d->samples_per_class = 500;
+    d->csv_rate_hz = 119; /* the Arduino Nano 33 BLE IMU */
+    d->csv_gesture_rows = 0;
+}
+
+static void default_train(qat_train_config *t) {
+    t->optimizer = QAT_OPT_ADAM;
+    t->lr = 1e-3;
+    t->beta1 = 0.9;
+    t->beta2 = 0.999;
+    t->epsilon = 1e-7;
+    t->momentum = 0;
+    t->nesterov = 0;
+    t->epochs = 80;
+    t->batch = 16;
+    t->val_split = 0; /* the lesson validates on the test split */
+    t->monitor = QAT_MONITOR_VAL_LOSS;
+    t->plateau_patience = 0;
+    t->plateau_factor = 0.5;
+    t->min_lr = 0;
+    t->early_stop_patience = 0;
+    t->restore_best = 1;
+}
+
+void qat_config_defaults(qat_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->seed = 42;
+    snprintf(cfg->out_dir, sizeof cfg->out_dir, "out/gesture_cnn");
+    default_data(&cfg->data);
+    add_conv(cfg, "conv1", 16, 5);
+    add_layer(cfg, "pool1", QAT_LAYER_MAXPOOL1D);
+    add_conv(cfg, "conv2", 32, 3);
+    add_layer(cfg, "pool2", QAT_LAYER_MAXPOOL1D);
+    add_layer(cfg, "flatten", QAT_LAYER_FLATTEN);
+    add_dense(cfg, "dense1", 32, QAT_ACT_RELU);
+    add_layer(cfg, "dropout", QAT_LAYER_DROPOUT)->rate = 0.3;
+    add_dense(cfg, "dense2", 3, QAT_ACT_SOFTMAX);
+    default_train(&cfg->train);
+}
+
+/* ---- messages ------------------------------------------------------------------------ */
+
+/* Records a config error "<where>: <problem>" (where names the file, line, section, key). */
+__attribute__((format(printf, 2, 3)))
+static qat_status key_error(parse_ctx *p, const char *fmt, ...) {
+    char problem[PROBLEM_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(problem, sizeof problem, fmt, ap);
+    va_end(ap);
+    p->status = QAT_ERR_CONFIG;
+    return qat_error_set(p->e, QAT_ERR_CONFIG, "%s: %s", p->where, problem);
+}
+
+/* Appends ", name" (or "name" first) to a list being built in buf. */
+static void list_add(char *buf, size_t cap, const char *name) {
+    size_t n = strlen(buf);
+    if (n < cap) snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", name);
+}
+
+static void range_text(char *buf, size_t cap, double lo, int lo_open, double hi, int hi_open) {
+    if (isinf(hi))
+        snprintf(buf, cap, "must be %s %.10g", lo_open ? ">" : ">=", lo);
+    else
+        snprintf(buf, cap, "must be in %c%.10g, %.10g%c", lo_open ? '(' : '[', lo, hi,
+                 hi_open ? ')' : ']');
+}
+
+/* ---- value parsers ------------------------------------------------------------------- */
+
+/* strtod/strtol accept more than a config should (blanks, "inf", "nan", hex): only plain
+ * decimal text gets through to them. */
+static int only_chars(const char *s, const char *allowed) {
+    return s[0] && s[strspn(s, allowed)] == '\0';
+}
+
+static int parse_double_text(const char *s, double *out) {
+    if (!only_chars(s, "0123456789+-.eE")) return 0;
+    char *end;
+    errno = 0;
+    double x = strtod(s, &end);
+    if (end == s || *end) return 0;
+    *out = x;
+    return 1;
+}
+
+static int in_range(double x, double lo, int lo_open, double hi, int hi_open) {
+    if (lo_open ? !(x > lo) : !(x >= lo)) return 0;
+    return hi_open ? x < hi : x <= hi;
+}
+
+static qat_status parse_double(parse_ctx *p, const char *v, double lo, int lo_open, double hi,
+                               int hi_open, double *out) {
+    double x;
+    if (!parse_double_text(v, &x)) return key_error(p, SHOW " is not a number", v);
+    if (!isfinite(x) || !in_range(x, lo, lo_open, hi, hi_open)) {
+        char r[96];
+        range_text(r, sizeof r, lo, lo_open, hi, hi_open);
+        return key_error(p, SHOW " is out of range (%s)", v, r);
+    }
+    *out = x;
+    return QAT_OK;
+}
+
+static qat_status parse_int(parse_ctx *p, const char *v, double lo, double hi, int *out) {
+    double d;
+    if (!only_chars(v, "0123456789+-") || v[strspn(v, "+-")] == '\0' ||
+        strspn(v, "+-") > 1) {
+        if (parse_double_text(v, &d)) return key_error(p, SHOW " is not a whole number", v);
+        return key_error(p, SHOW " is not a number", v);
+    }
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (*end) return key_error(p, SHOW " is not a number", v);
+    if (errno == ERANGE || x < lo || x > hi) {
+        char r[96];
+        range_text(r, sizeof r, lo, 0, hi, 0);
+        return key_error(p, SHOW " is out of range (%s)", v, r);
+    }
+    *out = (int)x;
+    return QAT_OK;
+}
+
+static qat_status parse_bool(parse_ctx *p, const char *v, int *out) {
+    static const char *const yes[] = {"true", "yes", "1"};
+    static const char *const no[] = {"false", "no", "0"};
+    for (int i = 0; i < 3; i++) {
+        if (!strcasecmp(v, yes[i])) return *out = 1, QAT_OK;
+        if (!strcasecmp(v, no[i])) return *out = 0, QAT_OK;
+    }
+    return key_error(p, SHOW " is not a boolean (true, false, yes, no, 1, 0)", v);
+}
+
+/* An enum seen through its public name function, so parsing uses the printing table. */
+typedef struct enum_desc {
+    int count;
+    const char *(*name)(int value);
+} enum_desc;
+
+static const char *kind_name(int v) { return qat_layer_kind_name((qat_layer_kind)v); }
+static const char *act_name(int v) { return qat_activation_name((qat_activation)v); }
+static const char *pad_name(int v) { return qat_padding_name((qat_padding)v); }
+static const char *opt_name(int v) { return qat_optimizer_name((qat_optimizer_kind)v); }
+static const char *mon_name(int v) { return qat_monitor_name((qat_monitor)v); }
+static const char *src_name(int v) { return qat_data_source_name((qat_data_source)v); }
+static const char *norm_name(int v) { return qat_norm_kind_name((qat_norm_kind)v); }
+
+static const enum_desc kind_enum = {QAT_LAYER_KIND_COUNT, kind_name};
+static const enum_desc act_enum = {QAT_ACT_COUNT, act_name};
+static const enum_desc pad_enum = {QAT_PAD_COUNT, pad_name};
+static const enum_desc opt_enum = {QAT_OPT_COUNT, opt_name};
+static const enum_desc mon_enum = {QAT_MONITOR_COUNT, mon_name};
+static const enum_desc src_enum = {QAT_DATA_SOURCE_COUNT, src_name};
+static const enum_desc norm_enum = {QAT_NORM_KIND_COUNT, norm_name};
+
+#define ALL_VALUES (~0u)
+
+/* Accepts the names whose bit is set in `allowed`; the message lists exactly those. */
+static qat_status parse_enum(parse_ctx *p, const char *v, const enum_desc *en, unsigned allowed,
+                             int *out) {
+    char names[256] = "";
+    for (int i = 0; i < en->count; i++) {
+        if (!(allowed & (1u << i))) continue;
+        if (!strcasecmp(v, en->name(i))) return *out = i, QAT_OK;
+        list_add(names, sizeof names, en->name(i));
+    }
+    return key_error(p, SHOW " is not one of: %s", v, names);
+}
+
+/* Iterates over the trimmed items of a comma-separated list ("a, b,c"). */
+typedef struct list_iter {
+    const char *s;
+    int done;
+} list_iter;
+
+static int list_next(list_iter *it, const char **item, int *n) {
+    if (it->done) return 0;
+    const char *comma = strchr(it->s, ',');
+    const char *end = comma ? comma : it->s + strlen(it->s);
+    const char *b = it->s;
+    while (b < end && isspace((unsigned char)*b)) b++;
+    while (end > b && isspace((unsigned char)end[-1])) end--;
+    *item = b;
+    *n = (int)(end - b);
+    if (comma)
+        it->s = comma + 1;
+    else
+        it->done = 1;
+    return 1;
+}
+
+static int name_chars_ok(const char *s, int n, const char *extra) {
+    for (int i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && !strchr(extra, s[i])) return 0;
+    return n > 0;
+}
+
+/* Checks one list item as a name (non-empty, short enough and, when `strict`, only
+ * [A-Za-z0-9_-] since class names become folder names) and copies it to out. */
+static qat_status list_name(parse_ctx *p, const char *what, const char *item, int n,
+                            int strict, char out[QAT_NAME_MAX]) {
+    if (n == 0) return key_error(p, "empty %s in the list", what);
+    if (n >= QAT_NAME_MAX)
+        return key_error(p, "%s '%.*s' is longer than %d characters", what, n, item,
+                         QAT_NAME_MAX - 1);
+    if (strict && !name_chars_ok(item, n, "_-"))
+        return key_error(p, "%s '%.*s' may only use letters, digits, '_' and '-'", what, n,
+                         item);
+    memcpy(out, item, (size_t)n);
+    out[n] = '\0';
+    return QAT_OK;
+}
+
+/* ---- custom setters ------------------------------------------------------------------ */
+
+typedef qat_status (*key_setter)(parse_ctx *p, void *base, const char *value);
+
+#define U64_RANGE "must be in [0, 18446744073709551615]"
+
+static qat_status set_seed(parse_ctx *p, void *base, const char *v) {
+    qat_config *cfg = base;
+    double d;
+    if (v[0] == '-' && only_chars(v + 1, "0123456789"))
+        return key_error(p, SHOW " is out of range (" U64_RANGE ")", v);
+    if (!only_chars(v, "0123456789")) {
+        if (parse_double_text(v, &d)) return key_error(p, SHOW " is not a whole number", v);
+        return key_error(p, SHOW " is not a number", v);
+    }
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (errno == ERANGE || *end) return key_error(p, SHOW " is out of range (" U64_RANGE ")", v);
+    cfg->seed = (uint64_t)x;
+    return QAT_OK;
+}
+
+static qat_status set_out(parse_ctx *p, void *base, const char *v) {
+    qat_config *cfg = base;
+    if (!v[0]) return key_error(p, "empty path (give the output folder)");
+    if (strlen(v) >= sizeof cfg->out_dir) return key_error(p, "path too long");
+    snprintf(cfg->out_dir, sizeof cfg->out_dir, "%s", v);
+    return QAT_OK;
+}
+
+static qat_status set_dir(parse_ctx *p, void *base, const char *v) {
+    qat_data_config *d = base;
+    char path[QAT_PATH_MAX];
+    if (!v[0]) return key_error(p, "empty path (give the folder holding one folder per class)");
+    if (qat_path_join(path, sizeof path, p->base_dir, v, NULL) != QAT_OK)
+        return key_error(p, "path too long");
+    memcpy(d->dir, path, sizeof path);
+    return QAT_OK;
+}
+
+static int find_name(char names[][QAT_NAME_MAX], int n, const char *name) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], name)) return i;
+    return -1;
+}
+
+/* New class list: CSV files already tied to classes follow their class by name, so
+ * reordering classes with --set cannot silently relabel recordings. */
+static qat_status remap_csv_classes(parse_ctx *p, qat_data_config *d,
+                                    char names[][QAT_NAME_MAX], int n) {
+    int cls[QAT_MAX_CSV_FILES];
+    for (int i = 0; i < d->n_csv; i++) {
+        cls[i] = d->csv[i].cls;
+        if (cls[i] < 0 || cls[i] >= d->n_classes) continue; /* resolved after the file */
+        cls[i] = find_name(names, n, d->classes[d->csv[i].cls]);
+        if (cls[i] < 0)
+            return key_error(p, "class '%s' has files in [files] (keep the class or drop them)",
+                             d->classes[d->csv[i].cls]);
+    }
+    for (int i = 0; i < d->n_csv; i++) d->csv[i].cls = cls[i];
+    return QAT_OK;
+}
+
+static qat_status set_classes(parse_ctx *p, void *base, const char *v) {
+    qat_data_config *d = base;
+    char names[QAT_MAX_CLASSES][QAT_NAME_MAX];
+    int n = 0, len;
+    const char *item;
+    list_iter it = {v, 0};
+    while (list_next(&it, &item, &len)) {
+        if (n == QAT_MAX_CLASSES) return key_error(p, "more than %d classes", QAT_MAX_CLASSES);
+        qat_status s = list_name(p, "class name", item, len, 1, names[n]);
+        if (s) return s;
+        if (find_name(names, n, names[n]) >= 0)
+            return key_error(p, "class '%s' is listed twice", names[n]);
+        n++;
+    }
+    if (n < 2) return key_error(p, "needs at least 2 classes, got %d", n);
+    qat_status s = remap_csv_classes(p, d, names, n);
+    if (s) return s;
+    memcpy(d->classes, names, sizeof names[0] * (size_t)n);
+    memset(d->classes[n], 0, sizeof names[0] * (size_t)(QAT_MAX_CLASSES - n));
+    d->n_classes = n;
+    return QAT_OK;
+}
+
+static qat_status set_csv_columns(parse_ctx *p, void *base, const char *v) {
+    qat_data_config *d = base;
+    char names[QAT_MAX_CHANNELS][QAT_NAME_MAX];
+    int n = 0, len;
+    const char *item;
+    list_iter it = {v, 0};
+    while (list_next(&it, &item, &len)) {
+        if (n == QAT_MAX_CHANNELS)
+            return key_error(p, "more than %d columns", QAT_MAX_CHANNELS);
+        qat_status s = list_name(p, "column name", item, len, 0, names[n]);
+        if (s) return s;
+        if (find_name(names, n, names[n]) >= 0)
+            return key_error(p, "column '%s' is listed twice", names[n]);
+        n++;
+    }
+    memset(d->csv_columns, 0, sizeof d->csv_columns);
+    memcpy(d->csv_columns, names, sizeof names[0] * (size_t)n);
+    return QAT_OK;
+}
+
+static qat_status set_type(parse_ctx *p, void *base, const char *v) {
+    int kind;
+    qat_status s = parse_enum(p, v, &kind_enum, ALL_VALUES, &kind);
+    if (s) return s;
+    layer_reset(base, (qat_layer_kind)kind);
+    p->has_type = 1;
+    return QAT_OK;
+}
+
+/* ---- [files] ------------------------------------------------------------------------- */
+
+static void class_list(const qat_data_config *d, char *buf, size_t cap) {
+    buf[0] = '\0';
+    for (int i = 0; i < d->n_classes; i++) list_add(buf, cap, d->classes[i]);
+}
+
+/* Checks every path of the list and counts them, without storing anything yet. */
+static qat_status count_paths(parse_ctx *p, const char *v, int *count) {
+    char path[QAT_PATH_MAX];
+    const char *item;
+    int len;
+    list_iter it = {v, 0};
+    *count = 0;
+    while (list_next(&it, &item, &len)) {
+        if (len == 0) return key_error(p, "empty path in the list");
+        char name[QAT_PATH_MAX];
+        if (len >= QAT_PATH_MAX) return key_error(p, "path too long");
+        snprintf(name, sizeof name, "%.*s", len, item);
+        if (qat_path_join(path, sizeof path, p->base_dir, name, NULL) != QAT_OK)
+            return key_error(p, "path too long");
+        ++*count;
+    }
+    return QAT_OK;
+}
+
+static void append_paths(parse_ctx *p, const char *v, int cls, const char *key) {
+    qat_data_config *d = &p->cfg->data;
+    const char *item;
+    int len;
+    list_iter it = {v, 0};
+    while (list_next(&it, &item, &len)) {
+        char name[QAT_PATH_MAX];
+        snprintf(name, sizeof name, "%.*s", len, item);
+        qat_csv_file *f = &d->csv[d->n_csv];
+        qat_path_join(f->path, sizeof f->path, p->base_dir, name, NULL); /* checked before */
+        f->cls = cls;
+        if (cls < 0) { /* from a file: resolved once the whole file is read */
+            snprintf(p->file_class[d->n_csv], QAT_NAME_MAX, "%s", key);
+            p->file_line[d->n_csv] = p->line;
+        }
+        d->n_csv++;
+    }
+}
+
+/* Drops the files of one class (a --set replaces a class's list). */
+static void drop_class_files(qat_data_config *d, int cls) {
+    int n = 0;
+    for (int i = 0; i < d->n_csv; i++)
+        if (d->csv[i].cls != cls) d->csv[n++] = d->csv[i];
+    d->n_csv = n;
+}
+
+static int class_files(const qat_data_config *d, int cls) {
+    int n = 0;
+    for (int i = 0; i < d->n_csv; i++) n += d->csv[i].cls == cls;
+    return n;
+}
+
+static qat_status set_files(parse_ctx *p, const char *key, const char *v) {
+    qat_data_config *d = &p->cfg->data;
+    int cls = -1, count;
+    if (strlen(key) >= QAT_NAME_MAX || !name_chars_ok(key, (int)strlen(key), "_-"))
+        return key_error(p, "'%.60s' is not a class name", key);
+    if (!p->from_file) { /* --set: the classes are known now */
+        cls = find_name(d->classes, d->n_classes, key);
+        if (cls < 0) {
+            char names[256];
+            class_list(d, names, sizeof names);
+            return key_error(p, "'%s' is not a class (classes: %s)", key, names);
+        }
+    }
+    qat_status s = count_paths(p, v, &count);
+    if (s) return s;
+    int kept = d->n_csv - (cls >= 0 ? class_files(d, cls) : 0);
+    if (kept + count > QAT_MAX_CSV_FILES)
+        return key_error(p, "more than %d CSV files in all", QAT_MAX_CSV_FILES);
+    if (cls >= 0) drop_class_files(d, cls);
+    append_paths(p, v, cls, key);
+    return QAT_OK;
+}
+
+/* ---- key tables ---------------------------------------------------------------------- */
+
+typedef enum key_type { K_INT, K_DOUBLE, K_BOOL, K_ENUM, K_CUSTOM } key_type;
+
+typedef struct key_def {
+    const char *name;
+    key_type type;
+    size_t off;             /* the field's offset in its section's struct */
+    double lo, hi;          /* K_INT, K_DOUBLE: allowed range */
+    int lo_open, hi_open;   /* K_DOUBLE: exclusive bounds */
+    const enum_desc *names; /* K_ENUM */
+    unsigned allowed;       /* K_ENUM: bit mask of the values accepted */
+    unsigned kinds;         /* layer keys: bit mask of the layer kinds having the key;
+                               0 in the other sections, whose keys always apply */
+    key_setter set;         /* K_CUSTOM */
+} key_def;
+
+#define F_INT(st, f, l, h) .type = K_INT, .off = offsetof(st, f), .lo = (l), .hi = (h)
+#define F_DBL(st, f, l, lo_x, h, hi_x)                                                      \
+    .type = K_DOUBLE, .off = offsetof(st, f), .lo = (l), .lo_open = (lo_x), .hi = (h),      \
+    .hi_open = (hi_x)
+#define F_BOOL(st, f) .type = K_BOOL, .off = offsetof(st, f)
+#define F_ENUM(st, f, en, mask)                                                              \
+    .type = K_ENUM, .off = offsetof(st, f), .names = &(en), .allowed = (mask)
+#define F_CUSTOM(fn) .type = K_CUSTOM, .set = (fn)
+#define OPEN 1
+#define CLOSED 0
+#define BIT(k) (1u << (k))
+
+static const key_def run_keys[] = {
+    {.name = "seed", F_CUSTOM(set_seed)},
+    {.name = "out", F_CUSTOM(set_out)},
+};
+
+static const key_def data_keys[] = {
+    {.name = "source", F_ENUM(qat_data_config, source, src_enum, ALL_VALUES)},
+    {.name = "classes", F_CUSTOM(set_classes)},
+    {.name = "window", F_INT(qat_data_config, window, 1, 4096)},
+    {.name = "channels", F_INT(qat_data_config, channels, 1, QAT_MAX_CHANNELS)},
+    {.name = "rate_hz", F_DBL(qat_data_config, rate_hz, 0, OPEN, INFINITY, OPEN)},
+    {.name = "test_split", F_DBL(qat_data_config, test_split, 0, OPEN, 1, OPEN)},
+    {.name = "normalize", F_ENUM(qat_data_config, normalize, norm_enum, ALL_VALUES)},
+    {.name = "samples_per_class", F_INT(qat_data_config, samples_per_class, 1, 100000)},
+    {.name = "dir", F_CUSTOM(set_dir)},
+    {.name = "csv_rate_hz", F_DBL(qat_data_config, csv_rate_hz, 0, OPEN, INFINITY, OPEN)},
+    {.name = "csv_gesture_rows", F_INT(qat_data_config, csv_gesture_rows, 0, 100000)},
+    {.name = "csv_columns", F_CUSTOM(set_csv_columns)},
+};
+
+static const key_def train_keys[] = {
+    {.name = "optimizer", F_ENUM(qat_train_config, optimizer, opt_enum, ALL_VALUES)},
+    {.name = "lr", F_DBL(qat_train_config, lr, 0, OPEN, INFINITY, OPEN)},
+    {.name = "beta1", F_DBL(qat_train_config, beta1, 0, CLOSED, 1, OPEN)},
+    {.name = "beta2", F_DBL(qat_train_config, beta2, 0, CLOSED, 1, OPEN)},
+    {.name = "epsilon", F_DBL(qat_train_config, epsilon, 0, OPEN, INFINITY, OPEN)},
+    {.name = "momentum", F_DBL(qat_train_config, momentum, 0, CLOSED, 1, OPEN)},
+    {.name = "nesterov", F_BOOL(qat_train_config, nesterov)},
+    {.name = "epochs", F_INT(qat_train_config, epochs, 1, 100000)},
+    {.name = "batch", F_INT(qat_train_config, batch, 1, 65536)},
+    {.name = "val_split", F_DBL(qat_train_config, val_split, 0, CLOSED, 1, OPEN)},
+    {.name = "monitor", F_ENUM(qat_train_config, monitor, mon_enum, ALL_VALUES)},
+    {.name = "plateau_patience", F_INT(qat_train_config, plateau_patience, 0, 1000000)},
+    {.name = "plateau_factor", F_DBL(qat_train_config, plateau_factor, 0, OPEN, 1, OPEN)},
+    {.name = "min_lr", F_DBL(qat_train_config, min_lr, 0, CLOSED, INFINITY, OPEN)},
+    {.name = "early_stop_patience", F_INT(qat_train_config, early_stop_patience, 0, 1000000)},
+    {.name = "restore_best", F_BOOL(qat_train_config, restore_best)},
+};
+
+#define CONV BIT(QAT_LAYER_CONV1D)
+#define DENSE BIT(QAT_LAYER_DENSE)
+#define POOL BIT(QAT_LAYER_MAXPOOL1D)
+#define DROPOUT BIT(QAT_LAYER_DROPOUT)
+#define BN BIT(QAT_LAYER_BATCHNORM)
+#define ACT_HIDDEN (BIT(QAT_ACT_NONE) | BIT(QAT_ACT_RELU) | BIT(QAT_ACT_RELU6))
+
+/* A name may appear twice with different kinds (activation: softmax is dense-only). */
+static const key_def layer_keys[] = {
+    {.name = "type", F_CUSTOM(set_type), .kinds = ALL_VALUES},
+    {.name = "filters", F_INT(qat_layer_spec, units, 1, 65536), .kinds = CONV},
+    {.name = "kernel", F_INT(qat_layer_spec, kernel, 1, 4096), .kinds = CONV},
+    {.name = "units", F_INT(qat_layer_spec, units, 1, 65536), .kinds = DENSE},
+    {.name = "padding", F_ENUM(qat_layer_spec, padding, pad_enum, ALL_VALUES),
+     .kinds = CONV | POOL},
+    {.name = "activation", F_ENUM(qat_layer_spec, activation, act_enum, ACT_HIDDEN),
+     .kinds = CONV},
+    {.name = "activation", F_ENUM(qat_layer_spec, activation, act_enum, ALL_VALUES),
+     .kinds = DENSE},
+    {.name = "use_bias", F_BOOL(qat_layer_spec, use_bias), .kinds = CONV | DENSE},
+    {.name = "pool", F_INT(qat_layer_spec, pool, 1, 4096), .kinds = POOL},
+    {.name = "rate", F_DBL(qat_layer_spec, rate, 0, CLOSED, 1, OPEN), .kinds = DROPOUT},
+    {.name = "momentum", F_DBL(qat_layer_spec, momentum, 0, OPEN, 1, OPEN), .kinds = BN},
+    {.name = "epsilon", F_DBL(qat_layer_spec, epsilon, 0, OPEN, INFINITY, OPEN), .kinds = BN},
+};
+
+typedef struct section_def {
+    const char *name;
+    const key_def *keys;
+    int n_keys;
+} section_def;
+
+#define KEYS(t) t, (int)(sizeof t / sizeof t[0])
+static const section_def sections[] = {
+    [SEC_NONE] = {"", NULL, 0},
+    [SEC_RUN] = {"run", KEYS(run_keys)},
+    [SEC_DATA] = {"data", KEYS(data_keys)},
+    [SEC_FILES] = {"files", NULL, 0},
+    [SEC_TRAIN] = {"train", KEYS(train_keys)},
+    [SEC_LAYER] = {"layer", KEYS(layer_keys)},
+};
+
+#define SECTION_LIST "run, data, files, train, layer.NAME"
+
+/* ---- applying one key (shared by the file and --set) --------------------------------- */
+
+static qat_status store_value(parse_ctx *p, const key_def *k, void *base, const char *v) {
+    char *field = (char *)base + k->off;
+    switch (k->type) {
+    case K_INT: return parse_int(p, v, k->lo, k->hi, (int *)field);
+    case K_DOUBLE:
+        return parse_double(p, v, k->lo, k->lo_open, k->hi, k->hi_open, (double *)field);
+    case K_BOOL: return parse_bool(p, v, (int *)field);
+    case K_ENUM: return parse_enum(p, v, k->names, k->allowed, (int *)field);
+    case K_CUSTOM: return k->set(p, base, v);
+    }
+    QAT_ASSERT(0);
+    return QAT_ERR_CONFIG;
+}
+
+static int key_applies(const key_def *k, unsigned kinds) {
+    return k->kinds == 0 || (k->kinds & kinds);
+}
+
+/* The key of that name valid for `kinds` (layer kind bits; ignored in other sections). */
+static const key_def *find_key(const section_def *sd, const char *name, unsigned kinds) {
+    for (int i = 0; i < sd->n_keys; i++)
+        if (!strcmp(sd->keys[i].name, name) && key_applies(&sd->keys[i], kinds))
+            return &sd->keys[i];
+    return NULL;
+}
+
+static qat_status unknown_key(parse_ctx *p, const section_def *sd, const char *key,
+                              unsigned kinds, const char *kind) {
+    char names[320] = "";
+    for (int i = 0; i < sd->n_keys; i++)
+        if (key_applies(&sd->keys[i], kinds)) list_add(names, sizeof names, sd->keys[i].name);
+    if (kind && find_key(sd, key, ALL_VALUES))
+        return key_error(p, "not a key of %s layers (%s keys: %s)", kind, kind, names);
+    if (kind) return key_error(p, "unknown key (%s keys: %s)", kind, names);
+    return key_error(p, "unknown key ([%s] keys: %s)", sd->name, names);
+}
+
+/* The struct a section's key offsets are relative to. */
+static void *section_base(qat_config *cfg, section_kind sec, int layer) {
+    switch (sec) {
+    case SEC_RUN: return cfg;
+    case SEC_DATA: return &cfg->data;
+    case SEC_TRAIN: return &cfg->train;
+    case SEC_LAYER: return &cfg->layers[layer];
+    default: QAT_ASSERT(0); return NULL;
+    }
+}
+
+static qat_status apply_key(parse_ctx *p, section_kind sec, int layer, const char *key,
+                            const char *value) {
+    qat_config *cfg = p->cfg;
+    if (sec == SEC_FILES) return set_files(p, key, value);
+    const section_def *sd = &sections[sec];
+    unsigned kinds = ALL_VALUES;
+    const char *kind = NULL;
+    void *base = section_base(cfg, sec, layer);
+    if (sec == SEC_LAYER && p->has_type) {
+        kinds = BIT(cfg->layers[layer].kind);
+        kind = qat_layer_kind_name(cfg->layers[layer].kind);
+    }
+    if (sec == SEC_LAYER && !p->has_type && strcmp(key, "type"))
+        return key_error(p, "'type' must be the first key of a layer section");
+    const key_def *k = find_key(sd, key, kinds);
+    if (!k) return unknown_key(p, sd, key, kinds, kind);
+    return store_value(p, k, base, value);
+}
+
+/* ---- sections ------------------------------------------------------------------------ */
+
+static section_kind section_lookup(const char *name) {
+    for (int s = SEC_RUN; s < SEC_LAYER; s++)
+        if (!strcmp(name, sections[s].name)) return (section_kind)s;
+    return strncmp(name, "layer.", 6) ? SEC_NONE : SEC_LAYER;
+}
+
+static int find_layer(const qat_config *cfg, const char *name) {
+    for (int i = 0; i < cfg->n_layers; i++)
+        if (!strcmp(cfg->layers[i].name, name)) return i;
+    return -1;
+}
+
+/* Errors found by the reader are tied to the line just read (or an earlier header). */
+__attribute__((format(printf, 3, 4)))
+static qat_status line_error(parse_ctx *p, int line, const char *fmt, ...) {
+    char problem[PROBLEM_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(problem, sizeof problem, fmt, ap);
+    va_end(ap);
+    p->err_line = line;
+    p->status = qat_error_set(p->e, QAT_ERR_CONFIG, "%s:%d: %s", p->path, line, problem);
+    return p->status;
+}
+
+/* A layer section without keys never reaches the key handler: catch it at its end. */
+static qat_status finish_section(parse_ctx *p) {
+    if (p->sec != SEC_LAYER || p->has_type) return QAT_OK;
+    const qat_layer_spec *l = &p->cfg->layers[p->layer];
+    char kinds[160] = "";
+    for (int i = 0; i < QAT_LAYER_KIND_COUNT; i++) list_add(kinds, sizeof kinds, kind_name(i));
+    return line_error(p, l->line, "[layer.%s] type: missing (one of: %s)", l->name, kinds);
+}
+
+static qat_status begin_layer(parse_ctx *p, const char *name) {
+    qat_config *cfg = p->cfg;
+    if (!p->file_layers) { /* the file describes its own model: drop the lesson's */
+        cfg->n_layers = 0;
+        p->file_layers = 1;
+    }
+    int n = (int)strlen(name);
+    if (n == 0 || n >= QAT_NAME_MAX || !name_chars_ok(name, n, "_"))
+        return line_error(p, p->line, "[%s]: layer name '%s' must be 1 to %d letters, digits "
+                          "or '_'", p->section, name, QAT_NAME_MAX - 1);
+    int old = find_layer(cfg, name);
+    if (old >= 0)
+        return line_error(p, p->line, "[%s]: duplicate layer name (first on line %d)",
+                          p->section, cfg->layers[old].line);
+    if (cfg->n_layers == QAT_MAX_LAYERS)
+        return line_error(p, p->line, "[%s]: more than %d layers", p->section, QAT_MAX_LAYERS);
+    qat_layer_spec *l = add_layer(cfg, name, QAT_LAYER_DENSE);
+    l->line = p->line;
+    p->layer = cfg->n_layers - 1;
+    return QAT_OK;
+}
+
+/* header is a cleaned line starting with '['. A header inih rejects (no ']') is left to
+ * inih, which reports it as a syntax error. */
+static qat_status begin_section(parse_ctx *p, const char *header) {
+    const char *close = strchr(header, ']');
+    if (!close) return QAT_OK;
+    qat_status s = finish_section(p);
+    if (s) return s;
+    const char *b = header + 1, *end = close;
+    while (b < end && isspace((unsigned char)*b)) b++;
+    while (end > b && isspace((unsigned char)end[-1])) end--;
+    snprintf(p->section, sizeof p->section, "%.*s", (int)(end - b), b);
+    p->sec = section_lookup(p->section);
+    p->has_type = 0;
+    p->n_seen = 0;
+    if (close[1])
+        return line_error(p, p->line, "[%s]: unexpected text after ']'", p->section);
+    if (p->sec == SEC_NONE)
+        return line_error(p, p->line, "[%s]: unknown section (sections: " SECTION_LIST ")",
+                          p->section);
+    if (p->sec == SEC_LAYER) return begin_layer(p, p->section + 6);
+    if (p->fixed_line[p->sec])
+        return line_error(p, p->line, "[%s]: section appears twice (first on line %d)",
+                          p->section, p->fixed_line[p->sec]);
+    p->fixed_line[p->sec] = p->line;
+    return QAT_OK;
+}
+
+/* ---- reading the file ---------------------------------------------------------------- */
+
+/* Trims a raw line to what inih should see: no BOM, indentation, CR or comment. */
+static size_t clean_line(const char **s, size_t n, int first) {
+    const char *b = *s;
+    if (first && n >= 3 && !memcmp(b, "\xEF\xBB\xBF", 3)) b += 3, n -= 3;
+    while (n && isspace((unsigned char)*b)) b++, n--;
+    if (n && (*b == ';' || *b == '#')) n = 0; /* a whole-line comment */
+    for (size_t i = 1; i < n; i++)
+        if ((b[i] == ';' || b[i] == '#') && isspace((unsigned char)b[i - 1])) n = i;
+    while (n && isspace((unsigned char)b[n - 1])) n--;
+    *s = b;
+    return n;
+}
+
+/* Next raw line of the text (without its newline); advances *pos. */
+static size_t next_raw_line(const char *text, size_t len, size_t *pos, const char **line) {
+    const char *s = text + *pos;
+    const char *nl = memchr(s, '\n', len - *pos);
+    size_t n = nl ? (size_t)(nl - s) : len - *pos;
+    *pos += n + (nl != NULL);
+    *line = s;
+    return n;
+}
+
+/* inih's fgets-like reader: one cleaned line per call, counted, so handlers know where
+ * they are. Returning NULL ends the parse: after the first error, nothing more is read. */
+static char *read_line(char *str, int num, void *stream) {
+    parse_ctx *p = stream;
+    if (p->err_line || p->pos >= p->len) return NULL;
+    const char *s;
+    size_t n = next_raw_line(p->text, p->len, &p->pos, &s);
+    p->line++;
+    if (memchr(s, '\0', n)) return line_error(p, p->line, "contains a NUL byte"), NULL;
+    n = clean_line(&s, n, p->line == 1);
+    if (n > (size_t)num - 1)
+        return line_error(p, p->line, "line longer than %d characters", num - 1), NULL;
+    memcpy(str, s, n);
+    str[n] = '\0';
+    if (str[0] == '[') begin_section(p, str);
+    return p->err_line ? NULL : str;
+}
+
+/* Builds "PATH:LINE: [section] key", the prefix of every message about this key. */
+static void set_where_file(parse_ctx *p, const char *key) {
+    char section[SECTION_MAX + 2] = "";
+    if (p->section[0]) snprintf(section, sizeof section, "[%s]", p->section);
+    snprintf(p->where, sizeof p->where, "%s:%d: %s%s%s", p->path, p->line, section,
+             section[0] && key[0] ? " " : "", key);
+}
+
+static int seen_index(const parse_ctx *p, const char *key) {
+    for (int i = 0; i < p->n_seen; i++)
+        if (!strcmp(p->seen[i], key)) return i;
+    return -1;
+}
+
+static qat_status file_key(parse_ctx *p, const char *key, const char *value) {
+    if (p->sec == SEC_NONE)
+        return key_error(p, "key outside any section (sections: " SECTION_LIST ")");
+    if (!key[0]) return key_error(p, "missing key name before '='");
+    int dup = p->sec == SEC_FILES ? -1 : seen_index(p, key);
+    if (dup >= 0) return key_error(p, "duplicate key (first on line %d)", p->seen_line[dup]);
+    qat_status s = apply_key(p, p->sec, p->layer, key, value);
+    if (s == QAT_OK && p->sec != SEC_FILES && p->n_seen < SEEN_MAX) {
+        snprintf(p->seen[p->n_seen], QAT_NAME_MAX, "%s", key); /* valid keys are short */
+        p->seen_line[p->n_seen++] = p->line;
+    }
+    return s;
+}
+
+/* inih's handler. We ignore its `section`: read_line tracks sections in full (inih cuts
+ * names at 49 characters). Returning 0 makes inih count this line as an error. */
+static int on_key(void *user, const char *section, const char *name, const char *value) {
+    parse_ctx *p = user;
+    (void)section;
+    if (!name || !value || p->err_line) return 1;
+    set_where_file(p, name);
+    if (file_key(p, name, value) != QAT_OK) {
+        p->err_line = p->line;
+        return 0;
+    }
+    return 1;
+}
+
+/* inih reported line `line` malformed: say why, from the line itself. */
+static void syntax_error(parse_ctx *p, int line) {
+    size_t pos = 0, n = 0;
+    const char *s = p->text;
+    for (int i = 1; i <= line && pos < p->len; i++) n = next_raw_line(p->text, p->len, &pos, &s);
+    n = clean_line(&s, n, line == 1);
+    p->status = QAT_ERR_CONFIG;
+    if (n && s[0] == '[')
+        qat_error_set(p->e, QAT_ERR_CONFIG, "%s:%d: syntax error: section header without ']'",
+                      p->path, line);
+    else
+        qat_error_set(p->e, QAT_ERR_CONFIG,
+                      "%s:%d: syntax error: '%.*s' is not 'key = value' or '[section]' "
+                      "(values cannot continue on the next line)",
+                      p->path, line, (int)(n > 60 ? 60 : n), s);
+}
+
+/* [files] keys name classes; with the whole file read, the class list is final. */
+static void resolve_files(parse_ctx *p) {
+    qat_data_config *d = &p->cfg->data;
+    for (int i = 0; i < d->n_csv && !p->err_line; i++) {
+        if (d->csv[i].cls >= 0) continue;
+        d->csv[i].cls = find_name(d->classes, d->n_classes, p->file_class[i]);
+        if (d->csv[i].cls >= 0) continue;
+        char names[256];
+        class_list(d, names, sizeof names);
+        line_error(p, p->file_line[i], "[files] %s: '%s' is not a class (classes: %s)",
+                   p->file_class[i], p->file_class[i], names);
+    }
+}
+
+static void parse_text(parse_ctx *p) {
+    int rc = ini_parse_stream(read_line, p, on_key, p);
+    if (rc == -2) {
+        p->status = qat_error_set(p->e, QAT_ERR_NOMEM, "%s: out of memory", p->path);
+        return;
+    }
+    if (rc > 0 && (!p->err_line || rc < p->err_line)) {
+        syntax_error(p, rc);
+        return;
+    }
+    if (!p->err_line) finish_section(p);
+    if (!p->err_line) resolve_files(p);
+}
+
+qat_status qat_config_load(const char *path, qat_config *cfg, qat_error *e) {
+    qat_config_defaults(cfg);
+    if (strlen(path) >= sizeof cfg->path)
+        return qat_error_set(e, QAT_ERR_IO, "%.100s...: path too long", path);
+    snprintf(cfg->path, sizeof cfg->path, "%s", path);
+    qat_path_dir(cfg->base_dir, sizeof cfg->base_dir, path);
+    void *text;
+    size_t len;
+    qat_status s = qat_read_file(path, &text, &len, e);
+    if (s) return s;
+    parse_ctx p = {.cfg = cfg, .e = e, .base_dir = cfg->base_dir, .from_file = 1,
+                   .path = path, .text = text, .len = len};
+    parse_text(&p);
+    s = p.status;
+    free(text);
+    return s ? s : qat_config_validate(cfg, e);
+}
+
+/* ---- --set --------------------------------------------------------------------------- */
+
+static void trim_copy(char *dst, size_t cap, const char *b, const char *end) {
+    while (b < end && isspace((unsigned char)*b)) b++;
+    while (end > b && isspace((unsigned char)end[-1])) end--;
+    snprintf(dst, cap, "%.*s", (int)(end - b), b);
+}
+
+static qat_status set_layer_section(parse_ctx *p, const char *section, int *layer) {
+    *layer = find_layer(p->cfg, section + 6);
+    if (*layer >= 0) return QAT_OK;
+    char names[QAT_MAX_LAYERS * 8] = "";
+    for (int i = 0; i < p->cfg->n_layers; i++)
+        list_add(names, sizeof names, p->cfg->layers[i].name);
+    return key_error(p, "no layer named '%s' (layers: %s; --set cannot add layers)", section + 6,
+                     names);
+}
+
+static qat_status set_assignment(parse_ctx *p, const char *left, const char *value) {
+    const char *dot = strrchr(left, '.');
+    if (!dot || dot == left || !dot[1])
+        return key_error(p, "expected section.key=value (e.g. train.lr=0.01)");
+    char section[SECTION_MAX];
+    snprintf(section, sizeof section, "%.*s", (int)(dot - left), left);
+    section_kind sec = section_lookup(section);
+    int layer = -1;
+    if (sec == SEC_NONE)
+        return key_error(p, "unknown section [%s] (sections: " SECTION_LIST ")", section);
+    if (sec == SEC_LAYER) {
+        qat_status s = set_layer_section(p, section, &layer);
+        if (s) return s;
+        p->has_type = 1;
+    }
+    return apply_key(p, sec, layer, dot + 1, value);
+}
+
+qat_status qat_config_set(qat_config *cfg, const char *assignment, qat_error *e) {
+    parse_ctx ctx = {.cfg = cfg, .e = e, .base_dir = ""};
+    const char *eq = strchr(assignment, '=');
+    const char *end = eq ? eq : assignment + strlen(assignment);
+    char left[SECTION_MAX + QAT_NAME_MAX];
+    trim_copy(left, sizeof left, assignment, end);
+    snprintf(ctx.where, sizeof ctx.where, "--set %s", left);
+    if (!eq) return key_error(&ctx, "expected section.key=value (e.g. train.lr=0.01)");
+    if (strlen(left) >= sizeof left - 1) return key_error(&ctx, "name too long");
+    size_t n = strlen(eq); /* "=value": room for the trimmed value and its terminator */
+    char *value = malloc(n);
+    if (!value) return qat_error_set(e, QAT_ERR_NOMEM, "--set %s: out of memory", left);
+    trim_copy(value, n, eq + 1, eq + n);
+    qat_status s = set_assignment(&ctx, left, value);
+    free(value);
+    return s;
+}

@@ -1,0 +1,59 @@
+/* Names of the layer and training enums, as written in config files and reports.
+ * One table per enum, indexed by it and sized by its _COUNT: the config parser looks names
+ * up through these same functions, so printing and parsing cannot drift apart.
+ * (The data enums' names live beside them in src/data/names.c.) */
+#include "qat/layer.h"
+#include "qat/train_config.h"
+
+const char *qat_layer_kind_name(qat_layer_kind k) {
+    static const char *const names[] = {
+        [QAT_LAYER_CONV1D] = "conv1d",
+        [QAT_LAYER_DENSE] = "dense",
+        [QAT_LAYER_BATCHNORM] = "batchnorm",
+        [QAT_LAYER_RELU] = "relu",
+        [QAT_LAYER_RELU6] = "relu6",
+        [QAT_LAYER_MAXPOOL1D] = "maxpool1d",
+        [QAT_LAYER_FLATTEN] = "flatten",
+        [QAT_LAYER_DROPOUT] = "dropout",
+    };
+    _Static_assert(sizeof names / sizeof names[0] == QAT_LAYER_KIND_COUNT, "layer kind names");
+    return (unsigned)k < QAT_LAYER_KIND_COUNT ? names[k] : "unknown";
+}
+
+const char *qat_activation_name(qat_activation a) {
+    static const char *const names[] = {
+        [QAT_ACT_NONE] = "none",
+        [QAT_ACT_RELU] = "relu",
+        [QAT_ACT_RELU6] = "relu6",
+        [QAT_ACT_SOFTMAX] = "softmax",
+    };
+    _Static_assert(sizeof names / sizeof names[0] == QAT_ACT_COUNT, "activation names");
+    return (unsigned)a < QAT_ACT_COUNT ? names[a] : "unknown";
+}
+
+const char *qat_padding_name(qat_padding p) {
+    static const char *const names[] = {
+        [QAT_PAD_VALID] = "valid",
+        [QAT_PAD_SAME] = "same",
+    };
+    _Static_assert(sizeof names / sizeof names[0] == QAT_PAD_COUNT, "padding names");
+    return (unsigned)p < QAT_PAD_COUNT ? names[p] : "unknown";
+}
+
+const char *qat_optimizer_name(qat_optimizer_kind k) {
+    static const char *const names[] = {
+        [QAT_OPT_ADAM] = "adam",
+        [QAT_OPT_SGD] = "sgd",
+    };
+    _Static_assert(sizeof names / sizeof names[0] == QAT_OPT_COUNT, "optimizer names");
+    return (unsigned)k < QAT_OPT_COUNT ? names[k] : "unknown";
+}
+
+const char *qat_monitor_name(qat_monitor m) {
+    static const char *const names[] = {
+        [QAT_MONITOR_VAL_LOSS] = "val_loss",
+        [QAT_MONITOR_VAL_ACCURACY] = "val_accuracy",
+    };
+    _Static_assert(sizeof names / sizeof names[0] == QAT_MONITOR_COUNT, "monitor names");
+    return (unsigned)m < QAT_MONITOR_COUNT ? names[m] : "unknown";
+}

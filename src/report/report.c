@@ -1,0 +1,139 @@
+/* history.csv, report.json and timing.json (see report.h; layout documented in README). */
+#include "qat/report.h"
+
+#include "qat/io.h"
+#include "qat/json.h"
+
+qat_status qat_report_history_csv(const qat_train_log *log, const char *path, qat_error *e) {
+    qat_afile a;
+    qat_status st = qat_afile_open(&a, path, e);
+    if (st) return st;
+    fprintf(a.f, "epoch,loss,accuracy,val_loss,val_accuracy,lr\n");
+    for (int i = 0; i < log->epochs_run; i++) {
+        const qat_epoch_stats *s = &log->history[i];
+        fprintf(a.f, "%d,%.6f,%.6f,%.6f,%.6f,%.6g\n", s->epoch, s->loss, s->accuracy, s->val_loss,
+                s->val_accuracy, s->lr);
+    }
+    return qat_afile_commit(&a, e);
+}
+
+static long layer_params(const qat_model *m, int i) {
+    const qat_model_layer *l = &m->layer[i];
+    int ids[4] = {l->w, l->b, l->gamma, l->beta};
+    long n = 0;
+    for (int k = 0; k < 4; k++)
+        if (ids[k] >= 0) n += (long)m->g.nodes[ids[k]].size;
+    return n;
+}
+
+static void data_section(qat_json *j, const qat_pipeline *p) {
+    const qat_data_config *d = &p->cfg.data;
+    const qat_norm *nm = &p->model.norm;
+    qat_json_object(j, "data");
+    qat_json_str(j, "source", qat_data_source_name(d->source));
+    qat_json_array(j, "classes");
+    for (int i = 0; i < d->n_classes; i++) qat_json_str(j, NULL, d->classes[i]);
+    qat_json_close(j);
+    qat_json_int(j, "window", d->window);
+    qat_json_int(j, "channels", d->channels);
+    qat_json_num(j, "rate_hz", d->rate_hz);
+    qat_json_int(j, "train_samples", p->train.n);
+    qat_json_int(j, "validation_samples", p->val.n);
+    qat_json_int(j, "test_samples", p->test.n);
+    qat_json_bool(j, "validation_is_test", p->val_is_test);
+    qat_json_object(j, "normalization");
+    qat_json_str(j, "kind", qat_norm_kind_name(nm->kind));
+    qat_json_array(j, "min");
+    for (int i = 0; i < nm->channels; i++) qat_json_num(j, NULL, nm->min[i]);
+    qat_json_close(j);
+    qat_json_array(j, "max");
+    for (int i = 0; i < nm->channels; i++) qat_json_num(j, NULL, nm->max[i]);
+    qat_json_close(j);
+    qat_json_close(j);
+    qat_json_close(j);
+}
+
+static void model_section(qat_json *j, const qat_model *m) {
+    qat_json_object(j, "model");
+    qat_json_int(j, "parameters", (long)m->g.n_params);
+    qat_json_int(j, "macs", qat_model_macs(m));
+    qat_json_array(j, "layers");
+    for (int i = 0; i < m->n_layers; i++) {
+        const qat_layer_spec *s = &m->spec[i];
+        const qat_node *out = &m->g.nodes[m->layer[i].out];
+        qat_json_object(j, NULL);
+        qat_json_str(j, "name", s->name);
+        qat_json_str(j, "type", qat_layer_kind_name(s->kind));
+        if (s->kind == QAT_LAYER_CONV1D || s->kind == QAT_LAYER_DENSE)
+            qat_json_str(j, "activation", qat_activation_name(s->activation));
+        qat_json_array(j, "output_shape");
+        for (int d = 0; d < out->ndim; d++) qat_json_int(j, NULL, out->dim[d]);
+        qat_json_close(j);
+        qat_json_int(j, "parameters", layer_params(m, i));
+        qat_json_close(j);
+    }
+    qat_json_close(j);
+    qat_json_close(j);
+}
+
+static void training_section(qat_json *j, const qat_pipeline *p) {
+    const qat_train_config *t = &p->cfg.train;
+    const qat_train_log *log = &p->log;
+    qat_json_object(j, "training");
+    qat_json_str(j, "optimizer", qat_optimizer_name(t->optimizer));
+    qat_json_num(j, "lr", t->lr);
+    qat_json_int(j, "batch", t->batch);
+    qat_json_int(j, "epochs", t->epochs);
+    qat_json_int(j, "epochs_run", log->epochs_run);
+    qat_json_int(j, "best_epoch", log->best_epoch);
+    qat_json_bool(j, "stopped_early", log->stopped_early);
+    qat_json_bool(j, "restored_best", log->restored_best);
+    if (log->epochs_run > 0) {
+        const qat_epoch_stats *s = &log->history[log->epochs_run - 1];
+        qat_json_object(j, "last_epoch");
+        qat_json_num(j, "loss", s->loss);
+        qat_json_num(j, "accuracy", s->accuracy);
+        qat_json_num(j, "val_loss", s->val_loss);
+        qat_json_num(j, "val_accuracy", s->val_accuracy);
+        qat_json_num(j, "lr", s->lr);
+        qat_json_close(j);
+    }
+    qat_json_close(j);
+}
+
+qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e) {
+    qat_afile a;
+    qat_status st = qat_afile_open(&a, path, e);
+    if (st) return st;
+    qat_json j;
+    qat_json_begin(&j, a.f);
+    qat_json_str(&j, "qatrain", QAT_VERSION);
+    qat_json_str(&j, "config", p->cfg.path);
+    qat_json_int(&j, "seed", (long)p->cfg.seed);
+    data_section(&j, p);
+    model_section(&j, &p->model);
+    training_section(&j, p);
+    qat_json_object(&j, "results");
+    qat_json_object(&j, "float32");
+    qat_json_num(&j, "test_accuracy", p->test_accuracy);
+    qat_json_num(&j, "test_loss", p->test_loss);
+    qat_json_close(&j);
+    qat_json_close(&j);
+    qat_json_end(&j);
+    return qat_afile_commit(&a, e);
+}
+
+qat_status qat_report_timing_json(const qat_pipeline *p, const char *path, qat_error *e) {
+    qat_afile a;
+    qat_status st = qat_afile_open(&a, path, e);
+    if (st) return st;
+    qat_json j;
+    qat_json_begin(&j, a.f);
+    qat_json_str(&j, "blas_core", p->blas_core ? p->blas_core : "");
+    qat_json_num(&j, "train_seconds", p->log.seconds);
+    qat_json_array(&j, "epoch_seconds");
+    for (int i = 0; i < p->log.epochs_run; i++) qat_json_num(&j, NULL, p->log.history[i].seconds);
+    qat_json_close(&j);
+    qat_json_end(&j);
+    return qat_afile_commit(&a, e);
+}

@@ -1,0 +1,158 @@
+/* The training loop (see train.h). */
+#include "qat/train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "qat/optim.h"
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Copies the samples order[0..b) into the input node and their labels into y. */
+static void gather(qat_model *m, const qat_dataset *d, const int *order, int b, int *y) {
+    size_t in = (size_t)m->window * m->channels;
+    float *x = m->g.nodes[m->input].val;
+    for (int i = 0; i < b; i++) {
+        memcpy(x + i * in, d->x + (size_t)order[i] * in, in * sizeof(float));
+        y[i] = d->y[order[i]];
+    }
+}
+
+/* Best-so-far tracking for plateau and early stopping. */
+typedef struct watch {
+    double best;
+    int wait;
+} watch;
+
+static int improved(const qat_train_config *cfg, double value, double best) {
+    return cfg->monitor == QAT_MONITOR_VAL_LOSS ? value < best - 1e-4 : value > best + 1e-4;
+}
+
+typedef struct trainer {
+    qat_model *m;
+    const qat_train_config *cfg;
+    const qat_dataset *train;
+    qat_optim opt;
+    qat_rng shuffle, dropout;
+    int *order, *labels;
+} trainer;
+
+static qat_status run_epoch(trainer *t, int epoch, qat_epoch_stats *st, qat_progress_fn progress,
+                            void *ctx, qat_error *e) {
+    qat_model *m = t->m;
+    int n = t->train->n, bs = t->cfg->batch, steps = (n + bs - 1) / bs, hits = 0;
+    double sum = 0;
+    qat_rng_shuffle(&t->shuffle, t->order, n);
+    for (int s = 0; s < steps; s++) {
+        int b = n - s * bs < bs ? n - s * bs : bs;
+        gather(m, t->train, t->order + s * bs, b, t->labels);
+        qat_pass p = {.batch = b, .training = 1, .labels = t->labels, .rng = &t->dropout};
+        qat_graph_forward(&m->g, &p, m->loss + 1);
+        float loss = m->g.nodes[m->loss].val[0];
+        if (!isfinite(loss))
+            return qat_error_set(e, QAT_ERR_NUMERIC,
+                                 "training diverged: loss is %s at epoch %d, step %d "
+                                 "(try a lower learning rate)",
+                                 isnan(loss) ? "NaN" : "infinite", epoch, s + 1);
+        qat_graph_zero_grads(&m->g);
+        qat_graph_backward(&m->g, &p, m->loss);
+        qat_optim_step(&t->opt, m->g.params, m->g.grads);
+        sum += (double)loss * b;
+        hits += qat_model_correct(m, t->labels, b);
+        if (progress) {
+            int seen = s * bs + b;
+            qat_progress pr = {epoch, t->cfg->epochs, s + 1, steps, sum / seen,
+                               (double)hits / seen, NULL};
+            progress(ctx, &pr);
+        }
+    }
+    st->loss = sum / n;
+    st->accuracy = (double)hits / n;
+    return QAT_OK;
+}
+
+static void snapshot(const qat_graph *g, float *p, float *s) {
+    memcpy(p, g->params, g->n_params * sizeof(float));
+    memcpy(s, g->state, g->n_state * sizeof(float));
+}
+
+static void restore(qat_graph *g, const float *p, const float *s) {
+    memcpy(g->params, p, g->n_params * sizeof(float));
+    memcpy(g->state, s, g->n_state * sizeof(float));
+}
+
+qat_status qat_train(qat_model *m, const qat_train_config *cfg, const qat_dataset *train,
+                     const qat_dataset *val, uint64_t seed, qat_train_log *log,
+                     qat_progress_fn progress, void *ctx, qat_error *e) {
+    trainer t = {.m = m, .cfg = cfg, .train = train};
+    qat_status st = qat_optim_init(&t.opt, cfg, m->g.n_params, e);
+    if (st) return st;
+    int keep_best = cfg->early_stop_patience > 0 && cfg->restore_best;
+    t.order = malloc((size_t)train->n * sizeof(int));
+    t.labels = malloc((size_t)m->g.max_batch * sizeof(int));
+    float *best_p = keep_best ? malloc((m->g.n_params + 1) * sizeof(float)) : NULL;
+    float *best_s = keep_best ? malloc((m->g.n_state + 1) * sizeof(float)) : NULL;
+    if (!t.order || !t.labels || (keep_best && (!best_p || !best_s))) {
+        st = qat_error_set(e, QAT_ERR_NOMEM, "training: out of memory");
+        goto done;
+    }
+    for (int i = 0; i < train->n; i++) t.order[i] = i;
+    qat_rng_seed(&t.shuffle, seed, QAT_STREAM_SHUFFLE);
+    qat_rng_seed(&t.dropout, seed, QAT_STREAM_DROPOUT);
+    double start = now(), worst = cfg->monitor == QAT_MONITOR_VAL_LOSS ? INFINITY : -INFINITY;
+    watch plateau = {worst, 0}, stop = {worst, 0};
+    memset(log->history, 0, (size_t)cfg->epochs * sizeof *log->history);
+    log->epochs_run = log->best_epoch = log->stopped_early = log->restored_best = 0;
+    for (int ep = 1; ep <= cfg->epochs; ep++) {
+        qat_epoch_stats *s = &log->history[ep - 1];
+        double t0 = now();
+        s->epoch = ep;
+        s->lr = t.opt.lr;
+        if ((st = run_epoch(&t, ep, s, progress, ctx, e))) goto done;
+        qat_model_evaluate(m, val, &s->val_loss, &s->val_accuracy);
+        s->seconds = now() - t0;
+        log->epochs_run = ep;
+        double v = cfg->monitor == QAT_MONITOR_VAL_LOSS ? s->val_loss : s->val_accuracy;
+        if (improved(cfg, v, stop.best)) {
+            stop = (watch){v, 0};
+            log->best_epoch = ep;
+            if (keep_best) snapshot(&m->g, best_p, best_s);
+        } else {
+            stop.wait++;
+        }
+        if (progress) {
+            qat_progress pr = {ep, cfg->epochs, 0, 0, s->loss, s->accuracy, s};
+            progress(ctx, &pr);
+        }
+        if (cfg->plateau_patience > 0) {
+            if (improved(cfg, v, plateau.best))
+                plateau = (watch){v, 0};
+            else if (++plateau.wait >= cfg->plateau_patience) {
+                t.opt.lr = fmax(t.opt.lr * cfg->plateau_factor, cfg->min_lr);
+                plateau.wait = 0;
+            }
+        }
+        if (cfg->early_stop_patience > 0 && stop.wait >= cfg->early_stop_patience) {
+            log->stopped_early = 1;
+            break;
+        }
+    }
+    if (keep_best && log->best_epoch > 0 && log->best_epoch != log->epochs_run) {
+        restore(&m->g, best_p, best_s);
+        log->restored_best = 1;
+    }
+    log->seconds = now() - start;
+done:
+    qat_optim_free(&t.opt);
+    free(t.order);
+    free(t.labels);
+    free(best_p);
+    free(best_s);
+    return st;
+}

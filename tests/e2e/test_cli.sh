@@ -1,0 +1,18 @@
+# Command-line basics: help, version, overrides, the dataset writer, usage errors.
+. tests/e2e/lib.inc
+"$QATRAIN" --help | grep -q '^usage: qatrain CONFIG' || die "--help"
+"$QATRAIN" --version | grep -Eq '^qatrain [0-9]+\.[0-9]+\.[0-9]+$' || die "--version"
+expect_error 2 "unknown option '--bogus'" -- "$QATRAIN" configs/gesture_cnn.ini --bogus
+expect_error 2 '--out needs a value' -- "$QATRAIN" configs/gesture_cnn.ini --out
+expect_error 2 "train.epochs|\[train\] epochs" -- "$QATRAIN" configs/gesture_cnn.ini --set train.epochs=zero
+expect_error 2 'seed' -- "$QATRAIN" configs/gesture_cnn.ini --seed -3x
+# --set reaches layer keys: 8 filters in conv1 changes the parameter count.
+"$QATRAIN" configs/gesture_cnn.ini $SMALL --set layer.conv1.filters=8 --out "$TMP/s"
+p=$(grep -A1 '"model": {' "$TMP/s/report.json" | sed -n 's/.*"parameters": \([0-9]*\).*/\1/p')
+[ -n "$p" ] && [ "$p" -lt 12195 ] || die "--set layer.conv1.filters=8 did not shrink the model ($p)"
+# The built-in data written in the lesson layout trains again through source=npy.
+"$QATRAIN" configs/gesture_cnn.ini --set data.samples_per_class=20 --write-data "$TMP/data" --quiet
+[ "$(ls "$TMP/data/wave" | wc -l)" -eq 20 ] || die "write-data: expected 20 wave files"
+"$QATRAIN" configs/gesture_cnn.ini $SMALL --set data.source=npy --set "data.dir=$TMP/data" --out "$TMP/n"
+grep -q '"source": "npy"' "$TMP/n/report.json" || die "npy run"
+exit 0
