@@ -1,0 +1,85 @@
+/* qatrain — the integer-only engine: TFLite Micro's reference kernels, bit for bit.
+ *
+ * Kernels are free functions that only compute (TFLM / CMSIS-NN style): a small params
+ * struct, shapes, pointers; they never allocate. The engine prepares an IR once
+ * (multipliers and shifts from the float32 scales in each kernel's own expression order,
+ * activation clamps, a memory plan for one arena) and then invokes it per sample. */
+#ifndef QAT_INT8_H
+#define QAT_INT8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qat/error.h"
+#include "qat/ir.h"
+
+/* Parameters a conv / depthwise / fully-connected kernel needs (TFLM's ConvParams plus
+ * the per-channel arrays). */
+typedef struct qat_i8_conv_params {
+    int32_t input_offset;       /* −input zero point */
+    int32_t output_offset;      /* output zero point */
+    int stride_w, stride_h, dilation_w, dilation_h, pad_w, pad_h;
+    int depth_multiplier;
+    int32_t act_min, act_max;   /* clamp after adding the output zero point */
+    const int32_t *multiplier;  /* per output channel (per-tensor: the same value repeated) */
+    const int *shift;
+} qat_i8_conv_params;
+
+typedef struct qat_i8_pool_params {
+    int stride_w, stride_h, filter_w, filter_h, pad_w, pad_h;
+    int32_t act_min, act_max;
+} qat_i8_pool_params;
+
+typedef struct qat_i8_softmax_params {
+    int32_t input_multiplier;
+    int input_left_shift;
+    int32_t diff_min;
+} qat_i8_softmax_params;
+
+/* NHWC shapes: in [n, h, w, c]; filter OHWI; out [n, oh, ow, oc]. bias may be NULL. */
+void qat_i8_conv2d(const qat_i8_conv_params *p, const int *in_shape, const int8_t *in,
+                   const int *filter_shape, const int8_t *filter, const int32_t *bias,
+                   const int *out_shape, int8_t *out);
+void qat_i8_depthwise_conv2d(const qat_i8_conv_params *p, const int *in_shape, const int8_t *in,
+                             const int *filter_shape, const int8_t *filter, const int32_t *bias,
+                             const int *out_shape, int8_t *out);
+/* in: batches × depth; weights [out_depth, depth]; out: batches × out_depth. */
+void qat_i8_fully_connected(const qat_i8_conv_params *p, int batches, int depth, int out_depth,
+                            const int8_t *in, const int8_t *weights, const int32_t *bias,
+                            int8_t *out);
+void qat_i8_max_pool(const qat_i8_pool_params *p, const int *in_shape, const int8_t *in,
+                     const int *out_shape, int8_t *out);
+void qat_i8_average_pool(const qat_i8_pool_params *p, const int *in_shape, const int8_t *in,
+                         const int *out_shape, int8_t *out);
+/* rows × depth, int8 → int8 with output scale 1/256, zero point −128. */
+void qat_i8_softmax(const qat_i8_softmax_params *p, int rows, int depth, const int8_t *in,
+                    int8_t *out);
+/* Softmax Prepare: from input scale and beta. */
+void qat_i8_softmax_prepare(double input_scale, double beta, qat_i8_softmax_params *p);
+/* float → int8: clamp(round_away(x / scale) + zp); int8 → float: scale · (q − zp). */
+void qat_i8_quantize(const float *x, size_t n, float scale, int32_t zp, int8_t *q);
+void qat_i8_dequantize(const int8_t *q, size_t n, float scale, int32_t zp, float *x);
+/* CalculateActivationRangeQuantized for int8. */
+void qat_i8_activation_range(qat_ir_act act, float scale, int32_t zp, int32_t *act_min,
+                             int32_t *act_max);
+
+/* The engine over an IR. */
+typedef struct qat_i8_prepared qat_i8_prepared; /* per-node multipliers, clamps (opaque) */
+
+typedef struct qat_i8_engine {
+    const qat_ir *ir;           /* borrowed; must outlive the engine */
+    qat_i8_prepared *nodes;     /* owned */
+    size_t *offset;             /* per tensor: byte offset in the arena (activations) */
+    size_t arena_bytes;         /* the memory plan's total: the tensor-arena estimate */
+    unsigned char *arena;       /* owned, 16-byte aligned */
+} qat_i8_engine;
+
+/* Checks every node (types, shapes, quantization rules TFLM enforces), computes the
+ * kernels' parameters, plans and allocates the arena. Errors name the node and tensor. */
+qat_status qat_i8_prepare(qat_i8_engine *eng, const qat_ir *ir, qat_error *e);
+/* Runs one sample: copies `input` (the input tensor's bytes) in and the output tensor's
+ * bytes out. */
+void qat_i8_invoke(qat_i8_engine *eng, const void *input, void *output);
+void qat_i8_free(qat_i8_engine *eng);
+
+#endif
