@@ -1,0 +1,59 @@
+/* qat_data_load: one entry point over the three sources, with the checks every source
+ * shares (sizes, class names, finite samples). */
+#include <math.h>
+#include <string.h>
+
+#include "qat/data.h"
+
+static qat_status check_shape(const qat_data_config *cfg, qat_error *e) {
+    if (cfg->n_classes <= 0 || cfg->n_classes > QAT_MAX_CLASSES)
+        return qat_error_set(e, QAT_ERR_CONFIG, "data: %d classes (1 to %d)", cfg->n_classes,
+                             QAT_MAX_CLASSES);
+    if (cfg->channels <= 0 || cfg->channels > QAT_MAX_CHANNELS)
+        return qat_error_set(e, QAT_ERR_CONFIG, "data: %d channels (1 to %d)", cfg->channels,
+                             QAT_MAX_CHANNELS);
+    if (cfg->window <= 0) return qat_error_set(e, QAT_ERR_CONFIG, "data: window %d", cfg->window);
+    return QAT_OK;
+}
+
+static qat_status check_finite(const qat_dataset *d, qat_error *e) {
+    size_t per = (size_t)d->window * (size_t)d->channels;
+    for (int i = 0; i < d->n; i++)
+        for (size_t j = 0; j < per; j++)
+            if (!isfinite(d->x[(size_t)i * per + j]))
+                return qat_error_set(e, QAT_ERR_DATA,
+                                     "data: sample %d (class %s), step %zu, axis %zu is not finite",
+                                     i, d->class_names[d->y[i]], j / (size_t)d->channels,
+                                     j % (size_t)d->channels);
+    return QAT_OK;
+}
+
+static qat_status load_source(const qat_data_config *cfg, uint64_t seed, qat_dataset *out,
+                              qat_error *e) {
+    qat_rng rng;
+    switch (cfg->source) {
+    case QAT_DATA_BUILTIN:
+        qat_rng_seed(&rng, seed, QAT_STREAM_DATA);
+        return qat_gesture_generate(cfg, &rng, out, e);
+    case QAT_DATA_NPY: return qat_data_load_npy_dir(cfg, out, e);
+    case QAT_DATA_CSV: return qat_data_load_csv(cfg, out, e);
+    default:
+        memset(out, 0, sizeof *out);
+        return qat_error_set(e, QAT_ERR_CONFIG, "data: unknown source %d", (int)cfg->source);
+    }
+}
+
+qat_status qat_data_load(const qat_data_config *cfg, uint64_t seed, qat_dataset *out,
+                         qat_error *e) {
+    memset(out, 0, sizeof *out);
+    qat_status s = check_shape(cfg, e);
+    if (!s) s = load_source(cfg, seed, out, e);
+    if (s) return s;
+    for (int c = 0; c < cfg->n_classes; c++)
+        snprintf(out->class_names[c], QAT_NAME_MAX, "%s", cfg->classes[c]);
+    if (out->n == 0) s = qat_error_set(e, QAT_ERR_DATA, "data: the %s source gave no samples",
+                                       qat_data_source_name(cfg->source));
+    if (!s) s = check_finite(out, e);
+    if (s) qat_dataset_free(out);
+    return s;
+}

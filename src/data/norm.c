@@ -1,0 +1,77 @@
+/* Min/max normalisation, fitted on the training split and applied to every split, so the
+ * deployed model sees inputs scaled exactly as in training. */
+#include <math.h>
+#include <string.h>
+
+#include "qat/data.h"
+
+/* Per-axis min and max over every sample and time step; non-finite values are refused
+ * because they would make the range meaningless. */
+static qat_status axis_ranges(const qat_dataset *d, float *mn, float *mx, qat_error *e) {
+    int c = d->channels;
+    for (int k = 0; k < c; k++) {
+        mn[k] = INFINITY;
+        mx[k] = -INFINITY;
+    }
+    size_t rows = (size_t)d->n * (size_t)d->window;
+    for (size_t r = 0; r < rows; r++)
+        for (int k = 0; k < c; k++) {
+            float v = d->x[r * (size_t)c + (size_t)k];
+            if (!isfinite(v))
+                return qat_error_set(e, QAT_ERR_DATA,
+                                     "normalisation: sample %zu, step %zu, axis %d is not finite",
+                                     r / (size_t)d->window, r % (size_t)d->window, k);
+            if (v < mn[k]) mn[k] = v;
+            if (v > mx[k]) mx[k] = v;
+        }
+    return QAT_OK;
+}
+
+/* One range for all axes, as the lesson's x' = (x - min) / (max - min). */
+static void merge_axes(qat_norm *nm) {
+    float lo = nm->min[0], hi = nm->max[0];
+    for (int k = 1; k < nm->channels; k++) {
+        if (nm->min[k] < lo) lo = nm->min[k];
+        if (nm->max[k] > hi) hi = nm->max[k];
+    }
+    for (int k = 0; k < nm->channels; k++) {
+        nm->min[k] = lo;
+        nm->max[k] = hi;
+    }
+}
+
+qat_status qat_norm_fit(const qat_dataset *d, qat_norm_kind kind, qat_norm *out, qat_error *e) {
+    memset(out, 0, sizeof *out);
+    if ((unsigned)kind >= QAT_NORM_KIND_COUNT)
+        return qat_error_set(e, QAT_ERR_CONFIG, "normalisation: unknown kind %d", (int)kind);
+    if (d->channels <= 0 || d->channels > QAT_MAX_CHANNELS)
+        return qat_error_set(e, QAT_ERR_DATA, "normalisation: %d channels (at most %d)",
+                             d->channels, QAT_MAX_CHANNELS);
+    out->kind = kind;
+    out->channels = d->channels;
+    for (int k = 0; k < d->channels; k++) out->max[k] = 1.0f; /* identity for QAT_NORM_NONE */
+    if (kind == QAT_NORM_NONE) return QAT_OK;
+    if (d->n == 0) return qat_error_set(e, QAT_ERR_DATA, "normalisation: no training samples");
+    qat_status s = axis_ranges(d, out->min, out->max, e);
+    if (s) return s;
+    if (kind == QAT_NORM_MINMAX) merge_axes(out);
+    for (int k = 0; k < d->channels; k++)
+        if (!(out->max[k] > out->min[k]))
+            return qat_error_set(e, QAT_ERR_DATA,
+                                 "normalisation: axis %d is constant (%g) in the training data; "
+                                 "min/max scaling needs max > min",
+                                 k, (double)out->min[k]);
+    return QAT_OK;
+}
+
+void qat_norm_apply(const qat_norm *nm, qat_dataset *d) {
+    if (nm->kind == QAT_NORM_NONE) return;
+    QAT_ASSERT(nm->channels == d->channels);
+    int c = d->channels;
+    size_t rows = (size_t)d->n * (size_t)d->window;
+    for (size_t r = 0; r < rows; r++)
+        for (int k = 0; k < c; k++) {
+            float *v = &d->x[r * (size_t)c + (size_t)k];
+            *v = (*v - nm->min[k]) / (nm->max[k] - nm->min[k]);
+        }
+}
