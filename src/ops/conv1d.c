@@ -43,7 +43,7 @@ static void im2col(const geom *s, int batch, const float *x, float *col) {
             float *row = col + ((size_t)b * s->tout + t) * kc;
             int t0 = t - s->pad, k0 = t0 < 0 ? -t0 : 0, k1 = s->T - t0;
             if (k1 > s->K) k1 = s->K;
-            memset(row, 0, kc * sizeof(float));
+            if (k0 > 0 || k1 < s->K) memset(row, 0, kc * sizeof(float)); /* edge rows only */
             if (k1 > k0)
                 memcpy(row + (size_t)k0 * s->C, x + ((size_t)b * s->T + t0 + k0) * s->C,
                        (size_t)(k1 - k0) * s->C * sizeof(float));

@@ -22,28 +22,33 @@ int qat_maxpool1d(qat_graph *g, const char *name, int x, int pool, qat_padding p
     return id;
 }
 
+/* Channels innermost: each window tap is one contiguous row compared against the running
+ * maximum of every channel at once. */
 void qat_maxpool1d_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     const qat_node *X = qat_in(g, n, 0);
     int T = X->dim[0], C = X->dim[1], tout = n->dim[0], pool = n->iattr[0], pad = n->iattr[1];
     int32_t *arg = (int32_t *)n->aux;
     for (int b = 0; b < p->batch; b++)
-        for (int t = 0; t < tout; t++)
+        for (int t = 0; t < tout; t++) {
+            int lo = t * pool - pad, hi = lo + pool;
+            lo = lo < 0 ? 0 : lo;
+            hi = hi > T ? T : hi;
+            size_t o = ((size_t)b * tout + t) * C;
+            float *v = n->val + o;
+            int32_t *a = arg + o;
             for (int c = 0; c < C; c++) {
-                int best = -1;
-                float v = 0;
-                for (int j = 0; j < pool; j++) {
-                    int ti = t * pool + j - pad;
-                    if (ti < 0 || ti >= T) continue;
-                    int idx = (b * T + ti) * C + c;
-                    if (best < 0 || X->val[idx] > v) {
-                        best = idx;
-                        v = X->val[idx];
-                    }
-                }
-                size_t o = ((size_t)b * tout + t) * C + c;
-                n->val[o] = v;
-                arg[o] = best;
+                a[c] = (b * T + lo) * C + c;
+                v[c] = X->val[a[c]];
             }
+            for (int ti = lo + 1; ti < hi; ti++) {
+                const float *x = X->val + ((size_t)b * T + ti) * C;
+                for (int c = 0; c < C; c++)
+                    if (x[c] > v[c]) {
+                        v[c] = x[c];
+                        a[c] = (b * T + ti) * C + c;
+                    }
+            }
+        }
 }
 
 void qat_maxpool1d_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
