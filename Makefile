@@ -35,7 +35,7 @@ QATRAIN   := $(BUILD)/qatrain
 TESTS     := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all run test unit-test e2e-test bench clean deps
+.PHONY: all run test check memcheck bench clean deps
 all: $(QATRAIN)
 
 # Install missing Debian packages (no-op when present), then build.
@@ -68,13 +68,15 @@ run: deps
 	./$(QATRAIN) configs/gesture_cnn.ini
 
 test: deps
-	@$(MAKE) --no-print-directory unit-test e2e-test
+	@$(MAKE) --no-print-directory memcheck check
 
-unit-test: $(TESTS) $(QATRAIN)
-	@scripts/run-tests.sh unit $(TESTS)
+# The suite without the dependency check (unit tests, then tests/e2e/*.sh).
+check: $(TESTS) $(QATRAIN)
+	@scripts/run-tests.sh $(QATRAIN) $(TESTS)
 
-e2e-test: $(QATRAIN)
-	@scripts/run-tests.sh e2e $(QATRAIN)
+# The main job, shortened, under valgrind (not with SAN=1: ASan and valgrind exclude each other).
+memcheck: $(QATRAIN)
+	@QATRAIN=$(QATRAIN) sh tests/memcheck/valgrind_main.sh && echo "memcheck: 1 passed, 0 failed"
 
 bench: $(BENCHES) $(QATRAIN)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
