@@ -10,6 +10,11 @@
  *   [train]          optimizer, lr, beta1, beta2, epsilon, momentum, nesterov, epochs, batch,
  *                    val_split, monitor, plateau_patience, plateau_factor, min_lr,
  *                    early_stop_patience, restore_best
+ *   [quant]          enabled, calib_samples, ptq_observer, qat_observer (minmax | ema |
+ *                    percentile), ema_decay, ema_warmup, percentile, per_channel_conv,
+ *                    per_channel_dense, weight_bits, act_bits, epochs, lr, batch,
+ *                    observer_freeze_epoch, bn_freeze_epoch
+ *   conv1d / dense layers also take weight_bits and act_bits (2..8; default: [quant])
  *
  * A file with no [layer.*] section gets the lesson's CNN. Every error names the file, the
  * line and the key ("configs/x.ini:12: [train] lr: '0,01' is not a number"). */
@@ -22,6 +27,7 @@
 #include "qat/error.h"
 #include "qat/io.h"
 #include "qat/layer.h"
+#include "qat/quant.h"
 #include "qat/train_config.h"
 
 typedef struct qat_config {
@@ -33,6 +39,7 @@ typedef struct qat_config {
     int n_layers;
     qat_layer_spec layers[QAT_MAX_LAYERS];
     qat_train_config train;
+    qat_quant_config quant;
 } qat_config;
 
 /* The lesson: built-in data, the gesture CNN, Adam, batch 16, 80 epochs, seed 42. */

@@ -33,6 +33,12 @@ typedef enum qat_op {
     QAT_OP_FLATTEN,      /* (T, C) -> (T*C), row-major */
     QAT_OP_DROPOUT,      /* training: y = x * m / (1 - rate), m ~ Bernoulli(1 - rate) */
     QAT_OP_SOFTMAX_XENT, /* scalar: mean over the batch of -log softmax(x)[label] */
+    QAT_OP_FAKE_QUANT,   /* activation fake-quant with observer (quant.h) */
+    QAT_OP_FQ_WEIGHT,    /* symmetric weight fake-quant */
+    QAT_OP_FQ_BIAS,      /* int32 bias rounding */
+    QAT_OP_FOLD_WEIGHT,  /* batch-norm folding into the kernel */
+    QAT_OP_FOLD_BIAS,    /* ... and into the bias */
+    QAT_OP_BN_TRACK,     /* running statistics under folding */
     QAT_OP_COUNT
 } qat_op;
 
@@ -48,8 +54,10 @@ typedef struct qat_node {
     int needs_grad;           /* a gradient flows into this node */
     float *val, *grad;        /* grad is NULL when !needs_grad */
     size_t offset;            /* PARAM: offset in g->params; BATCHNORM: in g->state */
-    int iattr[2];             /* conv1d: pad_left, padding; maxpool1d: pool, pad_left */
-    double fattr[2];          /* dropout: rate; batchnorm: momentum, epsilon */
+    int iattr[4];             /* conv1d: pad_left, padding; maxpool1d: pool, pad_left;
+                                 fake-quant: qmin, qmax, observer, freeze epoch */
+    double fattr[4];          /* dropout: rate; batchnorm: momentum, epsilon;
+                                 fake-quant: EMA decay, percentile, warm-up steps */
     size_t aux_sample;        /* bytes of op scratch kept from forward to backward, per sample */
     size_t aux_fixed;         /* ... and per pass (e.g. batch-norm statistics) */
     unsigned char *aux;       /* im2col, argmax, dropout mask, normalised x, probabilities */
@@ -74,6 +82,8 @@ typedef struct qat_pass {
     int training;             /* dropout on, batch-norm batch statistics and updates */
     const int *labels;        /* batch labels, for the loss node */
     qat_rng *rng;             /* dropout masks */
+    int epoch;                /* 1-based training epoch (0 outside training): observer freezing */
+    int calibrate;            /* fake-quant nodes observe ranges and pass values through */
 } qat_pass;
 
 void qat_graph_init(qat_graph *g);

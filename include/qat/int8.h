@@ -36,9 +36,18 @@ typedef struct qat_i8_softmax_params {
     int32_t diff_min;
 } qat_i8_softmax_params;
 
-/* NHWC shapes: in [n, h, w, c]; filter OHWI; out [n, oh, ow, oc]. bias may be NULL. */
+/* NHWC shapes: in [n, h, w, c]; filter OHWI; out [n, oh, ow, oc]. bias may be NULL.
+ *
+ * CONV_2D reads its filter regrouped once by qat_i8_conv2d_pack (the engine does it in
+ * prepare), so that its inner loop updates QAT_I8_CONV_BLOCK output channels side by side:
+ * for each group (in_c / fc of them), the group's output channels in blocks of 16, each block
+ * laid out [fh][fw][fc][16], lanes past the group's last channel 0. Same values, same sums. */
+#define QAT_I8_CONV_BLOCK 16
+size_t qat_i8_conv2d_packed_size(const int *filter_shape, int in_channels);
+void qat_i8_conv2d_pack(const int *filter_shape, int in_channels, const int8_t *filter,
+                        int8_t *packed);
 void qat_i8_conv2d(const qat_i8_conv_params *p, const int *in_shape, const int8_t *in,
-                   const int *filter_shape, const int8_t *filter, const int32_t *bias,
+                   const int *filter_shape, const int8_t *packed_filter, const int32_t *bias,
                    const int *out_shape, int8_t *out);
 void qat_i8_depthwise_conv2d(const qat_i8_conv_params *p, const int *in_shape, const int8_t *in,
                              const int *filter_shape, const int8_t *filter, const int32_t *bias,
@@ -59,6 +68,10 @@ void qat_i8_softmax_prepare(double input_scale, double beta, qat_i8_softmax_para
 /* float → int8: clamp(round_away(x / scale) + zp); int8 → float: scale · (q − zp). */
 void qat_i8_quantize(const float *x, size_t n, float scale, int32_t zp, int8_t *q);
 void qat_i8_dequantize(const int8_t *q, size_t n, float scale, int32_t zp, float *x);
+/* int8 → int8 (QUANTIZE used as requantize): clamp(MBQM(q − in_zp, M, shift) + out_zp), with
+ * (M, shift) = QuantizeMultiplier((double)s_in / (double)s_out). */
+void qat_i8_requantize(const int8_t *in, size_t n, int32_t in_zp, int32_t multiplier, int shift,
+                       int32_t out_zp, int8_t *out);
 /* CalculateActivationRangeQuantized for int8. */
 void qat_i8_activation_range(qat_ir_act act, float scale, int32_t zp, int32_t *act_min,
                              int32_t *act_max);

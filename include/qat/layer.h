@@ -46,6 +46,7 @@ typedef struct qat_layer_spec {
     double rate;               /* dropout */
     double momentum;           /* batchnorm running-average momentum (Keras 0.99) */
     double epsilon;            /* batchnorm epsilon (Keras 1e-3) */
+    int weight_bits, act_bits; /* conv1d, dense: quantization bit widths, 0 = [quant] default */
     int line;                  /* INI line of the section header, 0 when built in */
 } qat_layer_spec;
 

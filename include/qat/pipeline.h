@@ -3,6 +3,9 @@
  *                       the training split, apply it to every split
  *   qat_pipeline_build  build and initialise the model
  *   qat_pipeline_train  train the float model, evaluate it on the test split
+ *   qat_pipeline_quantize  PTQ (calibrate on a stratified subset of the training split),
+ *                       QAT fine-tuning, both lowered to the int8 IR and evaluated with
+ *                       the integer engine; the dynamic-range model simulated in float
  *   qat_pipeline_write  history.csv, report.json, float.ckpt, timing.json in cfg->out_dir
  * Every output file but timing.json is a deterministic function of config and seed. */
 #ifndef QAT_PIPELINE_H
@@ -10,6 +13,7 @@
 
 #include "qat/config.h"
 #include "qat/model.h"
+#include "qat/quant.h"
 #include "qat/train.h"
 
 typedef struct qat_pipeline {
@@ -22,6 +26,23 @@ typedef struct qat_pipeline {
     qat_train_log log;
     double test_loss, test_accuracy;
     const char *blas_core;        /* the BLAS kernels in use, for the report */
+
+    /* quantization (when cfg.quant.enabled) */
+    int quantized;
+    qat_dataset calib;            /* representative subset of the training split */
+    qat_qmodel qm;                /* the fake-quant model (PTQ-calibrated, then QAT-trained) */
+    int qm_built;
+    qat_ir ir_ptq, ir_qat;        /* int8 I/O */
+    qat_epoch_stats *qat_history; /* cfg.quant.epochs entries */
+    qat_train_log qat_log;
+    double dr_accuracy, ptq_accuracy, qat_accuracy; /* test accuracy */
+    double qat_sim_accuracy;      /* the fake-quant graph's own test accuracy */
+    int sim_disagreements;        /* test samples where fake-quant and int8 engine differ */
+    size_t arena_ptq, arena_qat;  /* int8 engine memory plans */
+    double latency_us[4];         /* per inference, by qat_variant (filled by _measure) */
+    long tflite_bytes[4];         /* exported file sizes, by qat_variant (filled by _export) */
+    int n_warnings;
+    char warnings[4][256];        /* one line each, for the CLI to print */
 } qat_pipeline;
 
 /* Takes a validated config (copied). */
@@ -31,6 +52,15 @@ void qat_pipeline_free(qat_pipeline *p);
 qat_status qat_pipeline_data(qat_pipeline *p, qat_error *e);
 qat_status qat_pipeline_build(qat_pipeline *p, qat_error *e);
 qat_status qat_pipeline_train(qat_pipeline *p, qat_progress_fn progress, void *ctx, qat_error *e);
+qat_status qat_pipeline_quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
+                                 qat_error *e);
+/* Host latency per single-sample inference of each variant (median of repeats). */
+qat_status qat_pipeline_measure(qat_pipeline *p, qat_error *e);
+/* model_float32 / _dynamic_range / _float16 .tflite; when quantized also model_int8.tflite
+ * (QAT, int8 I/O: the file for TFLite Micro), model_int8_float_io.tflite, model_ptq_int8.tflite,
+ * the firmware files model_int8.{h,c} and model_int8_info.h, and the verification .npy files
+ * (test_inputs_float, test_inputs_int8, test_labels, test_outputs_int8, test_outputs_float32). */
+qat_status qat_pipeline_export(qat_pipeline *p, qat_error *e);
 qat_status qat_pipeline_write(const qat_pipeline *p, qat_error *e);
 
 #endif

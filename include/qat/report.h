@@ -11,6 +11,30 @@
 
 #define QAT_VERSION "0.1.0"
 
+/* The comparison table's columns, in the lesson's order. */
+typedef enum qat_variant {
+    QAT_VARIANT_FLOAT32,
+    QAT_VARIANT_DYNAMIC_RANGE,
+    QAT_VARIANT_INT8_PTQ,
+    QAT_VARIANT_INT8_QAT,
+    QAT_VARIANT_COUNT
+} qat_variant;
+
+typedef struct qat_variant_stats {
+    const char *key;    /* report.json key: "float32", "dynamic_range", "int8_ptq", "int8_qat" */
+    const char *label;  /* table heading */
+    long parameters;    /* in the exported model: batch norm folded, biases included */
+    long weight_bytes;  /* constant bytes of kernels and biases */
+    long arena_bytes;   /* tensor-arena estimate from the int8 memory plan (x4 for float) */
+    long macs;          /* per inference */
+    double accuracy;    /* test accuracy; int8 columns from the integer engine */
+    double latency_us;  /* host latency per inference (timing only, not in report.json) */
+} qat_variant_stats;
+
+/* Fills the table's columns (only FLOAT32 when the run was not quantized); returns the
+ * number of columns filled. */
+int qat_report_variants(const qat_pipeline *p, qat_variant_stats out[QAT_VARIANT_COUNT]);
+
 qat_status qat_report_history_csv(const qat_train_log *log, const char *path, qat_error *e);
 qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e);
 qat_status qat_report_timing_json(const qat_pipeline *p, const char *path, qat_error *e);

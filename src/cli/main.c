@@ -119,6 +119,26 @@ static void progress(void *ctx, const qat_progress *p) {
     fflush(stdout);
 }
 
+static void table(const qat_pipeline *p) {
+    qat_variant_stats v[QAT_VARIANT_COUNT];
+    int n = qat_report_variants(p, v);
+    printf("\n  %-22s", "");
+    for (int i = 0; i < n; i++) printf("%15s", v[i].label);
+    printf("\n  %-22s", "parameters");
+    for (int i = 0; i < n; i++) printf("%15ld", v[i].parameters);
+    printf("\n  %-22s", "weight bytes");
+    for (int i = 0; i < n; i++) printf("%15ld", v[i].weight_bytes);
+    printf("\n  %-22s", "tensor arena (bytes)");
+    for (int i = 0; i < n; i++) printf("%15ld", v[i].arena_bytes);
+    printf("\n  %-22s", "MACs per inference");
+    for (int i = 0; i < n; i++) printf("%15ld", v[i].macs);
+    printf("\n  %-22s", "host latency (us)");
+    for (int i = 0; i < n; i++) printf("%15.1f", v[i].latency_us);
+    printf("\n  %-22s", "test accuracy (%)");
+    for (int i = 0; i < n; i++) printf("%15.2f", 100 * v[i].accuracy);
+    printf("\n\n");
+}
+
 static void summary(const qat_pipeline *p) {
     const qat_model *m = &p->model;
     printf("\nqatrain %s: %s\n", QAT_VERSION, p->cfg.path);
@@ -131,8 +151,14 @@ static void summary(const qat_pipeline *p) {
            p->log.seconds, p->blas_core, p->log.stopped_early ? ", stopped early" : "");
     printf("  float32     test accuracy %.2f %%  (loss %.4f)\n", 100 * p->test_accuracy,
            p->test_loss);
-    printf("  written to  %s/ (history.csv, report.json, float.ckpt, timing.json)\n",
-           p->cfg.out_dir);
+    if (p->quantized) {
+        table(p);
+        printf("  int8 columns: the integer engine on the test split; QAT's fake-quant graph "
+               "scores %.2f %% and\n  disagrees with the int8 engine on %d of %d test samples\n",
+               100 * p->qat_sim_accuracy, p->sim_disagreements, p->test.n);
+    }
+    printf("  written to  %s/: report.json, history.csv, float.ckpt, model_float32.tflite, ...%s\n",
+           p->cfg.out_dir, p->quantized ? " model_int8.tflite (for TFLite Micro), model_int8.{h,c}" : "");
 }
 
 static int write_data(const qat_config *cfg, const char *dir, int quiet, qat_error *e) {
@@ -161,6 +187,13 @@ int main(int argc, char **argv) {
     if (!st) st = qat_pipeline_data(&p, &e);
     if (!st) st = qat_pipeline_build(&p, &e);
     if (!st) st = qat_pipeline_train(&p, o.quiet ? NULL : progress, &v, &e);
+    if (!st && cfg.quant.enabled) {
+        if (!o.quiet) printf("quantization-aware training (%d epochs)\n", cfg.quant.epochs);
+        st = qat_pipeline_quantize(&p, o.quiet ? NULL : progress, &v, &e);
+        for (int i = 0; i < p.n_warnings; i++) fprintf(stderr, "qatrain: warning: %s\n", p.warnings[i]);
+    }
+    if (!st) st = qat_pipeline_measure(&p, &e);
+    if (!st) st = qat_pipeline_export(&p, &e);
     if (!st) st = qat_pipeline_write(&p, &e);
     if (!st && !o.quiet) summary(&p);
     qat_pipeline_free(&p);

@@ -47,6 +47,7 @@ _Static_assert(sizeof(qat_optimizer_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(qat_monitor) == sizeof(int), "enum size");
 _Static_assert(sizeof(qat_data_source) == sizeof(int), "enum size");
 _Static_assert(sizeof(qat_norm_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(qat_observer_kind) == sizeof(int), "enum size");
 
 typedef enum section_kind {
     SEC_NONE, /* before any header, or an unknown one */
@@ -54,6 +55,7 @@ typedef enum section_kind {
     SEC_DATA,
     SEC_FILES,
     SEC_TRAIN,
+    SEC_QUANT,
     SEC_LAYER
 } section_kind;
 
@@ -162,6 +164,25 @@ static void default_train(qat_train_config *t) {
     t->restore_best = 1;
 }
 
+static void default_quant(qat_quant_config *q) {
+    q->enabled = 1;
+    q->calib_samples = 200;
+    q->ptq_observer = QAT_OBS_MINMAX; /* what the TFLite converter's calibration does */
+    q->qat_observer = QAT_OBS_EMA;    /* TFMOT's MovingAverageQuantizer */
+    q->ema_decay = 0.999;
+    q->ema_warmup = 16;
+    q->percentile = 99.99;
+    q->per_channel_conv = 1;
+    q->per_channel_dense = 0;
+    q->weight_bits = 8;
+    q->act_bits = 8;
+    q->epochs = 30; /* the lesson's QAT recipe */
+    q->lr = 1e-4;
+    q->batch = 16;
+    q->observer_freeze_epoch = 0;
+    q->bn_freeze_epoch = 0;
+}
+
 void qat_config_defaults(qat_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     cfg->seed = 42;
@@ -176,6 +197,7 @@ void qat_config_defaults(qat_config *cfg) {
     add_layer(cfg, "dropout", QAT_LAYER_DROPOUT)->rate = 0.3;
     add_dense(cfg, "dense2", 3, QAT_ACT_SOFTMAX);
     default_train(&cfg->train);
+    default_quant(&cfg->quant);
 }
 
 /* ---- messages ------------------------------------------------------------------------ */
@@ -285,6 +307,7 @@ static const char *opt_name(int v) { return qat_optimizer_name((qat_optimizer_ki
 static const char *mon_name(int v) { return qat_monitor_name((qat_monitor)v); }
 static const char *src_name(int v) { return qat_data_source_name((qat_data_source)v); }
 static const char *norm_name(int v) { return qat_norm_kind_name((qat_norm_kind)v); }
+static const char *obs_name(int v) { return qat_observer_name((qat_observer_kind)v); }
 
 static const enum_desc kind_enum = {QAT_LAYER_KIND_COUNT, kind_name};
 static const enum_desc act_enum = {QAT_ACT_COUNT, act_name};
@@ -293,6 +316,7 @@ static const enum_desc opt_enum = {QAT_OPT_COUNT, opt_name};
 static const enum_desc mon_enum = {QAT_MONITOR_COUNT, mon_name};
 static const enum_desc src_enum = {QAT_DATA_SOURCE_COUNT, src_name};
 static const enum_desc norm_enum = {QAT_NORM_KIND_COUNT, norm_name};
+static const enum_desc obs_enum = {QAT_OBS_COUNT, obs_name};
 
 #define ALL_VALUES (~0u)
 
@@ -618,6 +642,25 @@ static const key_def train_keys[] = {
     {.name = "restore_best", F_BOOL(qat_train_config, restore_best)},
 };
 
+static const key_def quant_keys[] = {
+    {.name = "enabled", F_BOOL(qat_quant_config, enabled)},
+    {.name = "calib_samples", F_INT(qat_quant_config, calib_samples, 1, 1000000)},
+    {.name = "ptq_observer", F_ENUM(qat_quant_config, ptq_observer, obs_enum, ALL_VALUES)},
+    {.name = "qat_observer", F_ENUM(qat_quant_config, qat_observer, obs_enum, ALL_VALUES)},
+    {.name = "ema_decay", F_DBL(qat_quant_config, ema_decay, 0, OPEN, 1, OPEN)},
+    {.name = "ema_warmup", F_INT(qat_quant_config, ema_warmup, 0, 1000000)},
+    {.name = "percentile", F_DBL(qat_quant_config, percentile, 50, OPEN, 100, CLOSED)},
+    {.name = "per_channel_conv", F_BOOL(qat_quant_config, per_channel_conv)},
+    {.name = "per_channel_dense", F_BOOL(qat_quant_config, per_channel_dense)},
+    {.name = "weight_bits", F_INT(qat_quant_config, weight_bits, 2, 8)},
+    {.name = "act_bits", F_INT(qat_quant_config, act_bits, 2, 8)},
+    {.name = "epochs", F_INT(qat_quant_config, epochs, 0, 100000)},
+    {.name = "lr", F_DBL(qat_quant_config, lr, 0, OPEN, INFINITY, OPEN)},
+    {.name = "batch", F_INT(qat_quant_config, batch, 1, 65536)},
+    {.name = "observer_freeze_epoch", F_INT(qat_quant_config, observer_freeze_epoch, 0, 100000)},
+    {.name = "bn_freeze_epoch", F_INT(qat_quant_config, bn_freeze_epoch, 0, 100000)},
+};
+
 #define CONV BIT(QAT_LAYER_CONV1D)
 #define DENSE BIT(QAT_LAYER_DENSE)
 #define POOL BIT(QAT_LAYER_MAXPOOL1D)
@@ -638,6 +681,8 @@ static const key_def layer_keys[] = {
     {.name = "activation", F_ENUM(qat_layer_spec, activation, act_enum, ALL_VALUES),
      .kinds = DENSE},
     {.name = "use_bias", F_BOOL(qat_layer_spec, use_bias), .kinds = CONV | DENSE},
+    {.name = "weight_bits", F_INT(qat_layer_spec, weight_bits, 2, 8), .kinds = CONV | DENSE},
+    {.name = "act_bits", F_INT(qat_layer_spec, act_bits, 2, 8), .kinds = CONV | DENSE},
     {.name = "pool", F_INT(qat_layer_spec, pool, 1, 4096), .kinds = POOL},
     {.name = "rate", F_DBL(qat_layer_spec, rate, 0, CLOSED, 1, OPEN), .kinds = DROPOUT},
     {.name = "momentum", F_DBL(qat_layer_spec, momentum, 0, OPEN, 1, OPEN), .kinds = BN},
@@ -657,10 +702,11 @@ static const section_def sections[] = {
     [SEC_DATA] = {"data", KEYS(data_keys)},
     [SEC_FILES] = {"files", NULL, 0},
     [SEC_TRAIN] = {"train", KEYS(train_keys)},
+    [SEC_QUANT] = {"quant", KEYS(quant_keys)},
     [SEC_LAYER] = {"layer", KEYS(layer_keys)},
 };
 
-#define SECTION_LIST "run, data, files, train, layer.NAME"
+#define SECTION_LIST "run, data, files, train, quant, layer.NAME"
 
 /* ---- applying one key (shared by the file and --set) --------------------------------- */
 
@@ -707,6 +753,7 @@ static void *section_base(qat_config *cfg, section_kind sec, int layer) {
     case SEC_RUN: return cfg;
     case SEC_DATA: return &cfg->data;
     case SEC_TRAIN: return &cfg->train;
+    case SEC_QUANT: return &cfg->quant;
     case SEC_LAYER: return &cfg->layers[layer];
     default: QAT_ASSERT(0); return NULL;
     }

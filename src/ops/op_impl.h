@@ -27,6 +27,12 @@ QAT_OP_DECL(maxpool1d);
 QAT_OP_DECL(flatten);
 QAT_OP_DECL(dropout);
 QAT_OP_DECL(softmax_xent);
+QAT_OP_DECL(fake_quant);
+QAT_OP_DECL(fq_weight);
+QAT_OP_DECL(fq_bias);
+QAT_OP_DECL(fold_weight);
+QAT_OP_DECL(fold_bias);
+QAT_OP_DECL(bn_track);
 
 /* Sets a node's per-sample shape and size (graph.c). */
 void qat_node_set_shape(qat_node *n, int ndim, const int *dim);

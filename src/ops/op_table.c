@@ -15,6 +15,12 @@ const qat_op_def qat_op_defs[QAT_OP_COUNT] = {
     OP(FLATTEN, flatten),
     OP(DROPOUT, dropout),
     OP(SOFTMAX_XENT, softmax_xent),
+    OP(FAKE_QUANT, fake_quant),
+    OP(FQ_WEIGHT, fq_weight),
+    OP(FQ_BIAS, fq_bias),
+    OP(FOLD_WEIGHT, fold_weight),
+    OP(FOLD_BIAS, fold_bias),
+    OP(BN_TRACK, bn_track),
 };
 _Static_assert(sizeof qat_op_defs / sizeof qat_op_defs[0] == QAT_OP_COUNT, "op table");
 

@@ -1,10 +1,14 @@
 /* The job's stages (see pipeline.h). */
 #include "qat/pipeline.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "qat/checkpoint.h"
+#include "qat/int8.h"
 #include "qat/report.h"
 
 /* Evaluation runs in chunks of this many samples (training uses cfg.train.batch). */
@@ -14,6 +18,8 @@ void qat_pipeline_init(qat_pipeline *p, const qat_config *cfg) {
     memset(p, 0, sizeof *p);
     p->cfg = *cfg;
     p->blas_core = "";
+    qat_ir_init(&p->ir_ptq);
+    qat_ir_init(&p->ir_qat);
 }
 
 void qat_pipeline_free(qat_pipeline *p) {
@@ -22,6 +28,11 @@ void qat_pipeline_free(qat_pipeline *p) {
     qat_dataset_free(&p->test);
     if (p->model_built) qat_model_free(&p->model);
     free(p->history);
+    qat_dataset_free(&p->calib);
+    if (p->qm_built) qat_qmodel_free(&p->qm);
+    qat_ir_free(&p->ir_ptq);
+    qat_ir_free(&p->ir_qat);
+    free(p->qat_history);
     memset(p, 0, sizeof *p);
 }
 
@@ -92,7 +103,187 @@ qat_status qat_pipeline_write(const qat_pipeline *p, qat_error *e) {
     if (!st) st = qat_checkpoint_save(&p->model, path, e);
     if (!st) st = qat_path_join(path, sizeof path, dir, "report.json", e);
     if (!st) st = qat_report_json(p, path, e);
+    if (!st && p->quantized) st = qat_path_join(path, sizeof path, dir, "qat_history.csv", e);
+    if (!st && p->quantized) st = qat_report_history_csv(&p->qat_log, path, e);
+    if (!st && p->quantized) st = qat_path_join(path, sizeof path, dir, "qat.ckpt", e);
+    if (!st && p->quantized) st = qat_checkpoint_save(&p->qm.m, path, e);
     if (!st) st = qat_path_join(path, sizeof path, dir, "timing.json", e);
     if (!st) st = qat_report_timing_json(p, path, e);
+    return st;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void warn(qat_pipeline *p, const char *fmt, ...) {
+    if (p->n_warnings == (int)(sizeof p->warnings / sizeof p->warnings[0])) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->warnings[p->n_warnings++], sizeof p->warnings[0], fmt, ap);
+    va_end(ap);
+}
+
+/* The representative set: a stratified seeded subset of the training split — never the
+ * test split — with the lessons' two warnings. */
+static qat_status calibration_set(qat_pipeline *p, qat_error *e) {
+    const qat_quant_config *q = &p->cfg.quant;
+    int n = q->calib_samples < p->train.n ? q->calib_samples : p->train.n;
+    qat_rng r;
+    qat_rng_seed(&r, p->cfg.seed, QAT_STREAM_CALIB);
+    qat_dataset rest = {0};
+    qat_status st;
+    if (n < p->train.n) {
+        st = qat_dataset_split(&p->train, (double)n / p->train.n, &r, &rest, &p->calib, e);
+        qat_dataset_free(&rest);
+    } else {
+        int *all = malloc((size_t)n * sizeof(int));
+        if (!all) return qat_error_set(e, QAT_ERR_NOMEM, "calibration: out of memory");
+        for (int i = 0; i < n; i++) all[i] = i;
+        st = qat_dataset_subset(&p->train, all, n, &p->calib, e);
+        free(all);
+    }
+    if (st) return st;
+    if (p->calib.n < 100)
+        warn(p, "calibration set has %d samples; the lessons recommend at least 100",
+             p->calib.n);
+    int seen[QAT_MAX_CLASSES] = {0};
+    for (int i = 0; i < p->calib.n; i++) seen[p->calib.y[i]]++;
+    for (int c = 0; c < p->calib.n_classes; c++)
+        if (!seen[c])
+            warn(p, "calibration set has no '%s' samples; include every class", p->cfg.data.classes[c]);
+    return QAT_OK;
+}
+
+static int argmax(const float *v, int n) {
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (v[i] > v[best]) best = i;
+    return best;
+}
+
+/* How many test samples the fake-quant graph and the int8 engine classify differently. */
+static qat_status compare_sim(qat_pipeline *p, qat_error *e) {
+    const qat_dataset *t = &p->test;
+    int k = t->n_classes, *pred = malloc((size_t)t->n * sizeof(int));
+    float *prob = malloc((size_t)t->n * k * sizeof(float));
+    qat_status st = QAT_OK;
+    if (!pred || !prob) st = qat_error_set(e, QAT_ERR_NOMEM, "quantization: out of memory");
+    if (!st) st = qat_int8_evaluate(&p->ir_qat, t, pred, NULL, &p->qat_accuracy, &p->arena_qat, e);
+    if (!st) {
+        qat_model_predict(&p->qm.m, t->x, t->n, prob);
+        p->sim_disagreements = 0;
+        for (int i = 0; i < t->n; i++) p->sim_disagreements += argmax(prob + (size_t)i * k, k) != pred[i];
+    }
+    free(pred);
+    free(prob);
+    return st;
+}
+
+static qat_status dynamic_range(qat_pipeline *p, qat_error *e) {
+    const qat_config *c = &p->cfg;
+    qat_model dr;
+    qat_status st = qat_model_build(&dr, c->layers, c->n_layers, c->data.window, c->data.channels,
+                                    c->data.n_classes, p->model.g.max_batch, e);
+    if (st) return st;
+    memcpy(dr.g.params, p->model.g.params, p->model.g.n_params * sizeof(float));
+    memcpy(dr.g.state, p->model.g.state, p->model.g.n_state * sizeof(float));
+    qat_dynamic_range_apply(&dr, 1024);
+    double loss;
+    qat_model_evaluate(&dr, &p->test, &loss, &p->dr_accuracy);
+    qat_model_free(&dr);
+    return QAT_OK;
+}
+
+qat_status qat_pipeline_quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
+                                 qat_error *e) {
+    const qat_quant_config *q = &p->cfg.quant;
+    int max_batch = q->batch > EVAL_BATCH ? q->batch : EVAL_BATCH;
+    qat_status st = dynamic_range(p, e);
+    if (!st) st = calibration_set(p, e);
+    if (!st) st = qat_qmodel_build(&p->qm, &p->model, q, max_batch, e);
+    if (st) return st;
+    p->qm_built = 1;
+    qat_qmodel_calibrate(&p->qm, &p->calib, q->ptq_observer);
+    if ((st = qat_lower(&p->qm, QAT_LOWER_INT8, &p->ir_ptq, e))) return st;
+    if ((st = qat_int8_evaluate(&p->ir_ptq, &p->test, NULL, NULL, &p->ptq_accuracy, &p->arena_ptq, e)))
+        return st;
+    qat_train_config t = p->cfg.train;
+    t.optimizer = QAT_OPT_ADAM;
+    t.lr = q->lr;
+    t.epochs = q->epochs;
+    t.batch = q->batch;
+    t.plateau_patience = t.early_stop_patience = 0;
+    qat_qmodel_set_observer(&p->qm, q->qat_observer);
+    if (q->epochs > 0) {
+        p->qat_history = calloc((size_t)q->epochs, sizeof *p->qat_history);
+        if (!p->qat_history) return qat_error_set(e, QAT_ERR_NOMEM, "QAT: out of memory");
+        p->qat_log.history = p->qat_history;
+        st = qat_train(&p->qm.m, &t, &p->train, &p->val, p->cfg.seed + 1, &p->qat_log, progress, ctx, e);
+        if (st) return st;
+    }
+    double loss;
+    qat_model_evaluate(&p->qm.m, &p->test, &loss, &p->qat_sim_accuracy);
+    if ((st = qat_lower(&p->qm, QAT_LOWER_INT8, &p->ir_qat, e))) return st;
+    if ((st = compare_sim(p, e))) return st;
+    p->quantized = 1;
+    return QAT_OK;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+#define LAT_ROUNDS 5
+#define LAT_REPS 400
+
+/* Median over rounds of the mean single-sample time, float model. */
+static double float_latency(qat_model *m, const float *x) {
+    double t[LAT_ROUNDS];
+    float prob[QAT_MAX_CLASSES];
+    for (int r = 0; r < LAT_ROUNDS; r++) {
+        double t0 = now_s();
+        for (int i = 0; i < LAT_REPS; i++) qat_model_predict(m, x, 1, prob);
+        t[r] = (now_s() - t0) / LAT_REPS;
+    }
+    qsort(t, LAT_ROUNDS, sizeof t[0], cmp_double);
+    return 1e6 * t[LAT_ROUNDS / 2];
+}
+
+static qat_status int8_latency(const qat_ir *ir, const float *x, double *us, qat_error *e) {
+    qat_i8_engine eng;
+    qat_status st = qat_i8_prepare(&eng, ir, e);
+    if (st) return st;
+    const qat_ir_tensor *in = &ir->tensors[ir->input];
+    size_t n = qat_ir_tensor_count(in);
+    int8_t q[4096], out[QAT_MAX_CLASSES];
+    QAT_ASSERT(n <= sizeof q);
+    double t[LAT_ROUNDS];
+    for (int r = 0; r < LAT_ROUNDS; r++) {
+        double t0 = now_s();
+        for (int i = 0; i < LAT_REPS; i++) {
+            qat_i8_quantize(x, n, in->q.scale[0], in->q.zero_point[0], q);
+            qat_i8_invoke(&eng, q, out);
+        }
+        t[r] = (now_s() - t0) / LAT_REPS;
+    }
+    qsort(t, LAT_ROUNDS, sizeof t[0], cmp_double);
+    *us = 1e6 * t[LAT_ROUNDS / 2];
+    qat_i8_free(&eng);
+    return QAT_OK;
+}
+
+qat_status qat_pipeline_measure(qat_pipeline *p, qat_error *e) {
+    const float *x = p->test.x;
+    p->latency_us[QAT_VARIANT_FLOAT32] = float_latency(&p->model, x);
+    if (!p->quantized) return QAT_OK;
+    /* The dynamic-range model is simulated with the float kernels: the same cost. */
+    p->latency_us[QAT_VARIANT_DYNAMIC_RANGE] = p->latency_us[QAT_VARIANT_FLOAT32];
+    qat_status st = int8_latency(&p->ir_ptq, x, &p->latency_us[QAT_VARIANT_INT8_PTQ], e);
+    if (!st) st = int8_latency(&p->ir_qat, x, &p->latency_us[QAT_VARIANT_INT8_QAT], e);
     return st;
 }

@@ -21,7 +21,7 @@ static void escaped(FILE *f, const char *s) {
 
 static void item(qat_json *j, const char *key) {
     if (j->count[j->depth]++) fputc(',', j->f);
-    fprintf(j->f, "\n%*s", 2 * j->depth, "");
+    fprintf(j->f, "\n%*s", 2 * (j->depth + 1), "");
     if (key) {
         escaped(j->f, key);
         fputs(": ", j->f);
@@ -49,7 +49,7 @@ void qat_json_close(qat_json *j) {
     QAT_ASSERT(j->depth > 0);
     int empty = j->count[j->depth] == 0;
     j->depth--;
-    if (!empty) fprintf(j->f, "\n%*s", 2 * j->depth, "");
+    if (!empty) fprintf(j->f, "\n%*s", 2 * (j->depth + 1), "");
     fputc(j->close[j->depth + 1], j->f);
 }
 

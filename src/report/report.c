@@ -101,6 +101,59 @@ static void training_section(qat_json *j, const qat_pipeline *p) {
     qat_json_close(j);
 }
 
+/* Exported size of each conv/dense operator, after folding: (weights, biases). */
+static void affine_sizes(const qat_pipeline *p, long *params, long *f32, long *dr, long *i8) {
+    *params = *f32 = *dr = *i8 = 0;
+    const qat_model *m = &p->model;
+    for (int i = 0; i < m->n_layers; i++) {
+        if (m->layer[i].w < 0) continue;
+        long w = (long)m->g.nodes[m->layer[i].w].size, b = m->spec[i].units;
+        *params += w + b;
+        *f32 += 4 * (w + b);
+        *dr += (w >= 1024 ? w : 4 * w) + 4 * b; /* the converter's 1024-element threshold */
+        *i8 += w + 4 * b;
+    }
+}
+
+int qat_report_variants(const qat_pipeline *p, qat_variant_stats out[QAT_VARIANT_COUNT]) {
+    static const char *const keys[] = {"float32", "dynamic_range", "int8_ptq", "int8_qat"};
+    static const char *const labels[] = {"Float32", "Dynamic range", "Int8 PTQ", "Int8 QAT"};
+    _Static_assert(sizeof keys / sizeof keys[0] == QAT_VARIANT_COUNT, "variant keys");
+    long params, f32, dr, i8, macs = qat_model_macs(&p->model);
+    affine_sizes(p, &params, &f32, &dr, &i8);
+    long bytes[] = {f32, dr, i8, i8};
+    long arena[] = {4 * (long)p->arena_ptq, 4 * (long)p->arena_ptq, (long)p->arena_ptq,
+                    (long)p->arena_qat};
+    double acc[] = {p->test_accuracy, p->dr_accuracy, p->ptq_accuracy, p->qat_accuracy};
+    int n = p->quantized ? QAT_VARIANT_COUNT : 1;
+    for (int v = 0; v < n; v++)
+        out[v] = (qat_variant_stats){keys[v], labels[v], params,  bytes[v],
+                                     arena[v], macs,      acc[v], p->latency_us[v]};
+    return n;
+}
+
+static void results_section(qat_json *j, const qat_pipeline *p) {
+    qat_variant_stats v[QAT_VARIANT_COUNT];
+    int n = qat_report_variants(p, v);
+    qat_json_object(j, "results");
+    for (int i = 0; i < n; i++) {
+        qat_json_object(j, v[i].key);
+        qat_json_num(j, "test_accuracy", v[i].accuracy);
+        if (i == QAT_VARIANT_FLOAT32) qat_json_num(j, "test_loss", p->test_loss);
+        qat_json_int(j, "parameters", v[i].parameters);
+        qat_json_int(j, "weight_bytes", v[i].weight_bytes);
+        if (p->tflite_bytes[i]) qat_json_int(j, "tflite_bytes", p->tflite_bytes[i]);
+        if (p->quantized) qat_json_int(j, "arena_bytes", v[i].arena_bytes);
+        qat_json_int(j, "macs", v[i].macs);
+        if (i == QAT_VARIANT_INT8_QAT) {
+            qat_json_num(j, "fake_quant_accuracy", p->qat_sim_accuracy);
+            qat_json_int(j, "prediction_disagreements", p->sim_disagreements);
+        }
+        qat_json_close(j);
+    }
+    qat_json_close(j);
+}
+
 qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e) {
     qat_afile a;
     qat_status st = qat_afile_open(&a, path, e);
@@ -113,12 +166,7 @@ qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e
     data_section(&j, p);
     model_section(&j, &p->model);
     training_section(&j, p);
-    qat_json_object(&j, "results");
-    qat_json_object(&j, "float32");
-    qat_json_num(&j, "test_accuracy", p->test_accuracy);
-    qat_json_num(&j, "test_loss", p->test_loss);
-    qat_json_close(&j);
-    qat_json_close(&j);
+    results_section(&j, p);
     qat_json_end(&j);
     return qat_afile_commit(&a, e);
 }
@@ -134,6 +182,14 @@ qat_status qat_report_timing_json(const qat_pipeline *p, const char *path, qat_e
     qat_json_array(&j, "epoch_seconds");
     for (int i = 0; i < p->log.epochs_run; i++) qat_json_num(&j, NULL, p->log.history[i].seconds);
     qat_json_close(&j);
+    if (p->quantized) {
+        qat_json_num(&j, "qat_seconds", p->qat_log.seconds);
+        qat_variant_stats v[QAT_VARIANT_COUNT];
+        int n = qat_report_variants(p, v);
+        qat_json_object(&j, "latency_us");
+        for (int i = 0; i < n; i++) qat_json_num(&j, v[i].key, v[i].latency_us);
+        qat_json_close(&j);
+    }
     qat_json_end(&j);
     return qat_afile_commit(&a, e);
 }

@@ -52,7 +52,8 @@ static qat_status run_epoch(trainer *t, int epoch, qat_epoch_stats *st, qat_prog
     for (int s = 0; s < steps; s++) {
         int b = n - s * bs < bs ? n - s * bs : bs;
         gather(m, t->train, t->order + s * bs, b, t->labels);
-        qat_pass p = {.batch = b, .training = 1, .labels = t->labels, .rng = &t->dropout};
+        qat_pass p = {.batch = b, .training = 1, .labels = t->labels, .rng = &t->dropout,
+                      .epoch = epoch};
         qat_graph_forward(&m->g, &p, m->loss + 1);
         float loss = m->g.nodes[m->loss].val[0];
         if (!isfinite(loss))

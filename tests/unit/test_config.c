@@ -378,7 +378,7 @@ static void test_missing_file(void **state) {
 static void test_unknown_section(void **state) {
     fixture *f = *state;
     expect_error(f, "[train]\nepochs = 3\n[trian]\nlr = 0.1\n", 3, "[trian]: unknown section");
-    assert_msg_contains(&f->e, "run, data, files, train, layer.NAME");
+    assert_msg_contains(&f->e, "run, data, files, train, quant, layer.NAME");
     expect_error(f, "[layer]\ntype = dense\n", 1, "[layer]: unknown section");
 }
 
@@ -762,6 +762,31 @@ static void test_set_layer_keys(void **state) {
                                "filters and kernel)");
 }
 
+/* [quant] keys and per-layer bit widths: defaults, values, ranges, names. */
+static void test_quant_keys(void **state) {
+    fixture *f = *state;
+    assert_int_equal(load(f, "[quant]\nweight_bits = 4\nqat_observer = percentile\n"
+                             "[layer.a]\ntype = flatten\n[layer.b]\ntype = dense\nunits = 3\n"
+                             "weight_bits = 2\nact_bits = 6\n"), QAT_OK);
+    assert_int_equal(f->cfg.quant.weight_bits, 4);
+    assert_int_equal(f->cfg.quant.act_bits, 8);
+    assert_int_equal(f->cfg.quant.qat_observer, QAT_OBS_PERCENTILE);
+    assert_int_equal(f->cfg.quant.epochs, 30);
+    assert_int_equal(f->cfg.layers[1].weight_bits, 2);
+    assert_int_equal(f->cfg.layers[1].act_bits, 6);
+    expect_error(f, "[quant]\nweight_bits = 9\n", 2, "[quant] weight_bits: ");
+    expect_error(f, "[quant]\nact_bits = 1\n", 2, "[quant] act_bits: ");
+    expect_error(f, "[quant]\nptq_observer = median\n", 2, "[quant] ptq_observer: ");
+    assert_msg_contains(&f->e, "minmax, ema, percentile");
+    expect_error(f, "[layer.p]\ntype = maxpool1d\nweight_bits = 4\n", 3, "[layer.p] weight_bits: ");
+    qat_config c;
+    qat_config_defaults(&c);
+    expect_set_error(&c, "quant.weight_bits=0", "--set quant.weight_bits: ");
+    qat_error e = {0};
+    assert_int_equal(qat_config_set(&c, "layer.conv2.weight_bits=4", &e), QAT_OK);
+    assert_int_equal(c.layers[2].weight_bits, 4);
+}
+
 static void test_set_errors(void **state) {
     (void)state;
     qat_config c;
@@ -841,6 +866,7 @@ int main(void) {
         cmocka_unit_test(test_set_top_level),
         cmocka_unit_test(test_set_layer_keys),
         cmocka_unit_test(test_set_errors),
+        cmocka_unit_test(test_quant_keys),
         cmocka_unit_test(test_set_after_load_then_validate),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,0 +1,184 @@
+/* qatrain — quantization: qparams math, observers, fake-quant graph, PTQ, lowering.
+ *
+ * The fake-quant graph is an exact simulation of the exported int8 graph: a fake-quant
+ * node stands exactly where the int8 model has an int8 tensor — the input; each conv /
+ * dense layer's weights after batch-norm folding (and its int32 bias); each layer's output
+ * after its fused ReLU/ReLU6 — and computes the same scale, zero point, rounding and clamp
+ * as lowering does, with the same functions. Max-pool, flatten and dropout pass the scale
+ * through (a max of quantized values is a quantized value).
+ *
+ * Batch-norm folding (Keras / TFLite convention, reference/tflite-int8.md §9.2):
+ *   m = γ / √(σ² + ε);  w' = w · m (per output channel);  b' = β + (b − μ) · m
+ * During QAT the fold uses the running statistics (μ, σ²) carried over from float training:
+ * they are frozen from the first QAT epoch unless bn_freeze_epoch > 0, in which case they
+ * keep following the batch statistics (Keras momentum) until that epoch ends, after which
+ * they are frozen. γ, β, w and b keep training through the fold. */
+#ifndef QAT_QUANT_H
+#define QAT_QUANT_H
+
+#include "qat/ir.h"
+#include "qat/model.h"
+#include "qat/qparams.h"
+
+typedef enum qat_observer_kind {
+    QAT_OBS_MINMAX,     /* running min and max of everything seen */
+    QAT_OBS_EMA,        /* min/max over the first `warmup` steps, then an EMA with `decay` */
+    QAT_OBS_PERCENTILE, /* mean over batches of the batch's p-th / (100−p)-th percentiles */
+    QAT_OBS_COUNT
+} qat_observer_kind;
+
+typedef struct qat_quant_config {
+    int enabled;                 /* run PTQ and QAT after float training */
+    int calib_samples;           /* representative subset of the training split (lesson: 200) */
+    qat_observer_kind ptq_observer;
+    qat_observer_kind qat_observer;
+    double ema_decay;            /* TF's default 0.999 */
+    int ema_warmup;              /* steps of plain min/max before the EMA starts */
+    double percentile;           /* e.g. 99.99 */
+    int per_channel_conv;        /* 1: per output channel (TFLite default) */
+    int per_channel_dense;       /* 0: per tensor (TFLite Micro compatible default) */
+    int weight_bits, act_bits;   /* defaults for every layer, 2..8 */
+    int epochs;                  /* QAT fine-tuning (lesson: 30) */
+    double lr;                   /* (lesson: 1e-4) */
+    int batch;                   /* (lesson: 16) */
+    int observer_freeze_epoch;   /* 0 = never; else ranges stop moving after this QAT epoch */
+    int bn_freeze_epoch;         /* 0 = frozen from the start; see above */
+} qat_quant_config;
+
+const char *qat_observer_name(qat_observer_kind k);
+
+/* ---- qparams math (shared by fake-quant and lowering) ---- */
+
+/* Integer range of a bit width: weights symmetric narrow [-(2^(b-1)-1), 2^(b-1)-1],
+ * activations [-2^(b-1), 2^(b-1)-1]. */
+void qat_weight_range(int bits, int *qmin, int *qmax);
+void qat_act_range(int bits, int *qmin, int *qmax);
+/* Activation scale and zero point from an observed range, TF FakeQuant nudging: the range
+ * is widened to include 0, scale = (max−min)/(qmax−qmin) in float32, zero point
+ * round(qmin − min/scale) clamped to [qmin, qmax], so 0.0 is exact. Degenerate ranges give
+ * scale 1, zero point qmin. */
+void qat_act_qparams(float rmin, float rmax, int qmin, int qmax, float *scale, int32_t *zp);
+/* float32 scale of symmetric weights with largest magnitude maxabs (1 when all zero). */
+float qat_weight_scale(float maxabs, int qmax);
+/* Quantize one activation value: clamp(round_away(x / scale) + zp), float division as
+ * TFLite's QUANTIZE. */
+int32_t qat_quantize_act(float x, float scale, int32_t zp, int qmin, int qmax);
+/* Quantize one weight: clamp(round_away((double)w / scale)), in double as the converter. */
+int32_t qat_quantize_weight(float w, float scale, int qmin, int qmax);
+/* Bias scale s_in · s_w computed in double, stored as float32; bias value in int32. */
+float qat_bias_scale(float s_in, float s_w);
+int32_t qat_quantize_bias(float b, float scale);
+
+
+/* ---- fake-quant graph ops (forward and backward in src/quant/fake_quant.c, fold.c) ---- */
+
+typedef struct qat_fq_opts {
+    int qmin, qmax;               /* activation integer range */
+    qat_observer_kind observer;
+    double decay, percentile;     /* EMA decay, percentile */
+    int warmup;                   /* EMA warm-up steps */
+    int freeze_epoch;             /* training stops updating the range after this epoch; 0 never */
+} qat_fq_opts;
+
+/* Activation fake-quant, per tensor. Observes its input when the pass calibrates, or trains
+ * before the freeze epoch; quantizes unless the pass calibrates (or nothing was observed
+ * yet). Backward: the clipped straight-through estimator — dy inside the representable
+ * range [(qmin−zp)·s, (qmax−zp)·s], 0 outside. Observer state: 3 floats in g->state. */
+int qat_fake_quant(qat_graph *g, const char *name, int x, const qat_fq_opts *o);
+/* Symmetric weight fake-quant of a (O, ...) tensor, per output channel or per tensor.
+ * Backward: identity (the range always covers every weight). */
+int qat_fake_quant_weight(qat_graph *g, const char *name, int w, int qmax, int per_channel);
+/* Bias rounded to int32 at scale s_in · s_w[c] (the input's and the weights' fake-quant
+ * nodes give the scales). Backward: identity. */
+int qat_fake_quant_bias(qat_graph *g, const char *name, int b, int in_fq, int w_fq);
+/* Batch-norm folding (see above); bn_state is the offset of μ (C values) and σ² (C values)
+ * in g->state. b may be -1 (no bias). */
+int qat_fold_weight(qat_graph *g, const char *name, int w, int gamma, size_t bn_state,
+                    double epsilon);
+int qat_fold_bias(qat_graph *g, const char *name, int b, int gamma, int beta, size_t bn_state,
+                  double epsilon);
+/* Identity on a conv/dense output with folded weights that, while training up to
+ * freeze_epoch, moves the running statistics toward the batch statistics of the pre-BN
+ * output, recovered from the folded one: y = (y' − β)/m + μ. Not differentiated. */
+int qat_bn_track(qat_graph *g, const char *name, int y, int beta, int gamma, size_t bn_state,
+                 double momentum, double epsilon, int freeze_epoch);
+
+/* The current qparams of an activation fake-quant node (from its observer state). */
+void qat_fq_act_qparams(const qat_graph *g, int node, float *scale, int32_t *zp);
+/* Scales of a weight fake-quant node after a forward pass (1 or O of them). */
+const float *qat_fq_weight_scales(const qat_graph *g, int node, int *n);
+/* Scales of symmetric weights w (O rows of `row` values): per row or one for all. */
+void qat_weight_scales(const float *w, int rows, int row, int per_channel, int qmax,
+                       float *scales);
+
+/* ---- the fake-quant model ---- */
+
+/* One operator of the int8 model, and the graph nodes lowering reads it from. */
+typedef struct qat_qlayer {
+    int spec;           /* its (first) layer in the spec: conv1d, dense, maxpool1d, flatten */
+    qat_layer_kind kind;
+    int in_fq;          /* fake-quant node whose qparams the input carries */
+    int out_fq;         /* ... and the output (the same as in_fq for pool and flatten) */
+    int w_real, b_real; /* conv1d / dense: kernel and bias after folding, before rounding
+                           (b_real -1 when the layer has no bias) */
+    int w_fq;           /* weight fake-quant node (its scales) */
+    int weight_bits, act_bits, per_channel;
+    qat_activation act; /* fused: relu / relu6 / none */
+    int bn;             /* the folded batchnorm layer, -1 when none */
+    size_t bn_state;    /* its running statistics in the graph's state block */
+} qat_qlayer;
+
+typedef struct qat_qmodel {
+    qat_model m;        /* the fake-quant graph; trains with qat_train like a float model */
+    int input_fq;
+    int n_q;
+    qat_qlayer q[QAT_MAX_LAYERS];
+} qat_qmodel;
+
+/* Builds the fake-quant graph for the float model's layer stack (conv1d/dense, optionally
+ * followed by batchnorm and then relu/relu6, are one int8 operator) and copies its
+ * parameters, batch-norm statistics and normalisation. Stacks that have no exact int8
+ * form (a batchnorm or activation not following a conv1d/dense) are a QAT_ERR_CONFIG
+ * naming the layer. */
+qat_status qat_qmodel_build(qat_qmodel *qm, const qat_model *fm, const qat_quant_config *qc,
+                            int max_batch, qat_error *e);
+void qat_qmodel_free(qat_qmodel *qm);
+/* Runs calibration passes over d (already normalised): every activation fake-quant node
+ * observes its input with `observer`, values pass through unquantized. */
+void qat_qmodel_calibrate(qat_qmodel *qm, const qat_dataset *d, qat_observer_kind observer);
+/* Switches the observer of every activation fake-quant node (PTQ → QAT). */
+void qat_qmodel_set_observer(qat_qmodel *qm, qat_observer_kind observer);
+/* Copies the fake-quant model's trained float parameters and batch-norm statistics back
+ * into a float model of the same stack. */
+void qat_qmodel_export_float(const qat_qmodel *qm, qat_model *fm);
+
+/* What lowering produces. The int8 forms read the fake-quant nodes' qparams; the float
+ * forms read only the folded float kernels and biases (lower a qmodel built from the float
+ * model for those). */
+typedef enum qat_lower_mode {
+    QAT_LOWER_INT8,          /* int8 input and output: the file for TFLite Micro */
+    QAT_LOWER_INT8_FLOAT_IO, /* the same int8 graph between QUANTIZE and DEQUANTIZE */
+    QAT_LOWER_FLOAT32,
+    QAT_LOWER_DYNAMIC_RANGE, /* int8 kernels of >= 1024 weights, float activations (hybrid) */
+    QAT_LOWER_FLOAT16,       /* float16 constants, DEQUANTIZE'd to float32 at load */
+    QAT_LOWER_MODE_COUNT
+} qat_lower_mode;
+
+/* Lowers the model to the IR. Conv1D and MaxPool1D become height-1 CONV_2D / MAX_POOL_2D
+ * between RESHAPEs (never EXPAND_DIMS, which TFLite Micro builds often lack). */
+qat_status qat_lower(qat_qmodel *qm, qat_lower_mode mode, qat_ir *ir, qat_error *e);
+
+/* Runs an IR (int8 inside, int8 or float32 interface) with the integer engine over a
+ * normalised dataset: inputs quantized with the input tensor's qparams exactly as firmware
+ * must (QUANTIZE's rule), predictions = first maximum of the output. preds (n entries) and
+ * raw_out (n × classes bytes of the output tensor) may be NULL. arena_bytes gets the
+ * engine's memory plan when non-NULL. */
+qat_status qat_int8_evaluate(const qat_ir *ir, const qat_dataset *d, int *preds, void *raw_out,
+                             double *accuracy, size_t *arena_bytes, qat_error *e);
+
+/* Turns a float model (a copy: it is modified) into the dynamic-range model simulated in
+ * float: batch norm folded, kernels with >= min_elements weights (the converter uses
+ * 1024) rounded to int8 — per channel for conv1d, per tensor for dense. */
+void qat_dynamic_range_apply(qat_model *m, int min_elements);
+
+#endif

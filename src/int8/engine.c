@@ -1,0 +1,706 @@
+/* The int8 engine over a qat_ir: Prepare (TFLM's checks, the kernels' parameters, a memory
+ * plan), Invoke (one sample through the kernels), Free.
+ *
+ * Prepare rejects anything TFLM would reject, and anything our kernels do not implement,
+ * with one line naming the node, its op and the offending tensor. Multipliers are computed
+ * here from the float32 scales stored in the IR, in each TFLM kernel's own expression order
+ * (reference/tflite-int8.md §7), so Invoke is pure integer work apart from (DE)QUANTIZE.
+ *
+ * Memory plan: every non-constant tensor is one buffer, live from the node that writes it
+ * (the graph input from node 0) to the last node that reads it (the graph output to the
+ * end). Buffers are placed greedily, largest first (ties: earlier first, then by index), each
+ * at the lowest 16-byte-aligned offset that does not overlap a placed buffer whose lifetime
+ * overlaps its own — the shape of TFLM's GreedyMemoryPlanner. A node's inputs and output
+ * are live at the same step, so no kernel ever works in place. The arena's size, the
+ * highest end rounded up to 16, is the tensor-arena estimate (activations only: TFLM adds
+ * its own runtime structures on top). */
+#include "qat/int8.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_ALIGN 16
+
+struct qat_i8_prepared {
+    int in, weights, bias, out; /* tensor indices; -1 when absent */
+    int in_shape[4], filter_shape[4], out_shape[4]; /* conv and pool, NHWC / OHWI */
+    int rows, depth, out_depth; /* FC: rows × depth → rows × out_depth; softmax: rows × depth */
+    size_t count;               /* elements moved by RESHAPE / (DE)QUANTIZE */
+    size_t bytes;               /* RESHAPE: bytes copied */
+    qat_i8_conv_params conv;    /* CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED */
+    qat_i8_pool_params pool;
+    qat_i8_softmax_params softmax;
+    int32_t *multiplier;        /* owned: one per output channel, or one for requantize */
+    int *shift;                 /* owned, alongside multiplier */
+    int8_t *packed;             /* owned: CONV_2D's filter regrouped by qat_i8_conv2d_pack */
+    float scale;                /* QUANTIZE: output scale; DEQUANTIZE: input scale */
+    int32_t in_zp, out_zp;      /* (DE)QUANTIZE and requantize */
+};
+
+/* ---- validation context and messages ---------------------------------------------- */
+
+typedef struct ctx {
+    const qat_ir *ir;
+    int node;
+    qat_error *e;
+} ctx;
+
+static qat_status bad(const ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "node <i> <OP>: <message>" as one QAT_ERR_FORMAT line. */
+static qat_status bad(const ctx *c, const char *fmt, ...) {
+    char msg[QAT_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return qat_error_set(c->e, QAT_ERR_FORMAT, "node %d %s: %s", c->node,
+                         qat_ir_opcode_name(c->ir->nodes[c->node].op), msg);
+}
+
+static const qat_ir_tensor *tensor_of(const ctx *c, int idx) { return &c->ir->tensors[idx]; }
+
+static const char *shape_str(const qat_ir_tensor *t, char *buf, size_t n) {
+    size_t k = (size_t)snprintf(buf, n, "[");
+    for (int i = 0; i < t->ndim && k < n; i++)
+        k += (size_t)snprintf(buf + k, n - k, i ? ",%d" : "%d", t->dim[i]);
+    if (k < n) snprintf(buf + k, n - k, "]");
+    return buf;
+}
+
+static qat_status check_type(const ctx *c, int idx, const char *role, qat_ir_type want) {
+    const qat_ir_tensor *t = tensor_of(c, idx);
+    if (t->type == want) return QAT_OK;
+    if (t->type == QAT_IR_FLOAT32 && want == QAT_IR_INT8)
+        return bad(c, "float32 kernels are not supported by the int8 engine (%s '%s' is FLOAT32)",
+                   role, t->name);
+    return bad(c, "%s '%s' has type %s, expected %s", role, t->name, qat_ir_type_name(t->type),
+               qat_ir_type_name(want));
+}
+
+static qat_status check_rank(const ctx *c, int idx, const char *role, int ndim) {
+    const qat_ir_tensor *t = tensor_of(c, idx);
+    char s[64];
+    if (t->ndim == ndim) return QAT_OK;
+    return bad(c, "%s '%s' has shape %s, expected rank %d", role, t->name,
+               shape_str(t, s, sizeof s), ndim);
+}
+
+static int scale_ok(float s) { return isfinite(s) && s > 0.0f; }
+
+/* An int8 activation: one scale, one zero point in [-128, 127]. */
+static qat_status check_act_q(const ctx *c, int idx, const char *role) {
+    const qat_ir_tensor *t = tensor_of(c, idx);
+    if (t->q.n != 1)
+        return bad(c, "%s '%s' needs per-tensor quantization (has %d scales)", role, t->name,
+                   t->q.n);
+    if (!scale_ok(t->q.scale[0]))
+        return bad(c, "%s '%s' has invalid scale %g", role, t->name, (double)t->q.scale[0]);
+    if (t->q.zero_point[0] < INT8_MIN || t->q.zero_point[0] > INT8_MAX)
+        return bad(c, "%s '%s' zero point %d is outside [-128, 127]", role, t->name,
+                   (int)t->q.zero_point[0]);
+    return QAT_OK;
+}
+
+/* Weights: quantization present, one scale or one per channel along `axis`, zero points 0. */
+static qat_status check_weight_q(const ctx *c, int idx, const char *role, int channels, int axis) {
+    const qat_ir_tensor *t = tensor_of(c, idx);
+    if (t->q.n < 1) return bad(c, "%s '%s' has no quantization parameters", role, t->name);
+    if (t->q.n != 1 && t->q.n != channels)
+        return bad(c, "%s '%s' has %d scales for %d output channels", role, t->name, t->q.n,
+                   channels);
+    if (t->q.n > 1 && t->q.axis != axis)
+        return bad(c, "%s '%s' is quantized along dimension %d, expected %d", role, t->name,
+                   t->q.axis, axis);
+    for (int i = 0; i < t->q.n; i++) {
+        if (!scale_ok(t->q.scale[i]))
+            return bad(c, "%s '%s' has invalid scale %g", role, t->name, (double)t->q.scale[i]);
+        if (t->q.zero_point[i] != 0)
+            return bad(c, "%s '%s' zero point %d, expected 0 (symmetric weights)", role, t->name,
+                       (int)t->q.zero_point[i]);
+    }
+    return QAT_OK;
+}
+
+static qat_status check_const(const ctx *c, int idx, const char *role) {
+    const qat_ir_tensor *t = tensor_of(c, idx);
+    const size_t want = qat_ir_tensor_count(t) * qat_ir_type_size(t->type);
+    if (!t->data) return bad(c, "%s '%s' must be a constant tensor", role, t->name);
+    if (t->bytes != want)
+        return bad(c, "%s '%s' holds %zu bytes, its shape needs %zu", role, t->name, t->bytes, want);
+    return QAT_OK;
+}
+
+/* The bias of a conv / FC: int32, constant, quantized, one value per output channel. */
+static qat_status check_bias(const ctx *c, int idx, int channels) {
+    const qat_ir_tensor *t = tensor_of(c, idx);
+    qat_status s;
+    if ((s = check_type(c, idx, "bias", QAT_IR_INT32)) || (s = check_const(c, idx, "bias")))
+        return s;
+    if (t->q.n < 1) return bad(c, "bias '%s' has no quantization parameters", t->name);
+    if (qat_ir_tensor_count(t) != (size_t)channels)
+        return bad(c, "bias '%s' has %zu values for %d output channels", t->name,
+                   qat_ir_tensor_count(t), channels);
+    return QAT_OK;
+}
+
+static qat_status check_shape(const ctx *c, int idx, const char *role, int ndim, const int *dim) {
+    const qat_ir_tensor *t = tensor_of(c, idx);
+    int same = t->ndim == ndim;
+    for (int i = 0; same && i < ndim; i++) same = t->dim[i] == dim[i];
+    if (same) return QAT_OK;
+    char got[64], want[64];
+    qat_ir_tensor fake = {.ndim = ndim};
+    for (int i = 0; i < ndim; i++) fake.dim[i] = dim[i];
+    return bad(c, "%s '%s' has shape %s, expected %s", role, t->name,
+               shape_str(t, got, sizeof got), shape_str(&fake, want, sizeof want));
+}
+
+/* Pools and reshapes pass raw values through, so in and out must mean the same thing:
+ * TFLM's pooling Prepare tolerance (|Δscale| <= 1e-6, equal zero points). */
+static qat_status check_same_q(const ctx *c, int in, int out) {
+    const qat_ir_tensor *a = tensor_of(c, in), *b = tensor_of(c, out);
+    if (fabs((double)a->q.scale[0] - (double)b->q.scale[0]) <= 1e-6 &&
+        a->q.zero_point[0] == b->q.zero_point[0])
+        return QAT_OK;
+    return bad(c, "output '%s' (scale %g, zero point %d) must keep input '%s' (scale %g, zero point %d)",
+               b->name, (double)b->q.scale[0], (int)b->q.zero_point[0], a->name,
+               (double)a->q.scale[0], (int)a->q.zero_point[0]);
+}
+
+/* ---- padding (kernels/padding.h) ----------------------------------------------------- */
+
+static int out_size(qat_ir_padding pad, int in, int filter, int stride, int dilation) {
+    const int eff = (filter - 1) * dilation + 1;
+    return pad == QAT_IR_PAD_SAME ? (in + stride - 1) / stride : (in + stride - eff) / stride;
+}
+
+/* pad_before = total/2; the odd extra pad goes at the end, implicitly (taps skipped). */
+static int pad_before(int in, int filter, int stride, int dilation, int out) {
+    const int total = (out - 1) * stride + (filter - 1) * dilation + 1 - in;
+    return total > 0 ? total / 2 : 0;
+}
+
+static qat_status check_geometry(const ctx *c, const qat_ir_node *n, int dilated) {
+    if (n->padding != QAT_IR_PAD_SAME && n->padding != QAT_IR_PAD_VALID)
+        return bad(c, "unknown padding %d", (int)n->padding);
+    if (n->stride_w < 1 || n->stride_h < 1)
+        return bad(c, "strides %dx%d must be >= 1", n->stride_h, n->stride_w);
+    if (dilated && (n->dilation_w < 1 || n->dilation_h < 1))
+        return bad(c, "dilations %dx%d must be >= 1", n->dilation_h, n->dilation_w);
+    return QAT_OK;
+}
+
+/* Output [b, oh, ow, oc] of a window op over input [b, h, w, c]; sets the padding. */
+static qat_status window_output(const ctx *c, const qat_ir_node *n, int fh, int fw, int dh,
+                                int dw, int oc, int *out_shape, int *pad_h, int *pad_w) {
+    const qat_ir_tensor *in = tensor_of(c, n->in[0]);
+    const int oh = out_size(n->padding, in->dim[1], fh, n->stride_h, dh);
+    const int ow = out_size(n->padding, in->dim[2], fw, n->stride_w, dw);
+    if (oh < 1 || ow < 1)
+        return bad(c, "window %dx%d does not fit input '%s' (%dx%d) with VALID padding", fh, fw,
+                   in->name, in->dim[1], in->dim[2]);
+    const int shape[4] = {in->dim[0], oh, ow, oc};
+    memcpy(out_shape, shape, sizeof shape);
+    *pad_h = pad_before(in->dim[1], fh, n->stride_h, dh, oh);
+    *pad_w = pad_before(in->dim[2], fw, n->stride_w, dw, ow);
+    return check_shape(c, n->out, "output", 4, out_shape);
+}
+
+/* ---- per-op prepare ------------------------------------------------------------------- */
+
+static qat_status alloc_multipliers(const ctx *c, qat_i8_prepared *p, int n) {
+    p->multiplier = malloc((size_t)n * sizeof *p->multiplier);
+    p->shift = malloc((size_t)n * sizeof *p->shift);
+    if (!p->multiplier || !p->shift)
+        return qat_error_set(c->e, QAT_ERR_NOMEM, "node %d: out of memory", c->node);
+    p->conv.multiplier = p->multiplier;
+    p->conv.shift = p->shift;
+    return QAT_OK;
+}
+
+/* Offsets and the fused-activation clamp shared by conv, depthwise and FC. */
+static void conv_common(const ctx *c, const qat_ir_node *n, qat_i8_prepared *p) {
+    const qat_ir_tensor *in = tensor_of(c, n->in[0]), *out = tensor_of(c, n->out);
+    p->conv.input_offset = -in->q.zero_point[0];
+    p->conv.output_offset = out->q.zero_point[0];
+    qat_i8_activation_range(n->act, out->q.scale[0], out->q.zero_point[0], &p->conv.act_min,
+                            &p->conv.act_max);
+}
+
+/* PopulateConvolutionQuantizationParams: m_c = (double)s_in · (double)s_w[c] / (double)s_out,
+ * a single filter scale broadcast to every channel. */
+static void per_channel_multipliers(const ctx *c, const qat_ir_node *n, int weights, int channels,
+                                    qat_i8_prepared *p) {
+    const qat_ir_tensor *w = tensor_of(c, weights);
+    const float s_in = tensor_of(c, n->in[0])->q.scale[0], s_out = tensor_of(c, n->out)->q.scale[0];
+    for (int ch = 0; ch < channels; ch++) {
+        const double s_w = (double)w->q.scale[w->q.n == 1 ? 0 : ch];
+        qat_quantize_multiplier((double)s_in * s_w / (double)s_out, &p->multiplier[ch],
+                                &p->shift[ch]);
+    }
+}
+
+static qat_status check_int8_io(const ctx *c, const qat_ir_node *n) {
+    qat_status s;
+    if ((s = check_type(c, n->in[0], "input", QAT_IR_INT8)) ||
+        (s = check_type(c, n->out, "output", QAT_IR_INT8)) ||
+        (s = check_act_q(c, n->in[0], "input")) || (s = check_act_q(c, n->out, "output")))
+        return s;
+    return QAT_OK;
+}
+
+/* The filter and bias of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED. */
+static qat_status check_filter_bias(const ctx *c, const qat_ir_node *n, int rank, int channels,
+                                    int axis) {
+    const char *role = n->op == QAT_IR_FULLY_CONNECTED ? "weights" : "filter";
+    qat_status s;
+    if ((s = check_type(c, n->in[1], role, QAT_IR_INT8)) || (s = check_rank(c, n->in[1], role, rank)) ||
+        (s = check_const(c, n->in[1], role)))
+        return s;
+    if (channels >= 0 && (s = check_weight_q(c, n->in[1], role, channels, axis))) return s;
+    if (channels >= 0 && n->in[2] >= 0 && (s = check_bias(c, n->in[2], channels))) return s;
+    return QAT_OK;
+}
+
+static qat_status prepare_conv(const ctx *c, const qat_ir_node *n, qat_i8_prepared *p) {
+    qat_status s;
+    if ((s = check_int8_io(c, n)) || (s = check_rank(c, n->in[0], "input", 4)) ||
+        (s = check_filter_bias(c, n, 4, -1, 0)) || (s = check_geometry(c, n, 1)))
+        return s;
+    const qat_ir_tensor *in = tensor_of(c, n->in[0]), *f = tensor_of(c, n->in[1]);
+    const int oc = f->dim[0], fc = f->dim[3];
+    if (fc < 1 || in->dim[3] % fc != 0 || oc % (in->dim[3] / fc) != 0)
+        return bad(c, "filter '%s' has %d input channels, incompatible with input '%s' (%d)",
+                   f->name, fc, in->name, in->dim[3]);
+    if ((s = check_filter_bias(c, n, 4, oc, 0)) ||
+        (s = window_output(c, n, f->dim[1], f->dim[2], n->dilation_h, n->dilation_w, oc,
+                           p->out_shape, &p->conv.pad_h, &p->conv.pad_w)) ||
+        (s = alloc_multipliers(c, p, oc)))
+        return s;
+    p->packed = malloc(qat_i8_conv2d_packed_size(f->dim, in->dim[3]));
+    if (!p->packed) return qat_error_set(c->e, QAT_ERR_NOMEM, "node %d: out of memory", c->node);
+    qat_i8_conv2d_pack(f->dim, in->dim[3], f->data, p->packed);
+    memcpy(p->in_shape, in->dim, sizeof p->in_shape);
+    memcpy(p->filter_shape, f->dim, sizeof p->filter_shape);
+    p->conv.stride_w = n->stride_w, p->conv.stride_h = n->stride_h;
+    p->conv.dilation_w = n->dilation_w, p->conv.dilation_h = n->dilation_h;
+    conv_common(c, n, p);
+    per_channel_multipliers(c, n, n->in[1], oc, p);
+    return QAT_OK;
+}
+
+static qat_status prepare_depthwise(const ctx *c, const qat_ir_node *n, qat_i8_prepared *p) {
+    qat_status s;
+    if ((s = check_int8_io(c, n)) || (s = check_rank(c, n->in[0], "input", 4)) ||
+        (s = check_filter_bias(c, n, 4, -1, 3)) || (s = check_geometry(c, n, 1)))
+        return s;
+    const qat_ir_tensor *in = tensor_of(c, n->in[0]), *f = tensor_of(c, n->in[1]);
+    const int oc = f->dim[3], dm = n->depth_multiplier;
+    if (f->dim[0] != 1) return bad(c, "filter '%s' dimension 0 is %d, expected 1", f->name, f->dim[0]);
+    if (dm < 1 || in->dim[3] * dm != oc)
+        return bad(c, "filter '%s' has %d channels, expected input channels %d x depth multiplier %d",
+                   f->name, oc, in->dim[3], dm);
+    if ((s = check_filter_bias(c, n, 4, oc, 3)) ||
+        (s = window_output(c, n, f->dim[1], f->dim[2], n->dilation_h, n->dilation_w, oc,
+                           p->out_shape, &p->conv.pad_h, &p->conv.pad_w)) ||
+        (s = alloc_multipliers(c, p, oc)))
+        return s;
+    memcpy(p->in_shape, in->dim, sizeof p->in_shape);
+    memcpy(p->filter_shape, f->dim, sizeof p->filter_shape);
+    p->conv.stride_w = n->stride_w, p->conv.stride_h = n->stride_h;
+    p->conv.dilation_w = n->dilation_w, p->conv.dilation_h = n->dilation_h;
+    p->conv.depth_multiplier = dm;
+    conv_common(c, n, p);
+    per_channel_multipliers(c, n, n->in[1], oc, p);
+    return QAT_OK;
+}
+
+/* GetQuantizedConvolutionMultipler (per-tensor FC): the product s_in·s_w is formed in
+ * float32, then widened; TFLM also insists the bias scale matches it within 2% of s_out. */
+static qat_status fc_per_tensor_multiplier(const ctx *c, const qat_ir_node *n, qat_i8_prepared *p) {
+    const float s_in = tensor_of(c, n->in[0])->q.scale[0], s_w = tensor_of(c, n->in[1])->q.scale[0];
+    const float s_out = tensor_of(c, n->out)->q.scale[0];
+    const double product = (double)(s_in * s_w);
+    if (n->in[2] >= 0) {
+        const qat_ir_tensor *b = tensor_of(c, n->in[2]);
+        if (fabs(product - (double)b->q.scale[0]) / (double)s_out > 0.02)
+            return bad(c, "bias '%s' scale %g differs from input x weights scale %g by more than 2%% of the output scale",
+                       b->name, (double)b->q.scale[0], product);
+    }
+    int32_t m;
+    int sh;
+    qat_quantize_multiplier(product / (double)s_out, &m, &sh);
+    for (int ch = 0; ch < p->out_depth; ch++) p->multiplier[ch] = m, p->shift[ch] = sh;
+    return QAT_OK;
+}
+
+static qat_status prepare_fc(const ctx *c, const qat_ir_node *n, qat_i8_prepared *p) {
+    qat_status s;
+    if ((s = check_int8_io(c, n)) || (s = check_filter_bias(c, n, 2, -1, 0))) return s;
+    const qat_ir_tensor *in = tensor_of(c, n->in[0]), *w = tensor_of(c, n->in[1]), *out = tensor_of(c, n->out);
+    p->out_depth = w->dim[0];
+    p->depth = w->dim[1];
+    if ((s = check_filter_bias(c, n, 2, p->out_depth, 0))) return s;
+    if (p->depth < 1 || qat_ir_tensor_count(in) % (size_t)p->depth != 0)
+        return bad(c, "input '%s' has %zu values, not a multiple of the weights' depth %d",
+                   in->name, qat_ir_tensor_count(in), p->depth);
+    p->rows = (int)(qat_ir_tensor_count(in) / (size_t)p->depth);
+    if (out->ndim < 1 || out->dim[out->ndim - 1] != p->out_depth ||
+        qat_ir_tensor_count(out) != (size_t)p->rows * (size_t)p->out_depth) {
+        char got[64];
+        return bad(c, "output '%s' has shape %s, expected %d rows of %d", out->name,
+                   shape_str(out, got, sizeof got), p->rows, p->out_depth);
+    }
+    if ((s = alloc_multipliers(c, p, p->out_depth))) return s;
+    conv_common(c, n, p);
+    if (w->q.n > 1) {
+        per_channel_multipliers(c, n, n->in[1], p->out_depth, p);
+        return QAT_OK;
+    }
+    return fc_per_tensor_multiplier(c, n, p);
+}
+
+static qat_status prepare_pool(const ctx *c, const qat_ir_node *n, qat_i8_prepared *p) {
+    qat_status s;
+    if ((s = check_int8_io(c, n)) || (s = check_rank(c, n->in[0], "input", 4)) ||
+        (s = check_geometry(c, n, 0)))
+        return s;
+    if (n->filter_w < 1 || n->filter_h < 1)
+        return bad(c, "filter %dx%d must be >= 1", n->filter_h, n->filter_w);
+    const qat_ir_tensor *in = tensor_of(c, n->in[0]), *out = tensor_of(c, n->out);
+    if ((s = window_output(c, n, n->filter_h, n->filter_w, 1, 1, in->dim[3], p->out_shape,
+                           &p->pool.pad_h, &p->pool.pad_w)) ||
+        (s = check_same_q(c, n->in[0], n->out)))
+        return s;
+    memcpy(p->in_shape, in->dim, sizeof p->in_shape);
+    p->pool.stride_w = n->stride_w, p->pool.stride_h = n->stride_h;
+    p->pool.filter_w = n->filter_w, p->pool.filter_h = n->filter_h;
+    qat_i8_activation_range(n->act, out->q.scale[0], out->q.zero_point[0], &p->pool.act_min,
+                            &p->pool.act_max);
+    return QAT_OK;
+}
+
+static qat_status prepare_softmax(const ctx *c, const qat_ir_node *n, qat_i8_prepared *p) {
+    qat_status s;
+    if ((s = check_int8_io(c, n))) return s;
+    const qat_ir_tensor *in = tensor_of(c, n->in[0]), *out = tensor_of(c, n->out);
+    if (in->ndim < 1) return bad(c, "input '%s' must have rank >= 1", in->name);
+    if ((s = check_shape(c, n->out, "output", in->ndim, in->dim))) return s;
+    if (out->q.scale[0] != 1.0f / 256 || out->q.zero_point[0] != -128)
+        return bad(c, "output '%s' must have scale 1/256 and zero point -128 (has %g, %d)",
+                   out->name, (double)out->q.scale[0], (int)out->q.zero_point[0]);
+    /* QuantizeMultiplierGreaterThanOne needs β·s_in·2^26 > 1 */
+    if (!((double)n->beta * (double)in->q.scale[0] * (double)(1 << 26) > 1.0))
+        return bad(c, "beta %g x input '%s' scale %g is too small for the fixed-point softmax",
+                   (double)n->beta, in->name, (double)in->q.scale[0]);
+    p->depth = in->dim[in->ndim - 1];
+    p->rows = p->depth ? (int)(qat_ir_tensor_count(in) / (size_t)p->depth) : 0;
+    qat_i8_softmax_prepare((double)in->q.scale[0], (double)n->beta, &p->softmax);
+    return QAT_OK;
+}
+
+static qat_status prepare_reshape(const ctx *c, const qat_ir_node *n, qat_i8_prepared *p) {
+    const qat_ir_tensor *in = tensor_of(c, n->in[0]), *out = tensor_of(c, n->out);
+    qat_status s;
+    if (in->type != QAT_IR_INT8 && in->type != QAT_IR_FLOAT32)
+        return bad(c, "input '%s' has type %s, expected INT8 or FLOAT32", in->name,
+                   qat_ir_type_name(in->type));
+    if ((s = check_type(c, n->out, "output", in->type))) return s;
+    if (qat_ir_tensor_count(in) != qat_ir_tensor_count(out)) {
+        char a[64], b[64];
+        return bad(c, "output '%s' shape %s has a different size than input '%s' shape %s",
+                   out->name, shape_str(out, a, sizeof a), in->name, shape_str(in, b, sizeof b));
+    }
+    if (in->type == QAT_IR_INT8 &&
+        ((s = check_act_q(c, n->in[0], "input")) || (s = check_act_q(c, n->out, "output")) ||
+         (s = check_same_q(c, n->in[0], n->out))))
+        return s;
+    p->bytes = qat_ir_tensor_count(in) * qat_ir_type_size(in->type);
+    return QAT_OK;
+}
+
+static qat_status check_same_count(const ctx *c, const qat_ir_node *n) {
+    const qat_ir_tensor *in = tensor_of(c, n->in[0]), *out = tensor_of(c, n->out);
+    if (qat_ir_tensor_count(in) == qat_ir_tensor_count(out)) return QAT_OK;
+    char a[64], b[64];
+    return bad(c, "output '%s' shape %s differs from input '%s' shape %s", out->name,
+               shape_str(out, a, sizeof a), in->name, shape_str(in, b, sizeof b));
+}
+
+static qat_status prepare_quantize(const ctx *c, const qat_ir_node *n, qat_i8_prepared *p) {
+    const qat_ir_tensor *in = tensor_of(c, n->in[0]), *out = tensor_of(c, n->out);
+    qat_status s;
+    if (in->type != QAT_IR_FLOAT32 && in->type != QAT_IR_INT8)
+        return bad(c, "QUANTIZE from %s ('%s') is not supported, only FLOAT32 or INT8 to INT8",
+                   qat_ir_type_name(in->type), in->name);
+    if ((s = check_type(c, n->out, "output", QAT_IR_INT8)) ||
+        (s = check_act_q(c, n->out, "output")) || (s = check_same_count(c, n)))
+        return s;
+    p->count = qat_ir_tensor_count(in);
+    p->scale = out->q.scale[0];
+    p->out_zp = out->q.zero_point[0];
+    if (in->type == QAT_IR_FLOAT32) return QAT_OK;
+    if ((s = check_act_q(c, n->in[0], "input")) || (s = alloc_multipliers(c, p, 1))) return s;
+    p->in_zp = in->q.zero_point[0];
+    qat_quantize_multiplier((double)in->q.scale[0] / (double)out->q.scale[0], &p->multiplier[0],
+                            &p->shift[0]);
+    return QAT_OK;
+}
+
+static qat_status prepare_dequantize(const ctx *c, const qat_ir_node *n, qat_i8_prepared *p) {
+    const qat_ir_tensor *in = tensor_of(c, n->in[0]);
+    qat_status s;
+    if (in->type != QAT_IR_INT8)
+        return bad(c, "DEQUANTIZE from %s ('%s') is not supported by the int8 engine",
+                   qat_ir_type_name(in->type), in->name);
+    if ((s = check_type(c, n->out, "output", QAT_IR_FLOAT32)) ||
+        (s = check_act_q(c, n->in[0], "input")) || (s = check_same_count(c, n)))
+        return s;
+    p->count = qat_ir_tensor_count(in);
+    p->scale = in->q.scale[0];
+    p->in_zp = in->q.zero_point[0];
+    return QAT_OK;
+}
+
+/* ---- graph structure ------------------------------------------------------------------- */
+
+/* Indices in range, required inputs present, outputs written once, activations read only
+ * after they are written. `written` marks tensors available so far. */
+static qat_status check_wiring(const ctx *c, const qat_ir_node *n, unsigned char *written) {
+    static const int n_required[QAT_IR_OPCODE_COUNT] = {
+        [QAT_IR_RESHAPE] = 1, [QAT_IR_CONV_2D] = 2, [QAT_IR_DEPTHWISE_CONV_2D] = 2,
+        [QAT_IR_MAX_POOL_2D] = 1, [QAT_IR_AVERAGE_POOL_2D] = 1, [QAT_IR_FULLY_CONNECTED] = 2,
+        [QAT_IR_SOFTMAX] = 1, [QAT_IR_QUANTIZE] = 1, [QAT_IR_DEQUANTIZE] = 1};
+    const int nt = c->ir->n_tensors;
+    if ((unsigned)n->op >= QAT_IR_OPCODE_COUNT)
+        return qat_error_set(c->e, QAT_ERR_FORMAT, "node %d: unknown opcode %d", c->node, (int)n->op);
+    if (n->n_in < n_required[n->op] || n->n_in > 3)
+        return bad(c, "has %d inputs, expected %d to 3", n->n_in, n_required[n->op]);
+    for (int k = 0; k < n->n_in; k++) {
+        const int t = n->in[k];
+        if (t < -1 || t >= nt || (t == -1 && k < n_required[n->op]))
+            return bad(c, "input %d refers to tensor %d (the IR has %d)", k, t, nt);
+        if (t >= 0 && !c->ir->tensors[t].data && !written[t])
+            return bad(c, "input '%s' is read before any node writes it", c->ir->tensors[t].name);
+    }
+    if (n->out < 0 || n->out >= nt) return bad(c, "output refers to tensor %d (the IR has %d)", n->out, nt);
+    if (c->ir->tensors[n->out].data)
+        return bad(c, "output '%s' is a constant tensor", c->ir->tensors[n->out].name);
+    if (written[n->out]) return bad(c, "output '%s' is written twice", c->ir->tensors[n->out].name);
+    written[n->out] = 1;
+    return QAT_OK;
+}
+
+static qat_status prepare_node(const ctx *c, const qat_ir_node *node, qat_i8_prepared *p) {
+    /* absent optional inputs read as -1 whatever n_in says */
+    qat_ir_node n = *node;
+    for (int k = n.n_in; k < 3; k++) n.in[k] = -1;
+    p->in = n.in[0], p->weights = n.in[1], p->bias = n.in[2], p->out = n.out;
+    switch (n.op) {
+    case QAT_IR_RESHAPE: return prepare_reshape(c, &n, p);
+    case QAT_IR_CONV_2D: return prepare_conv(c, &n, p);
+    case QAT_IR_DEPTHWISE_CONV_2D: return prepare_depthwise(c, &n, p);
+    case QAT_IR_MAX_POOL_2D:
+    case QAT_IR_AVERAGE_POOL_2D: return prepare_pool(c, &n, p);
+    case QAT_IR_FULLY_CONNECTED: return prepare_fc(c, &n, p);
+    case QAT_IR_SOFTMAX: return prepare_softmax(c, &n, p);
+    case QAT_IR_QUANTIZE: return prepare_quantize(c, &n, p);
+    case QAT_IR_DEQUANTIZE: return prepare_dequantize(c, &n, p);
+    case QAT_IR_OPCODE_COUNT: break;
+    }
+    return bad(c, "unsupported op");
+}
+
+/* ---- memory plan ------------------------------------------------------------------------ */
+
+typedef struct plan_buf {
+    int tensor;
+    size_t size;        /* bytes, rounded up to ARENA_ALIGN */
+    int first, last;    /* node steps during which the buffer is live, inclusive */
+    size_t offset;
+} plan_buf;
+
+static size_t align_up(size_t n) { return (n + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN; }
+
+static int by_size_desc(const void *pa, const void *pb) {
+    const plan_buf *a = pa, *b = pb;
+    if (a->size != b->size) return a->size < b->size ? 1 : -1;
+    if (a->first != b->first) return a->first < b->first ? -1 : 1;
+    return (a->tensor > b->tensor) - (a->tensor < b->tensor);
+}
+
+/* The lowest aligned offset where b fits beside the placed buffers live at the same time:
+ * bump past every overlapping one until none overlaps (the offset only grows). */
+static size_t first_fit(const plan_buf *placed, int n_placed, const plan_buf *b) {
+    size_t at = 0;
+    for (int moved = 1; moved;) {
+        moved = 0;
+        for (int j = 0; j < n_placed; j++) {
+            const plan_buf *q = &placed[j];
+            if (q->last < b->first || b->last < q->first) continue;
+            if (q->offset + q->size <= at || at + b->size <= q->offset) continue;
+            at = q->offset + q->size;
+            moved = 1;
+        }
+    }
+    return at;
+}
+
+/* Lifetimes from the node order, then greedy placement; fills eng->offset and arena_bytes. */
+static qat_status plan_memory(qat_i8_engine *eng, qat_error *e) {
+    const qat_ir *ir = eng->ir;
+    plan_buf *bufs = malloc((size_t)(ir->n_tensors ? ir->n_tensors : 1) * sizeof *bufs);
+    int *first = malloc((size_t)(ir->n_tensors ? ir->n_tensors : 1) * 2 * sizeof *first);
+    if (!bufs || !first) {
+        free(bufs), free(first);
+        return qat_error_set(e, QAT_ERR_NOMEM, "int8 engine: out of memory planning the arena");
+    }
+    int *last = first + ir->n_tensors;
+    for (int t = 0; t < ir->n_tensors; t++) first[t] = last[t] = -1;
+    first[ir->input] = last[ir->input] = 0;
+    for (int i = 0; i < ir->n_nodes; i++) {
+        const qat_ir_node *n = &ir->nodes[i];
+        for (int k = 0; k < n->n_in; k++)
+            if (n->in[k] >= 0 && !ir->tensors[n->in[k]].data) last[n->in[k]] = i;
+        first[n->out] = last[n->out] = i;
+    }
+    last[ir->output] = ir->n_nodes; /* read out after the last node */
+    int nb = 0;
+    for (int t = 0; t < ir->n_tensors; t++) {
+        eng->offset[t] = SIZE_MAX;
+        if (first[t] < 0 || ir->tensors[t].data) continue;
+        const qat_ir_tensor *x = &ir->tensors[t];
+        bufs[nb++] = (plan_buf){t, align_up(qat_ir_tensor_count(x) * qat_ir_type_size(x->type)),
+                                first[t], last[t], 0};
+    }
+    qsort(bufs, (size_t)nb, sizeof *bufs, by_size_desc);
+    size_t end = 0;
+    for (int i = 0; i < nb; i++) {
+        bufs[i].offset = first_fit(bufs, i, &bufs[i]);
+        eng->offset[bufs[i].tensor] = bufs[i].offset;
+        if (bufs[i].offset + bufs[i].size > end) end = bufs[i].offset + bufs[i].size;
+    }
+    eng->arena_bytes = end;
+    free(bufs);
+    free(first);
+    return QAT_OK;
+}
+
+/* ---- prepare / invoke / free ------------------------------------------------------------- */
+
+static qat_status check_io(const qat_ir *ir, qat_error *e) {
+    if (ir->input < 0 || ir->input >= ir->n_tensors || ir->output < 0 || ir->output >= ir->n_tensors)
+        return qat_error_set(e, QAT_ERR_FORMAT, "int8 engine: the IR's input (%d) or output (%d) is not a tensor",
+                             ir->input, ir->output);
+    if (ir->tensors[ir->input].data || ir->tensors[ir->output].data)
+        return qat_error_set(e, QAT_ERR_FORMAT, "int8 engine: the IR's input and output must not be constants");
+    return QAT_OK;
+}
+
+static qat_status prepare_nodes(qat_i8_engine *eng, qat_error *e) {
+    const qat_ir *ir = eng->ir;
+    unsigned char *written = calloc((size_t)ir->n_tensors, 1);
+    if (!written) return qat_error_set(e, QAT_ERR_NOMEM, "int8 engine: out of memory");
+    written[ir->input] = 1;
+    qat_status s = QAT_OK;
+    for (int i = 0; i < ir->n_nodes && !s; i++) {
+        const ctx c = {ir, i, e};
+        s = check_wiring(&c, &ir->nodes[i], written);
+        if (!s) s = prepare_node(&c, &ir->nodes[i], &eng->nodes[i]);
+    }
+    if (!s && !written[ir->output])
+        s = qat_error_set(e, QAT_ERR_FORMAT, "int8 engine: no node writes the output tensor '%s'",
+                          ir->tensors[ir->output].name);
+    free(written);
+    return s;
+}
+
+qat_status qat_i8_prepare(qat_i8_engine *eng, const qat_ir *ir, qat_error *e) {
+    memset(eng, 0, sizeof *eng);
+    qat_status s = check_io(ir, e);
+    if (s) return s;
+    eng->ir = ir;
+    eng->nodes = calloc((size_t)(ir->n_nodes ? ir->n_nodes : 1), sizeof *eng->nodes);
+    eng->offset = malloc((size_t)ir->n_tensors * sizeof *eng->offset);
+    if (!eng->nodes || !eng->offset) {
+        qat_i8_free(eng);
+        return qat_error_set(e, QAT_ERR_NOMEM, "int8 engine: out of memory");
+    }
+    if ((s = prepare_nodes(eng, e)) || (s = plan_memory(eng, e))) {
+        qat_i8_free(eng);
+        return s;
+    }
+    eng->arena = aligned_alloc(ARENA_ALIGN, eng->arena_bytes ? eng->arena_bytes : ARENA_ALIGN);
+    if (!eng->arena) {
+        qat_i8_free(eng);
+        return qat_error_set(e, QAT_ERR_NOMEM, "int8 engine: cannot allocate a %zu-byte arena",
+                             eng->arena_bytes);
+    }
+    return QAT_OK;
+}
+
+static void *data_of(const qat_i8_engine *eng, int t) {
+    const qat_ir_tensor *x = &eng->ir->tensors[t];
+    return x->data ? x->data : eng->arena + eng->offset[t];
+}
+
+static size_t bytes_of(const qat_ir_tensor *t) {
+    return qat_ir_tensor_count(t) * qat_ir_type_size(t->type);
+}
+
+static void run_node(const qat_i8_engine *eng, qat_ir_opcode op, const qat_i8_prepared *p) {
+    const int8_t *in = data_of(eng, p->in);
+    void *out = data_of(eng, p->out);
+    const int8_t *w = p->weights >= 0 ? data_of(eng, p->weights) : NULL;
+    const int32_t *bias = p->bias >= 0 ? data_of(eng, p->bias) : NULL;
+    switch (op) {
+    case QAT_IR_RESHAPE: memcpy(out, in, p->bytes); break;
+    case QAT_IR_CONV_2D:
+        qat_i8_conv2d(&p->conv, p->in_shape, in, p->filter_shape, p->packed, bias, p->out_shape,
+                      out);
+        break;
+    case QAT_IR_DEPTHWISE_CONV_2D:
+        qat_i8_depthwise_conv2d(&p->conv, p->in_shape, in, p->filter_shape, w, bias, p->out_shape,
+                                out);
+        break;
+    case QAT_IR_MAX_POOL_2D: qat_i8_max_pool(&p->pool, p->in_shape, in, p->out_shape, out); break;
+    case QAT_IR_AVERAGE_POOL_2D:
+        qat_i8_average_pool(&p->pool, p->in_shape, in, p->out_shape, out);
+        break;
+    case QAT_IR_FULLY_CONNECTED:
+        qat_i8_fully_connected(&p->conv, p->rows, p->depth, p->out_depth, in, w, bias, out);
+        break;
+    case QAT_IR_SOFTMAX: qat_i8_softmax(&p->softmax, p->rows, p->depth, in, out); break;
+    case QAT_IR_QUANTIZE:
+        if (p->multiplier) /* int8 → int8 */
+            qat_i8_requantize(in, p->count, p->in_zp, p->multiplier[0], p->shift[0], p->out_zp, out);
+        else
+            qat_i8_quantize((const float *)(const void *)in, p->count, p->scale, p->out_zp, out);
+        break;
+    case QAT_IR_DEQUANTIZE: qat_i8_dequantize(in, p->count, p->scale, p->in_zp, out); break;
+    case QAT_IR_OPCODE_COUNT: QAT_ASSERT(0);
+    }
+}
+
+void qat_i8_invoke(qat_i8_engine *eng, const void *input, void *output) {
+    const qat_ir *ir = eng->ir;
+    memcpy(data_of(eng, ir->input), input, bytes_of(&ir->tensors[ir->input]));
+    for (int i = 0; i < ir->n_nodes; i++) run_node(eng, ir->nodes[i].op, &eng->nodes[i]);
+    memcpy(output, data_of(eng, ir->output), bytes_of(&ir->tensors[ir->output]));
+}
+
+void qat_i8_free(qat_i8_engine *eng) {
+    if (eng->nodes && eng->ir)
+        for (int i = 0; i < eng->ir->n_nodes; i++) {
+            free(eng->nodes[i].multiplier);
+            free(eng->nodes[i].shift);
+            free(eng->nodes[i].packed);
+        }
+    free(eng->nodes);
+    free(eng->offset);
+    free(eng->arena);
+    memset(eng, 0, sizeof *eng);
+}

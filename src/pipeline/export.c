@@ -1,0 +1,112 @@
+/* The export stage: every .tflite form of the trained model, the firmware C array, and
+ * the artifacts that let anyone re-check the int8 model with any TFLite runtime. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "qat/firmware.h"
+#include "qat/int8.h"
+#include "qat/npy.h"
+#include "qat/pipeline.h"
+#include "qat/report.h"
+#include "qat/tflite.h"
+
+static qat_status write_ir(const qat_pipeline *p, const qat_ir *ir, const char *name,
+                           long *bytes, qat_error *e) {
+    char path[QAT_PATH_MAX], desc[QAT_PATH_MAX + 64];
+    snprintf(desc, sizeof desc, "qatrain %s: %s", QAT_VERSION, p->cfg.path);
+    unsigned char *buf;
+    size_t len;
+    qat_status st = qat_path_join(path, sizeof path, p->cfg.out_dir, name, e);
+    if (!st) st = qat_tflite_serialize(ir, desc, &buf, &len, e);
+    if (st) return st;
+    st = qat_write_file(path, buf, len, e);
+    if (bytes) *bytes = (long)len;
+    free(buf);
+    return st;
+}
+
+/* float32, dynamic range and float16, lowered from the float model's folded weights. */
+static qat_status float_forms(qat_pipeline *p, qat_error *e) {
+    static const qat_lower_mode modes[] = {QAT_LOWER_FLOAT32, QAT_LOWER_DYNAMIC_RANGE, QAT_LOWER_FLOAT16};
+    static const char *const names[] = {"model_float32.tflite", "model_dynamic_range.tflite",
+                                        "model_float16.tflite"};
+    qat_qmodel fq;
+    qat_status st = qat_qmodel_build(&fq, &p->model, &p->cfg.quant, 1, e);
+    if (st) return st;
+    for (int i = 0; i < 3 && !st; i++) {
+        qat_ir ir;
+        if ((st = qat_lower(&fq, modes[i], &ir, e))) break;
+        st = write_ir(p, &ir, names[i], &p->tflite_bytes[i], e);
+        qat_ir_free(&ir);
+    }
+    qat_qmodel_free(&fq);
+    return st;
+}
+
+static qat_status npy(const qat_pipeline *p, const char *name, qat_dtype t, int ndim,
+                      const size_t *shape, const void *data, qat_error *e) {
+    char path[QAT_PATH_MAX];
+    qat_status st = qat_path_join(path, sizeof path, p->cfg.out_dir, name, e);
+    return st ? st : qat_npy_write(path, t, ndim, shape, data, e);
+}
+
+/* The test split as fed to the models, its labels, and what the models answered. */
+static qat_status artifacts(const qat_pipeline *p, qat_error *e) {
+    const qat_dataset *t = &p->test;
+    size_t n = (size_t)t->n, per = (size_t)t->window * t->channels, k = (size_t)t->n_classes;
+    size_t xs[3] = {n, (size_t)t->window, (size_t)t->channels}, ys[1] = {n}, os[2] = {n, k};
+    const qat_ir_tensor *in = &p->ir_qat.tensors[p->ir_qat.input];
+    int8_t *x8 = malloc(n * per + 1), *out8 = malloc(n * k + 1);
+    float *prob = malloc((n * k + 1) * sizeof(float));
+    double acc;
+    qat_status st = !x8 || !out8 || !prob ? qat_error_set(e, QAT_ERR_NOMEM, "export: out of memory") : QAT_OK;
+    if (!st) {
+        for (size_t i = 0; i < n; i++)
+            qat_i8_quantize(t->x + i * per, per, in->q.scale[0], in->q.zero_point[0], x8 + i * per);
+        st = qat_int8_evaluate(&p->ir_qat, t, NULL, out8, &acc, NULL, e);
+    }
+    if (!st) {
+        qat_model_predict((qat_model *)&p->model, t->x, t->n, prob);
+        st = npy(p, "test_inputs_float.npy", QAT_DTYPE_F32, 3, xs, t->x, e);
+    }
+    if (!st) st = npy(p, "test_inputs_int8.npy", QAT_DTYPE_I8, 3, xs, x8, e);
+    if (!st) st = npy(p, "test_labels.npy", QAT_DTYPE_I32, 1, ys, t->y, e);
+    if (!st) st = npy(p, "test_outputs_int8.npy", QAT_DTYPE_I8, 2, os, out8, e);
+    if (!st) st = npy(p, "test_outputs_float32.npy", QAT_DTYPE_F32, 2, os, prob, e);
+    free(x8);
+    free(out8);
+    free(prob);
+    return st;
+}
+
+static qat_status int8_forms(qat_pipeline *p, qat_error *e) {
+    qat_ir fio;
+    qat_status st = write_ir(p, &p->ir_qat, "model_int8.tflite", &p->tflite_bytes[QAT_VARIANT_INT8_QAT], e);
+    if (!st) st = write_ir(p, &p->ir_ptq, "model_ptq_int8.tflite", &p->tflite_bytes[QAT_VARIANT_INT8_PTQ], e);
+    if (!st) st = qat_lower(&p->qm, QAT_LOWER_INT8_FLOAT_IO, &fio, e);
+    if (st) return st;
+    st = write_ir(p, &fio, "model_int8_float_io.tflite", NULL, e);
+    qat_ir_free(&fio);
+    if (st) return st;
+    unsigned char *buf;
+    size_t len;
+    const char *classes[QAT_MAX_CLASSES];
+    for (int i = 0; i < p->cfg.data.n_classes; i++) classes[i] = p->cfg.data.classes[i];
+    qat_firmware_info info = {"g_model_int8", p->cfg.path, classes, p->cfg.data.n_classes,
+                              p->cfg.data.window, p->cfg.data.channels, p->cfg.data.rate_hz,
+                              &p->model.norm, p->arena_qat};
+    char desc[QAT_PATH_MAX + 64];
+    snprintf(desc, sizeof desc, "qatrain %s: %s", QAT_VERSION, p->cfg.path);
+    st = qat_tflite_serialize(&p->ir_qat, desc, &buf, &len, e);
+    if (st) return st;
+    st = qat_firmware_write(&p->ir_qat, buf, len, &info, p->cfg.out_dir, "model_int8", e);
+    free(buf);
+    return st ? st : artifacts(p, e);
+}
+
+qat_status qat_pipeline_export(qat_pipeline *p, qat_error *e) {
+    qat_status st = qat_mkdir_p(p->cfg.out_dir, e);
+    if (!st) st = float_forms(p, e);
+    if (!st && p->quantized) st = int8_forms(p, e);
+    return st;
+}

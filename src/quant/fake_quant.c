@@ -1,0 +1,208 @@
+/* Fake-quant ops: activations (with their observer), weights and biases. Forward rounds
+ * exactly as lowering will (qmath.c); backward is the straight-through estimator. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../ops/op_impl.h"
+#include "qat/quant.h"
+
+/* What an activation fake-quant node computed in its last forward pass. */
+typedef struct act_aux {
+    float scale;
+    int32_t zp;
+    float lo, hi;  /* the representable float range: the STE passes gradients inside it */
+    int active;    /* values were quantized */
+} act_aux;
+
+enum { OBS_LO, OBS_HI, OBS_STEPS, OBS_SIZE }; /* observer state, in g->state */
+
+int qat_fake_quant(qat_graph *g, const char *name, int x, const qat_fq_opts *o) {
+    const qat_node *X = &g->nodes[x];
+    int ndim = X->ndim, dim[QAT_MAX_DIM] = {X->dim[0], X->dim[1], X->dim[2]};
+    int id = qat_op_node(g, QAT_OP_FAKE_QUANT, name, 1, &x, ndim, dim);
+    if (id < 0) return -1;
+    qat_node *n = &g->nodes[id];
+    n->iattr[0] = o->qmin;
+    n->iattr[1] = o->qmax;
+    n->iattr[2] = o->observer;
+    n->iattr[3] = o->freeze_epoch;
+    n->fattr[0] = o->decay;
+    n->fattr[1] = o->percentile;
+    n->fattr[2] = o->warmup;
+    n->offset = qat_graph_state(g, OBS_SIZE);
+    n->aux_fixed = sizeof(act_aux);
+    if (o->observer == QAT_OBS_PERCENTILE) qat_need_scratch(g, n->size * sizeof(float));
+    return id;
+}
+
+void qat_fq_act_qparams(const qat_graph *g, int node, float *scale, int32_t *zp) {
+    const qat_node *n = &g->nodes[node];
+    const float *st = g->state + n->offset;
+    qat_act_qparams(st[OBS_LO], st[OBS_HI], n->iattr[0], n->iattr[1], scale, zp);
+}
+
+static int cmp_float(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* The batch's low and high statistic for the observer kind. */
+static void batch_range(qat_graph *g, const qat_node *n, const float *x, size_t len, float *lo,
+                        float *hi) {
+    if (n->iattr[2] != QAT_OBS_PERCENTILE) {
+        *lo = *hi = x[0];
+        for (size_t i = 1; i < len; i++) {
+            *lo = x[i] < *lo ? x[i] : *lo;
+            *hi = x[i] > *hi ? x[i] : *hi;
+        }
+        return;
+    }
+    float *s = (float *)g->scratch;
+    memcpy(s, x, len * sizeof(float));
+    qsort(s, len, sizeof(float), cmp_float);
+    double q = n->fattr[1] / 100.0;
+    *hi = s[(size_t)floor(q * (double)(len - 1) + 0.5)];
+    *lo = s[(size_t)floor((1 - q) * (double)(len - 1) + 0.5)];
+}
+
+static void observe(qat_graph *g, qat_node *n, const float *x, size_t len) {
+    float *st = g->state + n->offset, lo, hi;
+    batch_range(g, n, x, len, &lo, &hi);
+    float steps = st[OBS_STEPS];
+    if (steps == 0) {
+        st[OBS_LO] = lo;
+        st[OBS_HI] = hi;
+    } else if (n->iattr[2] == QAT_OBS_PERCENTILE) { /* running mean of batch percentiles */
+        st[OBS_LO] += (lo - st[OBS_LO]) / (steps + 1);
+        st[OBS_HI] += (hi - st[OBS_HI]) / (steps + 1);
+    } else if (n->iattr[2] == QAT_OBS_MINMAX || steps < n->fattr[2]) {
+        st[OBS_LO] = lo < st[OBS_LO] ? lo : st[OBS_LO];
+        st[OBS_HI] = hi > st[OBS_HI] ? hi : st[OBS_HI];
+    } else {
+        float d = (float)n->fattr[0];
+        st[OBS_LO] = d * st[OBS_LO] + (1 - d) * lo;
+        st[OBS_HI] = d * st[OBS_HI] + (1 - d) * hi;
+    }
+    st[OBS_STEPS] = steps + 1;
+}
+
+void qat_fake_quant_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
+    const float *x = qat_in(g, n, 0)->val;
+    size_t len = qat_node_len(n, p->batch);
+    int frozen = n->iattr[3] > 0 && p->epoch > n->iattr[3];
+    if (p->calibrate || (p->training && !frozen)) observe(g, n, x, len);
+    act_aux *a = (act_aux *)n->aux;
+    a->active = !p->calibrate && g->state[n->offset + OBS_STEPS] > 0;
+    if (!a->active) {
+        memcpy(n->val, x, len * sizeof(float));
+        return;
+    }
+    int qmin = n->iattr[0], qmax = n->iattr[1];
+    qat_fq_act_qparams(g, (int)(n - g->nodes), &a->scale, &a->zp);
+    a->lo = (float)(qmin - a->zp) * a->scale;
+    a->hi = (float)(qmax - a->zp) * a->scale;
+    for (size_t i = 0; i < len; i++)
+        n->val[i] = (float)(qat_quantize_act(x[i], a->scale, a->zp, qmin, qmax) - a->zp) * a->scale;
+}
+
+void qat_fake_quant_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
+    qat_node *X = qat_in(g, n, 0);
+    const act_aux *a = (const act_aux *)n->aux;
+    size_t len = qat_node_len(n, p->batch);
+    for (size_t i = 0; i < len; i++)
+        if (!a->active || (X->val[i] >= a->lo && X->val[i] <= a->hi)) X->grad[i] += n->grad[i];
+}
+
+/* ---- weights ---- */
+
+void qat_weight_scales(const float *w, int rows, int row, int per_channel, int qmax,
+                       float *scales) {
+    float all = 0;
+    for (int r = 0; r < rows; r++) {
+        float m = 0;
+        for (int i = 0; i < row; i++) m = fmaxf(m, fabsf(w[(size_t)r * row + i]));
+        if (per_channel) scales[r] = qat_weight_scale(m, qmax);
+        all = fmaxf(all, m);
+    }
+    if (!per_channel) scales[0] = qat_weight_scale(all, qmax);
+}
+
+int qat_fake_quant_weight(qat_graph *g, const char *name, int w, int qmax, int per_channel) {
+    const qat_node *W = &g->nodes[w];
+    int ndim = W->ndim, dim[QAT_MAX_DIM] = {W->dim[0], W->dim[1], W->dim[2]};
+    int id = qat_op_node(g, QAT_OP_FQ_WEIGHT, name, 1, &w, ndim, dim);
+    if (id < 0) return -1;
+    qat_node *n = &g->nodes[id];
+    n->batched = 0;
+    n->iattr[0] = qmax;
+    n->iattr[1] = per_channel;
+    n->aux_fixed = (size_t)n->dim[0] * sizeof(float);
+    return id;
+}
+
+const float *qat_fq_weight_scales(const qat_graph *g, int node, int *n) {
+    const qat_node *q = &g->nodes[node];
+    *n = q->iattr[1] ? q->dim[0] : 1;
+    return (const float *)q->aux;
+}
+
+void qat_fq_weight_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
+    const float *w = qat_in(g, n, 0)->val;
+    float *scales = (float *)n->aux;
+    int rows = n->dim[0], row = (int)(n->size / (size_t)rows), qmax = n->iattr[0];
+    int per_channel = n->iattr[1];
+    qat_weight_scales(w, rows, row, per_channel, qmax, scales);
+    if (p->calibrate) { /* PTQ calibrates on the float model, as the converter does */
+        memcpy(n->val, w, n->size * sizeof(float));
+        return;
+    }
+    for (int r = 0; r < rows; r++) {
+        float s = scales[per_channel ? r : 0];
+        for (int i = 0; i < row; i++) {
+            size_t k = (size_t)r * row + i;
+            n->val[k] = (float)qat_quantize_weight(w[k], s, -qmax, qmax) * s;
+        }
+    }
+}
+
+void qat_fq_weight_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
+    (void)p;
+    float *dw = qat_in(g, n, 0)->grad;
+    for (size_t i = 0; i < n->size; i++) dw[i] += n->grad[i];
+}
+
+/* ---- biases ---- */
+
+int qat_fake_quant_bias(qat_graph *g, const char *name, int b, int in_fq, int w_fq) {
+    int in[3] = {b, in_fq, w_fq}, dim[1] = {g->nodes[b].dim[0]};
+    /* The scale sources are read, not differentiated: only b is an input for gradients. */
+    int id = qat_op_node(g, QAT_OP_FQ_BIAS, name, 1, in, 1, dim);
+    if (id < 0) return -1;
+    qat_node *n = &g->nodes[id];
+    n->batched = 0;
+    n->iattr[0] = in_fq;
+    n->iattr[1] = w_fq;
+    return id;
+}
+
+void qat_fq_bias_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
+    const float *b = qat_in(g, n, 0)->val;
+    const act_aux *in = (const act_aux *)g->nodes[n->iattr[0]].aux;
+    int ns;
+    const float *sw = qat_fq_weight_scales(g, n->iattr[1], &ns);
+    for (size_t c = 0; c < n->size; c++) {
+        if (p->calibrate || !in->active) { /* the input is not quantized (yet) */
+            n->val[c] = b[c];
+            continue;
+        }
+        float s = qat_bias_scale(in->scale, sw[ns > 1 ? c : 0]);
+        n->val[c] = (float)((double)qat_quantize_bias(b[c], s) * s);
+    }
+}
+
+void qat_fq_bias_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
+    (void)p;
+    float *db = qat_in(g, n, 0)->grad;
+    for (size_t i = 0; i < n->size; i++) db[i] += n->grad[i];
+}

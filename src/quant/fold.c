@@ -1,0 +1,140 @@
+/* Batch-norm folding as graph ops (see quant.h):
+ *   m = γ / √(σ² + ε),   w' = w · m,   b' = β + (b − μ) · m
+ *   dw += dw' · m                  dγ += Σ dw' · w / √(σ² + ε)
+ *   db += db' · m;  dβ += db';     dγ += db' · (b − μ) / √(σ² + ε)
+ * μ and σ² are running statistics (state), not differentiated. */
+#include <math.h>
+#include <string.h>
+
+#include "../ops/op_impl.h"
+#include "qat/quant.h"
+
+static double inv_std(const qat_graph *g, const qat_node *n, int c) {
+    int channels = n->iattr[1];
+    return 1.0 / sqrt((double)g->state[n->offset + channels + c] + n->fattr[0]);
+}
+
+int qat_fold_weight(qat_graph *g, const char *name, int w, int gamma, size_t bn_state,
+                    double epsilon) {
+    const qat_node *W = &g->nodes[w];
+    int ndim = W->ndim, dim[QAT_MAX_DIM] = {W->dim[0], W->dim[1], W->dim[2]}, in[2] = {w, gamma};
+    QAT_ASSERT(g->nodes[gamma].size == (size_t)W->dim[0]);
+    int id = qat_op_node(g, QAT_OP_FOLD_WEIGHT, name, 2, in, ndim, dim);
+    if (id < 0) return -1;
+    qat_node *n = &g->nodes[id];
+    n->batched = 0;
+    n->offset = bn_state;
+    n->iattr[1] = W->dim[0];
+    n->fattr[0] = epsilon;
+    return id;
+}
+
+void qat_fold_weight_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
+    (void)p;
+    const float *w = qat_in(g, n, 0)->val, *gam = qat_in(g, n, 1)->val;
+    int rows = n->dim[0], row = (int)(n->size / (size_t)rows);
+    for (int r = 0; r < rows; r++) {
+        float m = (float)(gam[r] * inv_std(g, n, r));
+        for (int i = 0; i < row; i++) n->val[(size_t)r * row + i] = w[(size_t)r * row + i] * m;
+    }
+}
+
+void qat_fold_weight_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
+    (void)p;
+    qat_node *W = qat_in(g, n, 0), *G = qat_in(g, n, 1);
+    int rows = n->dim[0], row = (int)(n->size / (size_t)rows);
+    for (int r = 0; r < rows; r++) {
+        double is = inv_std(g, n, r), dg = 0;
+        float m = (float)(G->val[r] * is);
+        for (int i = 0; i < row; i++) {
+            size_t k = (size_t)r * row + i;
+            W->grad[k] += n->grad[k] * m;
+            dg += (double)n->grad[k] * W->val[k];
+        }
+        G->grad[r] += (float)(dg * is);
+    }
+}
+
+int qat_fold_bias(qat_graph *g, const char *name, int b, int gamma, int beta, size_t bn_state,
+                  double epsilon) {
+    int c = (int)g->nodes[gamma].size, dim[1] = {c};
+    int in[3] = {gamma, beta, b};
+    int id = qat_op_node(g, QAT_OP_FOLD_BIAS, name, b >= 0 ? 3 : 2, in, 1, dim);
+    if (id < 0) return -1;
+    qat_node *n = &g->nodes[id];
+    n->batched = 0;
+    n->offset = bn_state;
+    n->iattr[1] = c;
+    n->fattr[0] = epsilon;
+    return id;
+}
+
+void qat_fold_bias_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
+    (void)p;
+    const float *gam = qat_in(g, n, 0)->val, *bet = qat_in(g, n, 1)->val;
+    const float *b = n->n_in == 3 ? qat_in(g, n, 2)->val : NULL, *mu = g->state + n->offset;
+    for (int c = 0; c < n->dim[0]; c++) {
+        double m = gam[c] * inv_std(g, n, c);
+        n->val[c] = (float)(bet[c] + ((b ? b[c] : 0) - (double)mu[c]) * m);
+    }
+}
+
+void qat_fold_bias_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
+    (void)p;
+    qat_node *G = qat_in(g, n, 0), *B = qat_in(g, n, 1), *Bias = n->n_in == 3 ? qat_in(g, n, 2) : NULL;
+    const float *mu = g->state + n->offset;
+    for (int c = 0; c < n->dim[0]; c++) {
+        double is = inv_std(g, n, c), d = n->grad[c];
+        B->grad[c] += (float)d;
+        G->grad[c] += (float)(d * ((Bias ? Bias->val[c] : 0) - (double)mu[c]) * is);
+        if (Bias && Bias->needs_grad) Bias->grad[c] += (float)(d * G->val[c] * is);
+    }
+}
+
+/* ---- running statistics under folding ---- */
+
+int qat_bn_track(qat_graph *g, const char *name, int y, int beta, int gamma, size_t bn_state,
+                 double momentum, double epsilon, int freeze_epoch) {
+    const qat_node *Y = &g->nodes[y];
+    int ndim = Y->ndim, dim[QAT_MAX_DIM] = {Y->dim[0], Y->dim[1], Y->dim[2]};
+    int in[3] = {y, beta, gamma};
+    int id = qat_op_node(g, QAT_OP_BN_TRACK, name, 3, in, ndim, dim);
+    if (id < 0) return -1;
+    qat_node *n = &g->nodes[id];
+    n->offset = bn_state;
+    n->iattr[0] = freeze_epoch;
+    n->iattr[1] = Y->dim[Y->ndim - 1];
+    n->fattr[0] = epsilon;
+    n->fattr[1] = momentum;
+    return id;
+}
+
+void qat_bn_track_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
+    const float *y = qat_in(g, n, 0)->val, *bet = qat_in(g, n, 1)->val;
+    const float *gam = qat_in(g, n, 2)->val;
+    size_t len = qat_node_len(n, p->batch);
+    memcpy(n->val, y, len * sizeof(float));
+    if (!p->training || p->epoch > n->iattr[0]) return;
+    int c = n->iattr[1];
+    size_t rows = len / (size_t)c;
+    float *mu = g->state + n->offset, *var = mu + c;
+    double mom = n->fattr[1];
+    for (int j = 0; j < c; j++) {
+        double s = 0, ss = 0;
+        for (size_t i = 0; i < rows; i++) s += y[i * c + j];
+        double mean = s / (double)rows;
+        for (size_t i = 0; i < rows; i++) ss += (y[i * c + j] - mean) * (y[i * c + j] - mean);
+        /* y' = (y − μ_run)·m + β ⇒ pre-BN batch mean μ_run + (mean' − β)/m, var var'/m². */
+        double m = gam[j] * inv_std(g, n, j);
+        if (fabs(m) < 1e-12) continue;
+        double pre_mean = mu[j] + (mean - bet[j]) / m, pre_var = ss / (double)rows / (m * m);
+        mu[j] = (float)(mom * mu[j] + (1 - mom) * pre_mean);
+        var[j] = (float)(mom * var[j] + (1 - mom) * pre_var);
+    }
+}
+
+void qat_bn_track_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
+    qat_node *Y = qat_in(g, n, 0);
+    size_t len = qat_node_len(n, p->batch);
+    for (size_t i = 0; i < len; i++) Y->grad[i] += n->grad[i];
+}

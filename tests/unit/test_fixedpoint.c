@@ -1,0 +1,188 @@
+/* Golden values for the fixed-point helpers (reference/tflite-int8.md §7.1–§7.2), each
+ * worked out by hand in its comment, plus a randomized check of the branch-free SRDHM and
+ * of MultiplyByQuantizedMultiplier against gemmlowp's formulas written out literally. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+
+#include "qat/qparams.h"
+#include "qat/rng.h"
+
+static void expect_qm(double m, int32_t want_m, int want_shift) {
+    int32_t got_m = -1;
+    int got_shift = -99;
+    qat_quantize_multiplier(m, &got_m, &got_shift);
+    assert_int_equal(got_m, want_m);
+    assert_int_equal(got_shift, want_shift);
+}
+
+static void test_round_away(void **state) {
+    (void)state;
+    assert_true(qat_round_away(0.5) == 1.0);
+    assert_true(qat_round_away(-0.5) == -1.0);
+    assert_true(qat_round_away(2.5) == 3.0);   /* not banker's rounding */
+    assert_true(qat_round_away(-2.5) == -3.0);
+    assert_true(qat_round_away(1.4999) == 1.0);
+    assert_true(qat_round_away(-1.5001) == -2.0);
+}
+
+static void test_quantize_multiplier_examples(void **state) {
+    (void)state;
+    /* 1/3 = 0.666…·2^-1; round(0.666…·2^31) = 1431655765 */
+    expect_qm(1.0 / 3.0, 1431655765, -1);
+    /* 0.0123456 = 0.7901184·2^-6; 0.7901184·2^31 = 1696766343.6 → 1696766344 */
+    expect_qm(0.0123456, 1696766344, -6);
+    expect_qm(0.0, 0, 0);
+}
+
+static void test_quantize_multiplier_powers_of_two(void **state) {
+    (void)state;
+    /* 2^k = 0.5·2^(k+1): M = 2^30, shift = k + 1 */
+    expect_qm(0.5, 1 << 30, 0);
+    expect_qm(0.25, 1 << 30, -1);
+    expect_qm(1.0, 1 << 30, 1);
+    expect_qm(ldexp(1.0, -20), 1 << 30, -19);
+    expect_qm(ldexp(1.0, -32), 1 << 30, -31); /* the smallest shift kept */
+}
+
+static void test_quantize_multiplier_above_one(void **state) {
+    (void)state;
+    /* m >= 1 gives a left shift: 3 = 0.75·2^2, 0.75·2^31 = 1610612736 */
+    expect_qm(3.0, 1610612736, 2);
+    expect_qm(1.5, 1610612736, 1);
+    expect_qm(1000.0, 2097152000, 10); /* 1000 = 0.9765625·2^10 */
+}
+
+static void test_quantize_multiplier_tiny(void **state) {
+    (void)state;
+    /* 2^-33 = 0.5·2^-32: shift −32 < −31 flushes to (0, 0); so does anything smaller */
+    expect_qm(ldexp(1.0, -33), 0, 0);
+    expect_qm(ldexp(0.75, -40), 0, 0);
+}
+
+static void test_quantize_multiplier_rounds_to_two_pow_31(void **state) {
+    (void)state;
+    /* q = 1 − 2^-33: q·2^31 = 2^31 − 0.25 rounds to 2^31, so M halves to 2^30 and the
+     * shift grows by one: m ≈ 2^-3 = 0.5·2^-2 */
+    expect_qm(ldexp(1.0 - ldexp(1.0, -33), -3), 1 << 30, -2);
+    /* just below the threshold: q·2^31 = 2^31 − 0.75 → 2^31 − 1 */
+    expect_qm(ldexp(1.0 - 3 * ldexp(1.0, -33), -3), INT32_MAX, -3);
+}
+
+static void test_srdhm(void **state) {
+    (void)state;
+    /* the single overflowing product saturates */
+    assert_int_equal(qat_srdhm(INT32_MIN, INT32_MIN), INT32_MAX);
+    /* (−2^31)(2^31 − 1)/2^31 = −2^31 + 1 exactly */
+    assert_int_equal(qat_srdhm(INT32_MIN, INT32_MAX), -2147483647);
+    /* (2^31 − 1)^2 / 2^31 = 2^31 − 2 + 2^-31 → 2^31 − 2 */
+    assert_int_equal(qat_srdhm(INT32_MAX, INT32_MAX), 2147483646);
+    /* a·2^30 / 2^31 = a/2, ties toward +∞: 1.5 → 2, −1.5 → −1, −2.5 → −2, −0.5 → 0 */
+    assert_int_equal(qat_srdhm(3, 1 << 30), 2);
+    assert_int_equal(qat_srdhm(-3, 1 << 30), -1);
+    assert_int_equal(qat_srdhm(-5, 1 << 30), -2);
+    assert_int_equal(qat_srdhm(-1, 1 << 30), 0);
+    assert_int_equal(qat_srdhm(-7, 1 << 30), -3); /* −3.5 → −3 */
+}
+
+static void test_rdbpot(void **state) {
+    (void)state;
+    assert_int_equal(qat_rdbpot(-3, 1), -2); /* −1.5 → −2, away from zero */
+    assert_int_equal(qat_rdbpot(3, 1), 2);
+    assert_int_equal(qat_rdbpot(-5, 2), -1); /* −1.25 → −1 */
+    assert_int_equal(qat_rdbpot(-6, 2), -2); /* −1.5 → −2 */
+    assert_int_equal(qat_rdbpot(5, 2), 1);   /* 1.25 → 1 */
+    assert_int_equal(qat_rdbpot(1234, 0), 1234);
+    assert_int_equal(qat_rdbpot(-1234, 0), -1234);
+    /* e = 31: only ±0.5 and beyond survive */
+    assert_int_equal(qat_rdbpot(1 << 30, 31), 1);        /* 0.5 → 1 */
+    assert_int_equal(qat_rdbpot((1 << 30) - 1, 31), 0);  /* just under 0.5 */
+    assert_int_equal(qat_rdbpot(-(1 << 30), 31), -1);    /* −0.5 → −1 */
+    assert_int_equal(qat_rdbpot(INT32_MAX, 31), 1);
+    assert_int_equal(qat_rdbpot(INT32_MIN, 31), -1);     /* exactly −1 */
+}
+
+static void test_mbqm_double_rounding(void **state) {
+    (void)state;
+    /* tensorflow#25087: the exact value 7984·1583594044/2^40 is 11.4991. SRDHM rounds
+     * 7984·1583594044/2^31 = 5887.549 to 5888, and RDBPOT rounds 5888/2^9 = 11.5 away from
+     * zero to 12 (double rounding); a single rounding of 11.4991 would give 11. */
+    assert_int_equal(qat_srdhm(7984, 1583594044), 5888);
+    assert_int_equal(qat_mul_by_quantized_multiplier(7984, 1583594044, -9), 12);
+    /* a left shift: 3·2^2 = 12, times 2^30/2^31 = 6 */
+    assert_int_equal(qat_mul_by_quantized_multiplier(3, 1 << 30, 2), 6);
+    /* M = 2^30, shift 1 is ×1 exactly */
+    assert_int_equal(qat_mul_by_quantized_multiplier(-123456, 1 << 30, 1), -123456);
+    /* M = 0 (a flushed multiplier) gives 0 */
+    assert_int_equal(qat_mul_by_quantized_multiplier(1000000, 0, 0), 0);
+}
+
+static void test_mbqm_saturation(void **state) {
+    (void)state;
+    assert_int_equal(qat_mul_by_quantized_multiplier(INT32_MIN, INT32_MIN, 0), INT32_MAX);
+    assert_int_equal(qat_mul_by_quantized_multiplier(INT32_MAX, INT32_MAX, 0), 2147483646);
+    assert_int_equal(qat_mul_by_quantized_multiplier(INT32_MIN, INT32_MAX, 0), -2147483647);
+    /* the largest right shift: INT32_MAX · ~1 / 2^31 rounds to 1 */
+    assert_int_equal(qat_mul_by_quantized_multiplier(INT32_MAX, INT32_MAX, -31), 1);
+}
+
+/* gemmlowp's SRDHM and RDBPOT exactly as written there (sign-dependent nudge, truncating
+ * division; mask and threshold), to check the branch-free forms bit for bit. */
+static int32_t srdhm_literal(int32_t a, int32_t b) {
+    if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+    const int64_t ab = (int64_t)a * b;
+    const int64_t nudge = ab >= 0 ? (1 << 30) : 1 - (1 << 30);
+    return (int32_t)((ab + nudge) / (INT64_C(1) << 31));
+}
+
+static int32_t rdbpot_literal(int32_t x, int e) {
+    const int64_t mask = (INT64_C(1) << e) - 1;
+    const int64_t rem = x & mask;
+    const int64_t threshold = (mask >> 1) + (x < 0);
+    return (int32_t)((x >> e) + (rem > threshold));
+}
+
+static int32_t rand_i32(qat_rng *r) {
+    switch (qat_rng_below(r, 4)) { /* mix small, medium and full-range values */
+    case 0: return (int32_t)qat_rng_below(r, 2001) - 1000;
+    case 1: return (int32_t)qat_rng_below(r, 1u << 24) - (1 << 23);
+    default: return (int32_t)qat_rng_u32(r);
+    }
+}
+
+static void test_random_against_literal(void **state) {
+    (void)state;
+    qat_rng r;
+    qat_rng_seed(&r, 42, 1);
+    for (int i = 0; i < 200000; i++) {
+        const int32_t a = rand_i32(&r), b = rand_i32(&r);
+        assert_int_equal(qat_srdhm(a, b), srdhm_literal(a, b));
+        const int e = (int)qat_rng_below(&r, 32);
+        assert_int_equal(qat_rdbpot(a, e), rdbpot_literal(a, e));
+        /* MBQM with a realistic multiplier and a non-positive shift */
+        const int32_t m = (int32_t)((1u << 30) + qat_rng_below(&r, 1u << 30));
+        const int sh = -(int)qat_rng_below(&r, 32);
+        assert_int_equal(qat_mul_by_quantized_multiplier(a, m, sh),
+                         rdbpot_literal(srdhm_literal(a, m), -sh));
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_away),
+        cmocka_unit_test(test_quantize_multiplier_examples),
+        cmocka_unit_test(test_quantize_multiplier_powers_of_two),
+        cmocka_unit_test(test_quantize_multiplier_above_one),
+        cmocka_unit_test(test_quantize_multiplier_tiny),
+        cmocka_unit_test(test_quantize_multiplier_rounds_to_two_pow_31),
+        cmocka_unit_test(test_srdhm),
+        cmocka_unit_test(test_rdbpot),
+        cmocka_unit_test(test_mbqm_double_rounding),
+        cmocka_unit_test(test_mbqm_saturation),
+        cmocka_unit_test(test_random_against_literal),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
