@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "qat/blas.h"
 #include "qat/config.h"
 #include "qat/pipeline.h"
@@ -14,6 +15,8 @@
 
 static const char USAGE[] =
     "usage: qatrain CONFIG [options]\n"
+    "       qatrain inspect FILE.tflite\n"
+    "       qatrain run FILE.tflite INPUT.npy [OUTPUT.npy]\n"
     "\n"
     "Trains the model CONFIG describes (an INI file; configs/gesture_cnn.ini is the lesson)\n"
     "and writes history.csv, report.json, float.ckpt and timing.json to the output folder.\n"
@@ -26,7 +29,13 @@ static const char USAGE[] =
     "  --write-data DIR  write the dataset in the lessons' layout (DIR/<class>/*.npy), then exit\n"
     "  --quiet           print nothing but errors\n"
     "  --help            this text\n"
-    "  --version         the version\n";
+    "  --version         the version\n"
+    "\n"
+    "inspect prints a .tflite's tensors (shapes, types, scales, zero points), operators,\n"
+    "the op list for a TFLite Micro resolver and the tensor-arena estimate. run executes an\n"
+    "int8 .tflite with qatrain's integer engine (TFLite Micro's arithmetic) on every sample\n"
+    "of INPUT.npy (int8 or float32, matching the model input) and writes the raw outputs\n"
+    "(default OUTPUT.npy: INPUT_out.npy).\n";
 
 typedef struct options {
     const char *config, *out, *seed, *write_data;
@@ -34,10 +43,12 @@ typedef struct options {
     int n_sets, quiet;
 } options;
 
-static int fail(const char *msg) {
+int qat_cli_fail(const char *msg) {
     fprintf(stderr, "qatrain: %s\n", msg);
     return EXIT_BAD_INPUT;
 }
+
+#define fail qat_cli_fail
 
 /* Returns -1 to continue, else the exit status. */
 static int parse_args(int argc, char **argv, options *o) {
@@ -170,8 +181,28 @@ static int write_data(const qat_config *cfg, const char *dir, int quiet, qat_err
     return st ? fail(e->msg) : 0;
 }
 
+/* inspect / run; returns -1 when argv is not one of them. */
+static int tflite_command(int argc, char **argv) {
+    if (argc < 2 || (strcmp(argv[1], "inspect") && strcmp(argv[1], "run"))) return -1;
+    if (!strcmp(argv[1], "inspect")) {
+        if (argc != 3) return fail("usage: qatrain inspect FILE.tflite");
+        return qat_cmd_inspect(argv[2]);
+    }
+    if (argc != 4 && argc != 5) return fail("usage: qatrain run FILE.tflite INPUT.npy [OUTPUT.npy]");
+    char out[1024];
+    if (argc == 5) snprintf(out, sizeof out, "%s", argv[4]);
+    else {
+        const char *dot = strrchr(argv[3], '.');
+        int stem = dot ? (int)(dot - argv[3]) : (int)strlen(argv[3]);
+        snprintf(out, sizeof out, "%.*s_out.npy", stem, argv[3]);
+    }
+    return qat_cmd_run(argv[2], argv[3], out);
+}
+
 int main(int argc, char **argv) {
     qat_blas_setup(argv);
+    int cmd = tflite_command(argc, argv);
+    if (cmd >= 0) return cmd;
     options o = {0};
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0) return rc;

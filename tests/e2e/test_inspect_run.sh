@@ -1,0 +1,30 @@
+# `qatrain inspect` shows each exported file's ops and quantization; `qatrain run` on the
+# exported int8 model reproduces the engine outputs qatrain wrote; bad files fail cleanly.
+. tests/e2e/lib.inc
+"$QATRAIN" configs/gesture_cnn.ini $SMALL --out "$TMP/r"
+i8="$TMP/r/model_int8.tflite"
+"$QATRAIN" inspect "$i8" >"$TMP/i8.txt"
+for want in 'conv1/kernel  *INT8  *\[16, 1, 5, 3\].*per-channel x16' 'CONV_2D  *v3.*VALID.*RELU' \
+            'MAX_POOL_2D  *v2.*filter 1x2 stride 1x2' 'FULLY_CONNECTED  *v4' 'SOFTMAX  *v2' \
+            'probs  *INT8  *\[1, 3\]  scale 0.00390625 zero_point -128' \
+            'op resolver: RESHAPE CONV_2D MAX_POOL_2D FULLY_CONNECTED SOFTMAX' 'tensor arena estimate: [0-9]'; do
+    grep -Eq "$want" "$TMP/i8.txt" || die "inspect model_int8: no '$want'"
+done
+grep -q EXPAND_DIMS "$TMP/i8.txt" && die "EXPAND_DIMS in the int8 model"
+"$QATRAIN" inspect "$TMP/r/model_int8_float_io.tflite" | grep -Eq 'QUANTIZE .*v1' || die "float-io: no QUANTIZE"
+"$QATRAIN" inspect "$TMP/r/model_int8_float_io.tflite" | grep -Eq 'DEQUANTIZE .*v2' || die "float-io: no DEQUANTIZE"
+"$QATRAIN" inspect "$TMP/r/model_float32.tflite" | grep -Eq 'conv1/kernel  *FLOAT32' || die "float32 kernel"
+"$QATRAIN" inspect "$TMP/r/model_float32.tflite" | grep -Eq 'CONV_2D  *v1' || die "float32 conv version"
+"$QATRAIN" inspect "$TMP/r/model_dynamic_range.tflite" | grep -Eq 'dense1/kernel  *INT8' || die "dynamic range: dense1 not int8"
+"$QATRAIN" inspect "$TMP/r/model_dynamic_range.tflite" | grep -Eq 'conv1/kernel  *FLOAT32' || die "dynamic range: conv1 (240 weights) should stay float"
+"$QATRAIN" inspect "$TMP/r/model_float16.tflite" | grep -Eq 'conv1/kernel/fp16  *FLOAT16' || die "float16 kernel"
+# run reproduces the engine outputs byte for byte.
+"$QATRAIN" run "$i8" "$TMP/r/test_inputs_int8.npy" "$TMP/out.npy" >/dev/null
+cmp "$TMP/out.npy" "$TMP/r/test_outputs_int8.npy" || die "qatrain run differs from the exported engine outputs"
+# Bad files: one line, exit 2.
+head -c 100 "$i8" >"$TMP/trunc.tflite"
+expect_error 2 'trunc\.tflite: ' -- "$QATRAIN" inspect "$TMP/trunc.tflite"
+expect_error 2 'nope\.tflite: cannot open' -- "$QATRAIN" inspect "$TMP/nope.tflite"
+expect_error 2 'test_inputs_float\.npy: .*int8' -- "$QATRAIN" run "$i8" "$TMP/r/test_inputs_float.npy" "$TMP/x.npy"
+expect_error 2 'float32 kernels|FLOAT32|not supported' -- "$QATRAIN" run "$TMP/r/model_float32.tflite" "$TMP/r/test_inputs_float.npy" "$TMP/x.npy"
+exit 0
