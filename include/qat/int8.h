@@ -93,6 +93,11 @@ qat_status qat_i8_prepare(qat_i8_engine *eng, const qat_ir *ir, qat_error *e);
 /* Runs one sample: copies `input` (the input tensor's bytes) in and the output tensor's
  * bytes out. */
 void qat_i8_invoke(qat_i8_engine *eng, const void *input, void *output);
+/* The same, calling trace(ctx, node, tensor, data) with each node's output while it is
+ * still in the arena (node −1: the input), so intermediate tensors can be inspected. */
+typedef void (*qat_i8_trace_fn)(void *ctx, int node, int tensor, const void *data);
+void qat_i8_invoke_traced(qat_i8_engine *eng, const void *input, void *output,
+                          qat_i8_trace_fn trace, void *ctx);
 void qat_i8_free(qat_i8_engine *eng);
 
 #endif

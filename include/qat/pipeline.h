@@ -39,6 +39,8 @@ typedef struct qat_pipeline {
     double qat_sim_accuracy;      /* the fake-quant graph's own test accuracy */
     int sim_disagreements;        /* test samples where fake-quant and int8 engine differ */
     size_t arena_ptq, arena_qat;  /* int8 engine memory plans */
+    int n_sqnr;                   /* per-tensor quantization error on the calibration set */
+    qat_tensor_sqnr sqnr_ptq[QAT_MAX_LAYERS + 1], sqnr_qat[QAT_MAX_LAYERS + 1];
     double latency_us[4];         /* per inference, by qat_variant (filled by _measure) */
     long tflite_bytes[4];         /* exported file sizes, by qat_variant (filled by _export) */
     int n_warnings;

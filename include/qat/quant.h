@@ -124,6 +124,7 @@ typedef struct qat_qlayer {
     int w_fq;           /* weight fake-quant node (its scales) */
     int weight_bits, act_bits, per_channel;
     qat_activation act; /* fused: relu / relu6 / none */
+    int last;           /* the last layer of the spec this operator covers (conv, bn, relu) */
     int bn;             /* the folded batchnorm layer, -1 when none */
     size_t bn_state;    /* its running statistics in the graph's state block */
 } qat_qlayer;
@@ -180,5 +181,19 @@ qat_status qat_int8_evaluate(const qat_ir *ir, const qat_dataset *d, int *preds,
  * float: batch norm folded, kernels with >= min_elements weights (the converter uses
  * 1024) rounded to int8 — per channel for conv1d, per tensor for dense. */
 void qat_dynamic_range_apply(qat_model *m, int min_elements);
+
+/* Quantization error of each int8 activation tensor: SQNR = 10·log10(Σf² / Σ(f − q̂)²)
+ * in dB between a float model's activations f and the int8 engine's tensors dequantized
+ * q̂, over a dataset. Tensors are matched by layer: the IR tensor named after a layer
+ * against that layer's output in the float model (after its folded BN and activation). */
+typedef struct qat_tensor_sqnr {
+    char name[QAT_IR_NAME_MAX];
+    double sqnr_db;   /* +inf when the tensor is exact */
+} qat_tensor_sqnr;
+
+/* fm: the float reference (same layer stack as qm, whose lowering produced ir). Writes up
+ * to QAT_MAX_LAYERS + 1 entries (the input first); returns the count in *n. */
+qat_status qat_sqnr(const qat_ir *ir, const qat_qmodel *qm, qat_model *fm, const qat_dataset *d,
+                    qat_tensor_sqnr *out, int *n, qat_error *e);
 
 #endif

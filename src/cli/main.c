@@ -164,7 +164,12 @@ static void summary(const qat_pipeline *p) {
            p->test_loss);
     if (p->quantized) {
         table(p);
-        printf("  int8 columns: the integer engine on the test split; QAT's fake-quant graph "
+        printf("  quantization error per int8 tensor (SQNR, dB; calibration set):\n  %-22s%15s%15s\n",
+               "tensor", "PTQ", "QAT");
+        for (int i = 0; i < p->n_sqnr; i++)
+            printf("  %-22s%15.1f%15.1f\n", p->sqnr_ptq[i].name, p->sqnr_ptq[i].sqnr_db,
+                   p->sqnr_qat[i].sqnr_db);
+        printf("\n  int8 columns: the integer engine on the test split; QAT's fake-quant graph "
                "scores %.2f %% and\n  disagrees with the int8 engine on %d of %d test samples\n",
                100 * p->qat_sim_accuracy, p->sim_disagreements, p->test.n);
     }

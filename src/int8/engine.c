@@ -685,11 +685,20 @@ static void run_node(const qat_i8_engine *eng, qat_ir_opcode op, const qat_i8_pr
     }
 }
 
-void qat_i8_invoke(qat_i8_engine *eng, const void *input, void *output) {
+void qat_i8_invoke_traced(qat_i8_engine *eng, const void *input, void *output,
+                          qat_i8_trace_fn trace, void *trace_ctx) {
     const qat_ir *ir = eng->ir;
     memcpy(data_of(eng, ir->input), input, bytes_of(&ir->tensors[ir->input]));
-    for (int i = 0; i < ir->n_nodes; i++) run_node(eng, ir->nodes[i].op, &eng->nodes[i]);
+    if (trace) trace(trace_ctx, -1, ir->input, data_of(eng, ir->input));
+    for (int i = 0; i < ir->n_nodes; i++) {
+        run_node(eng, ir->nodes[i].op, &eng->nodes[i]);
+        if (trace) trace(trace_ctx, i, ir->nodes[i].out, data_of(eng, ir->nodes[i].out));
+    }
     memcpy(output, data_of(eng, ir->output), bytes_of(&ir->tensors[ir->output]));
+}
+
+void qat_i8_invoke(qat_i8_engine *eng, const void *input, void *output) {
+    qat_i8_invoke_traced(eng, input, output, NULL, NULL);
 }
 
 void qat_i8_free(qat_i8_engine *eng) {

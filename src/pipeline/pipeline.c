@@ -192,6 +192,20 @@ static qat_status dynamic_range(qat_pipeline *p, qat_error *e) {
     return QAT_OK;
 }
 
+/* SQNR of the QAT model's int8 tensors against its own weights run in float. */
+static qat_status qat_sqnr_trained(qat_pipeline *p, qat_error *e) {
+    const qat_config *c = &p->cfg;
+    qat_model fm;
+    int n;
+    qat_status st = qat_model_build(&fm, c->layers, c->n_layers, c->data.window, c->data.channels,
+                                    c->data.n_classes, 1, e);
+    if (st) return st;
+    qat_qmodel_export_float(&p->qm, &fm);
+    st = qat_sqnr(&p->ir_qat, &p->qm, &fm, &p->calib, p->sqnr_qat, &n, e);
+    qat_model_free(&fm);
+    return st;
+}
+
 qat_status qat_pipeline_quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
                                  qat_error *e) {
     const qat_quant_config *q = &p->cfg.quant;
@@ -204,6 +218,8 @@ qat_status qat_pipeline_quantize(qat_pipeline *p, qat_progress_fn progress, void
     qat_qmodel_calibrate(&p->qm, &p->calib, q->ptq_observer);
     if ((st = qat_lower(&p->qm, QAT_LOWER_INT8, &p->ir_ptq, e))) return st;
     if ((st = qat_int8_evaluate(&p->ir_ptq, &p->test, NULL, NULL, &p->ptq_accuracy, &p->arena_ptq, e)))
+        return st;
+    if ((st = qat_sqnr(&p->ir_ptq, &p->qm, &p->model, &p->calib, p->sqnr_ptq, &p->n_sqnr, e)))
         return st;
     qat_train_config t = p->cfg.train;
     t.optimizer = QAT_OPT_ADAM;
@@ -223,6 +239,7 @@ qat_status qat_pipeline_quantize(qat_pipeline *p, qat_progress_fn progress, void
     qat_model_evaluate(&p->qm.m, &p->test, &loss, &p->qat_sim_accuracy);
     if ((st = qat_lower(&p->qm, QAT_LOWER_INT8, &p->ir_qat, e))) return st;
     if ((st = compare_sim(p, e))) return st;
+    if ((st = qat_sqnr_trained(p, e))) return st;
     p->quantized = 1;
     return QAT_OK;
 }

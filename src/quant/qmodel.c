@@ -82,7 +82,7 @@ static int affine_block(builder *b, int i) {
     if (y < 0 || l->w < 0) return -1;
     qat_qlayer *q = &qm->q[qm->n_q++];
     *q = (qat_qlayer){i,     s->kind, b->cur_fq,   y,  w_real, b_real, wq, wbits, abits,
-                      per_channel, act,     bn,          bn_state};
+                      per_channel, act,     j - 1,       bn,      bn_state};
     for (int k = i; k < j; k++) qm->m.layer[k].out = y;
     b->x = b->cur_fq = y;
     return j;
@@ -100,7 +100,7 @@ static int passthrough(builder *b, int i) {
     if (y < 0) return -1;
     if (s->kind != QAT_LAYER_DROPOUT) {
         qat_qlayer *q = &qm->q[qm->n_q++];
-        *q = (qat_qlayer){i, s->kind, b->cur_fq, b->cur_fq, -1, -1, -1, 0, 0, 0, QAT_ACT_NONE, -1, 0};
+        *q = (qat_qlayer){i, s->kind, b->cur_fq, b->cur_fq, -1, -1, -1, 0, 0, 0, QAT_ACT_NONE, i, -1, 0};
     }
     l->out = b->x = y;
     return i + 1;

@@ -132,6 +132,18 @@ int qat_report_variants(const qat_pipeline *p, qat_variant_stats out[QAT_VARIANT
     return n;
 }
 
+static void sqnr_section(qat_json *j, const qat_pipeline *p) {
+    qat_json_array(j, "tensor_sqnr_db");
+    for (int i = 0; i < p->n_sqnr; i++) {
+        qat_json_object(j, NULL);
+        qat_json_str(j, "tensor", p->sqnr_ptq[i].name);
+        qat_json_num(j, "ptq", p->sqnr_ptq[i].sqnr_db);
+        qat_json_num(j, "qat", p->sqnr_qat[i].sqnr_db);
+        qat_json_close(j);
+    }
+    qat_json_close(j);
+}
+
 static void results_section(qat_json *j, const qat_pipeline *p) {
     qat_variant_stats v[QAT_VARIANT_COUNT];
     int n = qat_report_variants(p, v);
@@ -167,6 +179,7 @@ qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e
     model_section(&j, &p->model);
     training_section(&j, p);
     results_section(&j, p);
+    if (p->quantized) sqnr_section(&j, p);
     qat_json_end(&j);
     return qat_afile_commit(&a, e);
 }

@@ -35,4 +35,5 @@ expect_error 1 'cannot read model .*missing\.tflite: ENOENT' -- \
 head -c 1000 "$d/model_float32.tflite" >"$TMP/cut.tflite"
 expect_error 1 'refused .*cut\.tflite' -- $R "$TMP/cut.tflite" "$d/test_inputs_float.npy" "$TMP/x.npy"
 [ ! -e "$TMP/x.npy" ] || die "a failed run left an output file"
+echo "LiteRT $(sed -n 's/.*"version": "\(.*\)".*/\1/p' tests/litert/node_modules/@litertjs/core/package.json): float32, int8 (float I/O), dynamic range and float16 models agree; int8 I/O refused as expected"
 exit 0

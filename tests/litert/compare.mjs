@@ -54,17 +54,19 @@ const pct = (x) => (100 * x).toFixed(2) + ' %';
 function cmpFloat([refPath, gotPath]) {
     const ref = load(refPath, ['<f4']), got = load(gotPath, ['<f4']);
     sameShape(ref, refPath, got, gotPath);
-    let maxAbs = 0, maxRel = 0, bad = -1;
+    let maxAbs = 0, maxRel = 0, worst = 0, bad = -1;
     for (let i = 0; i < ref.data.length; i++) {
         const r = ref.data[i], d = Math.abs(got.data[i] - r);
         if (!(d <= 1e-6 || d <= 1e-5 * Math.abs(r)) && bad < 0) bad = i;
+        worst = Math.max(worst, Math.min(d / 1e-6, d / (1e-5 * Math.abs(r))));
         maxAbs = Math.max(maxAbs, d);
         if (r !== 0) maxRel = Math.max(maxRel, d / Math.abs(r));
         else if (d > 0) maxRel = Infinity;
     }
     if (bad >= 0)
         fail(`float32 outputs differ: element ${bad}: LiteRT ${got.data[bad]}, qatrain ${ref.data[bad]} (max abs ${maxAbs.toExponential(2)}, max rel ${maxRel.toExponential(2)})`);
-    console.log(`float32: ${ref.shape[0]} samples, max abs error ${maxAbs.toExponential(2)}, max rel error ${maxRel.toExponential(2)}`);
+    console.log(`float32: ${ref.shape[0]} samples, max abs error ${maxAbs.toExponential(2)}, max rel error ${maxRel.toExponential(2)}; ` +
+        `the worst element uses ${(100 * worst).toFixed(0)} % of the tolerance (abs 1e-6 or rel 1e-5)`);
 }
 
 function cmpInt8([enginePath, gotPath, labelsPath, reportPath, scaleArg, zpArg]) {

@@ -10,7 +10,8 @@ log=$(mktemp) || exit 1
 if npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >"$log" 2>&1; then
     rm -f "$log"; exit 0
 fi
-why=$(grep -v '^npm \(warn\|WARN\)' "$log" | grep . | grep -iv 'complete log of this run' | head -n 2 | tr '\n' ' ')
+why=$(grep -iv '^npm warn\|complete log of this run\|^npm error *$' "$log" | sed 's/^npm \(error\|ERR!\) *//' | grep . \
+    | head -n 3 | tr '\n' ';' | sed 's/;$//; s/;/; /g')
 rm -f "$log"
 echo "litert: npm ci in $dir failed: ${why:-see npm's log}" >&2
 exit 1

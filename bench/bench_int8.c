@@ -1,0 +1,107 @@
+/* Inference speed: the integer engine against the float path, on the lesson model.
+ *
+ *   make bench   (or: build/bench/bench_int8 [GOLDEN_CASE_DIR])
+ *
+ * The int8 model is TFLite Micro's golden gesture_base case (same shapes as the lesson);
+ * its outputs are checked byte for byte against TFLM's before anything is timed. The float
+ * path is the lesson CNN in qatrain's float engine (OpenBLAS), batch 1 and batch 64.
+ * Figures are medians of 7 rounds measured in one run. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "qat/blas.h"
+#include "qat/config.h"
+#include "qat/int8.h"
+#include "qat/npy.h"
+#include "qat/tflite.h"
+
+#define ROUNDS 7
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v) {
+    qsort(v, ROUNDS, sizeof *v, cmp);
+    return v[ROUNDS / 2];
+}
+
+static int die(const char *what, const qat_error *e) {
+    fprintf(stderr, "bench_int8: %s: %s\n", what, e ? e->msg : "");
+    return 1;
+}
+
+int main(int argc, char **argv) {
+    qat_blas_setup(argv);
+    const char *dir = argc > 1 ? argv[1] : "../shared/reference/tflm-golden/gesture_base";
+    char path[1024];
+    qat_error e = {0};
+    qat_ir ir;
+    qat_npy in = {0}, out = {0};
+    snprintf(path, sizeof path, "%s/model.tflite", dir);
+    if (qat_tflite_read(path, &ir, &e)) return die("model", &e);
+    snprintf(path, sizeof path, "%s/inputs.npy", dir);
+    if (qat_npy_read(path, &in, &e)) return die("inputs", &e);
+    snprintf(path, sizeof path, "%s/outputs.npy", dir);
+    if (qat_npy_read(path, &out, &e)) return die("outputs", &e);
+    qat_i8_engine eng;
+    if (qat_i8_prepare(&eng, &ir, &e)) return die("prepare", &e);
+    size_t n = in.shape[0], isz = in.count / n, osz = out.count / n;
+    int8_t y[64];
+    for (size_t i = 0; i < n; i++) { /* correctness first */
+        qat_i8_invoke(&eng, (const int8_t *)in.data + i * isz, y);
+        if (memcmp(y, (const int8_t *)out.data + i * osz, osz)) return die("outputs differ from TFLite Micro's", NULL);
+    }
+    double t[ROUNDS];
+    int reps = 20000;
+    for (int r = 0; r < ROUNDS; r++) {
+        double t0 = now();
+        for (int k = 0; k < reps; k++) qat_i8_invoke(&eng, (const int8_t *)in.data + (size_t)(k % (int)n) * isz, y);
+        t[r] = (now() - t0) / reps;
+    }
+    double int8_us = 1e6 * median(t);
+
+    qat_config cfg;
+    qat_config_defaults(&cfg);
+    qat_model m;
+    if (qat_model_build(&m, cfg.layers, cfg.n_layers, 50, 3, 3, 64, &e)) return die("float model", &e);
+    qat_rng rng;
+    qat_rng_seed(&rng, 1, QAT_STREAM_INIT);
+    qat_model_init(&m, &rng);
+    float x[64 * 150], prob[64 * 3];
+    for (int i = 0; i < 64 * 150; i++) x[i] = (float)qat_rng_uniform(&rng);
+    for (int r = 0; r < ROUNDS; r++) {
+        double t0 = now();
+        for (int k = 0; k < reps / 4; k++) qat_model_predict(&m, x, 1, prob);
+        t[r] = (now() - t0) / (reps / 4);
+    }
+    double f1_us = 1e6 * median(t);
+    for (int r = 0; r < ROUNDS; r++) {
+        double t0 = now();
+        for (int k = 0; k < reps / 64; k++) qat_model_predict(&m, x, 64, prob);
+        t[r] = (now() - t0) / (reps / 64 * 64);
+    }
+    double f64_us = 1e6 * median(t);
+    printf("command: build/bench/bench_int8 %s\n", dir);
+    printf("blas kernels: %s\n", qat_blas_core());
+    printf("int8 engine, 1 sample:        %8.2f us/inference  %9.0f inferences/s  (outputs == TFLM on %zu samples)\n",
+           int8_us, 1e6 / int8_us, n);
+    printf("float engine, batch 1:        %8.2f us/inference  %9.0f inferences/s\n", f1_us, 1e6 / f1_us);
+    printf("float engine, batch 64:       %8.2f us/inference  %9.0f inferences/s\n", f64_us, 1e6 / f64_us);
+    printf("int8 / float (batch 1) time:  %.2fx\n", int8_us / f1_us);
+    qat_model_free(&m);
+    qat_i8_free(&eng);
+    qat_ir_free(&ir);
+    qat_npy_free(&in);
+    qat_npy_free(&out);
+    return 0;
+}
