@@ -7,7 +7,7 @@
 # and float16 within 2 points of float32. LiteRT 2.5.3 refuses int8 I/O tensors: checked too.
 . tests/e2e/lib.inc
 if ! command -v node >/dev/null 2>&1; then
-    echo "SKIP: node not found (the LiteRT oracle needs Node >= 20 and npm)"; exit 0
+    die "node not found: the LiteRT oracle needs Node >= 20 and npm (scripts/setup.sh installs them)"
 fi
 sh tests/litert/ensure.sh || die "cannot install @litertjs/core (tests/litert/ensure.sh)"
 R="node tests/litert/run.mjs"
