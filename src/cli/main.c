@@ -147,7 +147,8 @@ static void table(const qat_pipeline *p) {
     for (int i = 0; i < n; i++) printf("%15.1f", v[i].latency_us);
     printf("\n  %-22s", "test accuracy (%)");
     for (int i = 0; i < n; i++) printf("%15.2f", 100 * v[i].accuracy);
-    printf("\n\n");
+    printf("\n\n  Dynamic range: TFLite Micro cannot run it (hybrid int8-weight / float kernels);"
+           "\n  for a microcontroller deploy model_int8.tflite (Int8 QAT).\n\n");
 }
 
 static void summary(const qat_pipeline *p) {

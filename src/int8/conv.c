@@ -75,9 +75,9 @@ void qat_i8_conv2d_pack(const int *filter_shape, int in_channels, const int8_t *
 
 /* acc[j] += Σ_i w[i][j]·(x[i] − z_in) over n adjacent taps: 16 output channels at once,
  * each product exact in int16 (|w| <= 128, |x − z| <= 255), so the fixed-width inner loop
- * becomes 16-bit vector multiplies widened into the int32 lanes. */
-static void accumulate_taps(int32_t *acc, const int8_t *x, const int8_t *w, int n,
-                            int32_t input_offset) {
+ * becomes 16-bit vector multiplies widened into the int32 lanes, which stay in registers. */
+static inline void accumulate_taps(int32_t *acc, const int8_t *x, const int8_t *w, int n,
+                                   int32_t input_offset) {
     for (int i = 0; i < n; i++) {
         const int16_t xv = (int16_t)(x[i] + input_offset);
         const int8_t *wr = w + (size_t)i * QAT_I8_CONV_BLOCK;
@@ -98,33 +98,32 @@ static void accumulate_window(int32_t *acc, const qat_i8_conv_params *p, const i
         const int iy = w->y0 + p->dilation_h * fy;
         if (row_run) {
             accumulate_taps(acc, x + ((size_t)iy * in_w + w->x0 + w->fx0) * in_c,
-                           wb + ((size_t)fy * fw + w->fx0) * fc * QAT_I8_CONV_BLOCK,
-                           (w->fx1 - w->fx0) * fc, p->input_offset);
+                            wb + ((size_t)fy * fw + w->fx0) * fc * QAT_I8_CONV_BLOCK,
+                            (w->fx1 - w->fx0) * fc, p->input_offset);
             continue;
         }
         for (int fx = w->fx0; fx < w->fx1; fx++) {
             const int ix = w->x0 + p->dilation_w * fx;
             accumulate_taps(acc, x + ((size_t)iy * in_w + ix) * in_c,
-                           wb + ((size_t)fy * fw + fx) * fc * QAT_I8_CONV_BLOCK, fc,
-                           p->input_offset);
+                            wb + ((size_t)fy * fw + fx) * fc * QAT_I8_CONV_BLOCK, fc,
+                            p->input_offset);
         }
     }
 }
 
 /* One output pixel: every group, every block of output channels. */
-static void conv_pixel(const qat_i8_conv_params *p, const int *in_shape, const int8_t *image,
-                       const int *filter_shape, const int8_t *packed, const int32_t *bias,
-                       const window *w, int8_t *o) {
-    const conv_groups g = groups_of(filter_shape, in_shape[3]);
-    for (int grp = 0; grp < g.groups; grp++)
-        for (int blk = 0; blk < g.blocks; blk++) {
-            const int oc0 = grp * g.per_group + blk * QAT_I8_CONV_BLOCK;
-            const int rest = g.per_group - blk * QAT_I8_CONV_BLOCK;
+static void conv_pixel(const qat_i8_conv_params *p, const conv_groups *g, const int *in_shape,
+                       const int8_t *image, const int *filter_shape, const int8_t *packed,
+                       const int32_t *bias, const window *w, int8_t *o) {
+    for (int grp = 0; grp < g->groups; grp++)
+        for (int blk = 0; blk < g->blocks; blk++) {
+            const int oc0 = grp * g->per_group + blk * QAT_I8_CONV_BLOCK;
+            const int rest = g->per_group - blk * QAT_I8_CONV_BLOCK;
             const int n = rest < QAT_I8_CONV_BLOCK ? rest : QAT_I8_CONV_BLOCK;
             int32_t acc[QAT_I8_CONV_BLOCK] = {0};
             accumulate_window(acc, p, in_shape, filter_shape, w,
                               image + (size_t)grp * filter_shape[3],
-                              packed + ((size_t)grp * g.blocks + blk) * g.block_size);
+                              packed + ((size_t)grp * g->blocks + blk) * g->block_size);
             for (int j = 0; j < n; j++) {
                 const int oc = oc0 + j;
                 o[oc] = qat_i8_requantize_one(acc[j] + (bias ? bias[oc] : 0), p->multiplier[oc],
@@ -139,12 +138,14 @@ void qat_i8_conv2d(const qat_i8_conv_params *p, const int *in_shape, const int8_
                    const int *out_shape, int8_t *out) {
     const size_t image_size = (size_t)in_shape[1] * in_shape[2] * in_shape[3];
     const int out_h = out_shape[1], out_w = out_shape[2], out_c = out_shape[3];
+    const conv_groups g = groups_of(filter_shape, in_shape[3]);
     for (int b = 0; b < in_shape[0]; b++)
         for (int oy = 0; oy < out_h; oy++)
             for (int ox = 0; ox < out_w; ox++) {
                 const window w = window_at(p, in_shape, filter_shape, oy, ox);
-                conv_pixel(p, in_shape, in + (size_t)b * image_size, filter_shape, packed_filter,
-                           bias, &w, out + (((size_t)b * out_h + oy) * out_w + ox) * out_c);
+                conv_pixel(p, &g, in_shape, in + (size_t)b * image_size, filter_shape,
+                           packed_filter, bias, &w,
+                           out + (((size_t)b * out_h + oy) * out_w + ox) * out_c);
             }
 }
 

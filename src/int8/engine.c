@@ -27,7 +27,7 @@ struct qat_i8_prepared {
     int in, weights, bias, out; /* tensor indices; -1 when absent */
     int in_shape[4], filter_shape[4], out_shape[4]; /* conv and pool, NHWC / OHWI */
     int rows, depth, out_depth; /* FC: rows × depth → rows × out_depth; softmax: rows × depth */
-    size_t count;               /* elements moved by RESHAPE / (DE)QUANTIZE */
+    size_t count;               /* elements converted by QUANTIZE / DEQUANTIZE */
     size_t bytes;               /* RESHAPE: bytes copied */
     qat_i8_conv_params conv;    /* CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED */
     qat_i8_pool_params pool;

@@ -3,8 +3,6 @@
  * (reference/tflite-int8.md §6.3, §7.11). */
 #include "qat/int8.h"
 
-#include <math.h>
-
 /* (int32)round(v) for a float already divided by its scale. TFLM's static_cast of an
  * out-of-range float is undefined; we saturate first (NaN goes to the low end, as x86's
  * conversion does), which only matters for inputs far outside the int8 range anyway. */

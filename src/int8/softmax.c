@@ -39,9 +39,9 @@ static int32_t exp_on_quarter_interval(int32_t a) {
     return exp_minus_one_eighth + qat_srdhm(exp_minus_one_eighth, x + poly);
 }
 
-/* exp(a) for a Q5.26 value a <= 0, result Q0.31: split a = (a mod 1/4 − 1/4) − k/4·…,
- * evaluate the small part by polynomial, and multiply in exp(−2^j) for each set bit of
- * the remainder (a barrel shifter over j = −2 … 4). */
+/* exp(a) for a Q5.26 value a <= 0, result Q0.31. Split a = r − q with r = (a mod 1/4) − 1/4
+ * in [−1/4, 0) and q = r − a >= 0 a multiple of 1/4; exp(r) comes from the polynomial and
+ * exp(−q) is the product of exp(−2^j) over the set bits 2^j of q, j = −2 … 4. */
 static int32_t exp_on_negative_values(int32_t a) {
     static const int32_t exp_of_minus_pow2[7] = {
         1672461947, /* exp(−1/4) */
@@ -78,9 +78,15 @@ static int32_t one_over_one_plus_x(int32_t a) {
     return saturating_shl(x, 1); /* 1/(1+x) = x/2 in Q2.29 read as Q1.30, then Q0.31 */
 }
 
+static int count_leading_zeros(uint32_t x) {
+    int n = 0;
+    for (uint32_t bit = UINT32_C(1) << 31; bit && !(x & bit); bit >>= 1) n++;
+    return n;
+}
+
 /* TFLite GetReciprocal: 1/sum for a Q12.19 sum, as a Q0.31 mantissa and a power of two. */
 static int32_t reciprocal(int32_t sum, int *bits_over_unit) {
-    const int headroom_plus_one = __builtin_clz((uint32_t)sum); /* sum > 0 */
+    const int headroom_plus_one = count_leading_zeros((uint32_t)sum); /* sum > 0 */
     *bits_over_unit = ACCUM_INT_BITS - headroom_plus_one;
     const int32_t shifted_minus_one =
         (int32_t)(((uint32_t)sum << headroom_plus_one) - (UINT32_C(1) << 31));

@@ -155,6 +155,8 @@ static void results_section(qat_json *j, const qat_pipeline *p) {
         qat_json_int(j, "parameters", v[i].parameters);
         qat_json_int(j, "weight_bytes", v[i].weight_bytes);
         if (p->tflite_bytes[i]) qat_json_int(j, "tflite_bytes", p->tflite_bytes[i]);
+        /* TFLite Micro runs float32 and full-int8 models; it rejects hybrid ops. */
+        qat_json_bool(j, "runs_on_tflite_micro", i != QAT_VARIANT_DYNAMIC_RANGE);
         if (p->quantized) qat_json_int(j, "arena_bytes", v[i].arena_bytes);
         qat_json_int(j, "macs", v[i].macs);
         if (i == QAT_VARIANT_INT8_QAT) {
