@@ -14,7 +14,11 @@
  *                    percentile), ema_decay, ema_warmup, percentile, per_channel_conv,
  *                    per_channel_dense, weight_bits, act_bits, epochs, lr, batch,
  *                    observer_freeze_epoch, bn_freeze_epoch
- *   conv1d / dense layers also take weight_bits and act_bits (2..8; default: [quant])
+ *   [prune]          enabled, schedule (polynomial | constant), initial_sparsity,
+ *                    final_sparsity, begin_step, end_step, frequency, power, epochs, lr,
+ *                    structured, sweep (a list of final sparsities)
+ *   conv1d / dense layers also take weight_bits and act_bits (2..8; default: [quant]) and
+ *   prune (default true)
  *
  * A file with no [layer.*] section gets the lesson's CNN. Every error names the file, the
  * line and the key ("configs/x.ini:12: [train] lr: '0,01' is not a number"). */
@@ -27,6 +31,7 @@
 #include "qat/error.h"
 #include "qat/io.h"
 #include "qat/layer.h"
+#include "qat/prune.h"
 #include "qat/quant.h"
 #include "qat/train_config.h"
 
@@ -40,6 +45,7 @@ typedef struct qat_config {
     qat_layer_spec layers[QAT_MAX_LAYERS];
     qat_train_config train;
     qat_quant_config quant;
+    qat_prune_config prune;
 } qat_config;
 
 /* The lesson: built-in data, the gesture CNN, Adam, batch 16, 80 epochs, seed 42. */

@@ -39,6 +39,7 @@ typedef enum qat_op {
     QAT_OP_FOLD_WEIGHT,  /* batch-norm folding into the kernel */
     QAT_OP_FOLD_BIAS,    /* ... and into the bias */
     QAT_OP_BN_TRACK,     /* running statistics under folding */
+    QAT_OP_PRUNE_MASK,   /* w ⊙ mask (prune.h) */
     QAT_OP_COUNT
 } qat_op;
 

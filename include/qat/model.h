@@ -18,6 +18,7 @@ typedef struct qat_model_layer {
     int linear; /* conv1d / dense: the node before the activation */
     int w, b;   /* conv1d / dense kernel and bias params */
     int gamma, beta; /* batchnorm params */
+    int mask;   /* pruning mask node on the kernel (prune.h), -1 when none */
 } qat_model_layer;
 
 typedef struct qat_model {
@@ -36,6 +37,11 @@ typedef struct qat_model {
  * zero until qat_model_init. */
 qat_status qat_model_build(qat_model *m, const qat_layer_spec *layers, int n_layers, int window,
                            int channels, int n_classes, int max_batch, qat_error *e);
+/* The same with a pruning mask node on the kernel of every conv1d / dense layer whose
+ * spec has prune = 1 (masks start all-ones). */
+qat_status qat_model_build_masked(qat_model *m, const qat_layer_spec *layers, int n_layers,
+                                  int window, int channels, int n_classes, int max_batch,
+                                  qat_error *e);
 /* Keras defaults: Glorot-uniform kernels (fan_in = K·C_in, fan_out = K·C_out for conv),
  * zero biases, batch-norm gamma 1, beta 0, running mean 0, variance 1. */
 void qat_model_init(qat_model *m, qat_rng *rng);

@@ -13,8 +13,31 @@
 
 #include "qat/config.h"
 #include "qat/model.h"
+#include "qat/prune.h"
 #include "qat/quant.h"
 #include "qat/train.h"
+
+/* The comparison table's columns, in the lesson's order. */
+typedef enum qat_variant {
+    QAT_VARIANT_FLOAT32,
+    QAT_VARIANT_DYNAMIC_RANGE,
+    QAT_VARIANT_INT8_PTQ,
+    QAT_VARIANT_INT8_QAT,
+    QAT_VARIANT_INT8_PRUNED, /* QAT of the pruned model */
+    QAT_VARIANT_COUNT
+} qat_variant;
+
+/* One pruned-and-QAT-trained model: what the sparsity sweep reports. */
+typedef struct qat_prune_result {
+    double target;          /* final sparsity asked for */
+    double sparsity;        /* measured over the pruned kernels' masks */
+    double float_accuracy;  /* after pruning, before QAT */
+    double accuracy;        /* int8 QAT of the pruned model, integer engine, test split */
+    long tflite_bytes;      /* its int8 .tflite */
+    long gzip_bytes;        /* ... compressed with gzip -9 */
+    long extra_zeros;       /* kept weights that round to int8 0 (reported, not an error) */
+    long lost_zeros;        /* pruned weights that are not 0 in the int8 file: must be 0 */
+} qat_prune_result;
 
 typedef struct qat_pipeline {
     qat_config cfg;
@@ -41,11 +64,28 @@ typedef struct qat_pipeline {
     size_t arena_ptq, arena_qat;  /* int8 engine memory plans */
     int n_sqnr;                   /* per-tensor quantization error on the calibration set */
     qat_tensor_sqnr sqnr_ptq[QAT_MAX_LAYERS + 1], sqnr_qat[QAT_MAX_LAYERS + 1];
-    double latency_us[4];         /* per inference, by qat_variant (filled by _measure) */
-    long tflite_bytes[4];         /* exported file sizes, by qat_variant (filled by _export) */
+    double latency_us[QAT_VARIANT_COUNT];   /* per inference (filled by _measure) */
+    long tflite_bytes[QAT_VARIANT_COUNT];   /* exported file sizes (filled by _export) */
+    long gzip_bytes[QAT_VARIANT_COUNT];     /* gzip -9 of those files */
+
+    /* pruning (when cfg.prune.enabled): the lesson's last step */
+    int pruned;
+    qat_prune_result prune_main;  /* the configured final sparsity */
+    int n_sweep;
+    qat_prune_result sweep[QAT_MAX_SWEEP];
+    qat_model pmodel;             /* the pruned float model, with its masks */
+    qat_qmodel pqm;               /* its QAT, masks preserved */
+    int pmodel_built, pqm_built;
+    qat_ir ir_pruned;             /* int8 I/O */
+    qat_epoch_stats *prune_history, *pqat_history;
+    qat_train_log prune_log, pqat_log;
+
     int n_warnings;
     char warnings[4][256];        /* one line each, for the CLI to print */
 } qat_pipeline;
+
+/* The description written into every exported .tflite ("qatrain VERSION: CONFIG"). */
+void qat_pipeline_describe(const qat_pipeline *p, char *buf, size_t cap);
 
 /* Takes a validated config (copied). */
 void qat_pipeline_init(qat_pipeline *p, const qat_config *cfg);
@@ -56,6 +96,11 @@ qat_status qat_pipeline_build(qat_pipeline *p, qat_error *e);
 qat_status qat_pipeline_train(qat_pipeline *p, qat_progress_fn progress, void *ctx, qat_error *e);
 qat_status qat_pipeline_quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
                                  qat_error *e);
+/* Prunes a copy of the float model on the configured schedule, QAT-trains it with its
+ * masks and lowers it (the main pruned model), then runs the sweep's sparsities the same
+ * way (sizes and accuracy only). */
+qat_status qat_pipeline_prune(qat_pipeline *p, qat_progress_fn progress, void *ctx,
+                              qat_error *e);
 /* Host latency per single-sample inference of each variant (median of repeats). */
 qat_status qat_pipeline_measure(qat_pipeline *p, qat_error *e);
 /* model_float32 / _dynamic_range / _float16 .tflite; when quantized also model_int8.tflite

@@ -11,23 +11,18 @@
 
 #define QAT_VERSION "0.1.0"
 
-/* The comparison table's columns, in the lesson's order. */
-typedef enum qat_variant {
-    QAT_VARIANT_FLOAT32,
-    QAT_VARIANT_DYNAMIC_RANGE,
-    QAT_VARIANT_INT8_PTQ,
-    QAT_VARIANT_INT8_QAT,
-    QAT_VARIANT_COUNT
-} qat_variant;
-
 typedef struct qat_variant_stats {
-    const char *key;    /* report.json key: "float32", "dynamic_range", "int8_ptq", "int8_qat" */
+    const char *key;    /* report.json key: "float32", "dynamic_range", "int8_ptq", "int8_qat",
+                           "int8_qat_pruned" */
     const char *label;  /* table heading */
     long parameters;    /* in the exported model: batch norm folded, biases included */
     long weight_bytes;  /* constant bytes of kernels and biases */
     long arena_bytes;   /* tensor-arena estimate from the int8 memory plan (x4 for float) */
     long macs;          /* per inference */
     double accuracy;    /* test accuracy; int8 columns from the integer engine */
+    long tflite_bytes;  /* the exported file (0 before export) */
+    long gzip_bytes;    /* ... gzip -9 */
+    double sparsity;    /* pruned fraction of the prunable kernels (0 unless pruned) */
     double latency_us;  /* host latency per inference (timing only, not in report.json) */
 } qat_variant_stats;
 

@@ -9,6 +9,7 @@
 
 #include "qat/data.h"
 #include "qat/model.h"
+#include "qat/optim.h"
 #include "qat/train_config.h"
 
 typedef struct qat_epoch_stats {
@@ -28,6 +29,16 @@ typedef struct qat_progress {
 } qat_progress;
 
 typedef void (*qat_progress_fn)(void *ctx, const qat_progress *p);
+/* Called after every optimiser step (step counts from 0); pruning uses it to update and
+ * enforce its masks. */
+typedef void (*qat_step_fn)(void *ctx, qat_model *m, qat_optim *o, long step);
+
+typedef struct qat_train_callbacks {
+    qat_progress_fn progress; /* may be NULL */
+    void *progress_ctx;
+    qat_step_fn after_step;   /* may be NULL */
+    void *step_ctx;
+} qat_train_callbacks;
 
 typedef struct qat_train_log {
     qat_epoch_stats *history; /* caller-provided, room for cfg->epochs entries */
@@ -39,9 +50,10 @@ typedef struct qat_train_log {
 } qat_train_log;
 
 /* Trains m on train (normalised), validating on val each epoch. `seed` drives the
- * shuffle and dropout streams. A non-finite loss stops with QAT_ERR_NUMERIC. */
+ * shuffle and dropout streams. cb may be NULL. A non-finite loss stops with
+ * QAT_ERR_NUMERIC. */
 qat_status qat_train(qat_model *m, const qat_train_config *cfg, const qat_dataset *train,
                      const qat_dataset *val, uint64_t seed, qat_train_log *log,
-                     qat_progress_fn progress, void *ctx, qat_error *e);
+                     const qat_train_callbacks *cb, qat_error *e);
 
 #endif

@@ -134,19 +134,25 @@ static void table(const qat_pipeline *p) {
     qat_variant_stats v[QAT_VARIANT_COUNT];
     int n = qat_report_variants(p, v);
     printf("\n  %-22s", "");
-    for (int i = 0; i < n; i++) printf("%15s", v[i].label);
+    for (int i = 0; i < n; i++) printf("%16s", v[i].label);
     printf("\n  %-22s", "parameters");
-    for (int i = 0; i < n; i++) printf("%15ld", v[i].parameters);
+    for (int i = 0; i < n; i++) printf("%16ld", v[i].parameters);
     printf("\n  %-22s", "weight bytes");
-    for (int i = 0; i < n; i++) printf("%15ld", v[i].weight_bytes);
+    for (int i = 0; i < n; i++) printf("%16ld", v[i].weight_bytes);
     printf("\n  %-22s", "tensor arena (bytes)");
-    for (int i = 0; i < n; i++) printf("%15ld", v[i].arena_bytes);
+    for (int i = 0; i < n; i++) printf("%16ld", v[i].arena_bytes);
     printf("\n  %-22s", "MACs per inference");
-    for (int i = 0; i < n; i++) printf("%15ld", v[i].macs);
+    for (int i = 0; i < n; i++) printf("%16ld", v[i].macs);
     printf("\n  %-22s", "host latency (us)");
-    for (int i = 0; i < n; i++) printf("%15.1f", v[i].latency_us);
+    for (int i = 0; i < n; i++) printf("%16.1f", v[i].latency_us);
+    printf("\n  %-22s", ".tflite bytes");
+    for (int i = 0; i < n; i++) printf("%16ld", v[i].tflite_bytes);
+    printf("\n  %-22s", "gzip bytes");
+    for (int i = 0; i < n; i++) printf("%16ld", v[i].gzip_bytes);
+    printf("\n  %-22s", "sparsity (%)");
+    for (int i = 0; i < n; i++) printf("%16.1f", 100 * v[i].sparsity);
     printf("\n  %-22s", "test accuracy (%)");
-    for (int i = 0; i < n; i++) printf("%15.2f", 100 * v[i].accuracy);
+    for (int i = 0; i < n; i++) printf("%16.2f", 100 * v[i].accuracy);
     printf("\n\n  Dynamic range: TFLite Micro cannot run it (hybrid int8-weight / float kernels);"
            "\n  for a microcontroller deploy model_int8.tflite (Int8 QAT).\n\n");
 }
@@ -228,6 +234,13 @@ int main(int argc, char **argv) {
         if (!o.quiet) printf("quantization-aware training (%d epochs)\n", cfg.quant.epochs);
         st = qat_pipeline_quantize(&p, o.quiet ? NULL : progress, &v, &e);
         for (int i = 0; i < p.n_warnings; i++) fprintf(stderr, "qatrain: warning: %s\n", p.warnings[i]);
+    }
+    if (!st && cfg.prune.enabled) {
+        if (!o.quiet)
+            printf("pruning %.0f %% -> %.0f %% over %d epochs, then QAT keeping the masks (%d epochs)\n",
+                   100 * cfg.prune.initial_sparsity, 100 * cfg.prune.final_sparsity,
+                   cfg.prune.epochs, cfg.quant.epochs);
+        st = qat_pipeline_prune(&p, o.quiet ? NULL : progress, &v, &e);
     }
     if (!st) st = qat_pipeline_measure(&p, &e);
     if (!st) st = qat_pipeline_export(&p, &e);

@@ -48,6 +48,7 @@ _Static_assert(sizeof(qat_monitor) == sizeof(int), "enum size");
 _Static_assert(sizeof(qat_data_source) == sizeof(int), "enum size");
 _Static_assert(sizeof(qat_norm_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(qat_observer_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(qat_prune_schedule) == sizeof(int), "enum size");
 
 typedef enum section_kind {
     SEC_NONE, /* before any header, or an unknown one */
@@ -56,6 +57,7 @@ typedef enum section_kind {
     SEC_FILES,
     SEC_TRAIN,
     SEC_QUANT,
+    SEC_PRUNE,
     SEC_LAYER
 } section_kind;
 
@@ -99,6 +101,7 @@ static void layer_reset(qat_layer_spec *l, qat_layer_kind kind) {
     fresh.padding = QAT_PAD_VALID;
     fresh.activation = QAT_ACT_NONE;
     fresh.use_bias = 1;
+    fresh.prune = kind == QAT_LAYER_CONV1D || kind == QAT_LAYER_DENSE; /* kernels, by default */
     fresh.rate = kind == QAT_LAYER_DROPOUT ? -1.0 : 0.0;
     fresh.momentum = 0.99; /* Keras BatchNormalization defaults */
     fresh.epsilon = 1e-3;
@@ -183,6 +186,21 @@ static void default_quant(qat_quant_config *q) {
     q->bn_freeze_epoch = 0;
 }
 
+static void default_prune(qat_prune_config *c) {
+    c->enabled = 1; /* the lesson ends with pruning */
+    c->schedule = QAT_PRUNE_POLYNOMIAL;
+    c->initial_sparsity = 0.30;
+    c->final_sparsity = 0.70;
+    c->begin_step = 0;
+    c->end_step = 0;
+    c->frequency = 100; /* TFMOT's default */
+    c->power = 3;
+    c->epochs = 20;
+    c->lr = 1e-3;
+    c->structured = 0;
+    c->n_sweep = 0;
+}
+
 void qat_config_defaults(qat_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     cfg->seed = 42;
@@ -198,6 +216,7 @@ void qat_config_defaults(qat_config *cfg) {
     add_dense(cfg, "dense2", 3, QAT_ACT_SOFTMAX);
     default_train(&cfg->train);
     default_quant(&cfg->quant);
+    default_prune(&cfg->prune);
 }
 
 /* ---- messages ------------------------------------------------------------------------ */
@@ -308,6 +327,7 @@ static const char *mon_name(int v) { return qat_monitor_name((qat_monitor)v); }
 static const char *src_name(int v) { return qat_data_source_name((qat_data_source)v); }
 static const char *norm_name(int v) { return qat_norm_kind_name((qat_norm_kind)v); }
 static const char *obs_name(int v) { return qat_observer_name((qat_observer_kind)v); }
+static const char *sched_name(int v) { return qat_prune_schedule_name((qat_prune_schedule)v); }
 
 static const enum_desc kind_enum = {QAT_LAYER_KIND_COUNT, kind_name};
 static const enum_desc act_enum = {QAT_ACT_COUNT, act_name};
@@ -317,6 +337,7 @@ static const enum_desc mon_enum = {QAT_MONITOR_COUNT, mon_name};
 static const enum_desc src_enum = {QAT_DATA_SOURCE_COUNT, src_name};
 static const enum_desc norm_enum = {QAT_NORM_KIND_COUNT, norm_name};
 static const enum_desc obs_enum = {QAT_OBS_COUNT, obs_name};
+static const enum_desc sched_enum = {QAT_PRUNE_SCHEDULE_COUNT, sched_name};
 
 #define ALL_VALUES (~0u)
 
@@ -642,6 +663,21 @@ static const key_def train_keys[] = {
     {.name = "restore_best", F_BOOL(qat_train_config, restore_best)},
 };
 
+static qat_status set_step(parse_ctx *p, const char *v, long *out) {
+    int x;
+    qat_status s = parse_int(p, v, 0, 100000000, &x);
+    if (!s) *out = x;
+    return s;
+}
+
+static qat_status set_begin_step(parse_ctx *p, void *base, const char *v) {
+    return set_step(p, v, &((qat_prune_config *)base)->begin_step);
+}
+
+static qat_status set_end_step(parse_ctx *p, void *base, const char *v) {
+    return set_step(p, v, &((qat_prune_config *)base)->end_step);
+}
+
 static const key_def quant_keys[] = {
     {.name = "enabled", F_BOOL(qat_quant_config, enabled)},
     {.name = "calib_samples", F_INT(qat_quant_config, calib_samples, 1, 1000000)},
@@ -659,6 +695,41 @@ static const key_def quant_keys[] = {
     {.name = "batch", F_INT(qat_quant_config, batch, 1, 65536)},
     {.name = "observer_freeze_epoch", F_INT(qat_quant_config, observer_freeze_epoch, 0, 100000)},
     {.name = "bn_freeze_epoch", F_INT(qat_quant_config, bn_freeze_epoch, 0, 100000)},
+};
+
+/* sweep = 0.5, 0.7, 0.9: the lessons' sparsity exercise; empty for none. */
+static qat_status set_sweep(parse_ctx *p, void *base, const char *v) {
+    qat_prune_config *c = base;
+    double vals[QAT_MAX_SWEEP];
+    int n = 0, len;
+    const char *item;
+    list_iter it = {v, 0};
+    while (list_next(&it, &item, &len)) {
+        if (n == QAT_MAX_SWEEP) return key_error(p, "more than %d sparsities", QAT_MAX_SWEEP);
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.*s", len < 63 ? len : 63, item);
+        qat_status s = parse_double(p, buf, 0, CLOSED, 1, OPEN, &vals[n]);
+        if (s) return s;
+        n++;
+    }
+    c->n_sweep = n;
+    memcpy(c->sweep, vals, (size_t)n * sizeof vals[0]);
+    return QAT_OK;
+}
+
+static const key_def prune_keys[] = {
+    {.name = "enabled", F_BOOL(qat_prune_config, enabled)},
+    {.name = "schedule", F_ENUM(qat_prune_config, schedule, sched_enum, ALL_VALUES)},
+    {.name = "initial_sparsity", F_DBL(qat_prune_config, initial_sparsity, 0, CLOSED, 1, OPEN)},
+    {.name = "final_sparsity", F_DBL(qat_prune_config, final_sparsity, 0, CLOSED, 1, OPEN)},
+    {.name = "begin_step", F_CUSTOM(set_begin_step)},
+    {.name = "end_step", F_CUSTOM(set_end_step)},
+    {.name = "frequency", F_INT(qat_prune_config, frequency, 1, 1000000)},
+    {.name = "power", F_DBL(qat_prune_config, power, 0, OPEN, 100, CLOSED)},
+    {.name = "epochs", F_INT(qat_prune_config, epochs, 1, 100000)},
+    {.name = "lr", F_DBL(qat_prune_config, lr, 0, OPEN, INFINITY, OPEN)},
+    {.name = "structured", F_BOOL(qat_prune_config, structured)},
+    {.name = "sweep", F_CUSTOM(set_sweep)},
 };
 
 #define CONV BIT(QAT_LAYER_CONV1D)
@@ -683,6 +754,7 @@ static const key_def layer_keys[] = {
     {.name = "use_bias", F_BOOL(qat_layer_spec, use_bias), .kinds = CONV | DENSE},
     {.name = "weight_bits", F_INT(qat_layer_spec, weight_bits, 2, 8), .kinds = CONV | DENSE},
     {.name = "act_bits", F_INT(qat_layer_spec, act_bits, 2, 8), .kinds = CONV | DENSE},
+    {.name = "prune", F_BOOL(qat_layer_spec, prune), .kinds = CONV | DENSE},
     {.name = "pool", F_INT(qat_layer_spec, pool, 1, 4096), .kinds = POOL},
     {.name = "rate", F_DBL(qat_layer_spec, rate, 0, CLOSED, 1, OPEN), .kinds = DROPOUT},
     {.name = "momentum", F_DBL(qat_layer_spec, momentum, 0, OPEN, 1, OPEN), .kinds = BN},
@@ -703,10 +775,11 @@ static const section_def sections[] = {
     [SEC_FILES] = {"files", NULL, 0},
     [SEC_TRAIN] = {"train", KEYS(train_keys)},
     [SEC_QUANT] = {"quant", KEYS(quant_keys)},
+    [SEC_PRUNE] = {"prune", KEYS(prune_keys)},
     [SEC_LAYER] = {"layer", KEYS(layer_keys)},
 };
 
-#define SECTION_LIST "run, data, files, train, quant, layer.NAME"
+#define SECTION_LIST "run, data, files, train, quant, prune, layer.NAME"
 
 /* ---- applying one key (shared by the file and --set) --------------------------------- */
 
@@ -754,6 +827,7 @@ static void *section_base(qat_config *cfg, section_kind sec, int layer) {
     case SEC_DATA: return &cfg->data;
     case SEC_TRAIN: return &cfg->train;
     case SEC_QUANT: return &cfg->quant;
+    case SEC_PRUNE: return &cfg->prune;
     case SEC_LAYER: return &cfg->layers[layer];
     default: QAT_ASSERT(0); return NULL;
     }

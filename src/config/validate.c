@@ -218,9 +218,28 @@ static qat_status check_train(const qat_config *cfg, qat_error *e) {
     return QAT_OK;
 }
 
+static qat_status check_prune(const qat_config *cfg, qat_error *e) {
+    const qat_prune_config *p = &cfg->prune;
+    if (p->end_step > 0 && p->end_step <= p->begin_step)
+        return config_error(cfg, 0, e, "[prune] end_step: %ld is not after begin_step %ld",
+                            p->end_step, p->begin_step);
+    if (p->schedule == QAT_PRUNE_POLYNOMIAL && p->initial_sparsity > p->final_sparsity)
+        return config_error(cfg, 0, e, "[prune] initial_sparsity: %g is above final_sparsity %g",
+                            p->initial_sparsity, p->final_sparsity);
+    if (p->enabled && !cfg->quant.enabled)
+        return config_error(cfg, 0, e, "[prune] enabled: pruning runs with QAT; set [quant] "
+                            "enabled = true or [prune] enabled = false");
+    int any = 0;
+    for (int i = 0; i < cfg->n_layers; i++) any |= cfg->layers[i].prune;
+    if (p->enabled && !any)
+        return config_error(cfg, 0, e, "[prune] enabled: no layer has prune = true");
+    return QAT_OK;
+}
+
 qat_status qat_config_validate(const qat_config *cfg, qat_error *e) {
     qat_status s = check_data(cfg, e);
     if (!s) s = check_layers(cfg, e);
     if (!s) s = check_train(cfg, e);
+    if (!s) s = check_prune(cfg, e);
     return s;
 }

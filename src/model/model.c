@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "qat/ops.h"
+#include "qat/prune.h"
 
 static int param(qat_model *m, const char *layer, const char *what, int ndim, const int *dim) {
     char name[QAT_NODE_NAME_MAX];
@@ -19,21 +20,32 @@ static int activation(qat_graph *g, const char *name, int x, qat_activation act)
     return x; /* none, or softmax (fused into the loss) */
 }
 
+/* The kernel as the layer's op sees it: through a pruning mask when the model has them. */
+static int kernel(qat_model *m, int i, int masks) {
+    const qat_layer_spec *s = &m->spec[i];
+    qat_model_layer *l = &m->layer[i];
+    if (!masks || !s->prune) return l->w;
+    char name[QAT_NODE_NAME_MAX];
+    snprintf(name, sizeof name, "%s/mask", s->name);
+    return l->mask = qat_prune_mask(&m->g, name, l->w);
+}
+
 /* Adds one layer on node x; returns its output node (or -1: out of memory). */
-static int add_layer(qat_model *m, int i, int x) {
+static int add_layer(qat_model *m, int i, int x, int masks) {
     const qat_layer_spec *s = &m->spec[i];
     qat_model_layer *l = &m->layer[i];
     qat_graph *g = &m->g;
     const qat_node *X = &g->nodes[x];
     int last = X->dim[X->ndim - 1];
-    *l = (qat_model_layer){-1, -1, -1, -1, -1, -1};
+    *l = (qat_model_layer){-1, -1, -1, -1, -1, -1, -1};
     switch (s->kind) {
     case QAT_LAYER_CONV1D: {
         int wd[3] = {s->units, s->kernel, last}, bd[1] = {s->units};
         l->w = param(m, s->name, "kernel", 3, wd);
         l->b = s->use_bias ? param(m, s->name, "bias", 1, bd) : -1;
         if (l->w < 0 || (s->use_bias && l->b < 0)) return -1;
-        l->linear = qat_conv1d(g, s->name, x, l->w, l->b, s->padding);
+        int k = kernel(m, i, masks);
+        l->linear = k < 0 ? -1 : qat_conv1d(g, s->name, x, k, l->b, s->padding);
         return l->linear < 0 ? -1 : activation(g, s->name, l->linear, s->activation);
     }
     case QAT_LAYER_DENSE: {
@@ -41,7 +53,8 @@ static int add_layer(qat_model *m, int i, int x) {
         l->w = param(m, s->name, "kernel", 2, wd);
         l->b = s->use_bias ? param(m, s->name, "bias", 1, bd) : -1;
         if (l->w < 0 || (s->use_bias && l->b < 0)) return -1;
-        l->linear = qat_dense(g, s->name, x, l->w, l->b);
+        int k = kernel(m, i, masks);
+        l->linear = k < 0 ? -1 : qat_dense(g, s->name, x, k, l->b);
         return l->linear < 0 ? -1 : activation(g, s->name, l->linear, s->activation);
     }
     case QAT_LAYER_BATCHNORM: {
@@ -62,8 +75,8 @@ static int add_layer(qat_model *m, int i, int x) {
     return -1;
 }
 
-qat_status qat_model_build(qat_model *m, const qat_layer_spec *layers, int n_layers, int window,
-                           int channels, int n_classes, int max_batch, qat_error *e) {
+static qat_status build(qat_model *m, const qat_layer_spec *layers, int n_layers, int window,
+                        int channels, int n_classes, int max_batch, int masks, qat_error *e) {
     memset(m, 0, sizeof *m);
     QAT_ASSERT(n_layers > 0 && n_layers <= QAT_MAX_LAYERS);
     qat_graph_init(&m->g);
@@ -74,7 +87,7 @@ qat_status qat_model_build(qat_model *m, const qat_layer_spec *layers, int n_lay
     m->n_classes = n_classes;
     int dim[2] = {window, channels};
     int x = m->input = qat_graph_input(&m->g, "input", 2, dim);
-    for (int i = 0; i < n_layers && x >= 0; i++) x = m->layer[i].out = add_layer(m, i, x);
+    for (int i = 0; i < n_layers && x >= 0; i++) x = m->layer[i].out = add_layer(m, i, x, masks);
     m->logits = x;
     m->loss = x < 0 ? -1 : qat_softmax_xent(&m->g, "loss", x);
     if (m->loss < 0) {
@@ -85,7 +98,19 @@ qat_status qat_model_build(qat_model *m, const qat_layer_spec *layers, int n_lay
                m->g.nodes[m->logits].dim[0] == n_classes);
     qat_status st = qat_graph_compile(&m->g, max_batch, e);
     if (st) qat_graph_free(&m->g);
+    else qat_prune_reset(&m->g);
     return st;
+}
+
+qat_status qat_model_build(qat_model *m, const qat_layer_spec *layers, int n_layers, int window,
+                           int channels, int n_classes, int max_batch, qat_error *e) {
+    return build(m, layers, n_layers, window, channels, n_classes, max_batch, 0, e);
+}
+
+qat_status qat_model_build_masked(qat_model *m, const qat_layer_spec *layers, int n_layers,
+                                  int window, int channels, int n_classes, int max_batch,
+                                  qat_error *e) {
+    return build(m, layers, n_layers, window, channels, n_classes, max_batch, 1, e);
 }
 
 void qat_model_free(qat_model *m) {

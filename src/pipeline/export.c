@@ -10,10 +10,11 @@
 #include "qat/report.h"
 #include "qat/tflite.h"
 
+/* Writes one .tflite; its size and gzip size go to bytes[0] and bytes[1] when non-NULL. */
 static qat_status write_ir(const qat_pipeline *p, const qat_ir *ir, const char *name,
-                           long *bytes, qat_error *e) {
+                           long *bytes, long *gz, qat_error *e) {
     char path[QAT_PATH_MAX], desc[QAT_PATH_MAX + 64];
-    snprintf(desc, sizeof desc, "qatrain %s: %s", QAT_VERSION, p->cfg.path);
+    qat_pipeline_describe(p, desc, sizeof desc);
     unsigned char *buf;
     size_t len;
     qat_status st = qat_path_join(path, sizeof path, p->cfg.out_dir, name, e);
@@ -21,6 +22,7 @@ static qat_status write_ir(const qat_pipeline *p, const qat_ir *ir, const char *
     if (st) return st;
     st = qat_write_file(path, buf, len, e);
     if (bytes) *bytes = (long)len;
+    if (gz) *gz = (long)qat_gzip_size(buf, len);
     free(buf);
     return st;
 }
@@ -36,7 +38,7 @@ static qat_status float_forms(qat_pipeline *p, qat_error *e) {
     for (int i = 0; i < 3 && !st; i++) {
         qat_ir ir;
         if ((st = qat_lower(&fq, modes[i], &ir, e))) break;
-        st = write_ir(p, &ir, names[i], &p->tflite_bytes[i], e);
+        st = write_ir(p, &ir, names[i], &p->tflite_bytes[i], &p->gzip_bytes[i], e);
         qat_ir_free(&ir);
     }
     qat_qmodel_free(&fq);
@@ -81,11 +83,13 @@ static qat_status artifacts(const qat_pipeline *p, qat_error *e) {
 
 static qat_status int8_forms(qat_pipeline *p, qat_error *e) {
     qat_ir fio;
-    qat_status st = write_ir(p, &p->ir_qat, "model_int8.tflite", &p->tflite_bytes[QAT_VARIANT_INT8_QAT], e);
-    if (!st) st = write_ir(p, &p->ir_ptq, "model_ptq_int8.tflite", &p->tflite_bytes[QAT_VARIANT_INT8_PTQ], e);
+    qat_status st = write_ir(p, &p->ir_qat, "model_int8.tflite", &p->tflite_bytes[QAT_VARIANT_INT8_QAT],
+                             &p->gzip_bytes[QAT_VARIANT_INT8_QAT], e);
+    if (!st) st = write_ir(p, &p->ir_ptq, "model_ptq_int8.tflite", &p->tflite_bytes[QAT_VARIANT_INT8_PTQ],
+                           &p->gzip_bytes[QAT_VARIANT_INT8_PTQ], e);
     if (!st) st = qat_lower(&p->qm, QAT_LOWER_INT8_FLOAT_IO, &fio, e);
     if (st) return st;
-    st = write_ir(p, &fio, "model_int8_float_io.tflite", NULL, e);
+    st = write_ir(p, &fio, "model_int8_float_io.tflite", NULL, NULL, e);
     qat_ir_free(&fio);
     if (st) return st;
     unsigned char *buf;
@@ -96,7 +100,7 @@ static qat_status int8_forms(qat_pipeline *p, qat_error *e) {
                               p->cfg.data.window, p->cfg.data.channels, p->cfg.data.rate_hz,
                               &p->model.norm, p->arena_qat};
     char desc[QAT_PATH_MAX + 64];
-    snprintf(desc, sizeof desc, "qatrain %s: %s", QAT_VERSION, p->cfg.path);
+    qat_pipeline_describe(p, desc, sizeof desc);
     st = qat_tflite_serialize(&p->ir_qat, desc, &buf, &len, e);
     if (st) return st;
     st = qat_firmware_write(&p->ir_qat, buf, len, &info, p->cfg.out_dir, "model_int8", e);
@@ -104,9 +108,32 @@ static qat_status int8_forms(qat_pipeline *p, qat_error *e) {
     return st ? st : artifacts(p, e);
 }
 
+/* The pruned int8 model (int8 and float interfaces) and its masks. */
+static qat_status pruned_forms(qat_pipeline *p, qat_error *e) {
+    char path[QAT_PATH_MAX];
+    qat_ir fio;
+    qat_status st = write_ir(p, &p->ir_pruned, "model_pruned_int8.tflite",
+                             &p->tflite_bytes[QAT_VARIANT_INT8_PRUNED],
+                             &p->gzip_bytes[QAT_VARIANT_INT8_PRUNED], e);
+    if (!st) st = qat_lower(&p->pqm, QAT_LOWER_INT8_FLOAT_IO, &fio, e);
+    if (st) return st;
+    st = write_ir(p, &fio, "model_pruned_int8_float_io.tflite", NULL, NULL, e);
+    qat_ir_free(&fio);
+    if (!st) st = qat_path_join(path, sizeof path, p->cfg.out_dir, "masks.bin", e);
+    if (!st) st = qat_mask_file_write(&p->pqm.m.g, path, e);
+    if (!st) st = qat_path_join(path, sizeof path, p->cfg.out_dir, "masks.json", e);
+    if (!st) st = qat_mask_json_write(&p->pqm.m.g, path, e);
+    return st;
+}
+
+void qat_pipeline_describe(const qat_pipeline *p, char *buf, size_t cap) {
+    snprintf(buf, cap, "qatrain %s: %s", QAT_VERSION, p->cfg.path);
+}
+
 qat_status qat_pipeline_export(qat_pipeline *p, qat_error *e) {
     qat_status st = qat_mkdir_p(p->cfg.out_dir, e);
     if (!st) st = float_forms(p, e);
     if (!st && p->quantized) st = int8_forms(p, e);
+    if (!st && p->pruned) st = pruned_forms(p, e);
     return st;
 }

@@ -20,6 +20,7 @@ void qat_pipeline_init(qat_pipeline *p, const qat_config *cfg) {
     p->blas_core = "";
     qat_ir_init(&p->ir_ptq);
     qat_ir_init(&p->ir_qat);
+    qat_ir_init(&p->ir_pruned);
 }
 
 void qat_pipeline_free(qat_pipeline *p) {
@@ -33,6 +34,11 @@ void qat_pipeline_free(qat_pipeline *p) {
     qat_ir_free(&p->ir_ptq);
     qat_ir_free(&p->ir_qat);
     free(p->qat_history);
+    if (p->pqm_built) qat_qmodel_free(&p->pqm);
+    if (p->pmodel_built) qat_model_free(&p->pmodel);
+    qat_ir_free(&p->ir_pruned);
+    free(p->prune_history);
+    free(p->pqat_history);
     memset(p, 0, sizeof *p);
 }
 
@@ -86,8 +92,8 @@ qat_status qat_pipeline_train(qat_pipeline *p, qat_progress_fn progress, void *c
     p->history = calloc((size_t)c->train.epochs, sizeof *p->history);
     if (!p->history) return qat_error_set(e, QAT_ERR_NOMEM, "training: out of memory");
     p->log.history = p->history;
-    qat_status st = qat_train(&p->model, &c->train, &p->train, &p->val, c->seed, &p->log,
-                              progress, ctx, e);
+    qat_train_callbacks cb = {progress, ctx, NULL, NULL};
+    qat_status st = qat_train(&p->model, &c->train, &p->train, &p->val, c->seed, &p->log, &cb, e);
     if (st) return st;
     qat_model_evaluate(&p->model, &p->test, &p->test_loss, &p->test_accuracy);
     return QAT_OK;
@@ -232,7 +238,8 @@ qat_status qat_pipeline_quantize(qat_pipeline *p, qat_progress_fn progress, void
         p->qat_history = calloc((size_t)q->epochs, sizeof *p->qat_history);
         if (!p->qat_history) return qat_error_set(e, QAT_ERR_NOMEM, "QAT: out of memory");
         p->qat_log.history = p->qat_history;
-        st = qat_train(&p->qm.m, &t, &p->train, &p->val, p->cfg.seed + 1, &p->qat_log, progress, ctx, e);
+        qat_train_callbacks cb = {progress, ctx, NULL, NULL};
+        st = qat_train(&p->qm.m, &t, &p->train, &p->val, p->cfg.seed + 1, &p->qat_log, &cb, e);
         if (st) return st;
     }
     double loss;
@@ -302,5 +309,6 @@ qat_status qat_pipeline_measure(qat_pipeline *p, qat_error *e) {
     p->latency_us[QAT_VARIANT_DYNAMIC_RANGE] = p->latency_us[QAT_VARIANT_FLOAT32];
     qat_status st = int8_latency(&p->ir_ptq, x, &p->latency_us[QAT_VARIANT_INT8_PTQ], e);
     if (!st) st = int8_latency(&p->ir_qat, x, &p->latency_us[QAT_VARIANT_INT8_QAT], e);
+    if (!st && p->pruned) st = int8_latency(&p->ir_pruned, x, &p->latency_us[QAT_VARIANT_INT8_PRUNED], e);
     return st;
 }

@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "qat/ops.h"
+#include "qat/prune.h"
 #include "qat/quant.h"
 
 typedef struct builder {
+    const int *masked; /* per layer: the float model prunes its kernel */
     qat_qmodel *qm;
     const qat_quant_config *qc;
     qat_graph *g;
@@ -49,15 +51,20 @@ static int affine_block(builder *b, int i) {
         (qm->m.spec[j].kind == QAT_LAYER_RELU || qm->m.spec[j].kind == QAT_LAYER_RELU6))
         act = qm->m.spec[j++].kind == QAT_LAYER_RELU ? QAT_ACT_RELU : QAT_ACT_RELU6;
     int wd[3] = {s->units, conv ? s->kernel : cin, cin}, bd[1] = {s->units};
-    *l = (qat_model_layer){-1, -1, -1, -1, -1, -1};
+    *l = (qat_model_layer){-1, -1, -1, -1, -1, -1, -1};
     l->w = param(b, s->name, "kernel", conv ? 3 : 2, wd);
     l->b = s->use_bias ? param(b, s->name, "bias", 1, bd) : -1;
-    int w_real = l->w, b_real = l->b;
+    if (b->masked[i]) { /* the float model's pruning mask comes along */
+        char nm[QAT_NODE_NAME_MAX];
+        snprintf(nm, sizeof nm, "%s/mask", s->name);
+        l->mask = qat_prune_mask(g, nm, l->w);
+    }
+    int w_real = l->mask >= 0 ? l->mask : l->w, b_real = l->b;
     size_t bn_state = 0;
     if (bn >= 0) {
         const qat_layer_spec *sb = &qm->m.spec[bn];
         qat_model_layer *lb = &qm->m.layer[bn];
-        *lb = (qat_model_layer){-1, -1, -1, -1, -1, -1};
+        *lb = (qat_model_layer){-1, -1, -1, -1, -1, -1, -1};
         lb->gamma = param(b, sb->name, "gamma", 1, bd);
         lb->beta = param(b, sb->name, "beta", 1, bd);
         bn_state = qat_graph_state(g, 2 * (size_t)s->units);
@@ -93,7 +100,7 @@ static int passthrough(builder *b, int i) {
     qat_qmodel *qm = b->qm;
     const qat_layer_spec *s = &qm->m.spec[i];
     qat_model_layer *l = &qm->m.layer[i];
-    *l = (qat_model_layer){-1, -1, -1, -1, -1, -1};
+    *l = (qat_model_layer){-1, -1, -1, -1, -1, -1, -1};
     int y = s->kind == QAT_LAYER_MAXPOOL1D ? qat_maxpool1d(b->g, s->name, b->x, s->pool, s->padding)
             : s->kind == QAT_LAYER_FLATTEN ? qat_flatten(b->g, s->name, b->x)
                                            : qat_dropout(b->g, s->name, b->x, s->rate);
@@ -156,6 +163,13 @@ static void sync(qat_qmodel *qm, qat_model *fm, int to_q) {
             if (to_q) copy_param(&qm->m.g, qid[k], &fm->g, fid[k]);
             else copy_param(&fm->g, fid[k], &qm->m.g, qid[k]);
     }
+    for (int i = 0; i < fm->n_layers; i++) {
+        int fmask = fm->layer[i].mask, qmask = qm->m.layer[i].mask;
+        if (fmask < 0 || qmask < 0) continue;
+        const qat_node *f = &fm->g.nodes[fmask], *q = &qm->m.g.nodes[qmask];
+        float *fs = fm->g.state + f->offset, *qs = qm->m.g.state + q->offset;
+        memcpy(to_q ? qs : fs, to_q ? fs : qs, f->size * sizeof(float));
+    }
     for (int i = 0; i < qm->n_q; i++) {
         const qat_qlayer *q = &qm->q[i];
         if (q->bn < 0) continue;
@@ -177,7 +191,9 @@ qat_status qat_qmodel_build(qat_qmodel *qm, const qat_model *fm, const qat_quant
     m->n_classes = fm->n_classes;
     m->norm = fm->norm;
     qat_graph_init(&m->g);
-    builder b = {qm, qc, &m->g, -1, -1};
+    int masked[QAT_MAX_LAYERS];
+    for (int i = 0; i < fm->n_layers; i++) masked[i] = fm->layer[i].mask >= 0;
+    builder b = {masked, qm, qc, &m->g, -1, -1};
     qat_status st = build_graph(&b, e);
     if (!st) st = qat_graph_compile(&m->g, max_batch, e);
     if (st) {

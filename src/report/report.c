@@ -116,19 +116,26 @@ static void affine_sizes(const qat_pipeline *p, long *params, long *f32, long *d
 }
 
 int qat_report_variants(const qat_pipeline *p, qat_variant_stats out[QAT_VARIANT_COUNT]) {
-    static const char *const keys[] = {"float32", "dynamic_range", "int8_ptq", "int8_qat"};
-    static const char *const labels[] = {"Float32", "Dynamic range", "Int8 PTQ", "Int8 QAT"};
+    static const char *const keys[] = {"float32", "dynamic_range", "int8_ptq", "int8_qat",
+                                       "int8_qat_pruned"};
+    static const char *const labels[] = {"Float32", "Dynamic range", "Int8 PTQ", "Int8 QAT",
+                                         "Int8 QAT+pruned"};
     _Static_assert(sizeof keys / sizeof keys[0] == QAT_VARIANT_COUNT, "variant keys");
+    _Static_assert(sizeof labels / sizeof labels[0] == QAT_VARIANT_COUNT, "variant labels");
     long params, f32, dr, i8, macs = qat_model_macs(&p->model);
     affine_sizes(p, &params, &f32, &dr, &i8);
-    long bytes[] = {f32, dr, i8, i8};
+    long bytes[] = {f32, dr, i8, i8, i8};
     long arena[] = {4 * (long)p->arena_ptq, 4 * (long)p->arena_ptq, (long)p->arena_ptq,
-                    (long)p->arena_qat};
-    double acc[] = {p->test_accuracy, p->dr_accuracy, p->ptq_accuracy, p->qat_accuracy};
-    int n = p->quantized ? QAT_VARIANT_COUNT : 1;
+                    (long)p->arena_qat, (long)p->arena_qat};
+    double acc[] = {p->test_accuracy, p->dr_accuracy, p->ptq_accuracy, p->qat_accuracy,
+                    p->prune_main.accuracy};
+    int n = p->pruned ? QAT_VARIANT_COUNT : p->quantized ? QAT_VARIANT_INT8_PRUNED : 1;
     for (int v = 0; v < n; v++)
-        out[v] = (qat_variant_stats){keys[v], labels[v], params,  bytes[v],
-                                     arena[v], macs,      acc[v], p->latency_us[v]};
+        out[v] = (qat_variant_stats){.key = keys[v], .label = labels[v], .parameters = params,
+                                     .weight_bytes = bytes[v], .arena_bytes = arena[v], .macs = macs,
+                                     .accuracy = acc[v], .latency_us = p->latency_us[v],
+                                     .tflite_bytes = p->tflite_bytes[v], .gzip_bytes = p->gzip_bytes[v],
+                                     .sparsity = v == QAT_VARIANT_INT8_PRUNED ? p->prune_main.sparsity : 0};
     return n;
 }
 
@@ -144,6 +151,36 @@ static void sqnr_section(qat_json *j, const qat_pipeline *p) {
     qat_json_close(j);
 }
 
+static void prune_result(qat_json *j, const qat_prune_result *r) {
+    qat_json_object(j, NULL);
+    qat_json_num(j, "target_sparsity", r->target);
+    qat_json_num(j, "sparsity", r->sparsity);
+    qat_json_num(j, "float_accuracy", r->float_accuracy);
+    qat_json_num(j, "int8_accuracy", r->accuracy);
+    qat_json_int(j, "tflite_bytes", r->tflite_bytes);
+    qat_json_int(j, "gzip_bytes", r->gzip_bytes);
+    qat_json_int(j, "pruned_nonzero_in_int8", r->lost_zeros);
+    qat_json_int(j, "kept_rounding_to_zero", r->extra_zeros);
+    qat_json_close(j);
+}
+
+static void pruning_section(qat_json *j, const qat_pipeline *p) {
+    const qat_prune_config *c = &p->cfg.prune;
+    qat_json_object(j, "pruning");
+    qat_json_str(j, "schedule", qat_prune_schedule_name(c->schedule));
+    qat_json_num(j, "initial_sparsity", c->initial_sparsity);
+    qat_json_num(j, "final_sparsity", c->final_sparsity);
+    qat_json_int(j, "epochs", c->epochs);
+    qat_json_int(j, "frequency", c->frequency);
+    qat_json_num(j, "power", c->power);
+    qat_json_bool(j, "structured", c->structured);
+    qat_json_array(j, "runs"); /* the configured sparsity, then the sweep */
+    prune_result(j, &p->prune_main);
+    for (int i = 0; i < p->n_sweep; i++) prune_result(j, &p->sweep[i]);
+    qat_json_close(j);
+    qat_json_close(j);
+}
+
 static void results_section(qat_json *j, const qat_pipeline *p) {
     qat_variant_stats v[QAT_VARIANT_COUNT];
     int n = qat_report_variants(p, v);
@@ -154,7 +191,9 @@ static void results_section(qat_json *j, const qat_pipeline *p) {
         if (i == QAT_VARIANT_FLOAT32) qat_json_num(j, "test_loss", p->test_loss);
         qat_json_int(j, "parameters", v[i].parameters);
         qat_json_int(j, "weight_bytes", v[i].weight_bytes);
-        if (p->tflite_bytes[i]) qat_json_int(j, "tflite_bytes", p->tflite_bytes[i]);
+        if (v[i].tflite_bytes) qat_json_int(j, "tflite_bytes", v[i].tflite_bytes);
+        if (v[i].gzip_bytes) qat_json_int(j, "gzip_bytes", v[i].gzip_bytes);
+        if (i == QAT_VARIANT_INT8_PRUNED) qat_json_num(j, "sparsity", v[i].sparsity);
         /* TFLite Micro runs float32 and full-int8 models; it rejects hybrid ops. */
         qat_json_bool(j, "runs_on_tflite_micro", i != QAT_VARIANT_DYNAMIC_RANGE);
         if (p->quantized) qat_json_int(j, "arena_bytes", v[i].arena_bytes);
@@ -182,6 +221,7 @@ qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e
     training_section(&j, p);
     results_section(&j, p);
     if (p->quantized) sqnr_section(&j, p);
+    if (p->pruned) pruning_section(&j, p);
     qat_json_end(&j);
     return qat_afile_commit(&a, e);
 }

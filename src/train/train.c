@@ -41,10 +41,12 @@ typedef struct trainer {
     qat_optim opt;
     qat_rng shuffle, dropout;
     int *order, *labels;
+    const qat_train_callbacks *cb;
+    long step;             /* optimiser steps so far */
 } trainer;
 
-static qat_status run_epoch(trainer *t, int epoch, qat_epoch_stats *st, qat_progress_fn progress,
-                            void *ctx, qat_error *e) {
+static qat_status run_epoch(trainer *t, int epoch, qat_epoch_stats *st, qat_error *e) {
+    const qat_train_callbacks *cb = t->cb;
     qat_model *m = t->m;
     int n = t->train->n, bs = t->cfg->batch, steps = (n + bs - 1) / bs, hits = 0;
     double sum = 0;
@@ -64,13 +66,15 @@ static qat_status run_epoch(trainer *t, int epoch, qat_epoch_stats *st, qat_prog
         qat_graph_zero_grads(&m->g);
         qat_graph_backward(&m->g, &p, m->loss);
         qat_optim_step(&t->opt, m->g.params, m->g.grads);
+        if (cb->after_step) cb->after_step(cb->step_ctx, m, &t->opt, t->step);
+        t->step++;
         sum += (double)loss * b;
         hits += qat_model_correct(m, t->labels, b);
-        if (progress) {
+        if (cb->progress) {
             int seen = s * bs + b;
             qat_progress pr = {epoch, t->cfg->epochs, s + 1, steps, sum / seen,
                                (double)hits / seen, NULL};
-            progress(ctx, &pr);
+            cb->progress(cb->progress_ctx, &pr);
         }
     }
     st->loss = sum / n;
@@ -90,8 +94,9 @@ static void restore(qat_graph *g, const float *p, const float *s) {
 
 qat_status qat_train(qat_model *m, const qat_train_config *cfg, const qat_dataset *train,
                      const qat_dataset *val, uint64_t seed, qat_train_log *log,
-                     qat_progress_fn progress, void *ctx, qat_error *e) {
-    trainer t = {.m = m, .cfg = cfg, .train = train};
+                     const qat_train_callbacks *cb, qat_error *e) {
+    static const qat_train_callbacks none = {0};
+    trainer t = {.m = m, .cfg = cfg, .train = train, .cb = cb ? cb : &none};
     qat_status st = qat_optim_init(&t.opt, cfg, m->g.n_params, e);
     if (st) return st;
     int keep_best = cfg->early_stop_patience > 0 && cfg->restore_best;
@@ -115,7 +120,7 @@ qat_status qat_train(qat_model *m, const qat_train_config *cfg, const qat_datase
         double t0 = now();
         s->epoch = ep;
         s->lr = t.opt.lr;
-        if ((st = run_epoch(&t, ep, s, progress, ctx, e))) goto done;
+        if ((st = run_epoch(&t, ep, s, e))) goto done;
         qat_model_evaluate(m, val, &s->val_loss, &s->val_accuracy);
         s->seconds = now() - t0;
         log->epochs_run = ep;
@@ -127,9 +132,9 @@ qat_status qat_train(qat_model *m, const qat_train_config *cfg, const qat_datase
         } else {
             stop.wait++;
         }
-        if (progress) {
+        if (t.cb->progress) {
             qat_progress pr = {ep, cfg->epochs, 0, 0, s->loss, s->accuracy, s};
-            progress(ctx, &pr);
+            t.cb->progress(t.cb->progress_ctx, &pr);
         }
         if (cfg->plateau_patience > 0) {
             if (improved(cfg, v, plateau.best))

@@ -1,0 +1,74 @@
+/* qatrain — magnitude pruning (TFMOT's prune_low_magnitude, made exact).
+ *
+ * A prunable kernel (conv1d / dense, never biases or batch norm) gets a mask node in the
+ * graph: forward w ⊙ mask, backward dw += dy ⊙ mask. After every optimiser step the pruner
+ * also zeroes the pruned weights and their optimiser moments, so a pruned weight is exactly
+ * 0 in the float model, in QAT (whose fake-quant graph keeps the masks) and in the int8
+ * file — the known TFMOT collaborative-optimisation bug, where QAT lets pruned weights
+ * drift back, cannot happen. Masks live in the graph's state block (checkpoints carry them).
+ *
+ * Schedule (TFMOT PolynomialDecay): between begin_step and end_step, every `frequency`
+ * steps, sparsity = final + (initial − final)·(1 − (step − begin)/(end − begin))^power;
+ * each layer then keeps its largest-magnitude weights (ties: lower index kept).
+ * ConstantSparsity holds `final` from begin_step on.
+ *
+ * Unstructured sparsity makes a .tflite compress better, not smaller or faster: TFLite
+ * stores and multiplies the zeros. `structured` removes whole conv filters / dense units
+ * (lowest L1 norm) and physically shrinks the model instead. */
+#ifndef QAT_PRUNE_H
+#define QAT_PRUNE_H
+
+#include "qat/model.h"
+#include "qat/optim.h"
+
+#define QAT_MAX_SWEEP 8
+
+typedef enum qat_prune_schedule {
+    QAT_PRUNE_POLYNOMIAL,
+    QAT_PRUNE_CONSTANT,
+    QAT_PRUNE_SCHEDULE_COUNT
+} qat_prune_schedule;
+
+typedef struct qat_prune_config {
+    int enabled;                 /* prune a copy of the float model, then QAT it with its masks */
+    qat_prune_schedule schedule;
+    double initial_sparsity;     /* lesson: 0.30 */
+    double final_sparsity;       /* lesson: 0.70 */
+    long begin_step;             /* 0 */
+    long end_step;               /* 0 = the last step of the pruning epochs */
+    int frequency;               /* steps between mask updates (TFMOT: 100) */
+    double power;                /* 3 */
+    int epochs;                  /* fine-tuning with pruning (lesson: 20) */
+    double lr;                   /* Adam (lesson: Keras default 1e-3) */
+    int structured;              /* remove whole filters / units instead */
+    int n_sweep;                 /* extra final sparsities to run (lesson exercise: 0.5 0.7 0.9) */
+    double sweep[QAT_MAX_SWEEP];
+} qat_prune_config;
+
+const char *qat_prune_schedule_name(qat_prune_schedule s);
+
+/* Graph op: y = w ⊙ mask, the mask (w's size, 0 or 1) at node->offset in g->state,
+ * initialised to 1 by qat_prune_reset. */
+int qat_prune_mask(qat_graph *g, const char *name, int w);
+/* Sets every mask node's mask to all-ones. */
+void qat_prune_reset(qat_graph *g);
+
+/* The schedule's target sparsity at optimiser step `step` (0-based), and whether the masks
+ * are updated at that step. */
+double qat_prune_sparsity_at(const qat_prune_config *c, long end_step, long step, int *update);
+/* Recomputes each mask node's mask to keep the largest |w| at `sparsity`. */
+void qat_prune_update(qat_graph *g, double sparsity);
+/* Zeroes pruned weights and their optimiser moments (o may be NULL). */
+void qat_prune_enforce(qat_graph *g, qat_optim *o);
+/* Pruned fraction over all mask nodes (and per node when per_node is non-NULL). */
+double qat_prune_measured(const qat_graph *g);
+
+/* Mask files ("QATMASK1"): per mask node its name, shape and one bit per weight (1 = kept,
+ * LSB first), CRC32 at the end; and a JSON summary of sparsity per layer. */
+qat_status qat_mask_file_write(const qat_graph *g, const char *path, qat_error *e);
+qat_status qat_mask_json_write(const qat_graph *g, const char *path, qat_error *e);
+/* Loads masks into a graph with the same mask nodes (names and shapes), or explains which
+ * layer differs; the graph is untouched on error. */
+qat_status qat_mask_file_read(qat_graph *g, const char *path, qat_error *e);
+
+#endif
