@@ -43,6 +43,7 @@ typedef struct qat_prune_config {
     int structured;              /* remove whole filters / units instead */
     int n_sweep;                 /* extra final sparsities to run (lesson exercise: 0.5 0.7 0.9) */
     double sweep[QAT_MAX_SWEEP];
+    char masks[512];             /* a mask file to start from and keep (no schedule); "" = none */
 } qat_prune_config;
 
 const char *qat_prune_schedule_name(qat_prune_schedule s);

@@ -233,7 +233,8 @@ int main(int argc, char **argv) {
     if (!st && cfg.quant.enabled) {
         if (!o.quiet) printf("quantization-aware training (%d epochs)\n", cfg.quant.epochs);
         st = qat_pipeline_quantize(&p, o.quiet ? NULL : progress, &v, &e);
-        for (int i = 0; i < p.n_warnings; i++) fprintf(stderr, "qatrain: warning: %s\n", p.warnings[i]);
+        for (int i = 0; !o.quiet && i < p.n_warnings; i++)
+            fprintf(stderr, "qatrain: warning: %s\n", p.warnings[i]);
     }
     if (!st && cfg.prune.enabled) {
         if (!o.quiet)

@@ -702,6 +702,10 @@ static qat_status set_sweep(parse_ctx *p, void *base, const char *v) {
     qat_prune_config *c = base;
     double vals[QAT_MAX_SWEEP];
     int n = 0, len;
+    if (!v[0]) { /* "sweep =": none */
+        c->n_sweep = 0;
+        return QAT_OK;
+    }
     const char *item;
     list_iter it = {v, 0};
     while (list_next(&it, &item, &len)) {
@@ -717,7 +721,21 @@ static qat_status set_sweep(parse_ctx *p, void *base, const char *v) {
     return QAT_OK;
 }
 
+static qat_status set_masks(parse_ctx *p, void *base, const char *v) {
+    qat_prune_config *c = base;
+    char path[QAT_PATH_MAX];
+    if (!v[0]) {
+        c->masks[0] = 0;
+        return QAT_OK;
+    }
+    if (qat_path_join(path, sizeof path, p->base_dir, v, NULL) != QAT_OK || strlen(path) >= sizeof c->masks)
+        return key_error(p, "path too long");
+    strcpy(c->masks, path);
+    return QAT_OK;
+}
+
 static const key_def prune_keys[] = {
+    {.name = "masks", F_CUSTOM(set_masks)},
     {.name = "enabled", F_BOOL(qat_prune_config, enabled)},
     {.name = "schedule", F_ENUM(qat_prune_config, schedule, sched_enum, ALL_VALUES)},
     {.name = "initial_sparsity", F_DBL(qat_prune_config, initial_sparsity, 0, CLOSED, 1, OPEN)},

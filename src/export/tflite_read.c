@@ -150,6 +150,15 @@ static qat_status read_quant(ctx *c, const qat_fb_table *qt, int ti, const char 
     return QAT_OK;
 }
 
+/* A name from the file, for the IR and messages: at most cap - 1 bytes, up to its first NUL,
+ * control characters as '?' so that messages stay one line and inspect stays readable. */
+static void clean_name(char *dst, size_t cap, const char *s, size_t n) {
+    size_t k = 0;
+    for (; k < n && k + 1 < cap && s[k]; k++)
+        dst[k] = (unsigned char)s[k] < 32 || s[k] == 127 ? '?' : s[k];
+    dst[k] = 0;
+}
+
 static qat_status read_tensor(ctx *c, const qat_fb_table *tt, int ti, const qat_fb_vec *buffers) {
     const char *name;
     uint32_t name_len, buffer;
@@ -158,7 +167,7 @@ static qat_status read_tensor(ctx *c, const qat_fb_table *tt, int ti, const qat_
     qat_fb_vec shape;
     char tname[QAT_IR_NAME_MAX];
     FB(qat_fb_read_string(tt, QAT_TFL_TENSOR_NAME, &name, &name_len, NULL), "a tensor name");
-    snprintf(tname, sizeof tname, "%s", name);
+    clean_name(tname, sizeof tname, name, name_len);
     FB(qat_fb_read_vec(tt, QAT_TFL_TENSOR_SHAPE, 4, &shape, NULL), "a tensor shape");
     FB(qat_fb_read_i8(tt, QAT_TFL_TENSOR_TYPE, 0, &type), "a tensor");
     FB(qat_fb_read_u32(tt, QAT_TFL_TENSOR_BUFFER, 0, &buffer), "a tensor");
@@ -244,12 +253,7 @@ static qat_status read_tensor(ctx *c, const qat_fb_table *tt, int ti, const qat_
         return fb_bad(c, "a tensor");
     qat_status s = has_q ? read_quant(c, &qt, ti, tname, &t, &q, &scale, &zp) : QAT_OK;
     if (!s) {
-        /* copy the name with its length: it may hold no NUL before name_len */
-        char nm[QAT_IR_NAME_MAX];
-        size_t nl = name_len < sizeof nm - 1 ? name_len : sizeof nm - 1;
-        memcpy(nm, name, nl);
-        nm[nl] = 0;
-        if (qat_ir_add_tensor(c->ir, nm, t.type, t.ndim, t.dim, &q, data, bytes) < 0)
+        if (qat_ir_add_tensor(c->ir, tname, t.type, t.ndim, t.dim, &q, data, bytes) < 0)
             s = qat_error_set(c->e, QAT_ERR_NOMEM, "%s: out of memory", c->name);
     }
     free(scale);
@@ -371,11 +375,13 @@ static qat_status read_operator(ctx *c, const qat_fb_table *ot, int k, const int
             qat_fb_table oc;
             const char *cn;
             uint32_t cl;
+            char shown[65];
             FB(qat_fb_vec_table(opcodes, idx, &oc), "an operator code");
             FB(qat_fb_read_string(&oc, QAT_TFL_OPCODE_CUSTOM_CODE, &cn, &cl, NULL),
                "an operator code");
-            return bad(c, "operator %d uses custom op '%.*s', which qatrain does not support", k,
-                       (int)(cl < 64 ? cl : 64), cn);
+            clean_name(shown, sizeof shown, cn, cl);
+            return bad(c, "operator %d uses custom op '%s', which qatrain does not support", k,
+                       shown);
         }
         const char *nm = qat_tflite_builtin_name(code);
         if (nm) return bad(c, "operator %d uses %s, which qatrain does not support", k, nm);

@@ -243,6 +243,27 @@ static void per_channel_multipliers(const ctx *c, const qat_ir_node *n, int weig
     }
 }
 
+/* The kernels accumulate in int32 as TFLM does: Σ w·(x − z_in) over `depth` taps (each term
+ * within ±128·255), + bias, × 2^shift when shift > 0 (wrapping), then + z_out after the
+ * fixed-point multiply. TFLM lets a hostile model overflow there, which is undefined in C;
+ * prepare rejects any channel whose worst case does not fit (real models stay orders of
+ * magnitude inside it). Call after the multipliers are set. */
+static qat_status check_accumulator(const ctx *c, const qat_ir_node *n, const qat_i8_prepared *p,
+                                    int channels, int64_t depth) {
+    const int32_t *bias = n->in[2] >= 0 ? tensor_of(c, n->in[2])->data : NULL;
+    const int64_t taps = depth * 128 * 255;
+    for (int ch = 0; ch < channels; ch++) {
+        int64_t worst = taps + (bias ? llabs((int64_t)bias[ch]) : 0);
+        const int64_t limit = p->shift[ch] >= 0 ? INT32_MAX - 256 : INT32_MAX;
+        for (int k = 0; k < p->shift[ch] && worst <= limit; k++) worst *= 2;
+        if (depth > INT32_MAX || worst > limit)
+            return bad(c, "output channel %d could overflow the int32 accumulator (%lld taps, "
+                       "bias %d, multiplier shift %d)", ch, (long long)depth,
+                       bias ? (int)bias[ch] : 0, p->shift[ch]);
+    }
+    return QAT_OK;
+}
+
 static qat_status check_int8_io(const ctx *c, const qat_ir_node *n) {
     qat_status s;
     if ((s = check_type(c, n->in[0], "input", QAT_IR_INT8)) ||
@@ -289,7 +310,7 @@ static qat_status prepare_conv(const ctx *c, const qat_ir_node *n, qat_i8_prepar
     p->conv.dilation_w = n->dilation_w, p->conv.dilation_h = n->dilation_h;
     conv_common(c, n, p);
     per_channel_multipliers(c, n, n->in[1], oc, p);
-    return QAT_OK;
+    return check_accumulator(c, n, p, oc, (int64_t)f->dim[1] * f->dim[2] * fc);
 }
 
 static qat_status prepare_depthwise(const ctx *c, const qat_ir_node *n, qat_i8_prepared *p) {
@@ -315,7 +336,7 @@ static qat_status prepare_depthwise(const ctx *c, const qat_ir_node *n, qat_i8_p
     p->conv.depth_multiplier = dm;
     conv_common(c, n, p);
     per_channel_multipliers(c, n, n->in[1], oc, p);
-    return QAT_OK;
+    return check_accumulator(c, n, p, oc, (int64_t)f->dim[1] * f->dim[2]);
 }
 
 /* GetQuantizedConvolutionMultipler (per-tensor FC): the product s_in·s_w is formed in
@@ -356,11 +377,9 @@ static qat_status prepare_fc(const ctx *c, const qat_ir_node *n, qat_i8_prepared
     }
     if ((s = alloc_multipliers(c, p, p->out_depth))) return s;
     conv_common(c, n, p);
-    if (w->q.n > 1) {
-        per_channel_multipliers(c, n, n->in[1], p->out_depth, p);
-        return QAT_OK;
-    }
-    return fc_per_tensor_multiplier(c, n, p);
+    if (w->q.n > 1) per_channel_multipliers(c, n, n->in[1], p->out_depth, p);
+    else if ((s = fc_per_tensor_multiplier(c, n, p))) return s;
+    return check_accumulator(c, n, p, p->out_depth, p->depth);
 }
 
 static qat_status prepare_pool(const ctx *c, const qat_ir_node *n, qat_i8_prepared *p) {

@@ -52,31 +52,40 @@ static qat_status npy(const qat_pipeline *p, const char *name, qat_dtype t, int 
     return st ? st : qat_npy_write(path, t, ndim, shape, data, e);
 }
 
+/* The int8 engine's raw outputs of an IR on the test split, as .npy. */
+static qat_status engine_outputs(const qat_pipeline *p, const qat_ir *ir, const char *name,
+                                 qat_error *e) {
+    const qat_dataset *t = &p->test;
+    size_t shape[2] = {(size_t)t->n, (size_t)t->n_classes};
+    int8_t *out = malloc(shape[0] * shape[1] + 1);
+    double acc;
+    if (!out) return qat_error_set(e, QAT_ERR_NOMEM, "export: out of memory");
+    qat_status st = qat_int8_evaluate(ir, t, NULL, out, &acc, NULL, e);
+    if (!st) st = npy(p, name, QAT_DTYPE_I8, 2, shape, out, e);
+    free(out);
+    return st;
+}
+
 /* The test split as fed to the models, its labels, and what the models answered. */
 static qat_status artifacts(const qat_pipeline *p, qat_error *e) {
     const qat_dataset *t = &p->test;
     size_t n = (size_t)t->n, per = (size_t)t->window * t->channels, k = (size_t)t->n_classes;
     size_t xs[3] = {n, (size_t)t->window, (size_t)t->channels}, ys[1] = {n}, os[2] = {n, k};
     const qat_ir_tensor *in = &p->ir_qat.tensors[p->ir_qat.input];
-    int8_t *x8 = malloc(n * per + 1), *out8 = malloc(n * k + 1);
+    int8_t *x8 = malloc(n * per + 1);
     float *prob = malloc((n * k + 1) * sizeof(float));
-    double acc;
-    qat_status st = !x8 || !out8 || !prob ? qat_error_set(e, QAT_ERR_NOMEM, "export: out of memory") : QAT_OK;
+    qat_status st = !x8 || !prob ? qat_error_set(e, QAT_ERR_NOMEM, "export: out of memory") : QAT_OK;
     if (!st) {
         for (size_t i = 0; i < n; i++)
             qat_i8_quantize(t->x + i * per, per, in->q.scale[0], in->q.zero_point[0], x8 + i * per);
-        st = qat_int8_evaluate(&p->ir_qat, t, NULL, out8, &acc, NULL, e);
-    }
-    if (!st) {
         qat_model_predict((qat_model *)&p->model, t->x, t->n, prob);
         st = npy(p, "test_inputs_float.npy", QAT_DTYPE_F32, 3, xs, t->x, e);
     }
     if (!st) st = npy(p, "test_inputs_int8.npy", QAT_DTYPE_I8, 3, xs, x8, e);
     if (!st) st = npy(p, "test_labels.npy", QAT_DTYPE_I32, 1, ys, t->y, e);
-    if (!st) st = npy(p, "test_outputs_int8.npy", QAT_DTYPE_I8, 2, os, out8, e);
+    if (!st) st = engine_outputs(p, &p->ir_qat, "test_outputs_int8.npy", e);
     if (!st) st = npy(p, "test_outputs_float32.npy", QAT_DTYPE_F32, 2, os, prob, e);
     free(x8);
-    free(out8);
     free(prob);
     return st;
 }
@@ -119,6 +128,7 @@ static qat_status pruned_forms(qat_pipeline *p, qat_error *e) {
     if (st) return st;
     st = write_ir(p, &fio, "model_pruned_int8_float_io.tflite", NULL, NULL, e);
     qat_ir_free(&fio);
+    if (!st) st = engine_outputs(p, &p->ir_pruned, "test_outputs_pruned_int8.npy", e);
     if (!st) st = qat_path_join(path, sizeof path, p->cfg.out_dir, "masks.bin", e);
     if (!st) st = qat_mask_file_write(&p->pqm.m.g, path, e);
     if (!st) st = qat_path_join(path, sizeof path, p->cfg.out_dir, "masks.json", e);

@@ -89,7 +89,12 @@ static qat_status run_branch(qat_pipeline *p, double target, branch *b, qat_prog
     c.final_sparsity = target;
     if (c.initial_sparsity > target) c.initial_sparsity = target;
     int bs = p->cfg.train.batch, steps = (p->train.n + bs - 1) / bs;
-    pruner pr = {&c, c.end_step ? c.end_step : (long)steps * c.epochs, 1};
+    pruner pr = {&c, c.end_step ? c.end_step : (long)steps * c.epochs, !c.masks[0]};
+    if (c.masks[0]) { /* fixed masks from a file: enforce them, never recompute */
+        qat_status ms = qat_mask_file_read(&b->pm->g, c.masks, e);
+        if (ms) return ms;
+        qat_prune_enforce(&b->pm->g, NULL);
+    }
     qat_train_callbacks cb = {progress, ctx, prune_step, &pr};
     qat_train_config t = phase_config(p, c.lr, c.epochs, bs);
     b->log_prune->history = b->h_prune;

@@ -12,14 +12,16 @@ fi
 sh tests/litert/ensure.sh || die "cannot install @litertjs/core (tests/litert/ensure.sh)"
 R="node tests/litert/run.mjs"
 C="node tests/litert/compare.mjs"
-"$QATRAIN" configs/gesture_cnn.ini --quiet --set train.epochs=20 --set quant.epochs=5 --out "$TMP/run"
+"$QATRAIN" configs/gesture_cnn.ini --quiet --set train.epochs=20 --set quant.epochs=5 --set prune.epochs=5 --out "$TMP/run"
 d="$TMP/run"
-for m in float32 int8_float_io dynamic_range float16; do
+for m in float32 int8_float_io dynamic_range float16 pruned_int8_float_io; do
     $R "$d/model_$m.tflite" "$d/test_inputs_float.npy" "$TMP/$m.npy" || die "LiteRT failed on model_$m.tflite"
 done
 $C float "$d/test_outputs_float32.npy" "$TMP/float32.npy" || die "float32: LiteRT and qatrain disagree"
 $C int8 "$d/test_outputs_int8.npy" "$TMP/int8_float_io.npy" "$d/test_labels.npy" "$d/report.json" \
     || die "int8: LiteRT and the int8 engine disagree"
+$C int8 "$d/test_outputs_pruned_int8.npy" "$TMP/pruned_int8_float_io.npy" "$d/test_labels.npy" \
+    "$d/report.json" 0.00390625 -128 int8_qat_pruned || die "pruned int8: LiteRT and the int8 engine disagree"
 for m in dynamic_range float16; do
     $C accuracy "$m" "$TMP/$m.npy" "$TMP/float32.npy" "$d/test_labels.npy" || die "$m accuracy"
 done
@@ -35,5 +37,5 @@ expect_error 1 'cannot read model .*missing\.tflite: ENOENT' -- \
 head -c 1000 "$d/model_float32.tflite" >"$TMP/cut.tflite"
 expect_error 1 'refused .*cut\.tflite' -- $R "$TMP/cut.tflite" "$d/test_inputs_float.npy" "$TMP/x.npy"
 [ ! -e "$TMP/x.npy" ] || die "a failed run left an output file"
-echo "LiteRT $(sed -n 's/.*"version": "\(.*\)".*/\1/p' tests/litert/node_modules/@litertjs/core/package.json): float32, int8 (float I/O), dynamic range and float16 models agree; int8 I/O refused as expected"
+echo "LiteRT $(sed -n 's/.*"version": "\(.*\)".*/\1/p' tests/litert/node_modules/@litertjs/core/package.json): float32, int8 (float I/O), pruned int8, dynamic range and float16 models agree; int8 I/O refused as expected"
 exit 0

@@ -4,11 +4,12 @@
 //
 //   compare.mjs float    REF.npy GOT.npy
 //       float32 outputs, element-wise: |got-ref| <= 1e-6 or |got-ref| <= 1e-5·|ref|.
-//   compare.mjs int8     ENGINE_INT8.npy GOT.npy LABELS.npy REPORT.json [SCALE ZP]
+//   compare.mjs int8     ENGINE_INT8.npy GOT.npy LABELS.npy REPORT.json [SCALE ZP [KEY]]
 //       GOT: LiteRT's float outputs of the float-interface int8 model; ENGINE_INT8: the int8
 //       engine's outputs (quantized with SCALE/ZP, default 1/256 and -128, softmax's). Checks
 //       that GOT lies on that grid, predicted classes agree on >= 99 % of the samples, and
-//       LiteRT's accuracy is within one sample of report.json results.int8_qat.test_accuracy.
+//       LiteRT's accuracy is within one sample of report.json results.KEY.test_accuracy
+//       (KEY: int8_qat by default; int8_qat_pruned for the pruned model).
 //   compare.mjs accuracy NAME GOT.npy BASE.npy LABELS.npy [POINTS]
 //       NAME's accuracy (GOT) within POINTS (default 2) percentage points of BASE's.
 import { readFileSync } from 'node:fs';
@@ -69,7 +70,8 @@ function cmpFloat([refPath, gotPath]) {
         `the worst element uses ${(100 * worst).toFixed(0)} % of the tolerance (abs 1e-6 or rel 1e-5)`);
 }
 
-function cmpInt8([enginePath, gotPath, labelsPath, reportPath, scaleArg, zpArg]) {
+function cmpInt8([enginePath, gotPath, labelsPath, reportPath, scaleArg, zpArg, keyArg]) {
+    const key = keyArg ?? 'int8_qat';
     const scale = scaleArg === undefined ? 1 / 256 : Number(scaleArg);
     const zp = zpArg === undefined ? -128 : Number(zpArg);
     if (!(scale > 0) || !Number.isInteger(zp)) fail(`bad output scale ${scaleArg} / zero point ${zpArg}`);
@@ -79,8 +81,8 @@ function cmpInt8([enginePath, gotPath, labelsPath, reportPath, scaleArg, zpArg])
     let report;
     try { report = JSON.parse(readFileSync(reportPath, 'utf8')); }
     catch (e) { fail(`cannot read ${reportPath}: ${e.code ?? e.message}`); }
-    const repAcc = report?.results?.int8_qat?.test_accuracy;
-    if (typeof repAcc !== 'number') fail(`${reportPath}: no results.int8_qat.test_accuracy`);
+    const repAcc = report?.results?.[key]?.test_accuracy;
+    if (typeof repAcc !== 'number') fail(`${reportPath}: no results.${key}.test_accuracy`);
 
     // LiteRT's DEQUANTIZE output is scale·(q - zp): recover its int8 values.
     let maxSteps = 0, maxSample = -1, offGrid = 0;
@@ -103,7 +105,7 @@ function cmpInt8([enginePath, gotPath, labelsPath, reportPath, scaleArg, zpArg])
         `accuracy LiteRT ${pct(accL)}, int8 engine ${pct(accE)}, report.json ${pct(repAcc)}`);
     if (agree < 0.99 * n) fail(`LiteRT and the int8 engine predict the same class on only ${agree}/${n} samples (< 99 %)`);
     if (Math.abs(accL - repAcc) * n > 1 + 1e-3)
-        fail(`LiteRT accuracy ${pct(accL)} and report.json int8_qat accuracy ${pct(repAcc)} differ by more than one test sample`);
+        fail(`LiteRT accuracy ${pct(accL)} and report.json ${key} accuracy ${pct(repAcc)} differ by more than one test sample`);
 }
 
 function cmpAccuracy([name, gotPath, basePath, labelsPath, pointsArg]) {
@@ -117,11 +119,11 @@ function cmpAccuracy([name, gotPath, basePath, labelsPath, pointsArg]) {
         fail(`${name} accuracy ${pct(a)} is more than ${points} points from float32's ${pct(b)}`);
 }
 
-const modes = { float: [cmpFloat, 2, 2], int8: [cmpInt8, 4, 6], accuracy: [cmpAccuracy, 4, 5] };
+const modes = { float: [cmpFloat, 2, 2], int8: [cmpInt8, 4, 7], accuracy: [cmpAccuracy, 4, 5] };
 const [mode, ...args] = process.argv.slice(2);
 const m = modes[mode];
 if (!m || args.length < m[1] || args.length > m[2]) {
-    process.stderr.write('usage: compare.mjs float REF GOT | int8 ENGINE_INT8 GOT LABELS REPORT [SCALE ZP] | accuracy NAME GOT BASE LABELS [POINTS]\n');
+    process.stderr.write('usage: compare.mjs float REF GOT | int8 ENGINE_INT8 GOT LABELS REPORT [SCALE ZP [KEY]] | accuracy NAME GOT BASE LABELS [POINTS]\n');
     process.exit(2);
 }
 try {

@@ -133,8 +133,8 @@ static void test_training_learns_and_is_deterministic(void **s) {
     qat_epoch_stats ha[15], hb[15];
     qat_train_log la = {.history = ha}, lb = {.history = hb};
     qat_error e;
-    assert_int_equal(qat_train(&a, &c, &train, &val, 9, &la, NULL, NULL, &e), QAT_OK);
-    assert_int_equal(qat_train(&b, &c, &train, &val, 9, &lb, NULL, NULL, &e), QAT_OK);
+    assert_int_equal(qat_train(&a, &c, &train, &val, 9, &la, NULL, &e), QAT_OK);
+    assert_int_equal(qat_train(&b, &c, &train, &val, 9, &lb, NULL, &e), QAT_OK);
     assert_int_equal(la.epochs_run, 15);
     assert_true(ha[14].loss < 0.5 * ha[0].loss);
     assert_true(ha[14].val_accuracy > 0.9);
@@ -162,7 +162,7 @@ static void test_early_stopping_and_plateau(void **s) {
     qat_epoch_stats h[50];
     qat_train_log log = {.history = h};
     qat_error e;
-    assert_int_equal(qat_train(&m, &c, &train, &val, 1, &log, NULL, NULL, &e), QAT_OK);
+    assert_int_equal(qat_train(&m, &c, &train, &val, 1, &log, NULL, &e), QAT_OK);
     assert_true(log.stopped_early);
     assert_int_equal(log.epochs_run, 5);
     assert_int_equal(log.best_epoch, 1);
@@ -185,7 +185,7 @@ static void test_nan_loss_stops(void **s) {
     qat_epoch_stats h[20];
     qat_train_log log = {.history = h};
     qat_error e = {0};
-    assert_int_equal(qat_train(&m, &c, &train, &train, 1, &log, NULL, NULL, &e), QAT_ERR_NUMERIC);
+    assert_int_equal(qat_train(&m, &c, &train, &train, 1, &log, NULL, &e), QAT_ERR_NUMERIC);
     assert_non_null(strstr(e.msg, "loss is"));
     assert_non_null(strstr(e.msg, "epoch"));
     qat_model_free(&m);

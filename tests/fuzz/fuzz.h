@@ -1,0 +1,41 @@
+/* qatrain — fuzz targets, one per parser (tests/fuzz/README.md).
+ *
+ * Each qat_fuzz_<name> feeds arbitrary bytes to one parser and what follows it, and checks
+ * what must hold on any input: no crash, no leak, no undefined behaviour (the sanitizers
+ * see to those), and on failure one error line, with the status set, starting with the
+ * file's name. A broken promise aborts. The functions return 0; they are called by the
+ * libFuzzer wrappers (built with -DQAT_LIBFUZZER: `make fuzz`) and by the cmocka replay of
+ * the corpora and regressions (tests/unit/test_fuzz_regressions.c: `make check`). */
+#ifndef QAT_FUZZ_H
+#define QAT_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qat/error.h"
+
+int qat_fuzz_ini(const uint8_t *data, size_t size);        /* qat_config_load, qat_config_set */
+int qat_fuzz_npy(const uint8_t *data, size_t size);        /* qat_npy_read, qat_npy_to_f32 */
+int qat_fuzz_csv(const uint8_t *data, size_t size);        /* qat_data_load_csv */
+int qat_fuzz_checkpoint(const uint8_t *data, size_t size); /* qat_checkpoint_load */
+int qat_fuzz_tflite(const uint8_t *data, size_t size);     /* parse, prepare, invoke */
+
+/* The bytes as a file the library's readers open by name (a memfd seen through
+ * /proc/self/fd, or a temporary file): the path stays valid until the next call. */
+const char *qat_fuzz_file(const uint8_t *data, size_t size);
+
+/* Aborts unless a failed call left one non-empty line in e, with e->status == st, starting
+ * with `prefix` (NULL: any start). Does nothing when st is QAT_OK. */
+void qat_fuzz_check_error(qat_status st, const qat_error *e, const char *prefix);
+
+#ifdef QAT_LIBFUZZER
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define QAT_FUZZ_MAIN(name)                                              \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {       \
+        return qat_fuzz_##name(data, size);                              \
+    }
+#else
+#define QAT_FUZZ_MAIN(name)
+#endif
+
+#endif

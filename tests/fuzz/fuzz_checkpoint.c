@@ -1,0 +1,65 @@
+/* Fuzz target: the checkpoint reader (qat_checkpoint_load) into the lesson's model and a tiny
+ * one, on the input as it is and on the input with a valid CRC32 appended, so mutations get
+ * past the checksum into everything it guards. A failed load leaves the model untouched. */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "fuzz.h"
+#include "qat/checkpoint.h"
+#include "qat/config.h"
+
+/* The stack of tests/fuzz/make_seeds.sh's tiny model, whose checkpoints are small seeds. */
+static const char TINY[] = "[data]\nwindow = 20\n[layer.conv1]\ntype = conv1d\nfilters = 4\n"
+                           "kernel = 3\nactivation = relu\n[layer.pool1]\ntype = maxpool1d\n"
+                           "pool = 2\n[layer.flat]\ntype = flatten\n[layer.out]\ntype = dense\n"
+                           "units = 3\nactivation = softmax\n";
+
+/* models[0]: the lesson's; models[1]: the tiny one. Built once, kept for the process. */
+static qat_model *model(int which) {
+    static qat_model m[2];
+    static int built;
+    if (!built) {
+        qat_config cfg;
+        qat_error e = {0};
+        for (int i = 0; i < 2; i++) {
+            if (i == 0) qat_config_defaults(&cfg);
+            else if (qat_config_load(qat_fuzz_file((const uint8_t *)TINY, sizeof TINY - 1), &cfg, &e))
+                abort();
+            if (qat_model_build(&m[i], cfg.layers, cfg.n_layers, cfg.data.window,
+                                cfg.data.channels, cfg.data.n_classes, 1, &e))
+                abort();
+        }
+        built = 1;
+    }
+    return &m[which];
+}
+
+static void load(qat_model *m, const uint8_t *data, size_t size) {
+    const char *path = qat_fuzz_file(data, size);
+    size_t np = m->g.n_params * sizeof(float);
+    float *before = malloc(np ? np : 1);
+    if (!before) return;
+    memcpy(before, m->g.params, np);
+    qat_norm norm = m->norm;
+    qat_error e = {0};
+    qat_status st = qat_checkpoint_load(m, path, &e);
+    qat_fuzz_check_error(st, &e, path);
+    if (st && (memcmp(before, m->g.params, np) != 0 || memcmp(&norm, &m->norm, sizeof norm) != 0))
+        abort(); /* a failed load changed the model */
+    free(before);
+}
+
+int qat_fuzz_checkpoint(const uint8_t *data, size_t size) {
+    for (int i = 0; i < 2; i++) load(model(i), data, size);
+    uint8_t *sealed = malloc(size + 4);
+    if (!sealed) return 0;
+    memcpy(sealed, data, size);
+    uint32_t crc = (uint32_t)crc32(0L, data, (uInt)size);
+    for (int i = 0; i < 4; i++) sealed[size + (size_t)i] = (uint8_t)(crc >> (8 * i));
+    for (int i = 0; i < 2; i++) load(model(i), sealed, size + 4);
+    free(sealed);
+    return 0;
+}
+
+QAT_FUZZ_MAIN(checkpoint)

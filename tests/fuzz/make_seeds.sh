@@ -1,0 +1,93 @@
+#!/bin/sh
+# Regenerates the seed corpora in tests/fuzz/corpus/<target>/ (run from the repo root after
+# `make`). Seeds are small valid (or nearly valid) inputs that reach deep into each parser:
+# the fuzzer mutates from there. Total well under 1 MB.
+set -eu
+Q=${QATRAIN:-build/qatrain}
+C=tests/fuzz/corpus
+G=../shared/reference/tflm-golden
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+rm -rf "$C"
+mkdir -p "$C/ini" "$C/npy" "$C/csv" "$C/checkpoint" "$C/tflite"
+
+# A tiny model (window 20, 4 filters): small checkpoints and .tflite files of every kind.
+TINY='[data]
+window = 20
+samples_per_class = 8
+[layer.conv1]
+type = conv1d
+filters = 4
+kernel = 3
+activation = relu
+[layer.pool1]
+type = maxpool1d
+pool = 2
+[layer.flat]
+type = flatten
+[layer.out]
+type = dense
+units = 3
+activation = softmax
+[train]
+epochs = 1
+[quant]
+epochs = 1'
+printf '%s\n' "$TINY" >"$T/tiny.ini"
+"$Q" "$T/tiny.ini" --out "$T/tiny" --quiet 2>/dev/null
+"$Q" configs/gesture_cnn.ini --out "$T/lesson" --quiet --set data.samples_per_class=6 \
+    --set train.epochs=1 --set quant.epochs=1 2>/dev/null
+
+# ini: the shipped configs, the tiny one, and the other data sources.
+cp configs/*.ini "$C/ini/"
+cp "$T/tiny.ini" "$C/ini/tiny.ini"
+printf '[data]\nsource = npy\ndir = data\nnormalize = minmax_axis\n[train]\noptimizer = sgd\nmomentum = 0.9\nnesterov = yes\nepochs = 2\n' >"$C/ini/npy.ini"
+printf '[data]\nsource = csv\nclasses = wave, punch\ncsv_rate_hz = 119\ncsv_gesture_rows = 0\ncsv_columns = aX, aY, aZ\nwindow = 8\n[files]\nwave = a.csv, b.csv\npunch = "c d.csv"\n[layer.c]\ntype = conv1d\nfilters = 2\nkernel = 3\npadding = same\nweight_bits = 4\n[layer.bn]\ntype = batchnorm\n[layer.r]\ntype = relu6\n[layer.f]\ntype = flatten\n[layer.d]\ntype = dropout\nrate = 0.25\n[layer.out]\ntype = dense\nunits = 2\nactivation = none\n' >"$C/ini/csv.ini"
+printf 'train.epochs=3\nlayer.conv1.filters=8\nquant.weight_bits = 4\ndata.source=npy\ndata.dir=x\n' >"$C/ini/set_lines.ini"
+
+# npy: what qatrain writes, and hand-made headers for every dtype, version and shape form.
+cp "$T/tiny/test_inputs_int8.npy" "$T/tiny/test_labels.npy" "$C/npy/"
+cp "$T/tiny/test_outputs_float32.npy" "$C/npy/"
+npy() { # file major header payload(printf escapes)
+    h=$3; n=${#h}
+    if [ "$2" = 1 ]; then
+        lo=$((n % 256)); hi=$((n / 256))
+        printf "\\223NUMPY\\001\\000\\$(printf %03o $lo)\\$(printf %03o $hi)" >"$C/npy/$1"
+    else
+        printf "\\223NUMPY\\$(printf %03o "$2")\\000\\$(printf %03o $n)\\000\\000\\000" >"$C/npy/$1"
+    fi
+    printf '%s' "$h" >>"$C/npy/$1"
+    printf "$4" >>"$C/npy/$1"
+}
+npy f4_2x3.npy 1 "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }" \
+    '\0\0\200?\0\0\0@\0\0@@\0\0\200\277\0\0\0\0\0\0\300\177'
+npy f8_2.npy 1 "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }" \
+    '\0\0\0\0\0\0\360?\0\0\0\0\0\0\360\177'
+npy i1_4.npy 1 "{'descr': '|i1', 'fortran_order': False, 'shape': (4,), }" '\200\377\0\177'
+npy i4_1x2.npy 2 "{'descr': '<i4', 'fortran_order': False, 'shape': (1L, 2L)}" \
+    '\1\0\0\0\377\377\377\177'
+npy i8_2.npy 3 '{"descr": "<i8", "shape": (2,), "fortran_order": False}' \
+    '\1\0\0\0\0\0\0\0\2\0\0\0\0\0\0\0'
+npy f4_scalar.npy 1 "{'descr': '=f4', 'fortran_order': False, 'shape': ()}" '\0\0\200?'
+npy f4_empty.npy 1 "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3), }" ''
+
+# csv: the loader's test files and the Arduino workshop layout (CRLF, BOM, quoted fields).
+cp tests/data/csv/*.csv "$C/csv/"
+printf 'aX,aY,aZ,gX,gY,gZ\n0.1,0.2,0.98,1,2,3\n0.2,0.1,0.97,1,2,3\n0.3,0.0,0.96,1,2,3\n\n-0.1,0.5,1.2,0,0,0\n-0.2,0.6,1.1,0,0,0\n-0.3,0.7,1.0,0,0,0\n' >"$C/csv/arduino.csv"
+printf '\357\273\277"aX","aY","aZ"\r\n"1.5","-2e-1","3"\r\n"","",""\r\n"4",".5","6E0"\r\n"7","8","9"\r\n"1","1","1"\r\n' >"$C/csv/bom_crlf_quoted.csv"
+printf 'time,aZ,x,aY,aX\n0,1,,2,3\n1,4,,5,6\n2,7,,8,9\n' >"$C/csv/reordered.csv"
+
+# checkpoints: the lesson model's and the tiny model's (both load in the fuzz target).
+cp "$T/lesson/float.ckpt" "$C/checkpoint/lesson_float.ckpt"
+cp "$T/tiny/float.ckpt" "$C/checkpoint/tiny_float.ckpt"
+cp "$T/tiny/qat.ckpt" "$C/checkpoint/tiny_qat.ckpt"
+
+# tflite: TFLM golden models (three with other operators) and qatrain's own exports.
+for m in gesture_base gesture_pool_same_relu_clamp tflm_hello_world_int8 tflm_micro_speech; do
+    cp "$G/$m/model.tflite" "$C/tflite/$m.tflite"
+done
+for m in int8 int8_float_io float32 float16 dynamic_range; do
+    cp "$T/tiny/model_$m.tflite" "$C/tflite/tiny_$m.tflite"
+done
+chmod 644 "$C"/*/*
+du -sh "$C"

@@ -1,0 +1,237 @@
+/* Pruning: schedules, magnitude masks, enforcement on weights and optimiser state,
+ * masks surviving QAT into the int8 weights, and mask files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gradcheck.h"
+#include "qat/config.h"
+#include "qat/ops.h"
+#include "qat/prune.h"
+#include "qat/train.h"
+
+static qat_prune_config lesson(void) {
+    qat_config c;
+    qat_config_defaults(&c);
+    return c.prune;
+}
+
+/* TFMOT PolynomialDecay: initial at begin, final at end, cubic in between; updates every
+ * `frequency` steps inside [begin, end]. */
+static void test_polynomial_schedule(void **s) {
+    (void)s;
+    qat_prune_config c = lesson();
+    int upd;
+    assert_float_equal(qat_prune_sparsity_at(&c, 1500, 0, &upd), 0.30, 1e-12);
+    assert_true(upd);
+    assert_float_equal(qat_prune_sparsity_at(&c, 1500, 1500, &upd), 0.70, 1e-12);
+    assert_true(upd);
+    double mid = 0.70 + (0.30 - 0.70) * pow(0.5, 3);
+    assert_float_equal(qat_prune_sparsity_at(&c, 1500, 750, &upd), mid, 1e-12);
+    assert_false(upd); /* 750 is not a multiple of 100 */
+    qat_prune_sparsity_at(&c, 1500, 800, &upd);
+    assert_true(upd);
+    assert_float_equal(qat_prune_sparsity_at(&c, 1500, 4000, &upd), 0.70, 1e-12);
+    assert_false(upd); /* past end_step: masks stay */
+    c.begin_step = 200;
+    assert_float_equal(qat_prune_sparsity_at(&c, 1500, 100, &upd), 0, 0);
+    assert_false(upd);
+    c.schedule = QAT_PRUNE_CONSTANT;
+    assert_float_equal(qat_prune_sparsity_at(&c, 1500, 300, &upd), 0.70, 0);
+}
+
+typedef struct net {
+    qat_graph g;
+    int x, w, m, y;
+} net;
+
+static void small_net(net *n) {
+    qat_graph_init(&n->g);
+    int xd[1] = {4}, wd[2] = {2, 4};
+    n->x = qat_graph_input(&n->g, "x", 1, xd);
+    n->g.nodes[n->x].needs_grad = 1;
+    n->w = qat_graph_param(&n->g, "d/kernel", 2, wd);
+    n->m = qat_prune_mask(&n->g, "d/mask", n->w);
+    n->y = qat_dense(&n->g, "d", n->x, n->m, -1);
+    qat_error e;
+    assert_int_equal(qat_graph_compile(&n->g, 2, &e), QAT_OK);
+    qat_prune_reset(&n->g);
+}
+
+/* round(s·n) smallest magnitudes go (3 of 8 here); ties keep the lower index. */
+static void test_update_keeps_largest(void **s) {
+    (void)s;
+    net n;
+    small_net(&n);
+    float w[8] = {0.5f, -0.1f, 0.3f, -0.9f, 0.2f, 0.2f, -0.05f, 0.7f};
+    memcpy(n.g.nodes[n.w].val, w, sizeof w);
+    qat_prune_update(&n.g, 0.375);
+    const float *mask = n.g.state + n.g.nodes[n.m].offset;
+    float want[8] = {1, 0, 1, 1, 1, 0, 0, 1}; /* 0.2 at 4 kept, 0.2 at 5 dropped */
+    for (int i = 0; i < 8; i++) assert_float_equal(mask[i], want[i], 0);
+    assert_float_equal(qat_prune_measured(&n.g), 0.375, 0);
+    qat_graph_free(&n.g);
+}
+
+/* Forward sees w ⊙ mask, backward masks dw, enforcement zeroes weights and moments. */
+static void test_mask_op_and_enforce(void **s) {
+    (void)s;
+    net n;
+    small_net(&n);
+    qat_fill_uniform(&n.g.nodes[n.w], 1, 3, -1, 1);
+    qat_fill_uniform(&n.g.nodes[n.x], 2, 4, -1, 1);
+    qat_prune_update(&n.g, 0.5);
+    int check[2] = {n.x, n.w};
+    qat_pass p = {.batch = 2};
+    assert_true(qat_gradcheck(&n.g, &p, n.y, check, 2, 1e-2) < 1e-2);
+    const float *mask = n.g.state + n.g.nodes[n.m].offset;
+    for (int i = 0; i < 8; i++)
+        if (mask[i] == 0) assert_float_equal(n.g.grads[n.g.nodes[n.w].offset + i], 0, 0);
+    qat_config c;
+    qat_config_defaults(&c);
+    qat_optim o;
+    qat_error e;
+    assert_int_equal(qat_optim_init(&o, &c.train, n.g.n_params, &e), QAT_OK);
+    for (size_t i = 0; i < n.g.n_params; i++) o.m[i] = o.v[i] = 1;
+    qat_prune_enforce(&n.g, &o);
+    for (int i = 0; i < 8; i++) {
+        float wv = n.g.nodes[n.w].val[i];
+        if (mask[i] == 0) {
+            assert_float_equal(wv, 0, 0);
+            assert_float_equal(o.m[i], 0, 0);
+            assert_float_equal(o.v[i], 0, 0);
+        } else {
+            assert_float_equal(o.m[i], 1, 0);
+        }
+    }
+    qat_optim_free(&o);
+    qat_graph_free(&n.g);
+}
+
+/* A pruned lesson model through QAT: pruned weights are exactly 0 in the int8 kernels,
+ * and only they are (for these weights). */
+static void test_masks_survive_qat(void **s) {
+    (void)s;
+    qat_config c;
+    qat_config_defaults(&c);
+    qat_model fm;
+    qat_error e;
+    assert_int_equal(qat_model_build_masked(&fm, c.layers, c.n_layers, 50, 3, 3, 16, &e), QAT_OK);
+    qat_rng r;
+    qat_rng_seed(&r, 2, QAT_STREAM_INIT);
+    qat_model_init(&fm, &r);
+    qat_prune_update(&fm.g, 0.7);
+    qat_prune_enforce(&fm.g, NULL);
+    qat_dataset d;
+    assert_int_equal(qat_dataset_alloc(&d, 32, 50, 3, 3, &e), QAT_OK);
+    for (int i = 0; i < 32 * 150; i++) d.x[i] = (float)qat_rng_uniform(&r);
+    for (int i = 0; i < 32; i++) d.y[i] = i % 3;
+    qat_qmodel qm;
+    assert_int_equal(qat_qmodel_build(&qm, &fm, &c.quant, 16, &e), QAT_OK);
+    qat_qmodel_calibrate(&qm, &d, QAT_OBS_MINMAX);
+    /* A few QAT steps with enforcement only: nothing drifts back. */
+    qat_train_config t = c.train;
+    t.epochs = 2;
+    t.lr = 1e-2;
+    qat_epoch_stats h[2];
+    qat_train_log log = {.history = h};
+    qat_train_callbacks cb = {NULL, NULL, NULL, NULL};
+    assert_int_equal(qat_train(&qm.m, &t, &d, &d, 1, &log, &cb, &e), QAT_OK);
+    qat_prune_enforce(&qm.m.g, NULL);
+    qat_ir ir;
+    assert_int_equal(qat_lower(&qm, QAT_LOWER_INT8, &ir, &e), QAT_OK);
+    for (int i = 0; i < qm.m.n_layers; i++) {
+        int mask = qm.m.layer[i].mask;
+        if (mask < 0) continue;
+        const qat_node *mn = &qm.m.g.nodes[mask];
+        const qat_ir_tensor *k = NULL;
+        char name[80];
+        snprintf(name, sizeof name, "%s/kernel", qm.m.spec[i].name);
+        for (int t2 = 0; t2 < ir.n_tensors; t2++)
+            if (!strcmp(ir.tensors[t2].name, name)) k = &ir.tensors[t2];
+        assert_non_null(k);
+        size_t zeros = 0;
+        for (size_t j = 0; j < mn->size; j++) {
+            int pruned = qm.m.g.state[mn->offset + j] == 0;
+            if (pruned) assert_int_equal(((const int8_t *)k->data)[j], 0);
+            zeros += ((const int8_t *)k->data)[j] == 0;
+        }
+        size_t target = (size_t)llround(0.7 * (double)mn->size);
+        assert_true(zeros >= target && zeros <= target + 1); /* the target, within one weight */
+    }
+    qat_ir_free(&ir);
+    qat_qmodel_free(&qm);
+    qat_model_free(&fm);
+    qat_dataset_free(&d);
+}
+
+static void tmp_path(char *buf, size_t cap, const char *name) {
+    snprintf(buf, cap, "/tmp/qat_test_prune_%ld_%s", (long)getpid(), name);
+}
+
+static void test_mask_files(void **s) {
+    (void)s;
+    qat_config c;
+    qat_config_defaults(&c);
+    qat_model a, b, other;
+    qat_error e = {0};
+    assert_int_equal(qat_model_build_masked(&a, c.layers, c.n_layers, 50, 3, 3, 16, &e), QAT_OK);
+    assert_int_equal(qat_model_build_masked(&b, c.layers, c.n_layers, 50, 3, 3, 16, &e), QAT_OK);
+    c.layers[0].units = 8; /* conv1 with 8 filters: another model */
+    assert_int_equal(qat_model_build_masked(&other, c.layers, c.n_layers, 50, 3, 3, 16, &e), QAT_OK);
+    qat_rng r;
+    qat_rng_seed(&r, 3, QAT_STREAM_INIT);
+    qat_model_init(&a, &r);
+    qat_prune_update(&a.g, 0.6);
+    char path[256], json[256];
+    tmp_path(path, sizeof path, "m.bin");
+    tmp_path(json, sizeof json, "m.json");
+    assert_int_equal(qat_mask_file_write(&a.g, path, &e), QAT_OK);
+    assert_int_equal(qat_mask_json_write(&a.g, json, &e), QAT_OK);
+    assert_int_equal(qat_mask_file_read(&b.g, path, &e), QAT_OK);
+    assert_memory_equal(a.g.state, b.g.state, a.g.n_state * sizeof(float));
+    assert_int_equal(qat_mask_file_read(&other.g, path, &e), QAT_ERR_FORMAT);
+    assert_non_null(strstr(e.msg, "another model"));
+    void *data;
+    size_t n;
+    assert_int_equal(qat_read_file(path, &data, &n, &e), QAT_OK);
+    assert_int_equal(qat_write_file(path, data, n - 9, &e), QAT_OK);
+    assert_int_equal(qat_mask_file_read(&b.g, path, &e), QAT_ERR_FORMAT);
+    assert_non_null(strstr(e.msg, "truncated"));
+    ((unsigned char *)data)[n - 8] ^= 1; /* a mask bit of the last layer */
+    assert_int_equal(qat_write_file(path, data, n, &e), QAT_OK);
+    assert_int_equal(qat_mask_file_read(&b.g, path, &e), QAT_ERR_FORMAT);
+    assert_non_null(strstr(e.msg, "checksum"));
+    memcpy(data, "NOTAMASK", 8);
+    assert_int_equal(qat_write_file(path, data, n, &e), QAT_OK);
+    assert_int_equal(qat_mask_file_read(&b.g, path, &e), QAT_ERR_FORMAT);
+    assert_non_null(strstr(e.msg, "magic"));
+    void *js;
+    size_t jn;
+    assert_int_equal(qat_read_file(json, &js, &jn, &e), QAT_OK);
+    assert_non_null(strstr(js, "\"layer\": \"dense1\""));
+    assert_non_null(strstr(js, "\"sparsity\": 0.6"));
+    free(js);
+    free(data);
+    unlink(path);
+    unlink(json);
+    qat_model_free(&a);
+    qat_model_free(&b);
+    qat_model_free(&other);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_polynomial_schedule), cmocka_unit_test(test_update_keeps_largest),
+        cmocka_unit_test(test_mask_op_and_enforce), cmocka_unit_test(test_masks_survive_qat),
+        cmocka_unit_test(test_mask_files),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
