@@ -77,6 +77,7 @@ typedef struct qat_pipeline {
     qat_qmodel pqm;               /* its QAT, masks preserved */
     int pmodel_built, pqm_built;
     qat_ir ir_pruned;             /* int8 I/O */
+    size_t arena_pruned;          /* its engine memory plan */
     qat_epoch_stats *prune_history, *pqat_history;
     qat_train_log prune_log, pqat_log;
 

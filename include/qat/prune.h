@@ -64,6 +64,13 @@ void qat_prune_enforce(qat_graph *g, qat_optim *o);
 /* Pruned fraction over all mask nodes (and per node when per_node is non-NULL). */
 double qat_prune_measured(const qat_graph *g);
 
+/* Structured pruning: a new, smaller model (out, built here) in which every prunable
+ * conv1d / dense layer but the last loses round(sparsity·units) filters / units of lowest
+ * L1 norm (at least one kept); the kept weights, biases and batch-norm parameters and
+ * statistics are copied, and each consumer's input columns trimmed to match. */
+qat_status qat_prune_structured(const qat_model *m, double sparsity, int max_batch, qat_model *out,
+                                qat_error *e);
+
 /* Mask files ("QATMASK1"): per mask node its name, shape and one bit per weight (1 = kept,
  * LSB first), CRC32 at the end; and a JSON summary of sparsity per layer. */
 qat_status qat_mask_file_write(const qat_graph *g, const char *path, qat_error *e);

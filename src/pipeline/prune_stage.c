@@ -24,10 +24,20 @@ static void prune_step(void *ctx, qat_model *m, qat_optim *o, long step) {
     qat_prune_enforce(&m->g, o);
 }
 
-/* A masked float model holding the trained float model's numbers. */
-static qat_status masked_copy(const qat_pipeline *p, qat_model *pm, qat_error *e) {
+/* Kernel weights of the prunable layers (for structured sparsity). */
+static long prunable_weights(const qat_model *m) {
+    long n = 0;
+    for (int i = 0; i < m->n_layers; i++)
+        if (m->spec[i].prune && m->layer[i].w >= 0) n += (long)m->g.nodes[m->layer[i].w].size;
+    return n;
+}
+
+/* The model pruning starts from: a masked copy of the trained float model, or (structured)
+ * a smaller model without the removed filters / units. */
+static qat_status start_model(const qat_pipeline *p, double target, qat_model *pm, qat_error *e) {
     const qat_config *c = &p->cfg;
     const qat_model *fm = &p->model;
+    if (c->prune.structured) return qat_prune_structured(fm, target, fm->g.max_batch, pm, e);
     qat_status st = qat_model_build_masked(pm, c->layers, c->n_layers, c->data.window,
                                            c->data.channels, c->data.n_classes, fm->g.max_batch, e);
     if (st) return st;
@@ -80,6 +90,7 @@ typedef struct branch {
     qat_ir *ir;
     qat_epoch_stats *h_prune, *h_qat;
     qat_train_log *log_prune, *log_qat;
+    size_t arena;
 } branch;
 
 static qat_status run_branch(qat_pipeline *p, double target, branch *b, qat_progress_fn progress,
@@ -89,7 +100,7 @@ static qat_status run_branch(qat_pipeline *p, double target, branch *b, qat_prog
     c.final_sparsity = target;
     if (c.initial_sparsity > target) c.initial_sparsity = target;
     int bs = p->cfg.train.batch, steps = (p->train.n + bs - 1) / bs;
-    pruner pr = {&c, c.end_step ? c.end_step : (long)steps * c.epochs, !c.masks[0]};
+    pruner pr = {&c, c.end_step ? c.end_step : (long)steps * c.epochs, !c.masks[0] && !c.structured};
     if (c.masks[0]) { /* fixed masks from a file: enforce them, never recompute */
         qat_status ms = qat_mask_file_read(&b->pm->g, c.masks, e);
         if (ms) return ms;
@@ -102,7 +113,8 @@ static qat_status run_branch(qat_pipeline *p, double target, branch *b, qat_prog
     if (st) return st;
     double loss;
     r->target = target;
-    r->sparsity = qat_prune_measured(&b->pm->g);
+    r->sparsity = c.structured ? 1 - (double)prunable_weights(b->pm) / (double)prunable_weights(&p->model)
+                               : qat_prune_measured(&b->pm->g);
     qat_model_evaluate(b->pm, &p->test, &loss, &r->float_accuracy);
     int max_batch = q->batch > 64 ? q->batch : 64;
     if ((st = qat_qmodel_build(b->qm, b->pm, q, max_batch, e))) return st;
@@ -115,7 +127,7 @@ static qat_status run_branch(qat_pipeline *p, double target, branch *b, qat_prog
         (st = qat_train(&b->qm->m, &t, &p->train, &p->val, p->cfg.seed + 3, b->log_qat, &cb, e)))
         return st;
     if ((st = qat_lower(b->qm, QAT_LOWER_INT8, b->ir, e))) return st;
-    if ((st = qat_int8_evaluate(b->ir, &p->test, NULL, NULL, &r->accuracy, NULL, e))) return st;
+    if ((st = qat_int8_evaluate(b->ir, &p->test, NULL, NULL, &r->accuracy, &b->arena, e))) return st;
     check_zeros(b->qm, b->ir, r);
     unsigned char *buf;
     size_t len;
@@ -141,10 +153,10 @@ static qat_status sweep_point(qat_pipeline *p, double target, qat_prune_result *
     qat_qmodel qm;
     qat_ir ir;
     qat_train_log lp = {0}, lq = {0};
-    branch b = {&pm, &qm, &ir, NULL, NULL, &lp, &lq};
+    branch b = {&pm, &qm, &ir, NULL, NULL, &lp, &lq, 0};
     qat_ir_init(&ir);
     memset(&qm, 0, sizeof qm);
-    qat_status st = masked_copy(p, &pm, e);
+    qat_status st = start_model(p, target, &pm, e);
     if (st) return st;
     if (!(st = alloc_histories(p, &b, e))) st = run_branch(p, target, &b, NULL, NULL, r, e);
     free(b.h_prune);
@@ -157,8 +169,8 @@ static qat_status sweep_point(qat_pipeline *p, double target, qat_prune_result *
 
 qat_status qat_pipeline_prune(qat_pipeline *p, qat_progress_fn progress, void *ctx,
                               qat_error *e) {
-    branch b = {&p->pmodel, &p->pqm, &p->ir_pruned, NULL, NULL, &p->prune_log, &p->pqat_log};
-    qat_status st = masked_copy(p, &p->pmodel, e);
+    branch b = {&p->pmodel, &p->pqm, &p->ir_pruned, NULL, NULL, &p->prune_log, &p->pqat_log, 0};
+    qat_status st = start_model(p, p->cfg.prune.final_sparsity, &p->pmodel, e);
     if (st) return st;
     p->pmodel_built = 1;
     if ((st = alloc_histories(p, &b, e))) return st;
@@ -166,6 +178,7 @@ qat_status qat_pipeline_prune(qat_pipeline *p, qat_progress_fn progress, void *c
     p->pqat_history = b.h_qat;
     st = run_branch(p, p->cfg.prune.final_sparsity, &b, progress, ctx, &p->prune_main, e);
     p->pqm_built = p->pqm.m.g.nodes != NULL;
+    p->arena_pruned = b.arena;
     if (st) return st;
     for (int i = 0; i < p->cfg.prune.n_sweep && !st; i++)
         st = sweep_point(p, p->cfg.prune.sweep[i], &p->sweep[p->n_sweep++], e);

@@ -102,9 +102,8 @@ static void training_section(qat_json *j, const qat_pipeline *p) {
 }
 
 /* Exported size of each conv/dense operator, after folding: (weights, biases). */
-static void affine_sizes(const qat_pipeline *p, long *params, long *f32, long *dr, long *i8) {
+static void affine_sizes(const qat_model *m, long *params, long *f32, long *dr, long *i8) {
     *params = *f32 = *dr = *i8 = 0;
-    const qat_model *m = &p->model;
     for (int i = 0; i < m->n_layers; i++) {
         if (m->layer[i].w < 0) continue;
         long w = (long)m->g.nodes[m->layer[i].w].size, b = m->spec[i].units;
@@ -122,17 +121,20 @@ int qat_report_variants(const qat_pipeline *p, qat_variant_stats out[QAT_VARIANT
                                          "Int8 QAT+pruned"};
     _Static_assert(sizeof keys / sizeof keys[0] == QAT_VARIANT_COUNT, "variant keys");
     _Static_assert(sizeof labels / sizeof labels[0] == QAT_VARIANT_COUNT, "variant labels");
-    long params, f32, dr, i8, macs = qat_model_macs(&p->model);
-    affine_sizes(p, &params, &f32, &dr, &i8);
-    long bytes[] = {f32, dr, i8, i8, i8};
+    long params, f32, dr, i8, macs = qat_model_macs(&p->model), pp = 0, pf, pd, pi8 = 0;
+    affine_sizes(&p->model, &params, &f32, &dr, &i8);
+    if (p->pruned) affine_sizes(&p->pmodel, &pp, &pf, &pd, &pi8); /* smaller when structured */
+    long bytes[] = {f32, dr, i8, i8, pi8};
     long arena[] = {4 * (long)p->arena_ptq, 4 * (long)p->arena_ptq, (long)p->arena_ptq,
-                    (long)p->arena_qat, (long)p->arena_qat};
+                    (long)p->arena_qat, (long)p->arena_pruned};
     double acc[] = {p->test_accuracy, p->dr_accuracy, p->ptq_accuracy, p->qat_accuracy,
                     p->prune_main.accuracy};
     int n = p->pruned ? QAT_VARIANT_COUNT : p->quantized ? QAT_VARIANT_INT8_PRUNED : 1;
     for (int v = 0; v < n; v++)
-        out[v] = (qat_variant_stats){.key = keys[v], .label = labels[v], .parameters = params,
-                                     .weight_bytes = bytes[v], .arena_bytes = arena[v], .macs = macs,
+        out[v] = (qat_variant_stats){.key = keys[v], .label = labels[v],
+                                     .parameters = v == QAT_VARIANT_INT8_PRUNED ? pp : params,
+                                     .weight_bytes = bytes[v], .arena_bytes = arena[v],
+                                     .macs = v == QAT_VARIANT_INT8_PRUNED ? qat_model_macs(&p->pmodel) : macs,
                                      .accuracy = acc[v], .latency_us = p->latency_us[v],
                                      .tflite_bytes = p->tflite_bytes[v], .gzip_bytes = p->gzip_bytes[v],
                                      .sparsity = v == QAT_VARIANT_INT8_PRUNED ? p->prune_main.sparsity : 0};

@@ -227,11 +227,81 @@ static void test_mask_files(void **s) {
     qat_model_free(&other);
 }
 
+/* Structured pruning is exact: the shrunk model computes what the original computes once
+ * the removed channels' outgoing weights are zeroed (BN and flatten in between). */
+static void test_structured_is_exact(void **s) {
+    (void)s;
+    qat_config c;
+    qat_config_defaults(&c);
+    /* conv1 (no activation) -> bn -> relu6 -> pool1 -> conv2 ... -> dense2 */
+    qat_layer_spec bn = {.name = "bn1", .kind = QAT_LAYER_BATCHNORM, .momentum = 0.99, .epsilon = 1e-3};
+    qat_layer_spec r6 = {.name = "act1", .kind = QAT_LAYER_RELU6};
+    c.layers[0].activation = QAT_ACT_NONE;
+    memmove(&c.layers[3], &c.layers[1], (size_t)(c.n_layers - 1) * sizeof c.layers[0]);
+    c.layers[1] = bn;
+    c.layers[2] = r6;
+    c.n_layers += 2;
+    qat_model m, small;
+    qat_error e;
+    assert_int_equal(qat_model_build(&m, c.layers, c.n_layers, 50, 3, 3, 8, &e), QAT_OK);
+    qat_rng r;
+    qat_rng_seed(&r, 4, QAT_STREAM_INIT);
+    qat_model_init(&m, &r);
+    for (int i = 0; i < c.n_layers; i++) /* make biases and BN state non-trivial */
+        if (m.layer[i].b >= 0) qat_fill_uniform(&m.g.nodes[m.layer[i].b], 1, 10 + (unsigned)i, -0.2f, 0.2f);
+    for (size_t k = 0; k < m.g.n_state; k++) m.g.state[k] = 0.5f + 0.01f * (float)(k % 7);
+    assert_int_equal(qat_prune_structured(&m, 0.5, 8, &small, &e), QAT_OK);
+    assert_int_equal(small.spec[0].units, 8);  /* conv1 16 -> 8 */
+    assert_int_equal(small.spec[4].units, 16); /* conv2 32 -> 16 */
+    assert_int_equal(small.spec[7].units, 16); /* dense1 32 -> 16 */
+    assert_int_equal(small.spec[9].units, 3);  /* the classifier keeps its classes */
+    const int consumers[3][2] = {{0, 4}, {4, 7}, {7, 9}}; /* (pruned layer, its consumer) */
+    /* The reference: the original model with masks zeroing every consumer column that reads
+     * a removed channel, so removed channels cannot influence anything downstream — which
+     * is what the small model computes. */
+    qat_model z;
+    assert_int_equal(qat_model_build_masked(&z, c.layers, c.n_layers, 50, 3, 3, 8, &e), QAT_OK);
+    memcpy(z.g.params, m.g.params, m.g.n_params * sizeof(float));
+    for (int i = 0; i < c.n_layers; i++)
+        if (c.layers[i].kind == QAT_LAYER_BATCHNORM) {
+            const qat_node *a = &m.g.nodes[m.layer[i].out], *b = &z.g.nodes[z.layer[i].out];
+            memcpy(z.g.state + b->offset, m.g.state + a->offset, 2 * 16 * sizeof(float));
+        }
+    float *in = malloc(8 * 150 * sizeof(float)), *pz = malloc(8 * 3 * sizeof(float)), *ps = malloc(8 * 3 * sizeof(float));
+    for (int i = 0; i < 8 * 150; i++) in[i] = (float)qat_rng_uniform(&r);
+    /* Which old channels survive each pruned layer: match small's rows by their biases. */
+    for (int k = 0; k < 3; k++) {
+        int pl = consumers[k][0], cl = consumers[k][1];
+        int rows = m.spec[pl].units, srows = small.spec[pl].units;
+        const float *bo = m.g.nodes[m.layer[pl].b].val, *bs = small.g.nodes[small.layer[pl].b].val;
+        const qat_node *mc = &z.g.nodes[z.layer[cl].mask];
+        float *mask = z.g.state + mc->offset;
+        int O = mc->dim[0], inner = (int)(mc->size / (size_t)O), C = mc->ndim == 3 ? mc->dim[2] : rows;
+        for (int ch = 0; ch < rows; ch++) {
+            int kept = 0;
+            for (int j = 0; j < srows; j++) kept |= bo[ch] == bs[j];
+            if (kept) continue;
+            for (int o = 0; o < O; o++)
+                for (int q = 0; q < inner; q++)
+                    if (q % C == ch % C && (mc->ndim == 3 || q % rows == ch)) mask[(size_t)o * inner + q] = 0;
+        }
+    }
+    qat_model_predict(&z, in, 8, pz);
+    qat_model_predict(&small, in, 8, ps);
+    for (int i = 0; i < 24; i++) assert_float_equal(pz[i], ps[i], 1e-5);
+    free(in);
+    free(pz);
+    free(ps);
+    qat_model_free(&z);
+    qat_model_free(&small);
+    qat_model_free(&m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_polynomial_schedule), cmocka_unit_test(test_update_keeps_largest),
         cmocka_unit_test(test_mask_op_and_enforce), cmocka_unit_test(test_masks_survive_qat),
-        cmocka_unit_test(test_mask_files),
+        cmocka_unit_test(test_mask_files),       cmocka_unit_test(test_structured_is_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
