@@ -59,6 +59,8 @@ typedef struct qat_pipeline {
     qat_epoch_stats *qat_history; /* cfg.quant.epochs entries */
     qat_train_log qat_log;
     double dr_accuracy, ptq_accuracy, qat_accuracy; /* test accuracy */
+    double fp16_accuracy;         /* the float16 model (weights rounded to half), in float */
+    long fp16_tflite_bytes, fp16_gzip_bytes;
     double qat_sim_accuracy;      /* the fake-quant graph's own test accuracy */
     int sim_disagreements;        /* test samples where fake-quant and int8 engine differ */
     size_t arena_ptq, arena_qat;  /* int8 engine memory plans */

@@ -30,6 +30,8 @@ typedef enum qat_observer_kind {
 typedef struct qat_quant_config {
     int enabled;                 /* run PTQ and QAT after float training */
     int calib_samples;           /* representative subset of the training split (lesson: 200) */
+    int n_calib_classes;         /* 0: every class; else only these in the representative set */
+    char calib_classes[QAT_MAX_CLASSES][QAT_NAME_MAX];
     qat_observer_kind ptq_observer;
     qat_observer_kind qat_observer;
     double ema_decay;            /* TF's default 0.999 */
@@ -181,6 +183,12 @@ qat_status qat_int8_evaluate(const qat_ir *ir, const qat_dataset *d, int *preds,
  * float: batch norm folded, kernels with >= min_elements weights (the converter uses
  * 1024) rounded to int8 — per channel for conv1d, per tensor for dense. */
 void qat_dynamic_range_apply(qat_model *m, int min_elements);
+/* ... or into the float16 model: batch norm folded, kernels and biases rounded to IEEE
+ * half precision (round to nearest even), as the float16 .tflite stores them. */
+void qat_float16_apply(qat_model *m);
+/* IEEE half from float, round to nearest even; and back. */
+uint16_t qat_float_to_half(float f);
+float qat_half_to_float(uint16_t h);
 
 /* Quantization error of each int8 activation tensor: SQNR = 10·log10(Σf² / Σ(f − q̂)²)
  * in dB between a float model's activations f and the int8 engine's tensors dequantized

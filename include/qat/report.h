@@ -34,4 +34,20 @@ qat_status qat_report_history_csv(const qat_train_log *log, const char *path, qa
 qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e);
 qat_status qat_report_timing_json(const qat_pipeline *p, const char *path, qat_error *e);
 
+/* report.html: one self-contained page (no script, no network, plots as inline SVG) with
+ * the comparison table, the run's settings, the sparsity sweep, SQNR and layer tables and,
+ * drawn by gnuplot with scripts/plots.gp, training curves, accuracy against sparsity, float
+ * vs int8 weight histograms, confusion matrices and per-tensor SQNR. Byte-identical for the
+ * same config and seed (no timestamps, no latency: that is in timing.json). p is not const
+ * because the confusion matrices run the float and int8 models on the test split.
+ * Environment: QAT_GNUPLOT (the gnuplot program; default "gnuplot" on PATH) and QAT_SCRIPTS
+ * (the folder holding plots.gp; default <folder of the executable>/../scripts, else
+ * ./scripts); src/report/html.c says more. When gnuplot or the script is missing or
+ * gnuplot fails, the page is still written, without plots, and `warning` gets one line
+ * saying so (otherwise it is ""). The status is an error only when report.html could not be
+ * written or memory ran out. Never prints. */
+#define QAT_REPORT_WARNING_MAX 256
+qat_status qat_report_html(qat_pipeline *p, const char *path,
+                           char warning[QAT_REPORT_WARNING_MAX], qat_error *e);
+
 #endif

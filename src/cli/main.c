@@ -153,8 +153,14 @@ static void table(const qat_pipeline *p) {
     for (int i = 0; i < n; i++) printf("%16.1f", 100 * v[i].sparsity);
     printf("\n  %-22s", "test accuracy (%)");
     for (int i = 0; i < n; i++) printf("%16.2f", 100 * v[i].accuracy);
-    printf("\n\n  Dynamic range: TFLite Micro cannot run it (hybrid int8-weight / float kernels);"
-           "\n  for a microcontroller deploy model_int8.tflite (Int8 QAT).\n\n");
+    printf("\n\n  Float16 (weights stored as half floats): %.2f %%, %ld bytes (gzip %ld).\n",
+           100 * p->fp16_accuracy, p->fp16_tflite_bytes, p->fp16_gzip_bytes);
+    printf("  Dynamic range: TFLite Micro cannot run it (hybrid int8-weight / float kernels);"
+           "\n  for a microcontroller deploy model_int8.tflite (Int8 QAT).\n");
+    if (p->pruned && !p->cfg.prune.structured)
+        printf("  Unstructured sparsity makes the file compress better, not smaller or faster: TFLite\n"
+               "  stores and multiplies the zeros ([prune] structured = true removes filters instead).\n");
+    printf("\n");
 }
 
 static void summary(const qat_pipeline *p) {

@@ -678,7 +678,28 @@ static qat_status set_end_step(parse_ctx *p, void *base, const char *v) {
     return set_step(p, v, &((qat_prune_config *)base)->end_step);
 }
 
+/* calib_classes = wave, punch: a representative set drawn from these classes only (the
+ * lessons' "missing class" experiment); empty for all. Checked against [data] classes in
+ * validation, since the sections may come in any order. */
+static qat_status set_calib_classes(parse_ctx *p, void *base, const char *v) {
+    qat_quant_config *q = base;
+    char names[QAT_MAX_CLASSES][QAT_NAME_MAX];
+    int n = 0, len;
+    const char *item;
+    list_iter it = {v, 0};
+    while (v[0] && list_next(&it, &item, &len)) {
+        if (n == QAT_MAX_CLASSES) return key_error(p, "more than %d classes", QAT_MAX_CLASSES);
+        qat_status s = list_name(p, "class name", item, len, 0, names[n]);
+        if (s) return s;
+        n++;
+    }
+    q->n_calib_classes = n;
+    memcpy(q->calib_classes, names, sizeof names[0] * (size_t)n);
+    return QAT_OK;
+}
+
 static const key_def quant_keys[] = {
+    {.name = "calib_classes", F_CUSTOM(set_calib_classes)},
     {.name = "enabled", F_BOOL(qat_quant_config, enabled)},
     {.name = "calib_samples", F_INT(qat_quant_config, calib_samples, 1, 1000000)},
     {.name = "ptq_observer", F_ENUM(qat_quant_config, ptq_observer, obs_enum, ALL_VALUES)},

@@ -218,6 +218,18 @@ static qat_status check_train(const qat_config *cfg, qat_error *e) {
     return QAT_OK;
 }
 
+static qat_status check_quant(const qat_config *cfg, qat_error *e) {
+    const qat_quant_config *q = &cfg->quant;
+    for (int i = 0; i < q->n_calib_classes; i++) {
+        int found = 0;
+        for (int c = 0; c < cfg->data.n_classes; c++) found |= !strcmp(q->calib_classes[i], cfg->data.classes[c]);
+        if (!found)
+            return config_error(cfg, 0, e, "[quant] calib_classes: '%s' is not one of [data] classes",
+                                q->calib_classes[i]);
+    }
+    return QAT_OK;
+}
+
 static qat_status check_prune(const qat_config *cfg, qat_error *e) {
     const qat_prune_config *p = &cfg->prune;
     if (p->end_step > 0 && p->end_step <= p->begin_step)
@@ -240,6 +252,7 @@ qat_status qat_config_validate(const qat_config *cfg, qat_error *e) {
     qat_status s = check_data(cfg, e);
     if (!s) s = check_layers(cfg, e);
     if (!s) s = check_train(cfg, e);
+    if (!s) s = check_quant(cfg, e);
     if (!s) s = check_prune(cfg, e);
     return s;
 }

@@ -38,7 +38,9 @@ static qat_status float_forms(qat_pipeline *p, qat_error *e) {
     for (int i = 0; i < 3 && !st; i++) {
         qat_ir ir;
         if ((st = qat_lower(&fq, modes[i], &ir, e))) break;
-        st = write_ir(p, &ir, names[i], &p->tflite_bytes[i], &p->gzip_bytes[i], e);
+        long *bytes = i < 2 ? &p->tflite_bytes[i] : &p->fp16_tflite_bytes;
+        long *gz = i < 2 ? &p->gzip_bytes[i] : &p->fp16_gzip_bytes;
+        st = write_ir(p, &ir, names[i], bytes, gz, e);
         qat_ir_free(&ir);
     }
     qat_qmodel_free(&fq);

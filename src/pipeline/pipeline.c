@@ -129,22 +129,38 @@ static void warn(qat_pipeline *p, const char *fmt, ...) {
 
 /* The representative set: a stratified seeded subset of the training split — never the
  * test split — with the lessons' two warnings. */
+/* The training samples the representative set may use: all, or the listed classes'. */
+static qat_status calib_pool(const qat_pipeline *p, qat_dataset *pool, qat_error *e) {
+    const qat_quant_config *q = &p->cfg.quant;
+    int *idx = malloc((size_t)p->train.n * sizeof(int) + 1), n = 0;
+    if (!idx) return qat_error_set(e, QAT_ERR_NOMEM, "calibration: out of memory");
+    for (int i = 0; i < p->train.n; i++) {
+        int ok = q->n_calib_classes == 0;
+        for (int k = 0; k < q->n_calib_classes && !ok; k++)
+            ok = !strcmp(q->calib_classes[k], p->cfg.data.classes[p->train.y[i]]);
+        if (ok) idx[n++] = i;
+    }
+    qat_status st = n ? qat_dataset_subset(&p->train, idx, n, pool, e)
+                      : qat_error_set(e, QAT_ERR_DATA, "calibration: no training sample of the classes in "
+                                      "[quant] calib_classes");
+    free(idx);
+    return st;
+}
+
 static qat_status calibration_set(qat_pipeline *p, qat_error *e) {
     const qat_quant_config *q = &p->cfg.quant;
-    int n = q->calib_samples < p->train.n ? q->calib_samples : p->train.n;
+    qat_dataset pool = {0}, rest = {0};
+    qat_status st = calib_pool(p, &pool, e);
+    if (st) return st;
+    int n = q->calib_samples < pool.n ? q->calib_samples : pool.n;
     qat_rng r;
     qat_rng_seed(&r, p->cfg.seed, QAT_STREAM_CALIB);
-    qat_dataset rest = {0};
-    qat_status st;
-    if (n < p->train.n) {
-        st = qat_dataset_split(&p->train, (double)n / p->train.n, &r, &rest, &p->calib, e);
+    if (n < pool.n) {
+        st = qat_dataset_split(&pool, (double)n / pool.n, &r, &rest, &p->calib, e);
         qat_dataset_free(&rest);
+        qat_dataset_free(&pool);
     } else {
-        int *all = malloc((size_t)n * sizeof(int));
-        if (!all) return qat_error_set(e, QAT_ERR_NOMEM, "calibration: out of memory");
-        for (int i = 0; i < n; i++) all[i] = i;
-        st = qat_dataset_subset(&p->train, all, n, &p->calib, e);
-        free(all);
+        p->calib = pool; /* all of it */
     }
     if (st) return st;
     if (p->calib.n < 100)
@@ -194,6 +210,10 @@ static qat_status dynamic_range(qat_pipeline *p, qat_error *e) {
     qat_dynamic_range_apply(&dr, 1024);
     double loss;
     qat_model_evaluate(&dr, &p->test, &loss, &p->dr_accuracy);
+    memcpy(dr.g.params, p->model.g.params, p->model.g.n_params * sizeof(float));
+    memcpy(dr.g.state, p->model.g.state, p->model.g.n_state * sizeof(float));
+    qat_float16_apply(&dr);
+    qat_model_evaluate(&dr, &p->test, &loss, &p->fp16_accuracy);
     qat_model_free(&dr);
     return QAT_OK;
 }

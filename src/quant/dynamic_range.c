@@ -4,6 +4,7 @@
  * converter's default (1024) does. Batch norm is folded first, as the converter does; the
  * folded model keeps its batchnorm nodes as identities (γ = √(σ² + ε), β = μ). */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,58 @@ static void quantize_kernel(qat_node *W, int per_channel) {
             *w = (float)qat_quantize_weight(*w, s, -127, 127) * s;
         }
     free(scales);
+}
+
+/* IEEE half from float, round to nearest even (what the converter's float16 option does). */
+uint16_t qat_float_to_half(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t sign = (x >> 16) & 0x8000u, mant = x & 0x7fffffu;
+    int exp = (int)((x >> 23) & 0xff) - 127 + 15;
+    if (((x >> 23) & 0xff) == 0xff) return (uint16_t)(sign | 0x7c00u | (mant ? 0x200u : 0));
+    if (exp >= 31) return (uint16_t)(sign | 0x7c00u);
+    if (exp <= 0) { /* subnormal or zero */
+        if (exp < -10) return (uint16_t)sign;
+        mant |= 0x800000u;
+        int shift = 14 - exp;
+        uint32_t half = mant >> shift, rem = mant & ((1u << shift) - 1), mid = 1u << (shift - 1);
+        if (rem > mid || (rem == mid && (half & 1))) half++;
+        return (uint16_t)(sign | half);
+    }
+    uint32_t half = sign | ((uint32_t)exp << 10) | (mant >> 13), rem = mant & 0x1fffu;
+    if (rem > 0x1000u || (rem == 0x1000u && (half & 1))) half++; /* may carry into the exponent: correct */
+    return (uint16_t)half;
+}
+
+float qat_half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ffu, x;
+    if (exp == 0x1f) x = sign | 0x7f800000u | (mant << 13);
+    else if (exp) x = sign | ((exp + 112) << 23) | (mant << 13);
+    else if (!mant) x = sign;
+    else { /* subnormal: normalise */
+        int e = -1;
+        do { mant <<= 1; e++; } while (!(mant & 0x400u));
+        x = sign | ((uint32_t)(112 - e) << 23) | ((mant & 0x3ffu) << 13);
+    }
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
+}
+
+static void round_half(qat_node *n) {
+    for (size_t i = 0; n && i < n->size; i++) n->val[i] = qat_half_to_float(qat_float_to_half(n->val[i]));
+}
+
+void qat_float16_apply(qat_model *m) {
+    for (int i = 0; i < m->n_layers; i++) {
+        const qat_layer_spec *s = &m->spec[i];
+        if (s->kind != QAT_LAYER_CONV1D && s->kind != QAT_LAYER_DENSE) continue;
+        int bn = i + 1 < m->n_layers && m->spec[i + 1].kind == QAT_LAYER_BATCHNORM;
+        if (bn) fold_layer(m, i, i + 1);
+        round_half(&m->g.nodes[m->layer[i].w]);
+        /* The folded bias sits in β when BN was folded (see fold_layer). */
+        round_half(bn ? &m->g.nodes[m->layer[i + 1].beta] : m->layer[i].b >= 0 ? &m->g.nodes[m->layer[i].b] : NULL);
+    }
 }
 
 void qat_dynamic_range_apply(qat_model *m, int min_elements) {

@@ -53,27 +53,6 @@ static qat_ir_act ir_act(qat_activation a) {
     return a == QAT_ACT_RELU ? QAT_IR_ACT_RELU : a == QAT_ACT_RELU6 ? QAT_IR_ACT_RELU6 : QAT_IR_ACT_NONE;
 }
 
-/* IEEE half from float, round to nearest even (what the converter's float16 option does). */
-static uint16_t to_half(float f) {
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    uint32_t sign = (x >> 16) & 0x8000u, mant = x & 0x7fffffu;
-    int exp = (int)((x >> 23) & 0xff) - 127 + 15;
-    if (((x >> 23) & 0xff) == 0xff) return (uint16_t)(sign | 0x7c00u | (mant ? 0x200u : 0));
-    if (exp >= 31) return (uint16_t)(sign | 0x7c00u);
-    if (exp <= 0) { /* subnormal or zero */
-        if (exp < -10) return (uint16_t)sign;
-        mant |= 0x800000u;
-        int shift = 14 - exp;
-        uint32_t half = mant >> shift, rem = mant & ((1u << shift) - 1), mid = 1u << (shift - 1);
-        if (rem > mid || (rem == mid && (half & 1))) half++;
-        return (uint16_t)(sign | half);
-    }
-    uint32_t half = sign | ((uint32_t)exp << 10) | (mant >> 13), rem = mant & 0x1fffu;
-    if (rem > 0x1000u || (rem == 0x1000u && (half & 1))) half++; /* may carry into the exponent: correct */
-    return (uint16_t)half;
-}
-
 /* A float constant: float32, or float16 plus the DEQUANTIZE that restores float32. */
 static int float_const(lowering *L, const char *name, int ndim, const int *dim, const float *v,
                        size_t n) {
@@ -81,7 +60,7 @@ static int float_const(lowering *L, const char *name, int ndim, const int *dim, 
         return qat_ir_add_tensor(L->ir, name, QAT_IR_FLOAT32, ndim, dim, NULL, v, n * 4);
     uint16_t *h = malloc(n * 2 + 1);
     if (!h) return -1;
-    for (size_t i = 0; i < n; i++) h[i] = to_half(v[i]);
+    for (size_t i = 0; i < n; i++) h[i] = qat_float_to_half(v[i]);
     char nm[QAT_IR_NAME_MAX];
     snprintf(nm, sizeof nm, "%s/fp16", name);
     int t16 = qat_ir_add_tensor(L->ir, nm, QAT_IR_FLOAT16, ndim, dim, NULL, h, n * 2);

@@ -187,6 +187,14 @@ static void results_section(qat_json *j, const qat_pipeline *p) {
     qat_variant_stats v[QAT_VARIANT_COUNT];
     int n = qat_report_variants(p, v);
     qat_json_object(j, "results");
+    if (p->quantized) { /* not a column of the lesson's table, but one of its experiments */
+        qat_json_object(j, "float16");
+        qat_json_num(j, "test_accuracy", p->fp16_accuracy);
+        if (p->fp16_tflite_bytes) qat_json_int(j, "tflite_bytes", p->fp16_tflite_bytes);
+        if (p->fp16_gzip_bytes) qat_json_int(j, "gzip_bytes", p->fp16_gzip_bytes);
+        qat_json_bool(j, "runs_on_tflite_micro", 0); /* its DEQUANTIZE from float16 is not in TFLM */
+        qat_json_close(j);
+    }
     for (int i = 0; i < n; i++) {
         qat_json_object(j, v[i].key);
         qat_json_num(j, "test_accuracy", v[i].accuracy);

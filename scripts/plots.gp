@@ -1,0 +1,183 @@
+# qatrain — the plots of report.html (src/report/html.c runs this; needs gnuplot >= 5.2).
+#
+# Run in a private temporary folder holding the data files html.c wrote; every path here
+# is relative to it, so no temporary path ends up in an SVG. Variables, set with -e:
+#   phases     training phases that ran, in order: any of "float qat prune pqat"
+#   nlayers    conv/dense layers with a weight histogram (hist_1.dat ... hist_N.dat)
+#   quantized  1 when PTQ/QAT ran (weights.svg, sqnr.svg, int8 confusion matrix)
+#   pruned     1 when pruning ran (sweep.svg)
+# Data files (whitespace-separated, first line a header, names double-quoted):
+#   curve_PHASE.dat   epoch loss accuracy val_loss val_accuracy (accuracies in %)
+#   sweep.dat         sparsity% int8_acc% float_acc% tflite_kB gzip_kB (0 % = unpruned QAT)
+#   hist_I.dat        bin_centre float_count int8_count; header "value" "LAYER"
+#   conf_float.dat, conf_int8.dat   predicted true row_fraction count
+#   classes.dat       index "NAME"
+#   sqnr.dat          "TENSOR" ptq_db qat_db ('?' = exact)
+# Writes curves.svg, confusion.svg and, as the variables say, sweep.svg, weights.svg,
+# sqnr.svg. Fixed sizes and fonts: the same data always gives the same bytes.
+
+if (!exists("phases")) phases = "float"
+if (!exists("nlayers")) nlayers = 0
+if (!exists("quantized")) quantized = 0
+if (!exists("pruned")) pruned = 0
+
+set encoding utf8
+set datafile missing '?'
+font_ = 'sans-serif,11'
+svg_(w, h) = sprintf("set terminal svg size %d,%d fixed font '%s' noenhanced background '#ffffff'", w, h, font_)
+
+c_train = '#1f5fa8'
+c_val = '#e07b1a'
+c_ptq = '#9fb3c8'
+c_qat = '#1f5fa8'
+c_float = '#2e8b57'
+c_gzip = '#b5525c'
+set style line 101 lc rgb '#d5dbe1' lw 1 dt 3
+set grid back ls 101
+set border 3 lc rgb '#555555'
+set tics nomirror out scale 0.6
+set key noautotitle
+
+phase_title(p) = p eq "float" ? "float training" : \
+                 p eq "qat" ? "QAT (fake-quant)" : \
+                 p eq "prune" ? "pruning (float, masks)" : "QAT of the pruned model"
+
+# ---- 1. training and validation curves: loss above, accuracy below, one column a phase ----
+np = words(phases)
+eval svg_(320 * np < 640 ? 640 : 320 * np, 520)
+set output 'curves.svg'
+set multiplot layout 2, np spacing 0.07, 0.10 margins 0.07, 0.98, 0.10, 0.90
+set key top right samplen 2 spacing 1.1 font ',10'
+do for [i = 1:np] {
+    p = word(phases, i)
+    f = 'curve_'.p.'.dat'
+    set title phase_title(p) font ',12'
+    set xlabel ''
+    set ylabel (i == 1 ? 'loss' : '')
+    set yrange [0:*]
+    set format y '%.2f'
+    plot f using 1:2 with lines lw 2 lc rgb c_train title 'train', \
+         f using 1:4 with lines lw 2 dt 2 lc rgb c_val title 'validation'
+}
+do for [i = 1:np] {
+    p = word(phases, i)
+    f = 'curve_'.p.'.dat'
+    unset title
+    set xlabel 'epoch'
+    set ylabel (i == 1 ? 'accuracy (%)' : '')
+    set yrange [*:100]
+    set format y '%.0f'
+    plot f using 1:3 with lines lw 2 lc rgb c_train title 'train', \
+         f using 1:5 with lines lw 2 dt 2 lc rgb c_val title 'validation'
+}
+unset multiplot
+set format y '% h'
+set yrange [*:*]
+
+# ---- 2. accuracy vs sparsity, file sizes on the second axis ----
+if (pruned) {
+    eval svg_(960, 400)
+    set output 'sweep.svg'
+    set title 'Accuracy and size against sparsity' font ',12'
+    set xlabel 'sparsity of the pruned kernels (%)'
+    set ylabel 'test accuracy (%)'
+    set y2label 'file size (kB)'
+    set xrange [-2:100]
+    set yrange [*:100]
+    set y2range [0:*]
+    set ytics nomirror
+    set y2tics nomirror
+    set border 11 lc rgb '#555555'
+    set key outside bottom center horizontal samplen 2 font ',10'
+    plot 'sweep.dat' using 1:2 with linespoints lw 2 pt 7 ps 1.0 lc rgb c_qat title 'int8 QAT accuracy', \
+         'sweep.dat' using 1:3 with linespoints lw 2 dt 2 pt 6 ps 1.0 lc rgb c_float title 'float accuracy (after pruning, before QAT)', \
+         'sweep.dat' using 1:4 axes x1y2 with linespoints lw 1.5 pt 5 ps 0.8 lc rgb '#666666' title '.tflite kB', \
+         'sweep.dat' using 1:5 axes x1y2 with linespoints lw 1.5 pt 9 ps 1.0 lc rgb c_gzip title 'gzip -9 kB'
+    unset y2tics
+    unset y2label
+    set border 3 lc rgb '#555555'
+    set xrange [*:*]
+    set yrange [*:*]
+    unset title
+}
+
+# ---- 3. float vs int8 weight histograms, one panel a layer ----
+if (quantized && nlayers > 0) {
+    cols = nlayers < 2 ? nlayers : 2
+    rows = (nlayers + cols - 1) / cols
+    eval svg_(960, 250 * rows + 20)
+    set output 'weights.svg'
+    set multiplot layout rows, cols spacing 0.08, 0.12 / rows margins 0.07, 0.98, 0.12 / rows, 1 - 0.06 / rows
+    set style fill solid 0.45 noborder
+    set key top right samplen 2 font ',10'
+    set xlabel 'weight value'
+    set ylabel 'weights per bin'
+    set format x '%.2f'
+    do for [i = 1:nlayers] {
+        f = 'hist_'.i.'.dat'
+        plot f using 1:2 with boxes lc rgb c_float title columnheader(2).' float (folded)', \
+             f using 1:3 with histeps lw 1.5 lc rgb c_qat title 'int8 QAT, dequantized'
+    }
+    unset multiplot
+    set style fill empty
+    set format x '% h'
+    unset xlabel
+    unset ylabel
+}
+
+# ---- 4. confusion matrices on the test split ----
+nm = quantized ? 2 : 1
+eval svg_(460 * nm, 420)
+set output 'confusion.svg'
+set multiplot layout 1, nm spacing 0.12 margins 0.14, 0.98, 0.18, 0.90
+set palette defined (0 '#ffffff', 1 '#7fa7d6', 2 '#2b5c9c')
+set cbrange [0:1]
+unset colorbox
+unset grid
+set border 15 lc rgb '#555555'
+set tics scale 0
+set xlabel 'predicted'
+set ylabel 'true'
+set xtics () rotate by -30
+set ytics ()
+do for [m = 1:nm] {
+    f = m == 1 ? 'conf_float.dat' : 'conf_int8.dat'
+    set title (m == 1 ? 'float32' : 'int8 QAT (integer engine)') font ',12'
+    stats f using 1 nooutput
+    k = STATS_max + 1
+    set xrange [-0.5:k - 0.5]
+    set yrange [k - 0.5:-0.5]
+    plot f using 1:2:3 with image pixels, \
+         f using 1:2:(sprintf('%d', $4)):($3 > 0.6 ? 0xffffff : 0x222222) with labels tc rgb variable font ',12', \
+         'classes.dat' using 1:(1/0):xtic(2) with points, \
+         'classes.dat' using (1/0):1:ytic(2) with points
+}
+unset multiplot
+set grid back ls 101
+set border 3 lc rgb '#555555'
+set tics scale 0.6
+set xtics norotate autofreq
+set ytics autofreq
+set xrange [*:*]
+set yrange [*:*]
+unset xlabel
+unset ylabel
+unset title
+
+# ---- 5. per-tensor quantization error ----
+if (quantized) {
+    eval svg_(960, 360)
+    set output 'sqnr.svg'
+    set title 'Quantization error per int8 tensor (SQNR, higher is better)' font ',12'
+    set ylabel 'SQNR (dB)'
+    set yrange [0:*]
+    set style data histogram
+    set style histogram clustered gap 1
+    set style fill solid 0.85 noborder
+    set boxwidth 0.9
+    set xtics rotate by -30
+    set key top right samplen 2 font ',10'
+    plot 'sqnr.dat' using 2:xtic(1) lc rgb c_ptq title 'PTQ', \
+         'sqnr.dat' using 3 lc rgb c_qat title 'QAT'
+}
+unset output
