@@ -7,8 +7,9 @@ set -eu
 seeds=${1:-"1 2 3"}
 q=${QATRAIN:-build/qatrain}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-get() { # file section key
-    sed -n "/\"$2\": {/,/}/s/.*\"$3\": \([0-9.e-]*\).*/\1/p" "$1" | head -n 1
+get() { # file section key; NA when absent (awk must see every column)
+    v=$(sed -n "/\"$2\": {/,/}/s/.*\"$3\": \([0-9.e-]*\).*/\1/p" "$1" | head -n 1)
+    echo "${v:-NA}"
 }
 echo "| experiment | float32 | float16 | dynamic range | int8 PTQ | int8 QAT | pruned int8 QAT | int8 .tflite / gzip | pruned .tflite / gzip |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -22,7 +23,7 @@ for cfg in configs/experiments/*.ini; do
     done
     awk -v name="$name" '
         function pct(v) { return v == "" ? "—" : sprintf("%.2f", 100 * v) }
-        { for (i = 1; i <= 10; i++) if ($i != "") { s[i] += $i; n[i]++ } }
+        { for (i = 1; i <= 10; i++) if ($i != "NA") { s[i] += $i; n[i]++ } }
         END {
             for (i = 1; i <= 10; i++) m[i] = n[i] ? s[i] / n[i] : ""
             printf "| %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |\n", name, pct(m[1]), pct(m[2]),

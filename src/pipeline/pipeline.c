@@ -232,8 +232,27 @@ static qat_status qat_sqnr_trained(qat_pipeline *p, qat_error *e) {
     return st;
 }
 
+/* Puts what was being done in front of an error from deeper down. */
+static qat_status context(qat_status st, qat_error *e, const char *what) {
+    if (st && e) {
+        char msg[2 * QAT_ERROR_MAX];
+        int n = snprintf(msg, sizeof msg, "%s: %s", what, e->msg);
+        size_t len = n < 0 ? 0 : (size_t)n < sizeof e->msg ? (size_t)n : sizeof e->msg - 1;
+        memcpy(e->msg, msg, len);
+        e->msg[len] = 0;
+    }
+    return st;
+}
+
+static qat_status quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx, qat_error *e);
+
 qat_status qat_pipeline_quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
                                  qat_error *e) {
+    return context(quantize(p, progress, ctx, e), e,
+                   "quantizing the trained model (if training diverged, lower the learning rate)");
+}
+
+static qat_status quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx, qat_error *e) {
     const qat_quant_config *q = &p->cfg.quant;
     int max_batch = q->batch > EVAL_BATCH ? q->batch : EVAL_BATCH;
     qat_status st = dynamic_range(p, e);

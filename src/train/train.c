@@ -2,6 +2,7 @@
 #include "qat/train.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,6 +23,35 @@ static void gather(qat_model *m, const qat_dataset *d, const int *order, int b, 
         memcpy(x + i * in, d->x + (size_t)order[i] * in, in * sizeof(float));
         y[i] = d->y[order[i]];
     }
+}
+
+/* The first node (in graph order) holding a non-finite value: where divergence shows. */
+static const qat_node *first_non_finite(const qat_model *m, int batch) {
+    for (int i = 0; i < m->loss; i++) {
+        const qat_node *n = &m->g.nodes[i];
+        size_t len = qat_node_len(n, batch);
+        for (size_t k = 0; k < len; k++)
+            if (!isfinite(n->val[k])) return n;
+    }
+    return NULL;
+}
+
+static qat_status diverged(const qat_model *m, int batch, float loss, int epoch, int step,
+                           qat_error *e) {
+    const qat_node *n = first_non_finite(m, batch);
+    char where[96] = "";
+    if (n) {
+        char layer[QAT_NODE_NAME_MAX];
+        snprintf(layer, sizeof layer, "%s", n->name);
+        char *slash = strchr(layer, '/');
+        if (slash) *slash = 0;
+        snprintf(where, sizeof where, " in layer '%s' (%s)", layer,
+                 n->op == QAT_OP_PARAM ? "its weights" : "its output");
+    }
+    return qat_error_set(e, QAT_ERR_NUMERIC,
+                         "training diverged at epoch %d, step %d: loss is %s, first non-finite "
+                         "values%s (lower the learning rate, or check the data's scale)",
+                         epoch, step, isnan(loss) ? "NaN" : "infinite", n ? where : " nowhere before the loss");
 }
 
 /* Best-so-far tracking for plateau and early stopping. */
@@ -58,11 +88,7 @@ static qat_status run_epoch(trainer *t, int epoch, qat_epoch_stats *st, qat_erro
                       .epoch = epoch};
         qat_graph_forward(&m->g, &p, m->loss + 1);
         float loss = m->g.nodes[m->loss].val[0];
-        if (!isfinite(loss))
-            return qat_error_set(e, QAT_ERR_NUMERIC,
-                                 "training diverged: loss is %s at epoch %d, step %d "
-                                 "(try a lower learning rate)",
-                                 isnan(loss) ? "NaN" : "infinite", epoch, s + 1);
+        if (!isfinite(loss)) return diverged(m, b, loss, epoch, s + 1, e);
         qat_graph_zero_grads(&m->g);
         qat_graph_backward(&m->g, &p, m->loss);
         qat_optim_step(&t->opt, m->g.params, m->g.grads);

@@ -188,6 +188,8 @@ static void test_nan_loss_stops(void **s) {
     assert_int_equal(qat_train(&m, &c, &train, &train, 1, &log, NULL, &e), QAT_ERR_NUMERIC);
     assert_non_null(strstr(e.msg, "loss is"));
     assert_non_null(strstr(e.msg, "epoch"));
+    assert_non_null(strstr(e.msg, "in layer 'o' (its output)")); /* the logits overflow first */
+    assert_non_null(strstr(e.msg, "lower the learning rate"));
     qat_model_free(&m);
     qat_dataset_free(&train);
 }
