@@ -85,3 +85,52 @@ clean:
 	rm -rf build build-san qatrain
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ==== fuzzing (tests/fuzz; owned by the robustness work — keep this block at the end) ======
+#   make fuzz [FUZZ_SECONDS=600] [FUZZ_TARGETS="ini npy"]  each target for FUZZ_SECONDS
+#   make fuzz-smoke                                        each target for 30 s
+#   make -j2 fuzz                                          two targets at a time
+# libFuzzer targets built with clang -fsanitize=fuzzer,address,undefined into build-fuzz/
+# from the library sources directly. Seeds: tests/fuzz/corpus/<target>/ (read only); new
+# inputs: build-fuzz/corpus/<target>/; crashes: build-fuzz/crashes/<target>/ — fix, then add
+# the input to tests/fuzz/regressions/<target>/, which test_fuzz_regressions replays.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 600
+FUZZ_BUILD   := build-fuzz
+FUZZ_ALL     := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g -fno-omit-frame-pointer -Iinclude \
+                -Itests/fuzz -MMD -MP -DQAT_LIBFUZZER -fsanitize=fuzzer-no-link $(FUZZ_SAN)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/tests/fuzz/common.o
+
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-clean
+.SECONDARY: $(FUZZ_LIB_OBJ) $(FUZZ_ALL:%=$(FUZZ_BUILD)/tests/fuzz/fuzz_%.o)
+fuzz: $(FUZZ_TARGETS:%=fuzz-run-%)
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+fuzz-run-%: $(FUZZ_BUILD)/fuzz_%
+	@sh tests/fuzz/run.sh $(FUZZ_BUILD) $* $(FUZZ_SECONDS)
+fuzz-clean:
+	rm -rf $(FUZZ_BUILD)
+clean: fuzz-clean
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+	@echo "$(FUZZ_CC) -fsanitize=fuzzer ... -o $@"
+	@$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS)
+
+# The regression replay links the targets' functions (built without libFuzzer).
+FUZZ_TARGET_SRC := $(wildcard tests/fuzz/fuzz_*.c) tests/fuzz/common.c
+$(BUILD)/tests/test_fuzz_regressions: tests/unit/test_fuzz_regressions.c $(FUZZ_TARGET_SRC) \
+                                      $(TESTLIB_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/common -Itests/fuzz $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) \
+	    $(LDLIBS) -lcmocka
+
+-include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
+# ==== end of the fuzzing block ===============================================================

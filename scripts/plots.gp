@@ -6,9 +6,10 @@
 #   nlayers    conv/dense layers with a weight histogram (hist_1.dat ... hist_N.dat)
 #   quantized  1 when PTQ/QAT ran (weights.svg, sqnr.svg, int8 confusion matrix)
 #   pruned     1 when pruning ran (sweep.svg)
+#   nclasses   number of classes (the confusion matrices are nclasses x nclasses)
 # Data files (whitespace-separated, first line a header, names double-quoted):
 #   curve_PHASE.dat   epoch loss accuracy val_loss val_accuracy (accuracies in %)
-#   sweep.dat         sparsity% int8_acc% float_acc% tflite_kB gzip_kB (0 % = unpruned QAT)
+#   sweep.dat         sparsity% int8_acc% float_acc% tflite_KiB gzip_KiB (0 % = unpruned QAT)
 #   hist_I.dat        bin_centre float_count int8_count; header "value" "LAYER"
 #   conf_float.dat, conf_int8.dat   predicted true row_fraction count
 #   classes.dat       index "NAME"
@@ -20,9 +21,11 @@ if (!exists("phases")) phases = "float"
 if (!exists("nlayers")) nlayers = 0
 if (!exists("quantized")) quantized = 0
 if (!exists("pruned")) pruned = 0
+if (!exists("nclasses")) nclasses = 2
 
 set encoding utf8
 set datafile missing '?'
+set datafile columnheaders
 font_ = 'sans-serif,11'
 svg_(w, h) = sprintf("set terminal svg size %d,%d fixed font '%s' noenhanced background '#ffffff'", w, h, font_)
 
@@ -44,18 +47,19 @@ phase_title(p) = p eq "float" ? "float training" : \
 
 # ---- 1. training and validation curves: loss above, accuracy below, one column a phase ----
 np = words(phases)
-eval svg_(320 * np < 640 ? 640 : 320 * np, 520)
+if (np > 0) {
+eval svg_(np == 1 ? 640 : 960, 540)
 set output 'curves.svg'
-set multiplot layout 2, np spacing 0.07, 0.10 margins 0.07, 0.98, 0.10, 0.90
-set key top right samplen 2 spacing 1.1 font ',10'
+set multiplot layout 2, np spacing 0.06, 0.10 margins 0.08, 0.98, 0.10, 0.93
 do for [i = 1:np] {
     p = word(phases, i)
     f = 'curve_'.p.'.dat'
-    set title phase_title(p) font ',12'
+    set title phase_title(p) font ',11'
     set xlabel ''
     set ylabel (i == 1 ? 'loss' : '')
     set yrange [0:*]
     set format y '%.2f'
+    if (i == 1) { set key top right samplen 2 spacing 1.1 font ',10' } else { unset key }
     plot f using 1:2 with lines lw 2 lc rgb c_train title 'train', \
          f using 1:4 with lines lw 2 dt 2 lc rgb c_val title 'validation'
 }
@@ -66,11 +70,13 @@ do for [i = 1:np] {
     set xlabel 'epoch'
     set ylabel (i == 1 ? 'accuracy (%)' : '')
     set yrange [*:100]
-    set format y '%.0f'
+    set format y '%g'
+    if (i == 1) { set key bottom right samplen 2 spacing 1.1 font ',10' } else { unset key }
     plot f using 1:3 with lines lw 2 lc rgb c_train title 'train', \
          f using 1:5 with lines lw 2 dt 2 lc rgb c_val title 'validation'
 }
 unset multiplot
+}
 set format y '% h'
 set yrange [*:*]
 
@@ -78,10 +84,9 @@ set yrange [*:*]
 if (pruned) {
     eval svg_(960, 400)
     set output 'sweep.svg'
-    set title 'Accuracy and size against sparsity' font ',12'
     set xlabel 'sparsity of the pruned kernels (%)'
     set ylabel 'test accuracy (%)'
-    set y2label 'file size (kB)'
+    set y2label 'file size (KiB)'
     set xrange [-2:100]
     set yrange [*:100]
     set y2range [0:*]
@@ -91,8 +96,8 @@ if (pruned) {
     set key outside bottom center horizontal samplen 2 font ',10'
     plot 'sweep.dat' using 1:2 with linespoints lw 2 pt 7 ps 1.0 lc rgb c_qat title 'int8 QAT accuracy', \
          'sweep.dat' using 1:3 with linespoints lw 2 dt 2 pt 6 ps 1.0 lc rgb c_float title 'float accuracy (after pruning, before QAT)', \
-         'sweep.dat' using 1:4 axes x1y2 with linespoints lw 1.5 pt 5 ps 0.8 lc rgb '#666666' title '.tflite kB', \
-         'sweep.dat' using 1:5 axes x1y2 with linespoints lw 1.5 pt 9 ps 1.0 lc rgb c_gzip title 'gzip -9 kB'
+         'sweep.dat' using 1:4 axes x1y2 with linespoints lw 1.5 pt 5 ps 0.8 lc rgb '#666666' title '.tflite KiB', \
+         'sweep.dat' using 1:5 axes x1y2 with linespoints lw 1.5 pt 9 ps 1.0 lc rgb c_gzip title 'gzip -9 KiB'
     unset y2tics
     unset y2label
     set border 3 lc rgb '#555555'
@@ -105,20 +110,22 @@ if (pruned) {
 if (quantized && nlayers > 0) {
     cols = nlayers < 2 ? nlayers : 2
     rows = (nlayers + cols - 1) / cols
-    eval svg_(960, 250 * rows + 20)
+    eval svg_(960, 260 * rows)
     set output 'weights.svg'
-    set multiplot layout rows, cols spacing 0.08, 0.12 / rows margins 0.07, 0.98, 0.12 / rows, 1 - 0.06 / rows
+    set multiplot layout rows, cols
+    set lmargin 10
     set style fill solid 0.45 noborder
-    set key top right samplen 2 font ',10'
+    set key inside top left vertical Left reverse samplen 2 font ',10'
     set xlabel 'weight value'
     set ylabel 'weights per bin'
     set format x '%.2f'
     do for [i = 1:nlayers] {
         f = 'hist_'.i.'.dat'
-        plot f using 1:2 with boxes lc rgb c_float title columnheader(2).' float (folded)', \
-             f using 1:3 with histeps lw 1.5 lc rgb c_qat title 'int8 QAT, dequantized'
+        plot f using 1:2 with boxes lc rgb c_float title columnheader(2).': float', \
+             f using 1:3 with histeps lw 1.5 lc rgb c_qat title 'int8 QAT (dequantized)'
     }
     unset multiplot
+    unset lmargin
     set style fill empty
     set format x '% h'
     unset xlabel
@@ -143,8 +150,7 @@ set ytics ()
 do for [m = 1:nm] {
     f = m == 1 ? 'conf_float.dat' : 'conf_int8.dat'
     set title (m == 1 ? 'float32' : 'int8 QAT (integer engine)') font ',12'
-    stats f using 1 nooutput
-    k = STATS_max + 1
+    k = nclasses
     set xrange [-0.5:k - 0.5]
     set yrange [k - 0.5:-0.5]
     plot f using 1:2:3 with image pixels, \
@@ -168,7 +174,6 @@ unset title
 if (quantized) {
     eval svg_(960, 360)
     set output 'sqnr.svg'
-    set title 'Quantization error per int8 tensor (SQNR, higher is better)' font ',12'
     set ylabel 'SQNR (dB)'
     set yrange [0:*]
     set style data histogram
@@ -176,7 +181,8 @@ if (quantized) {
     set style fill solid 0.85 noborder
     set boxwidth 0.9
     set xtics rotate by -30
-    set key top right samplen 2 font ',10'
+    set key inside top right vertical samplen 2 font ',10'
+    set xlabel 'int8 tensor (layer output)'
     plot 'sqnr.dat' using 2:xtic(1) lc rgb c_ptq title 'PTQ', \
          'sqnr.dat' using 3 lc rgb c_qat title 'QAT'
 }

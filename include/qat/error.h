@@ -18,6 +18,7 @@ typedef enum qat_status {
     QAT_ERR_DATA,    /* data is unusable: NaN, empty class, wrong shape */
     QAT_ERR_NOMEM,   /* an allocation failed */
     QAT_ERR_NUMERIC, /* training diverged: loss NaN/Inf */
+    QAT_ERR_INTERRUPTED, /* stopped on request (a signal) after saving its state */
     QAT_STATUS_COUNT
 } qat_status;
 

@@ -39,6 +39,26 @@ typedef struct qat_prune_result {
     long lost_zeros;        /* pruned weights that are not 0 in the int8 file: must be 0 */
 } qat_prune_result;
 
+#define QAT_MAX_PHASES (4 + 2 * QAT_MAX_SWEEP)
+
+/* A finished training phase (float, QAT, pruning, pruned QAT, sweep points), kept so an
+ * interrupted run can be resumed without training it again. */
+typedef struct qat_phase_record {
+    size_t n_params, n_state;
+    float *params, *state;     /* the model after the phase */
+    int epochs;
+    qat_epoch_stats *history;  /* epochs entries */
+    qat_train_log log;         /* counters (history pointer unused) */
+} qat_phase_record;
+
+/* What resume.ckpt holds: the finished phases and the state of the interrupted one. */
+typedef struct qat_resume {
+    uint64_t run_id;           /* the run it belongs to */
+    int n_done;
+    qat_phase_record done[QAT_MAX_PHASES];
+    qat_train_snapshot current;
+} qat_resume;
+
 typedef struct qat_pipeline {
     qat_config cfg;
     qat_dataset train, val, test; /* normalised; val aliases test when cfg val_split = 0 */
@@ -85,6 +105,14 @@ typedef struct qat_pipeline {
 
     int n_warnings;
     char warnings[4][256];        /* one line each, for the CLI to print */
+
+    /* interruption and resume */
+    const volatile sig_atomic_t *stop; /* the caller's flag: stop after the current step */
+    uint64_t run_id;                   /* the caller's identity of the run (config and options) */
+    const qat_resume *resume_from;     /* a loaded resume.ckpt to continue, or NULL */
+    int phase;                         /* training phases started so far */
+    qat_resume state;                  /* finished phases and, once interrupted, the current */
+    int interrupted;
 } qat_pipeline;
 
 /* The description written into every exported .tflite ("qatrain VERSION: CONFIG"). */
@@ -104,6 +132,12 @@ qat_status qat_pipeline_quantize(qat_pipeline *p, qat_progress_fn progress, void
  * way (sizes and accuracy only). */
 qat_status qat_pipeline_prune(qat_pipeline *p, qat_progress_fn progress, void *ctx,
                               qat_error *e);
+/* After QAT_ERR_INTERRUPTED: writes p->state (tagged with p->run_id) to path, atomically. */
+qat_status qat_resume_write(const qat_pipeline *p, const char *path, qat_error *e);
+/* Reads a resume file written by the run `run_id` (else QAT_ERR_FORMAT). */
+qat_status qat_resume_read(qat_resume *r, const char *path, uint64_t run_id, qat_error *e);
+void qat_resume_free(qat_resume *r);
+
 /* Host latency per single-sample inference of each variant (median of repeats). */
 qat_status qat_pipeline_measure(qat_pipeline *p, qat_error *e);
 /* model_float32 / _dynamic_range / _float16 .tflite; when quantized also model_int8.tflite

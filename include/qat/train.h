@@ -5,6 +5,7 @@
 #ifndef QAT_TRAIN_H
 #define QAT_TRAIN_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "qat/data.h"
@@ -33,12 +34,7 @@ typedef void (*qat_progress_fn)(void *ctx, const qat_progress *p);
  * enforce its masks. */
 typedef void (*qat_step_fn)(void *ctx, qat_model *m, qat_optim *o, long step);
 
-typedef struct qat_train_callbacks {
-    qat_progress_fn progress; /* may be NULL */
-    void *progress_ctx;
-    qat_step_fn after_step;   /* may be NULL */
-    void *step_ctx;
-} qat_train_callbacks;
+
 
 typedef struct qat_train_log {
     qat_epoch_stats *history; /* caller-provided, room for cfg->epochs entries */
@@ -48,6 +44,46 @@ typedef struct qat_train_log {
     int restored_best;
     double seconds;           /* whole training */
 } qat_train_log;
+
+/* Everything a training run needs to continue exactly where it stopped: the model's
+ * numbers, the optimiser's moments, both random streams, this epoch's sample order and
+ * partial sums, the plateau / early-stopping trackers and the history so far. */
+typedef struct qat_train_snapshot {
+    int epoch;               /* the epoch in progress, 1-based */
+    int step;                /* its steps already done */
+    long global_step;        /* optimiser steps since the start */
+    double sum;              /* this epoch's loss sum and correct count so far */
+    int hits;
+    double lr;
+    double plateau_best, stop_best;
+    int plateau_wait, stop_wait;
+    qat_rng shuffle, dropout;
+    long opt_t;
+    int n_order;
+    int *order;              /* this epoch's sample order */
+    size_t n_params, n_state;
+    float *params, *state;   /* the model */
+    float *m, *v;            /* the optimiser's moments (n_params each) */
+    int has_best;            /* early stopping keeps the best weights */
+    float *best_params, *best_state;
+    int epochs;              /* entries of history */
+    qat_epoch_stats *history;
+    qat_train_log log;       /* counters (its history pointer is not used) */
+} qat_train_snapshot;
+
+void qat_train_snapshot_free(qat_train_snapshot *s);
+
+typedef struct qat_train_callbacks {
+    qat_progress_fn progress; /* may be NULL */
+    void *progress_ctx;
+    qat_step_fn after_step;   /* may be NULL */
+    void *step_ctx;
+    /* Set (by a signal handler) to stop after the current step: the state goes to *save
+     * (which must then be non-NULL) and qat_train returns QAT_ERR_INTERRUPTED. */
+    const volatile sig_atomic_t *stop;
+    qat_train_snapshot *save;
+    const qat_train_snapshot *resume; /* continue from this instead of starting afresh */
+} qat_train_callbacks;
 
 /* Trains m on train (normalised), validating on val each epoch. `seed` drives the
  * shuffle and dropout streams. cb may be NULL. A non-finite loss stops with

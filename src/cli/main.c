@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
 
 #include "cli.h"
 #include "qat/blas.h"
@@ -27,6 +28,9 @@ static const char USAGE[] =
     "  --set S.K=V       set key K of section S, e.g. --set train.epochs=10 or\n"
     "                    --set layer.conv1.filters=8 (repeatable)\n"
     "  --write-data DIR  write the dataset in the lessons' layout (DIR/<class>/*.npy), then exit\n"
+    "  --resume          continue a run stopped by Ctrl-C / SIGTERM from OUT/resume.ckpt\n"
+    "                    (same config and options; the final files are those of an\n"
+    "                    uninterrupted run, byte for byte)\n"
     "  --quiet           print nothing but errors\n"
     "  --help            this text\n"
     "  --version         the version\n"
@@ -40,7 +44,7 @@ static const char USAGE[] =
 typedef struct options {
     const char *config, *out, *seed, *write_data;
     const char *sets[MAX_SETS];
-    int n_sets, quiet;
+    int n_sets, quiet, resume;
 } options;
 
 int qat_cli_fail(const char *msg) {
@@ -63,6 +67,8 @@ static int parse_args(int argc, char **argv, options *o) {
             return 0;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             o->quiet = 1;
+        } else if (!strcmp(a, "--resume")) {
+            o->resume = 1;
         } else if (!strcmp(a, "--out") || !strcmp(a, "--seed") || !strcmp(a, "--set") ||
                    !strcmp(a, "--write-data")) {
             if (!has_value) {
@@ -109,12 +115,24 @@ static qat_status load_config(const options *o, qat_config *cfg, qat_error *e) {
     return st ? st : qat_config_validate(cfg, e);
 }
 
+/* Set by SIGINT / SIGTERM: training stops after its current step and saves its state. The
+ * one global of the program, because a signal handler can reach nothing else. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig) {
+    stop_requested = 1;
+    signal(sig, SIG_DFL); /* a second Ctrl-C ends the program at once */
+}
+
 typedef struct view {
-    int tty;
+    int tty, quiet;
+    long steps, stop_at; /* steps seen; the test hook's interruption point (0: none) */
 } view;
 
 static void progress(void *ctx, const qat_progress *p) {
-    const view *v = ctx;
+    view *v = ctx;
+    if (!p->done && v->stop_at && ++v->steps == v->stop_at) stop_requested = 1;
+    if (v->quiet) return;
     if (p->done) {
         const qat_epoch_stats *s = p->done;
         printf("%sepoch %3d/%d  loss %.4f  acc %.4f  val_loss %.4f  val_acc %.4f  %.2fs%s\n",
@@ -217,6 +235,39 @@ static int tflite_command(int argc, char **argv) {
     return qat_cmd_run(argv[2], argv[3], out);
 }
 
+static uint64_t fnv(uint64_t h, const void *data, size_t n) {
+    const unsigned char *b = data;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* Which run this is, for --resume: the config file's bytes and every option that changes
+ * results (all but --out, --quiet and --resume). */
+static qat_status run_id(const options *o, uint64_t *id, qat_error *e) {
+    void *text;
+    size_t n;
+    qat_status st = qat_read_file(o->config, &text, &n, e);
+    if (st) return st;
+    uint64_t h = fnv(14695981039346656037ULL, text, n);
+    free(text);
+    for (int i = 0; i < o->n_sets; i++) h = fnv(h, o->sets[i], strlen(o->sets[i]) + 1);
+    if (o->seed) h = fnv(h, o->seed, strlen(o->seed) + 1);
+    *id = h;
+    return QAT_OK;
+}
+
+/* Training stopped on a signal: save its state for --resume and exit 130 (as a shell does). */
+static int interrupted(qat_pipeline *p, qat_resume *saved, const char *path, const options *o) {
+    qat_error e = {0};
+    qat_status st = qat_resume_write(p, path, &e);
+    qat_pipeline_free(p);
+    qat_resume_free(saved);
+    if (st) return fail(e.msg);
+    fprintf(stderr, "qatrain: interrupted: training state saved to %s; continue with: qatrain %s "
+                    "--resume (and the same options)\n", path, o->config);
+    return 130;
+}
+
 int main(int argc, char **argv) {
     qat_blas_setup(argv);
     int cmd = tflite_command(argc, argv);
@@ -229,16 +280,31 @@ int main(int argc, char **argv) {
     if (load_config(&o, &cfg, &e)) return fail(e.msg);
     if (o.write_data) return write_data(&cfg, o.write_data, o.quiet, &e);
     static qat_pipeline p;
+    static qat_resume saved;
     qat_pipeline_init(&p, &cfg);
     p.blas_core = qat_blas_core();
-    view v = {isatty(STDOUT_FILENO)};
-    qat_status st = qat_mkdir_p(cfg.out_dir, &e);
+    p.stop = &stop_requested;
+    const char *hook = getenv("QATRAIN_TEST_INTERRUPT_AT_STEP"); /* tests: a deterministic Ctrl-C */
+    view v = {isatty(STDOUT_FILENO), o.quiet, 0, hook ? strtol(hook, NULL, 10) : 0};
+    char resume_path[QAT_PATH_MAX];
+    qat_status st = qat_path_join(resume_path, sizeof resume_path, cfg.out_dir, "resume.ckpt", &e);
+    if (!st) st = run_id(&o, &p.run_id, &e);
+    if (!st && o.resume && access(resume_path, F_OK) != 0)
+        st = qat_error_set(&e, QAT_ERR_IO, "%s: no interrupted run to resume here (run without "
+                           "--resume to start one)", resume_path);
+    if (!st && o.resume) {
+        st = qat_resume_read(&saved, resume_path, p.run_id, &e);
+        p.resume_from = st ? NULL : &saved;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    if (!st) st = qat_mkdir_p(cfg.out_dir, &e);
     if (!st) st = qat_pipeline_data(&p, &e);
     if (!st) st = qat_pipeline_build(&p, &e);
-    if (!st) st = qat_pipeline_train(&p, o.quiet ? NULL : progress, &v, &e);
+    if (!st) st = qat_pipeline_train(&p, progress, &v, &e);
     if (!st && cfg.quant.enabled) {
         if (!o.quiet) printf("quantization-aware training (%d epochs)\n", cfg.quant.epochs);
-        st = qat_pipeline_quantize(&p, o.quiet ? NULL : progress, &v, &e);
+        st = qat_pipeline_quantize(&p, progress, &v, &e);
         for (int i = 0; !o.quiet && i < p.n_warnings; i++)
             fprintf(stderr, "qatrain: warning: %s\n", p.warnings[i]);
     }
@@ -247,11 +313,22 @@ int main(int argc, char **argv) {
             printf("pruning %.0f %% -> %.0f %% over %d epochs, then QAT keeping the masks (%d epochs)\n",
                    100 * cfg.prune.initial_sparsity, 100 * cfg.prune.final_sparsity,
                    cfg.prune.epochs, cfg.quant.epochs);
-        st = qat_pipeline_prune(&p, o.quiet ? NULL : progress, &v, &e);
+        st = qat_pipeline_prune(&p, progress, &v, &e);
     }
+    if (p.interrupted) return interrupted(&p, &saved, resume_path, &o);
+    /* Past training a signal changes nothing: the remaining stages take well under a second,
+     * and finishing them beats leaving an unfinished folder. */
     if (!st) st = qat_pipeline_measure(&p, &e);
     if (!st) st = qat_pipeline_export(&p, &e);
     if (!st) st = qat_pipeline_write(&p, &e);
+    if (!st) { /* report.html (issue 5): without gnuplot, tables only and one warning */
+        char html[QAT_PATH_MAX], warning[QAT_REPORT_WARNING_MAX];
+        st = qat_path_join(html, sizeof html, cfg.out_dir, "report.html", &e);
+        if (!st) st = qat_report_html(&p, html, warning, &e);
+        if (!st && warning[0] && !o.quiet) fprintf(stderr, "qatrain: warning: %s\n", warning);
+    }
+    if (!st) unlink(resume_path); /* finished: nothing left to resume */
+    qat_resume_free(&saved);
     if (!st && !o.quiet) summary(&p);
     qat_pipeline_free(&p);
     return st ? fail(e.msg) : 0;

@@ -23,6 +23,7 @@ const char *qat_status_name(qat_status s) {
         [QAT_ERR_DATA] = "data error",
         [QAT_ERR_NOMEM] = "out of memory",
         [QAT_ERR_NUMERIC] = "numeric error",
+        [QAT_ERR_INTERRUPTED] = "interrupted",
     };
     _Static_assert(sizeof names / sizeof names[0] == QAT_STATUS_COUNT, "status names");
     return (unsigned)s < QAT_STATUS_COUNT ? names[s] : "unknown";

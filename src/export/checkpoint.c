@@ -2,6 +2,7 @@
  * written atomically; parsed with a bounds-checked cursor. */
 #include "qat/checkpoint.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -177,6 +178,15 @@ static qat_status parse(qat_model *m, const char *path, rbuf *r, float *params, 
                              r->n - r->at);
     if (crc != (uint32_t)crc32(0L, r->p, (uInt)body))
         return qat_error_set(e, QAT_ERR_FORMAT, "%s: checksum mismatch (file corrupted)", path);
+    /* intact, but not what qat_norm_fit makes and qat_norm_apply relies on */
+    if (kind != QAT_NORM_NONE && nch != (uint32_t)m->channels)
+        return qat_error_set(e, QAT_ERR_FORMAT, "%s: bad normalisation record (%u channels, the "
+                             "model has %d)", path, nch, m->channels);
+    for (uint32_t k = 0; kind != QAT_NORM_NONE && k < nch; k++)
+        if (!isfinite(norm->min[k]) || !isfinite(norm->max[k]) || !(norm->max[k] > norm->min[k]))
+            return qat_error_set(e, QAT_ERR_FORMAT, "%s: bad normalisation record (axis %u: "
+                                 "min %g, max %g)", path, k, (double)norm->min[k],
+                                 (double)norm->max[k]);
     return QAT_OK;
 truncated:
     return qat_error_set(e, QAT_ERR_FORMAT, "%s: truncated checkpoint (%zu bytes)", path, r->n);

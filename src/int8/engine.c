@@ -197,6 +197,14 @@ static qat_status check_geometry(const ctx *c, const qat_ir_node *n, int dilated
 static qat_status window_output(const ctx *c, const qat_ir_node *n, int fh, int fw, int dh,
                                 int dw, int oc, int *out_shape, int *pad_h, int *pad_w) {
     const qat_ir_tensor *in = tensor_of(c, n->in[0]);
+    /* The kernels compute window coordinates in int (origin + dilation · tap, padding, the
+     * next origin): with size + stride + effective filter within int32, none overflows. */
+    const int64_t eff_h = (int64_t)(fh - 1) * dh + 1, eff_w = (int64_t)(fw - 1) * dw + 1;
+    if (in->dim[1] + (int64_t)n->stride_h + eff_h > INT32_MAX ||
+        in->dim[2] + (int64_t)n->stride_w + eff_w > INT32_MAX)
+        return bad(c, "window %dx%d (dilation %dx%d, stride %dx%d) over input '%s' (%dx%d) is too "
+                   "large", fh, fw, dh, dw, n->stride_h, n->stride_w, in->name, in->dim[1],
+                   in->dim[2]);
     const int oh = out_size(n->padding, in->dim[1], fh, n->stride_h, dh);
     const int ow = out_size(n->padding, in->dim[2], fw, n->stride_w, dw);
     if (oh < 1 || ow < 1)
@@ -293,7 +301,7 @@ static qat_status prepare_conv(const ctx *c, const qat_ir_node *n, qat_i8_prepar
         return s;
     const qat_ir_tensor *in = tensor_of(c, n->in[0]), *f = tensor_of(c, n->in[1]);
     const int oc = f->dim[0], fc = f->dim[3];
-    if (fc < 1 || in->dim[3] % fc != 0 || oc % (in->dim[3] / fc) != 0)
+    if (fc < 1 || in->dim[3] < fc || in->dim[3] % fc != 0 || oc % (in->dim[3] / fc) != 0)
         return bad(c, "filter '%s' has %d input channels, incompatible with input '%s' (%d)",
                    f->name, fc, in->name, in->dim[3]);
     if ((s = check_filter_bias(c, n, 4, oc, 0)) ||
@@ -394,6 +402,12 @@ static qat_status prepare_pool(const ctx *c, const qat_ir_node *n, qat_i8_prepar
                            &p->pool.pad_h, &p->pool.pad_w)) ||
         (s = check_same_q(c, n->in[0], n->out)))
         return s;
+    /* the average's int32 sum of up to 128 per tap, over the window clipped to the input */
+    const int64_t taps = (int64_t)(n->filter_h < in->dim[1] ? n->filter_h : in->dim[1]) *
+                         (n->filter_w < in->dim[2] ? n->filter_w : in->dim[2]);
+    if (n->op == QAT_IR_AVERAGE_POOL_2D && taps * 128 > INT32_MAX)
+        return bad(c, "filter %dx%d: a sum over %lld taps could overflow int32", n->filter_h,
+                   n->filter_w, (long long)taps);
     memcpy(p->in_shape, in->dim, sizeof p->in_shape);
     p->pool.stride_w = n->stride_w, p->pool.stride_h = n->stride_h;
     p->pool.filter_w = n->filter_w, p->pool.filter_h = n->filter_h;

@@ -9,6 +9,7 @@
 
 #include "qat/checkpoint.h"
 #include "qat/int8.h"
+#include "phase.h"
 #include "qat/report.h"
 
 /* Evaluation runs in chunks of this many samples (training uses cfg.train.batch). */
@@ -39,6 +40,7 @@ void qat_pipeline_free(qat_pipeline *p) {
     qat_ir_free(&p->ir_pruned);
     free(p->prune_history);
     free(p->pqat_history);
+    qat_resume_free(&p->state);
     memset(p, 0, sizeof *p);
 }
 
@@ -92,8 +94,8 @@ qat_status qat_pipeline_train(qat_pipeline *p, qat_progress_fn progress, void *c
     p->history = calloc((size_t)c->train.epochs, sizeof *p->history);
     if (!p->history) return qat_error_set(e, QAT_ERR_NOMEM, "training: out of memory");
     p->log.history = p->history;
-    qat_train_callbacks cb = {progress, ctx, NULL, NULL};
-    qat_status st = qat_train(&p->model, &c->train, &p->train, &p->val, c->seed, &p->log, &cb, e);
+    qat_train_callbacks cb = {.progress = progress, .progress_ctx = ctx};
+    qat_status st = qat_phase_train(p, &p->model, &c->train, c->seed, &p->log, cb, e);
     if (st) return st;
     qat_model_evaluate(&p->model, &p->test, &p->test_loss, &p->test_accuracy);
     return QAT_OK;
@@ -277,8 +279,8 @@ static qat_status quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
         p->qat_history = calloc((size_t)q->epochs, sizeof *p->qat_history);
         if (!p->qat_history) return qat_error_set(e, QAT_ERR_NOMEM, "QAT: out of memory");
         p->qat_log.history = p->qat_history;
-        qat_train_callbacks cb = {progress, ctx, NULL, NULL};
-        st = qat_train(&p->qm.m, &t, &p->train, &p->val, p->cfg.seed + 1, &p->qat_log, &cb, e);
+        qat_train_callbacks cb = {.progress = progress, .progress_ctx = ctx};
+        st = qat_phase_train(p, &p->qm.m, &t, p->cfg.seed + 1, &p->qat_log, cb, e);
         if (st) return st;
     }
     double loss;

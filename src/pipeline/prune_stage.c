@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "phase.h"
 #include "qat/pipeline.h"
 #include "qat/tflite.h"
 
@@ -106,10 +107,11 @@ static qat_status run_branch(qat_pipeline *p, double target, branch *b, qat_prog
         if (ms) return ms;
         qat_prune_enforce(&b->pm->g, NULL);
     }
-    qat_train_callbacks cb = {progress, ctx, prune_step, &pr};
+    qat_train_callbacks cb = {.progress = progress, .progress_ctx = ctx, .after_step = prune_step,
+                              .step_ctx = &pr};
     qat_train_config t = phase_config(p, c.lr, c.epochs, bs);
     b->log_prune->history = b->h_prune;
-    qat_status st = qat_train(b->pm, &t, &p->train, &p->val, p->cfg.seed + 2, b->log_prune, &cb, e);
+    qat_status st = qat_phase_train(p, b->pm, &t, p->cfg.seed + 2, b->log_prune, cb, e);
     if (st) return st;
     double loss;
     r->target = target;
@@ -124,7 +126,7 @@ static qat_status run_branch(qat_pipeline *p, double target, branch *b, qat_prog
     t = phase_config(p, q->lr, q->epochs, q->batch);
     b->log_qat->history = b->h_qat;
     if (q->epochs > 0 &&
-        (st = qat_train(&b->qm->m, &t, &p->train, &p->val, p->cfg.seed + 3, b->log_qat, &cb, e)))
+        (st = qat_phase_train(p, &b->qm->m, &t, p->cfg.seed + 3, b->log_qat, cb, e)))
         return st;
     if ((st = qat_lower(b->qm, QAT_LOWER_INT8, b->ir, e))) return st;
     if ((st = qat_int8_evaluate(b->ir, &p->test, NULL, NULL, &r->accuracy, &b->arena, e))) return st;

@@ -1,6 +1,7 @@
 /* Fuzz target: the checkpoint reader (qat_checkpoint_load) into the lesson's model and a tiny
  * one, on the input as it is and on the input with a valid CRC32 appended, so mutations get
- * past the checksum into everything it guards. A failed load leaves the model untouched. */
+ * past the checksum into everything it guards. A failed load leaves the model untouched; a
+ * loaded normalisation can scale a sample. */
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -35,6 +36,15 @@ static qat_model *model(int which) {
     return &m[which];
 }
 
+/* What a loaded model's normalisation is for: scaling a sample (which asserts its shape). */
+static void use_norm(const qat_model *m) {
+    qat_dataset d;
+    qat_error e = {0};
+    if (qat_dataset_alloc(&d, 1, m->window, m->channels, m->n_classes, &e)) return;
+    qat_norm_apply(&m->norm, &d);
+    qat_dataset_free(&d);
+}
+
 static void load(qat_model *m, const uint8_t *data, size_t size) {
     const char *path = qat_fuzz_file(data, size);
     size_t np = m->g.n_params * sizeof(float);
@@ -48,6 +58,7 @@ static void load(qat_model *m, const uint8_t *data, size_t size) {
     if (st && (memcmp(before, m->g.params, np) != 0 || memcmp(&norm, &m->norm, sizeof norm) != 0))
         abort(); /* a failed load changed the model */
     free(before);
+    if (!st) use_norm(m);
 }
 
 int qat_fuzz_checkpoint(const uint8_t *data, size_t size) {

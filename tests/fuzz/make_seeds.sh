@@ -9,7 +9,7 @@ G=../shared/reference/tflm-golden
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 rm -rf "$C"
-mkdir -p "$C/ini" "$C/npy" "$C/csv" "$C/checkpoint" "$C/tflite"
+mkdir -p "$C/ini" "$C/npy" "$C/csv" "$C/checkpoint" "$C/tflite" "$C/masks"
 
 # A tiny model (window 20, 4 filters): small checkpoints and .tflite files of every kind.
 TINY='[data]
@@ -81,6 +81,10 @@ printf 'time,aZ,x,aY,aX\n0,1,,2,3\n1,4,,5,6\n2,7,,8,9\n' >"$C/csv/reordered.csv"
 cp "$T/lesson/float.ckpt" "$C/checkpoint/lesson_float.ckpt"
 cp "$T/tiny/float.ckpt" "$C/checkpoint/tiny_float.ckpt"
 cp "$T/tiny/qat.ckpt" "$C/checkpoint/tiny_qat.ckpt"
+
+# masks: the pruning masks of both models.
+cp "$T/lesson/masks.bin" "$C/masks/lesson.masks"
+cp "$T/tiny/masks.bin" "$C/masks/tiny.masks"
 
 # tflite: TFLM golden models (three with other operators) and qatrain's own exports.
 for m in gesture_base gesture_pool_same_relu_clamp tflm_hello_world_int8 tflm_micro_speech; do

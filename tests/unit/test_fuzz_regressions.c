@@ -68,6 +68,7 @@ static fuzz_target targets[] = {
     {"csv", qat_fuzz_csv},
     {"checkpoint", qat_fuzz_checkpoint},
     {"tflite", qat_fuzz_tflite},
+    {"masks", qat_fuzz_masks},
 };
 
 int main(void) {
@@ -77,6 +78,7 @@ int main(void) {
         {"fuzz_csv", replay, NULL, NULL, &targets[2]},
         {"fuzz_checkpoint", replay, NULL, NULL, &targets[3]},
         {"fuzz_tflite", replay, NULL, NULL, &targets[4]},
+        {"fuzz_masks", replay, NULL, NULL, &targets[5]},
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,13 @@
+/* Internal to the pipeline: every training of a run goes through qat_phase_train, which
+ * replays finished phases from a resume file, continues the interrupted one, records each
+ * finished phase and saves the state when the caller asks the run to stop. */
+#ifndef QAT_PIPELINE_PHASE_H
+#define QAT_PIPELINE_PHASE_H
+
+#include "qat/pipeline.h"
+
+qat_status qat_phase_train(qat_pipeline *p, qat_model *m, const qat_train_config *t,
+                           uint64_t seed, qat_train_log *log, qat_train_callbacks cb,
+                           qat_error *e);
+
+#endif

@@ -1,0 +1,75 @@
+/* Fuzz target: the pruning-mask reader (qat_mask_file_read, prune.h) into the lesson's model
+ * and a tiny one, each built with a mask node on every conv1d / dense kernel, on the input as
+ * it is and with a valid CRC32 appended (as fuzz_checkpoint.c does). A failed read leaves the
+ * graph's state untouched; a successful one leaves masks of zeros and ones only. */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "fuzz.h"
+#include "qat/config.h"
+#include "qat/prune.h"
+
+/* The stack of tests/fuzz/make_seeds.sh's tiny model. */
+static const char TINY[] = "[data]\nwindow = 20\n[layer.conv1]\ntype = conv1d\nfilters = 4\n"
+                           "kernel = 3\nactivation = relu\n[layer.pool1]\ntype = maxpool1d\n"
+                           "pool = 2\n[layer.flat]\ntype = flatten\n[layer.out]\ntype = dense\n"
+                           "units = 3\nactivation = softmax\n";
+
+/* models[0]: the lesson's; models[1]: the tiny one. Built once, kept for the process. */
+static qat_model *model(int which) {
+    static qat_model m[2];
+    static int built;
+    if (!built) {
+        qat_config cfg;
+        qat_error e = {0};
+        for (int i = 0; i < 2; i++) {
+            if (i == 0) qat_config_defaults(&cfg);
+            else if (qat_config_load(qat_fuzz_file((const uint8_t *)TINY, sizeof TINY - 1), &cfg, &e))
+                abort();
+            for (int l = 0; l < cfg.n_layers; l++)
+                cfg.layers[l].prune = cfg.layers[l].kind == QAT_LAYER_CONV1D ||
+                                      cfg.layers[l].kind == QAT_LAYER_DENSE;
+            if (qat_model_build_masked(&m[i], cfg.layers, cfg.n_layers, cfg.data.window,
+                                       cfg.data.channels, cfg.data.n_classes, 1, &e))
+                abort();
+        }
+        built = 1;
+    }
+    return &m[which];
+}
+
+static void load(qat_model *m, const uint8_t *data, size_t size) {
+    const char *path = qat_fuzz_file(data, size);
+    size_t ns = m->g.n_state * sizeof(float);
+    float *before = malloc(ns ? ns : 1);
+    if (!before) return;
+    memcpy(before, m->g.state, ns);
+    qat_error e = {0};
+    qat_status st = qat_mask_file_read(&m->g, path, &e);
+    qat_fuzz_check_error(st, &e, path);
+    if (st && memcmp(before, m->g.state, ns) != 0) abort(); /* a failed read changed the graph */
+    for (int i = 0; !st && i < m->g.n_nodes; i++) {
+        const qat_node *n = &m->g.nodes[i];
+        if (n->op != QAT_OP_PRUNE_MASK) continue;
+        for (size_t k = 0; k < n->size; k++) {
+            const float v = m->g.state[n->offset + k];
+            if (v != 0.0f && v != 1.0f) abort();
+        }
+    }
+    free(before);
+}
+
+int qat_fuzz_masks(const uint8_t *data, size_t size) {
+    for (int i = 0; i < 2; i++) load(model(i), data, size);
+    uint8_t *sealed = malloc(size + 4);
+    if (!sealed) return 0;
+    memcpy(sealed, data, size);
+    uint32_t crc = (uint32_t)crc32(0L, data, (uInt)size);
+    for (int i = 0; i < 4; i++) sealed[size + (size_t)i] = (uint8_t)(crc >> (8 * i));
+    for (int i = 0; i < 2; i++) load(model(i), sealed, size + 4);
+    free(sealed);
+    return 0;
+}
+
+QAT_FUZZ_MAIN(masks)
