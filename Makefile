@@ -56,7 +56,12 @@ $(QATRAIN): $(CLI_OBJ) $(LIB)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TESTLIB_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/common $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -Itests/common $(LDFLAGS) $(if $(filter test_alloc%,$*),$(WRAP_ALLOC)) \
+	    -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS) -lcmocka
+
+# The allocation-failure test sees every malloc/calloc/realloc the library makes (and only
+# those: shared libraries keep the real ones) through the linker's symbol wrapping.
+WRAP_ALLOC := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)

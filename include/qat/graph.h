@@ -75,6 +75,7 @@ typedef struct qat_graph {
     size_t scratch_sample;    /* largest transient need of any op per sample (shared) */
     unsigned char *scratch;
     unsigned char *arena;     /* activations, gradients, aux: one allocation */
+    int failed;               /* a builder ran out of memory: compile refuses the graph */
 } qat_graph;
 
 /* What a forward/backward pass needs besides the graph. */

@@ -30,8 +30,8 @@ qat_status qat_write_file(const char *path, const void *data, size_t n, qat_erro
 /* Reads a whole file into a new buffer (caller frees); *n gets its size. */
 qat_status qat_read_file(const char *path, void **data, size_t *n, qat_error *e);
 
-/* Size of data compressed as `gzip -9` would (zlib deflate, gzip wrapper); 0 on failure. */
-size_t qat_gzip_size(const void *data, size_t n);
+/* Size of data compressed as `gzip -9` would (zlib deflate, gzip wrapper). */
+qat_status qat_gzip_size(const void *data, size_t n, long *size, qat_error *e);
 
 /* Creates a directory and its parents (like mkdir -p); checks it is writable. */
 qat_status qat_mkdir_p(const char *path, qat_error *e);

@@ -57,8 +57,9 @@ void qat_prune_reset(qat_graph *g);
 /* The schedule's target sparsity at optimiser step `step` (0-based), and whether the masks
  * are updated at that step. */
 double qat_prune_sparsity_at(const qat_prune_config *c, long end_step, long step, int *update);
-/* Recomputes each mask node's mask to keep the largest |w| at `sparsity`. */
-void qat_prune_update(qat_graph *g, double sparsity);
+/* Recomputes each mask node's mask to keep the largest |w| at `sparsity`; -1 when memory
+ * runs out (masks then partly updated: the caller must treat the run as failed). */
+int qat_prune_update(qat_graph *g, double sparsity);
 /* Zeroes pruned weights and their optimiser moments (o may be NULL). */
 void qat_prune_enforce(qat_graph *g, qat_optim *o);
 /* Pruned fraction over all mask nodes (and per node when per_node is non-NULL). */

@@ -182,7 +182,7 @@ qat_status qat_int8_evaluate(const qat_ir *ir, const qat_dataset *d, int *preds,
 /* Turns a float model (a copy: it is modified) into the dynamic-range model simulated in
  * float: batch norm folded, kernels with >= min_elements weights (the converter uses
  * 1024) rounded to int8 — per channel for conv1d, per tensor for dense. */
-void qat_dynamic_range_apply(qat_model *m, int min_elements);
+qat_status qat_dynamic_range_apply(qat_model *m, int min_elements, qat_error *e);
 /* ... or into the float16 model: batch norm folded, kernels and biases rounded to IEEE
  * half precision (round to nearest even), as the float16 .tflite stores them. */
 void qat_float16_apply(qat_model *m);

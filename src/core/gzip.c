@@ -4,21 +4,23 @@
 
 #include "qat/io.h"
 
-size_t qat_gzip_size(const void *data, size_t n) {
+qat_status qat_gzip_size(const void *data, size_t n, long *size, qat_error *e) {
     z_stream z = {0};
     /* windowBits 15 + 16: a gzip header and trailer, as the gzip tool writes. */
-    if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) return 0;
+    if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+        return qat_error_set(e, QAT_ERR_NOMEM, "gzip: out of memory");
     uLong cap = deflateBound(&z, (uLong)n);
     unsigned char *out = malloc(cap);
-    size_t size = 0;
+    int ok = 0;
     if (out) {
         z.next_in = (Bytef *)data;
         z.avail_in = (uInt)n;
         z.next_out = out;
         z.avail_out = (uInt)cap;
-        if (deflate(&z, Z_FINISH) == Z_STREAM_END) size = z.total_out;
+        ok = deflate(&z, Z_FINISH) == Z_STREAM_END;
+        *size = (long)z.total_out;
     }
     deflateEnd(&z);
     free(out);
-    return size;
+    return ok ? QAT_OK : qat_error_set(e, QAT_ERR_NOMEM, "gzip: out of memory");
 }

@@ -242,7 +242,10 @@ qat_fb_ref qat_fb_table_end(qat_fb_builder *b) {
     if (b->n_vtables == b->cap_vtables) {
         size_t c = b->cap_vtables ? 2 * b->cap_vtables : 32;
         qat_fb_ref *nv = realloc(b->vtables, c * sizeof *nv);
-        if (!nv) return (qat_fb_ref)t; /* sharing is only an optimisation */
+        if (!nv) { /* not sharing would still be valid, but the same model must give the same bytes */
+            b->failed = 1;
+            return 0;
+        }
         b->vtables = nv;
         b->cap_vtables = c;
     }

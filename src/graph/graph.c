@@ -31,7 +31,10 @@ static qat_node *push(qat_graph *g, qat_op op, const char *name) {
     if (g->n_nodes == g->cap) {
         int cap = g->cap ? 2 * g->cap : 32;
         qat_node *nodes = realloc(g->nodes, (size_t)cap * sizeof *nodes);
-        if (!nodes) return NULL;
+        if (!nodes) {
+            g->failed = 1; /* sticky: a later push could succeed and hide the gap */
+            return NULL;
+        }
         g->nodes = nodes;
         g->cap = cap;
     }
@@ -98,6 +101,7 @@ static size_t aux_bytes(const qat_node *n, int batch) {
 
 qat_status qat_graph_compile(qat_graph *g, int max_batch, qat_error *e) {
     QAT_ASSERT(max_batch > 0 && !g->arena);
+    if (g->failed) return qat_error_set(e, QAT_ERR_NOMEM, "graph: out of memory building it");
     g->max_batch = max_batch;
     size_t np = g->n_params ? g->n_params : 1, ns = g->n_state ? g->n_state : 1;
     g->params = calloc(np, sizeof(float));

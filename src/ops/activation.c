@@ -6,6 +6,7 @@
 #include "qat/ops.h"
 
 static int unary(qat_graph *g, qat_op op, const char *name, int x) {
+    if (x < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *X = &g->nodes[x];
     int ndim = X->ndim, dim[QAT_MAX_DIM] = {X->dim[0], X->dim[1], X->dim[2]};
     return qat_op_node(g, op, name, 1, &x, ndim, dim);

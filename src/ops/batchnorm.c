@@ -15,6 +15,7 @@
 
 int qat_batchnorm(qat_graph *g, const char *name, int x, int gamma, int beta, double momentum,
                   double epsilon) {
+    if (x < 0 || gamma < 0 || beta < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *X = &g->nodes[x];
     int c = X->dim[X->ndim - 1], ndim = X->ndim, dim[QAT_MAX_DIM];
     QAT_ASSERT(g->nodes[gamma].size == (size_t)c && g->nodes[beta].size == (size_t)c);

@@ -10,6 +10,7 @@
 #include "qat/ops.h"
 
 int qat_conv1d(qat_graph *g, const char *name, int x, int w, int b, qat_padding pad) {
+    if (x < 0 || w < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *X = &g->nodes[x], *W = &g->nodes[w];
     QAT_ASSERT(X->ndim == 2 && W->ndim == 3 && W->dim[2] == X->dim[1]);
     QAT_ASSERT(b < 0 || (g->nodes[b].ndim == 1 && g->nodes[b].dim[0] == W->dim[0]));

@@ -6,6 +6,7 @@
 #include "qat/ops.h"
 
 int qat_dense(qat_graph *g, const char *name, int x, int w, int b) {
+    if (x < 0 || w < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *X = &g->nodes[x], *W = &g->nodes[w];
     QAT_ASSERT(X->ndim == 1 && W->ndim == 2 && W->dim[1] == X->dim[0]);
     QAT_ASSERT(b < 0 || (g->nodes[b].ndim == 1 && g->nodes[b].dim[0] == W->dim[0]));

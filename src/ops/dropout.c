@@ -7,6 +7,7 @@
 #include "qat/ops.h"
 
 int qat_dropout(qat_graph *g, const char *name, int x, double rate) {
+    if (x < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *X = &g->nodes[x];
     QAT_ASSERT(rate >= 0 && rate < 1);
     int ndim = X->ndim, dim[QAT_MAX_DIM] = {X->dim[0], X->dim[1], X->dim[2]};

@@ -7,6 +7,7 @@
 #include "qat/ops.h"
 
 int qat_flatten(qat_graph *g, const char *name, int x) {
+    if (x < 0) return -1; /* an earlier builder ran out of memory */
     int dim[1] = {(int)g->nodes[x].size};
     return qat_op_node(g, QAT_OP_FLATTEN, name, 1, &x, 1, dim);
 }

@@ -7,6 +7,7 @@
 #include "qat/ops.h"
 
 int qat_maxpool1d(qat_graph *g, const char *name, int x, int pool, qat_padding pad) {
+    if (x < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *X = &g->nodes[x];
     QAT_ASSERT(X->ndim == 2 && pool > 0);
     int T = X->dim[0], tout = pad == QAT_PAD_VALID ? T / pool : (T + pool - 1) / pool;

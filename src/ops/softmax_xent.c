@@ -7,6 +7,7 @@
 #include "qat/ops.h"
 
 int qat_softmax_xent(qat_graph *g, const char *name, int logits) {
+    if (logits < 0) return -1; /* an earlier builder ran out of memory */
     QAT_ASSERT(g->nodes[logits].ndim == 1);
     int k = (int)g->nodes[logits].size, dim[1] = {1};
     int id = qat_op_node(g, QAT_OP_SOFTMAX_XENT, name, 1, &logits, 1, dim);

@@ -22,7 +22,7 @@ static qat_status write_ir(const qat_pipeline *p, const qat_ir *ir, const char *
     if (st) return st;
     st = qat_write_file(path, buf, len, e);
     if (bytes) *bytes = (long)len;
-    if (gz) *gz = (long)qat_gzip_size(buf, len);
+    if (!st && gz) st = qat_gzip_size(buf, len, gz, e);
     free(buf);
     return st;
 }

@@ -209,7 +209,10 @@ static qat_status dynamic_range(qat_pipeline *p, qat_error *e) {
     if (st) return st;
     memcpy(dr.g.params, p->model.g.params, p->model.g.n_params * sizeof(float));
     memcpy(dr.g.state, p->model.g.state, p->model.g.n_state * sizeof(float));
-    qat_dynamic_range_apply(&dr, 1024);
+    if ((st = qat_dynamic_range_apply(&dr, 1024, e))) {
+        qat_model_free(&dr);
+        return st;
+    }
     double loss;
     qat_model_evaluate(&dr, &p->test, &loss, &p->dr_accuracy);
     memcpy(dr.g.params, p->model.g.params, p->model.g.n_params * sizeof(float));

@@ -13,14 +13,15 @@ typedef struct pruner {
     const qat_prune_config *c;
     long end_step;
     int schedule;
+    int failed; /* a mask update ran out of memory */
 } pruner;
 
 static void prune_step(void *ctx, qat_model *m, qat_optim *o, long step) {
-    const pruner *pr = ctx;
+    pruner *pr = ctx;
     if (pr->schedule) {
         int update;
         double s = qat_prune_sparsity_at(pr->c, pr->end_step, step, &update);
-        if (update) qat_prune_update(&m->g, s);
+        if (update && qat_prune_update(&m->g, s)) pr->failed = 1;
     }
     qat_prune_enforce(&m->g, o);
 }
@@ -101,7 +102,7 @@ static qat_status run_branch(qat_pipeline *p, double target, branch *b, qat_prog
     c.final_sparsity = target;
     if (c.initial_sparsity > target) c.initial_sparsity = target;
     int bs = p->cfg.train.batch, steps = (p->train.n + bs - 1) / bs;
-    pruner pr = {&c, c.end_step ? c.end_step : (long)steps * c.epochs, !c.masks[0] && !c.structured};
+    pruner pr = {&c, c.end_step ? c.end_step : (long)steps * c.epochs, !c.masks[0] && !c.structured, 0};
     if (c.masks[0]) { /* fixed masks from a file: enforce them, never recompute */
         qat_status ms = qat_mask_file_read(&b->pm->g, c.masks, e);
         if (ms) return ms;
@@ -112,6 +113,7 @@ static qat_status run_branch(qat_pipeline *p, double target, branch *b, qat_prog
     qat_train_config t = phase_config(p, c.lr, c.epochs, bs);
     b->log_prune->history = b->h_prune;
     qat_status st = qat_phase_train(p, b->pm, &t, p->cfg.seed + 2, b->log_prune, cb, e);
+    if (!st && pr.failed) st = qat_error_set(e, QAT_ERR_NOMEM, "pruning: out of memory updating masks");
     if (st) return st;
     double loss;
     r->target = target;
@@ -137,16 +139,20 @@ static qat_status run_branch(qat_pipeline *p, double target, branch *b, qat_prog
     qat_pipeline_describe(p, desc, sizeof desc);
     if ((st = qat_tflite_serialize(b->ir, desc, &buf, &len, e))) return st;
     r->tflite_bytes = (long)len;
-    r->gzip_bytes = (long)qat_gzip_size(buf, len);
+    st = qat_gzip_size(buf, len, &r->gzip_bytes, e);
     free(buf);
-    return QAT_OK;
+    return st;
 }
 
 static qat_status alloc_histories(const qat_pipeline *p, branch *b, qat_error *e) {
     int qe = p->cfg.quant.epochs > 0 ? p->cfg.quant.epochs : 1;
     b->h_prune = calloc((size_t)p->cfg.prune.epochs, sizeof *b->h_prune);
     b->h_qat = calloc((size_t)qe, sizeof *b->h_qat);
-    return b->h_prune && b->h_qat ? QAT_OK : qat_error_set(e, QAT_ERR_NOMEM, "pruning: out of memory");
+    if (b->h_prune && b->h_qat) return QAT_OK;
+    free(b->h_prune);
+    free(b->h_qat);
+    b->h_prune = b->h_qat = NULL;
+    return qat_error_set(e, QAT_ERR_NOMEM, "pruning: out of memory");
 }
 
 /* One sweep point: everything in locals, only the result kept. */

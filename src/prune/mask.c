@@ -7,6 +7,7 @@
 #include "qat/prune.h"
 
 int qat_prune_mask(qat_graph *g, const char *name, int w) {
+    if (w < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *W = &g->nodes[w];
     int ndim = W->ndim, dim[QAT_MAX_DIM] = {W->dim[0], W->dim[1], W->dim[2]};
     int id = qat_op_node(g, QAT_OP_PRUNE_MASK, name, 1, &w, ndim, dim);
@@ -50,20 +51,21 @@ static int by_magnitude(const void *a, const void *b) {
     return y->idx - x->idx;
 }
 
-void qat_prune_update(qat_graph *g, double sparsity) {
+int qat_prune_update(qat_graph *g, double sparsity) {
     for (int i = 0; i < g->n_nodes; i++) {
         const qat_node *n = &g->nodes[i];
         if (n->op != QAT_OP_PRUNE_MASK) continue;
         const float *w = g->nodes[n->in[0]].val;
         float *mask = g->state + n->offset;
         ranked *r = malloc(n->size * sizeof *r);
-        if (!r) continue; /* keep the old mask: pruning less never breaks correctness */
+        if (!r) return -1;
         for (size_t k = 0; k < n->size; k++) r[k] = (ranked){fabsf(w[k] * mask[k]), (int)k};
         qsort(r, n->size, sizeof *r, by_magnitude);
         size_t drop = (size_t)llround(sparsity * (double)n->size);
         for (size_t k = 0; k < n->size; k++) mask[r[k].idx] = k < drop ? 0.0f : 1.0f;
         free(r);
     }
+    return 0;
 }
 
 void qat_prune_enforce(qat_graph *g, qat_optim *o) {

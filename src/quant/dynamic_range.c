@@ -31,10 +31,10 @@ static void fold_layer(qat_model *m, int conv_layer, int bn_layer) {
     }
 }
 
-static void quantize_kernel(qat_node *W, int per_channel) {
+static int quantize_kernel(qat_node *W, int per_channel) {
     int rows = W->dim[0], row = (int)(W->size / (size_t)rows);
     float *scales = malloc((size_t)rows * sizeof(float));
-    if (!scales) return;
+    if (!scales) return -1;
     qat_weight_scales(W->val, rows, row, per_channel, 127, scales);
     for (int r = 0; r < rows; r++)
         for (int i = 0; i < row; i++) {
@@ -42,6 +42,7 @@ static void quantize_kernel(qat_node *W, int per_channel) {
             *w = (float)qat_quantize_weight(*w, s, -127, 127) * s;
         }
     free(scales);
+    return 0;
 }
 
 /* IEEE half from float, round to nearest even (what the converter's float16 option does). */
@@ -96,12 +97,14 @@ void qat_float16_apply(qat_model *m) {
     }
 }
 
-void qat_dynamic_range_apply(qat_model *m, int min_elements) {
+qat_status qat_dynamic_range_apply(qat_model *m, int min_elements, qat_error *e) {
     for (int i = 0; i < m->n_layers; i++) {
         const qat_layer_spec *s = &m->spec[i];
         if (s->kind != QAT_LAYER_CONV1D && s->kind != QAT_LAYER_DENSE) continue;
         if (i + 1 < m->n_layers && m->spec[i + 1].kind == QAT_LAYER_BATCHNORM) fold_layer(m, i, i + 1);
         qat_node *W = &m->g.nodes[m->layer[i].w];
-        if (W->size >= (size_t)min_elements) quantize_kernel(W, s->kind == QAT_LAYER_CONV1D);
+        if (W->size >= (size_t)min_elements && quantize_kernel(W, s->kind == QAT_LAYER_CONV1D))
+            return qat_error_set(e, QAT_ERR_NOMEM, "dynamic range: out of memory");
     }
+    return QAT_OK;
 }

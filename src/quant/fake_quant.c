@@ -18,6 +18,7 @@ typedef struct act_aux {
 enum { OBS_LO, OBS_HI, OBS_STEPS, OBS_SIZE }; /* observer state, in g->state */
 
 int qat_fake_quant(qat_graph *g, const char *name, int x, const qat_fq_opts *o) {
+    if (x < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *X = &g->nodes[x];
     int ndim = X->ndim, dim[QAT_MAX_DIM] = {X->dim[0], X->dim[1], X->dim[2]};
     int id = qat_op_node(g, QAT_OP_FAKE_QUANT, name, 1, &x, ndim, dim);
@@ -129,6 +130,7 @@ void qat_weight_scales(const float *w, int rows, int row, int per_channel, int q
 }
 
 int qat_fake_quant_weight(qat_graph *g, const char *name, int w, int qmax, int per_channel) {
+    if (w < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *W = &g->nodes[w];
     int ndim = W->ndim, dim[QAT_MAX_DIM] = {W->dim[0], W->dim[1], W->dim[2]};
     int id = qat_op_node(g, QAT_OP_FQ_WEIGHT, name, 1, &w, ndim, dim);
@@ -175,6 +177,7 @@ void qat_fq_weight_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
 /* ---- biases ---- */
 
 int qat_fake_quant_bias(qat_graph *g, const char *name, int b, int in_fq, int w_fq) {
+    if (b < 0 || in_fq < 0 || w_fq < 0) return -1; /* an earlier builder ran out of memory */
     int in[3] = {b, in_fq, w_fq}, dim[1] = {g->nodes[b].dim[0]};
     /* The scale sources are read, not differentiated: only b is an input for gradients. */
     int id = qat_op_node(g, QAT_OP_FQ_BIAS, name, 1, in, 1, dim);

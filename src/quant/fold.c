@@ -16,6 +16,7 @@ static double inv_std(const qat_graph *g, const qat_node *n, int c) {
 
 int qat_fold_weight(qat_graph *g, const char *name, int w, int gamma, size_t bn_state,
                     double epsilon) {
+    if (w < 0 || gamma < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *W = &g->nodes[w];
     int ndim = W->ndim, dim[QAT_MAX_DIM] = {W->dim[0], W->dim[1], W->dim[2]}, in[2] = {w, gamma};
     QAT_ASSERT(g->nodes[gamma].size == (size_t)W->dim[0]);
@@ -57,6 +58,7 @@ void qat_fold_weight_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
 
 int qat_fold_bias(qat_graph *g, const char *name, int b, int gamma, int beta, size_t bn_state,
                   double epsilon) {
+    if (gamma < 0 || beta < 0) return -1; /* an earlier builder ran out of memory */
     int c = (int)g->nodes[gamma].size, dim[1] = {c};
     int in[3] = {gamma, beta, b};
     int id = qat_op_node(g, QAT_OP_FOLD_BIAS, name, b >= 0 ? 3 : 2, in, 1, dim);
@@ -95,6 +97,7 @@ void qat_fold_bias_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
 
 int qat_bn_track(qat_graph *g, const char *name, int y, int beta, int gamma, size_t bn_state,
                  double momentum, double epsilon, int freeze_epoch) {
+    if (y < 0 || beta < 0 || gamma < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *Y = &g->nodes[y];
     int ndim = Y->ndim, dim[QAT_MAX_DIM] = {Y->dim[0], Y->dim[1], Y->dim[2]};
     int in[3] = {y, beta, gamma};
