@@ -9,31 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "qat/blas.h"
+#include "qat/clock.h"
 #include "qat/config.h"
 #include "qat/int8.h"
 #include "qat/npy.h"
 #include "qat/tflite.h"
 
 #define ROUNDS 7
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v) {
-    qsort(v, ROUNDS, sizeof *v, cmp);
-    return v[ROUNDS / 2];
-}
 
 static int die(const char *what, const qat_error *e) {
     fprintf(stderr, "bench_int8: %s: %s\n", what, e ? e->msg : "");
@@ -64,11 +48,11 @@ int main(int argc, char **argv) {
     double t[ROUNDS];
     int reps = 20000;
     for (int r = 0; r < ROUNDS; r++) {
-        double t0 = now();
+        double t0 = qat_clock();
         for (int k = 0; k < reps; k++) qat_i8_invoke(&eng, (const int8_t *)in.data + (size_t)(k % (int)n) * isz, y);
-        t[r] = (now() - t0) / reps;
+        t[r] = (qat_clock() - t0) / reps;
     }
-    double int8_us = 1e6 * median(t);
+    double int8_us = 1e6 * qat_median(t, ROUNDS);
 
     qat_config cfg;
     qat_config_defaults(&cfg);
@@ -80,17 +64,17 @@ int main(int argc, char **argv) {
     float x[64 * 150], prob[64 * 3];
     for (int i = 0; i < 64 * 150; i++) x[i] = (float)qat_rng_uniform(&rng);
     for (int r = 0; r < ROUNDS; r++) {
-        double t0 = now();
+        double t0 = qat_clock();
         for (int k = 0; k < reps / 4; k++) qat_model_predict(&m, x, 1, prob);
-        t[r] = (now() - t0) / (reps / 4);
+        t[r] = (qat_clock() - t0) / (reps / 4);
     }
-    double f1_us = 1e6 * median(t);
+    double f1_us = 1e6 * qat_median(t, ROUNDS);
     for (int r = 0; r < ROUNDS; r++) {
-        double t0 = now();
+        double t0 = qat_clock();
         for (int k = 0; k < reps / 64; k++) qat_model_predict(&m, x, 64, prob);
-        t[r] = (now() - t0) / (reps / 64 * 64);
+        t[r] = (qat_clock() - t0) / (reps / 64 * 64);
     }
-    double f64_us = 1e6 * median(t);
+    double f64_us = 1e6 * qat_median(t, ROUNDS);
     printf("command: build/bench/bench_int8 %s\n", dir);
     printf("blas kernels: %s\n", qat_blas_core());
     printf("int8 engine, 1 sample:        %8.2f us/inference  %9.0f inferences/s  (outputs == TFLM on %zu samples)\n",

@@ -9,27 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "qat/blas.h"
+#include "qat/clock.h"
 #include "qat/ops.h"
 #include "qat/pipeline.h"
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 static int die(const qat_error *e) {
     fprintf(stderr, "bench_train: %s\n", e->msg);
@@ -45,13 +29,13 @@ static double step_throughput(qat_pipeline *p, int steps) {
     qat_rng_seed(&r, 1, QAT_STREAM_DROPOUT);
     qat_pass pass = {.batch = b, .training = 1, .labels = p->train.y, .rng = &r};
     memcpy(m->g.nodes[m->input].val, p->train.x, b * in * sizeof(float));
-    double t0 = now();
+    double t0 = qat_clock();
     for (int s = 0; s < steps; s++) {
         qat_graph_forward(&m->g, &pass, m->loss + 1);
         qat_graph_zero_grads(&m->g);
         qat_graph_backward(&m->g, &pass, m->loss);
     }
-    return steps * b / (now() - t0);
+    return steps * b / (qat_clock() - t0);
 }
 
 int main(int argc, char **argv) {
@@ -88,9 +72,9 @@ int main(int argc, char **argv) {
     printf("command: build/bench/bench_train %d\n", repeats);
     printf("blas kernels: %s\n", qat_blas_core());
     printf("train step throughput (fwd+bwd, batch %d): %.0f samples/s (median of %d)\n",
-           cfg.train.batch, median(thr, repeats), repeats);
+           cfg.train.batch, qat_median(thr, repeats), repeats);
     printf("80-epoch lesson training: %.3f s wall (median of %d), test accuracy %.2f %%\n",
-           median(wall, repeats), repeats, 100 * acc);
+           qat_median(wall, repeats), repeats, 100 * acc);
     printf("peak RSS: %.1f MB\n", ru.ru_maxrss / 1024.0);
     return 0;
 }

@@ -56,6 +56,9 @@ void qat_model_evaluate(qat_model *m, const qat_dataset *d, double *loss, double
 /* How many of the last forward pass's b predictions match labels[0..b). */
 int qat_model_correct(const qat_model *m, const int *labels, int b);
 
+/* Trainable parameters of layer i (kernel, bias, gamma, beta). */
+long qat_model_layer_params(const qat_model *m, int i);
+
 /* Multiply-accumulates of one inference (conv and dense). */
 long qat_model_macs(const qat_model *m);
 

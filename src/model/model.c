@@ -191,6 +191,15 @@ int qat_model_correct(const qat_model *m, const int *labels, int b) {
     return hits;
 }
 
+long qat_model_layer_params(const qat_model *m, int i) {
+    const qat_model_layer *l = &m->layer[i];
+    int ids[4] = {l->w, l->b, l->gamma, l->beta};
+    long n = 0;
+    for (int k = 0; k < 4; k++)
+        if (ids[k] >= 0) n += (long)m->g.nodes[ids[k]].size;
+    return n;
+}
+
 long qat_model_macs(const qat_model *m) {
     long macs = 0;
     for (int i = 0; i < m->n_layers; i++) {

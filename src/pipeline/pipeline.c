@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "qat/checkpoint.h"
+#include "qat/clock.h"
 #include "qat/int8.h"
 #include "phase.h"
 #include "qat/report.h"
@@ -295,17 +295,6 @@ static qat_status quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
     return QAT_OK;
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 #define LAT_ROUNDS 5
 #define LAT_REPS 400
 
@@ -314,12 +303,11 @@ static double float_latency(qat_model *m, const float *x) {
     double t[LAT_ROUNDS];
     float prob[QAT_MAX_CLASSES];
     for (int r = 0; r < LAT_ROUNDS; r++) {
-        double t0 = now_s();
+        double t0 = qat_clock();
         for (int i = 0; i < LAT_REPS; i++) qat_model_predict(m, x, 1, prob);
-        t[r] = (now_s() - t0) / LAT_REPS;
+        t[r] = (qat_clock() - t0) / LAT_REPS;
     }
-    qsort(t, LAT_ROUNDS, sizeof t[0], cmp_double);
-    return 1e6 * t[LAT_ROUNDS / 2];
+    return 1e6 * qat_median(t, LAT_ROUNDS);
 }
 
 static qat_status int8_latency(const qat_ir *ir, const float *x, double *us, qat_error *e) {
@@ -332,15 +320,14 @@ static qat_status int8_latency(const qat_ir *ir, const float *x, double *us, qat
     QAT_ASSERT(n <= sizeof q);
     double t[LAT_ROUNDS];
     for (int r = 0; r < LAT_ROUNDS; r++) {
-        double t0 = now_s();
+        double t0 = qat_clock();
         for (int i = 0; i < LAT_REPS; i++) {
             qat_i8_quantize(x, n, in->q.scale[0], in->q.zero_point[0], q);
             qat_i8_invoke(&eng, q, out);
         }
-        t[r] = (now_s() - t0) / LAT_REPS;
+        t[r] = (qat_clock() - t0) / LAT_REPS;
     }
-    qsort(t, LAT_ROUNDS, sizeof t[0], cmp_double);
-    *us = 1e6 * t[LAT_ROUNDS / 2];
+    *us = 1e6 * qat_median(t, LAT_ROUNDS);
     qat_i8_free(&eng);
     return QAT_OK;
 }

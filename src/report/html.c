@@ -890,15 +890,6 @@ static void section_sqnr(FILE *f, const page *g) {
     fputs("</tbody>\n</table>\n", f);
 }
 
-static long layer_params(const qat_model *m, int i) {
-    const qat_model_layer *l = &m->layer[i];
-    int ids[4] = {l->w, l->b, l->gamma, l->beta};
-    long n = 0;
-    for (int k = 0; k < 4; k++)
-        if (ids[k] >= 0) n += (long)m->g.nodes[ids[k]].size;
-    return n;
-}
-
 static void section_layers(FILE *f, const qat_model *m) {
     fputs("<h2>Model</h2>\n<table class=\"layers\">\n<thead><tr><th>layer</th><th>type</th><th>activation</th>"
           "<th>output shape</th><th>parameters</th></tr></thead>\n<tbody>\n", f);
@@ -912,7 +903,7 @@ static void section_layers(FILE *f, const qat_model *m) {
                 affine ? qat_activation_name(s->activation) : "");
         for (int d = 0; d < out->ndim; d++) fprintf(f, "%s%d", d ? ", " : "", out->dim[d]);
         fputs(")</td><td>", f);
-        put_long(f, layer_params(m, i));
+        put_long(f, qat_model_layer_params(m, i));
         fputs("</td></tr>\n", f);
     }
     fputs("</tbody>\n</table>\n", f);

@@ -17,15 +17,6 @@ qat_status qat_report_history_csv(const qat_train_log *log, const char *path, qa
     return qat_afile_commit(&a, e);
 }
 
-static long layer_params(const qat_model *m, int i) {
-    const qat_model_layer *l = &m->layer[i];
-    int ids[4] = {l->w, l->b, l->gamma, l->beta};
-    long n = 0;
-    for (int k = 0; k < 4; k++)
-        if (ids[k] >= 0) n += (long)m->g.nodes[ids[k]].size;
-    return n;
-}
-
 static void data_section(qat_json *j, const qat_pipeline *p) {
     const qat_data_config *d = &p->cfg.data;
     const qat_norm *nm = &p->model.norm;
@@ -69,7 +60,7 @@ static void model_section(qat_json *j, const qat_model *m) {
         qat_json_array(j, "output_shape");
         for (int d = 0; d < out->ndim; d++) qat_json_int(j, NULL, out->dim[d]);
         qat_json_close(j);
-        qat_json_int(j, "parameters", layer_params(m, i));
+        qat_json_int(j, "parameters", qat_model_layer_params(m, i));
         qat_json_close(j);
     }
     qat_json_close(j);

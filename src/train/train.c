@@ -6,15 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "qat/clock.h"
 #include "qat/optim.h"
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Copies the samples order[0..b) into the input node and their labels into y. */
 static void gather(qat_model *m, const qat_dataset *d, const int *order, int b, int *y) {
@@ -136,7 +130,7 @@ static int end_epoch(trainer *t, qat_epoch_stats *s, double t0) {
     s->loss = t->sum / t->train->n;
     s->accuracy = (double)t->hits / t->train->n;
     qat_model_evaluate(t->m, t->val, &s->val_loss, &s->val_accuracy);
-    s->seconds = now() - t0;
+    s->seconds = qat_clock() - t0;
     log->epochs_run = t->epoch;
     double v = cfg->monitor == QAT_MONITOR_VAL_LOSS ? s->val_loss : s->val_accuracy;
     if (improved(cfg, v, t->stop.best)) {
@@ -164,7 +158,7 @@ static int end_epoch(trainer *t, qat_epoch_stats *s, double t0) {
 static qat_status epochs(trainer *t, qat_error *e) {
     for (; t->epoch <= t->cfg->epochs; t->epoch++, t->step = 0) {
         qat_epoch_stats *s = &t->log->history[t->epoch - 1];
-        double t0 = now();
+        double t0 = qat_clock();
         if (t->step == 0) { /* a fresh epoch (a resumed one has its order and sums) */
             qat_rng_shuffle(&t->shuffle, t->order, t->train->n);
             t->sum = 0;
@@ -299,19 +293,19 @@ qat_status qat_train(qat_model *m, const qat_train_config *cfg, const qat_datase
                      const qat_train_callbacks *cb, qat_error *e) {
     static const qat_train_callbacks none = {0};
     trainer t = {.m = m, .cfg = cfg, .train = train, .val = val, .cb = cb ? cb : &none, .log = log};
-    double t0 = now();
+    double t0 = qat_clock();
     qat_status st = start(&t, seed, e);
     if (!st) st = epochs(&t, e);
     if (st == QAT_ERR_INTERRUPTED) {
         QAT_ASSERT(t.cb->save);
-        log->seconds += now() - t0;
+        log->seconds += qat_clock() - t0;
         st = save(&t, t.cb->save, e);
     } else if (!st) {
         if (t.keep_best && log->best_epoch > 0 && log->best_epoch != log->epochs_run) {
             restore_weights(&m->g, t.best_p, t.best_s);
             log->restored_best = 1;
         }
-        log->seconds += now() - t0;
+        log->seconds += qat_clock() - t0;
     }
     qat_optim_free(&t.opt);
     free(t.order);
