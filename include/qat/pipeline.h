@@ -125,6 +125,10 @@ void qat_pipeline_free(qat_pipeline *p);
 qat_status qat_pipeline_data(qat_pipeline *p, qat_error *e);
 qat_status qat_pipeline_build(qat_pipeline *p, qat_error *e);
 qat_status qat_pipeline_train(qat_pipeline *p, qat_progress_fn progress, void *ctx, qat_error *e);
+/* Instead of training: the float model from a checkpoint (float.ckpt of an earlier run with
+ * the same layers and data), evaluated on the test split. Another model's checkpoint, or
+ * one trained on other data, is a QAT_ERR_FORMAT naming the file. */
+qat_status qat_pipeline_load_float(qat_pipeline *p, const char *path, qat_error *e);
 qat_status qat_pipeline_quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
                                  qat_error *e);
 /* Prunes a copy of the float model on the configured schedule, QAT-trains it with its

@@ -28,6 +28,8 @@ static const char USAGE[] =
     "  --set S.K=V       set key K of section S, e.g. --set train.epochs=10 or\n"
     "                    --set layer.conv1.filters=8 (repeatable)\n"
     "  --write-data DIR  write the dataset in the lessons' layout (DIR/<class>/*.npy), then exit\n"
+    "  --init CKPT       start from this float checkpoint (float.ckpt of an earlier run with\n"
+    "                    the same layers and data) instead of training the float model\n"
     "  --resume          continue a run stopped by Ctrl-C / SIGTERM from OUT/resume.ckpt\n"
     "                    (same config and options; the final files are those of an\n"
     "                    uninterrupted run, byte for byte)\n"
@@ -42,7 +44,7 @@ static const char USAGE[] =
     "(default OUTPUT.npy: INPUT_out.npy).\n";
 
 typedef struct options {
-    const char *config, *out, *seed, *write_data;
+    const char *config, *out, *seed, *write_data, *init;
     const char *sets[MAX_SETS];
     int n_sets, quiet, resume;
 } options;
@@ -70,7 +72,7 @@ static int parse_args(int argc, char **argv, options *o) {
         } else if (!strcmp(a, "--resume")) {
             o->resume = 1;
         } else if (!strcmp(a, "--out") || !strcmp(a, "--seed") || !strcmp(a, "--set") ||
-                   !strcmp(a, "--write-data")) {
+                   !strcmp(a, "--write-data") || !strcmp(a, "--init")) {
             if (!has_value) {
                 fprintf(stderr, "qatrain: %s needs a value (see --help)\n", a);
                 return EXIT_BAD_INPUT;
@@ -79,6 +81,7 @@ static int parse_args(int argc, char **argv, options *o) {
             if (!strcmp(a, "--out")) o->out = v;
             else if (!strcmp(a, "--seed")) o->seed = v;
             else if (!strcmp(a, "--write-data")) o->write_data = v;
+            else if (!strcmp(a, "--init")) o->init = v;
             else if (o->n_sets == MAX_SETS) return fail("too many --set options");
             else o->sets[o->n_sets++] = v;
         } else if (a[0] == '-' && a[1]) {
@@ -252,6 +255,7 @@ static qat_status run_id(const options *o, uint64_t *id, qat_error *e) {
     free(text);
     for (int i = 0; i < o->n_sets; i++) h = fnv(h, o->sets[i], strlen(o->sets[i]) + 1);
     if (o->seed) h = fnv(h, o->seed, strlen(o->seed) + 1);
+    if (o->init) h = fnv(h, o->init, strlen(o->init) + 1);
     *id = h;
     return QAT_OK;
 }
@@ -301,7 +305,7 @@ int main(int argc, char **argv) {
     if (!st) st = qat_mkdir_p(cfg.out_dir, &e);
     if (!st) st = qat_pipeline_data(&p, &e);
     if (!st) st = qat_pipeline_build(&p, &e);
-    if (!st) st = qat_pipeline_train(&p, progress, &v, &e);
+    if (!st) st = o.init ? qat_pipeline_load_float(&p, o.init, &e) : qat_pipeline_train(&p, progress, &v, &e);
     if (!st && cfg.quant.enabled) {
         if (!o.quiet) printf("quantization-aware training (%d epochs)\n", cfg.quant.epochs);
         st = qat_pipeline_quantize(&p, progress, &v, &e);

@@ -101,6 +101,25 @@ qat_status qat_pipeline_train(qat_pipeline *p, qat_progress_fn progress, void *c
     return QAT_OK;
 }
 
+qat_status qat_pipeline_load_float(qat_pipeline *p, const char *path, qat_error *e) {
+    const qat_config *c = &p->cfg;
+    qat_norm fitted = p->model.norm;
+    p->history = calloc((size_t)c->train.epochs, sizeof *p->history);
+    if (!p->history) return qat_error_set(e, QAT_ERR_NOMEM, "training: out of memory");
+    p->log.history = p->history; /* no epochs run */
+    qat_status st = qat_checkpoint_load(&p->model, path, e);
+    if (st) return st;
+    if (p->model.norm.kind != fitted.kind || p->model.norm.channels != fitted.channels ||
+        memcmp(p->model.norm.min, fitted.min, sizeof fitted.min) ||
+        memcmp(p->model.norm.max, fitted.max, sizeof fitted.max)) {
+        p->model.norm = fitted;
+        return qat_error_set(e, QAT_ERR_FORMAT, "%s: trained on other data (its input "
+                             "normalisation differs from this config's training split)", path);
+    }
+    qat_model_evaluate(&p->model, &p->test, &p->test_loss, &p->test_accuracy);
+    return QAT_OK;
+}
+
 qat_status qat_pipeline_write(const qat_pipeline *p, qat_error *e) {
     const char *dir = p->cfg.out_dir;
     char path[QAT_PATH_MAX];

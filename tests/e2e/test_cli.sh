@@ -15,4 +15,14 @@ p=$(grep -A1 '"model": {' "$TMP/s/report.json" | sed -n 's/.*"parameters": \([0-
 [ "$(ls "$TMP/data/wave" | wc -l)" -eq 20 ] || die "write-data: expected 20 wave files"
 "$QATRAIN" configs/gesture_cnn.ini $SMALL --set data.source=npy --set "data.dir=$TMP/data" --out "$TMP/n"
 grep -q '"source": "npy"' "$TMP/n/report.json" || die "npy run"
+# --init starts from an earlier run's float checkpoint; bad checkpoints fail cleanly.
+"$QATRAIN" configs/gesture_cnn.ini $SMALL --init "$TMP/s/float.ckpt" --set layer.conv1.filters=8 --out "$TMP/i"
+grep -q '"epochs_run": 0' "$TMP/i/report.json" || die "--init still trained the float model"
+a=$(sed -n '/"float32": {/,/}/s/.*"test_accuracy": \(.*\),/\1/p' "$TMP/i/report.json")
+b=$(sed -n '/"float32": {/,/}/s/.*"test_accuracy": \(.*\),/\1/p' "$TMP/s/report.json")
+[ -n "$a" ] && [ "$a" = "$b" ] || die "--init: float accuracy $a, the checkpoint's run had $b"
+expect_error 2 'float\.ckpt: checkpoint is from another model' -- "$QATRAIN" configs/gesture_cnn.ini $SMALL --init "$TMP/s/float.ckpt" --out "$TMP/j"
+head -c 300 "$TMP/s/float.ckpt" >"$TMP/cut.ckpt"
+expect_error 2 'cut\.ckpt: truncated checkpoint' -- "$QATRAIN" configs/gesture_cnn.ini $SMALL --set layer.conv1.filters=8 --init "$TMP/cut.ckpt" --out "$TMP/j"
+expect_error 2 'nope\.ckpt: cannot open' -- "$QATRAIN" configs/gesture_cnn.ini $SMALL --init "$TMP/nope.ckpt" --out "$TMP/j"
 exit 0
