@@ -271,6 +271,53 @@ static void test_unfoldable_stack(void **s) {
     qat_model_free(&fm);
 }
 
+/* bn_freeze_epoch: the running statistics follow the batch through that epoch, then stay;
+ * observer_freeze_epoch likewise for activation ranges. */
+static void test_freeze_epochs(void **s) {
+    (void)s;
+    qat_config c;
+    qat_config_defaults(&c);
+    qat_layer_spec bn = {.name = "bn1", .kind = QAT_LAYER_BATCHNORM, .momentum = 0.9, .epsilon = 1e-3};
+    qat_layer_spec r6 = {.name = "act1", .kind = QAT_LAYER_RELU6};
+    c.layers[0].activation = QAT_ACT_NONE;
+    memmove(&c.layers[3], &c.layers[1], (size_t)(c.n_layers - 1) * sizeof c.layers[0]);
+    c.layers[1] = bn;
+    c.layers[2] = r6;
+    c.n_layers += 2;
+    c.quant.bn_freeze_epoch = 1;
+    c.quant.observer_freeze_epoch = 1;
+    qat_model fm;
+    qat_error e;
+    assert_int_equal(qat_model_build(&fm, c.layers, c.n_layers, 50, 3, 3, 8, &e), QAT_OK);
+    qat_rng r;
+    qat_rng_seed(&r, 5, QAT_STREAM_INIT);
+    qat_model_init(&fm, &r);
+    qat_qmodel qm;
+    assert_int_equal(qat_qmodel_build(&qm, &fm, &c.quant, 8, &e), QAT_OK);
+    qat_graph *g = &qm.m.g;
+    for (int i = 0; i < 8 * 150; i++) g->nodes[qm.m.input].val[i] = 3 * (float)qat_rng_uniform(&r) - 1;
+    int labels[8] = {0, 1, 2, 0, 1, 2, 0, 1};
+    qat_pass cal = {.batch = 8, .calibrate = 1};
+    qat_graph_forward(g, &cal, qm.m.logits + 1);
+    float *before = malloc(g->n_state * sizeof(float)), *after1 = malloc(g->n_state * sizeof(float));
+    memcpy(before, g->state, g->n_state * sizeof(float));
+    qat_pass p = {.batch = 8, .training = 1, .labels = labels, .rng = &r, .epoch = 1};
+    qat_graph_forward(g, &p, qm.m.loss + 1);
+    memcpy(after1, g->state, g->n_state * sizeof(float));
+    size_t bn_state = qm.q[0].bn_state;
+    assert_true(memcmp(before + bn_state, after1 + bn_state, 32 * sizeof(float)) != 0); /* epoch 1: moves */
+    int fq = qm.q[0].out_fq;
+    size_t obs = g->nodes[fq].offset;
+    assert_true(memcmp(before + obs, after1 + obs, 3 * sizeof(float)) != 0); /* observer moves */
+    p.epoch = 2;
+    qat_graph_forward(g, &p, qm.m.loss + 1);
+    assert_memory_equal(after1, g->state, g->n_state * sizeof(float)); /* epoch 2: frozen */
+    free(before);
+    free(after1);
+    qat_qmodel_free(&qm);
+    qat_model_free(&fm);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_act_qparams),
@@ -281,6 +328,7 @@ int main(void) {
         cmocka_unit_test(test_fold_equals_unfolded),
         cmocka_unit_test(test_lowering_lesson),
         cmocka_unit_test(test_unfoldable_stack),
+        cmocka_unit_test(test_freeze_epochs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
