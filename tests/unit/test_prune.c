@@ -142,7 +142,7 @@ static void test_masks_survive_qat(void **s) {
     t.lr = 1e-2;
     qat_epoch_stats h[2];
     qat_train_log log = {.history = h};
-    qat_train_callbacks cb = {NULL, NULL, NULL, NULL};
+    qat_train_callbacks cb = {0};
     assert_int_equal(qat_train(&qm.m, &t, &d, &d, 1, &log, &cb, &e), QAT_OK);
     qat_prune_enforce(&qm.m.g, NULL);
     qat_ir ir;
