@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "gradcheck.h"
+#include "stacks.h"
 #include "qat/config.h"
 #include "qat/ops.h"
 #include "qat/prune.h"
@@ -232,15 +233,7 @@ static void test_mask_files(void **s) {
 static void test_structured_is_exact(void **s) {
     (void)s;
     qat_config c;
-    qat_config_defaults(&c);
-    /* conv1 (no activation) -> bn -> relu6 -> pool1 -> conv2 ... -> dense2 */
-    qat_layer_spec bn = {.name = "bn1", .kind = QAT_LAYER_BATCHNORM, .momentum = 0.99, .epsilon = 1e-3};
-    qat_layer_spec r6 = {.name = "act1", .kind = QAT_LAYER_RELU6};
-    c.layers[0].activation = QAT_ACT_NONE;
-    memmove(&c.layers[3], &c.layers[1], (size_t)(c.n_layers - 1) * sizeof c.layers[0]);
-    c.layers[1] = bn;
-    c.layers[2] = r6;
-    c.n_layers += 2;
+    qat_test_lesson_bn_relu6(&c, 0.99); /* conv1 -> bn1 -> relu6 -> pool1 ... */
     qat_model m, small;
     qat_error e;
     assert_int_equal(qat_model_build(&m, c.layers, c.n_layers, 50, 3, 3, 8, &e), QAT_OK);

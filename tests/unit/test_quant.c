@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gradcheck.h"
+#include "stacks.h"
 #include "qat/config.h"
 #include "qat/int8.h"
 #include "qat/ops.h"
@@ -276,14 +277,7 @@ static void test_unfoldable_stack(void **s) {
 static void test_freeze_epochs(void **s) {
     (void)s;
     qat_config c;
-    qat_config_defaults(&c);
-    qat_layer_spec bn = {.name = "bn1", .kind = QAT_LAYER_BATCHNORM, .momentum = 0.9, .epsilon = 1e-3};
-    qat_layer_spec r6 = {.name = "act1", .kind = QAT_LAYER_RELU6};
-    c.layers[0].activation = QAT_ACT_NONE;
-    memmove(&c.layers[3], &c.layers[1], (size_t)(c.n_layers - 1) * sizeof c.layers[0]);
-    c.layers[1] = bn;
-    c.layers[2] = r6;
-    c.n_layers += 2;
+    qat_test_lesson_bn_relu6(&c, 0.9); /* conv1 -> bn1 -> relu6 -> pool1 ... */
     c.quant.bn_freeze_epoch = 1;
     c.quant.observer_freeze_epoch = 1;
     qat_model fm;
