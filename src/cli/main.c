@@ -94,10 +94,7 @@ static int parse_args(int argc, char **argv, options *o) {
             o->config = a;
         }
     }
-    if (!o->config) {
-        fputs(USAGE, stderr);
-        return EXIT_BAD_INPUT;
-    }
+    if (!o->config) return fail("no config given (usage: qatrain CONFIG [options]; see --help)");
     return -1;
 }
 
@@ -260,6 +257,35 @@ static qat_status run_id(const options *o, uint64_t *id, qat_error *e) {
     return QAT_OK;
 }
 
+/* Every output file goes to a staging folder inside OUT first and moves into OUT only when
+ * all were written: a failure midway (a full disk) leaves an earlier run's files as they
+ * were, never half this run's and half the last's. */
+static qat_status write_outputs(qat_pipeline *p, const qat_config *cfg, int quiet, qat_error *e) {
+    char staging[QAT_PATH_MAX], name[64], html[QAT_PATH_MAX], warning[QAT_REPORT_WARNING_MAX];
+    snprintf(name, sizeof name, ".qatrain-partial-%ld", (long)getpid());
+    qat_status st = qat_path_join(staging, sizeof staging, cfg->out_dir, name, e);
+    if (!st) st = qat_mkdir_p(staging, e);
+    if (st) return st;
+    snprintf(p->cfg.out_dir, sizeof p->cfg.out_dir, "%s", staging);
+    st = qat_pipeline_export(p, e);
+    if (!st) st = qat_pipeline_write(p, e);
+    if (!st) st = qat_path_join(html, sizeof html, staging, "report.html", e);
+    if (!st) st = qat_report_html(p, html, warning, e); /* without gnuplot: tables, a warning */
+    if (!st && warning[0] && !quiet) fprintf(stderr, "qatrain: warning: %s\n", warning);
+    snprintf(p->cfg.out_dir, sizeof p->cfg.out_dir, "%s", cfg->out_dir);
+    if (!st) st = qat_dir_commit(staging, cfg->out_dir, e);
+    if (st) {
+        qat_dir_discard(staging);
+        size_t n = strlen(staging); /* name the file where the user will look for it */
+        if (!strncmp(e->msg, staging, n)) {
+            char msg[QAT_ERROR_MAX];
+            snprintf(msg, sizeof msg, "%s%s", cfg->out_dir, e->msg + n);
+            memcpy(e->msg, msg, sizeof msg);
+        }
+    }
+    return st;
+}
+
 /* Training stopped on a signal: save its state for --resume and exit 130 (as a shell does). */
 static int interrupted(qat_pipeline *p, qat_resume *saved, const char *path, const options *o) {
     qat_error e = {0};
@@ -323,14 +349,7 @@ int main(int argc, char **argv) {
     /* Past training a signal changes nothing: the remaining stages take well under a second,
      * and finishing them beats leaving an unfinished folder. */
     if (!st) st = qat_pipeline_measure(&p, &e);
-    if (!st) st = qat_pipeline_export(&p, &e);
-    if (!st) st = qat_pipeline_write(&p, &e);
-    if (!st) { /* report.html (issue 5): without gnuplot, tables only and one warning */
-        char html[QAT_PATH_MAX], warning[QAT_REPORT_WARNING_MAX];
-        st = qat_path_join(html, sizeof html, cfg.out_dir, "report.html", &e);
-        if (!st) st = qat_report_html(&p, html, warning, &e);
-        if (!st && warning[0] && !o.quiet) fprintf(stderr, "qatrain: warning: %s\n", warning);
-    }
+    if (!st) st = write_outputs(&p, &cfg, o.quiet, &e);
     if (!st) unlink(resume_path); /* finished: nothing left to resume */
     qat_resume_free(&saved);
     if (!st && !o.quiet) summary(&p);

@@ -196,15 +196,34 @@ static qat_status check_layers(const qat_config *cfg, qat_error *e) {
     if (cfg->n_layers > QAT_MAX_LAYERS)
         return config_error(cfg, 0, e, "%d layers (at most %d)", cfg->n_layers, QAT_MAX_LAYERS);
     shape s = {cfg->data.window, cfg->data.channels, 0, 0};
+    double params = 0, acts = 0, biggest = -1;
+    const qat_layer_spec *big = NULL;
     for (int i = 0; i < cfg->n_layers; i++) {
         const qat_layer_spec *l = &cfg->layers[i];
         int last = i == cfg->n_layers - 1;
         if (!last && l->activation == QAT_ACT_SOFTMAX)
             return layer_error(cfg, l, "activation", e, "softmax is only allowed on the last "
                                "layer (the classifier's output)");
+        double in = s.flat ? s.n : (double)s.t * s.c, cin = s.flat ? s.n : s.c;
         qat_status st = layer_shape(cfg, l, &s, e);
         if (st) return st;
+        double out = s.flat ? s.n : (double)s.t * s.c, w = 0;
+        if (l->kind == QAT_LAYER_CONV1D) w = (double)l->units * l->kernel * cin + l->units;
+        if (l->kind == QAT_LAYER_DENSE) w = (double)l->units * in + l->units;
+        params += w;
+        acts += out;
+        if (w + out > biggest) biggest = w + out, big = l;
     }
+    /* Parameters with gradients and Adam moments; activations with gradients and scratch,
+     * for the largest batch the run uses. A stack past this would fail deep inside (or
+     * swap for minutes); say so here, naming the layer that weighs most. */
+    int batch = cfg->train.batch > 64 ? cfg->train.batch : 64;
+    double bytes = 16 * params + 12 * acts * (cfg->quant.batch > batch ? cfg->quant.batch : batch);
+    if (bytes > 4.0 * 1024 * 1024 * 1024)
+        return layer_error(cfg, big, "type", e, "the model needs about %.0f GiB (%.3g parameters, "
+                           "%.3g activations per sample; this layer weighs most): use fewer "
+                           "filters / units or a shorter window", bytes / (1024.0 * 1024 * 1024),
+                           params, acts);
     return check_output(cfg, &cfg->layers[cfg->n_layers - 1], e);
 }
 

@@ -116,7 +116,10 @@ static qat_status read_layer(cursor *c, const qat_node *n, float *masks, const c
     memcpy(name, c->p + c->at, len);
     name[len] = 0;
     c->at += len;
-    if (strcmp(name, want))
+    int bad = strlen(name) != len; /* an embedded NUL: not a name */
+    for (uint32_t k = 0; k < len; k++)
+        if (name[k] && (name[k] < 0x20 || name[k] == 0x7f)) name[k] = '?', bad = 1; /* one-line messages */
+    if (bad || strcmp(name, want))
         return qat_error_set(e, QAT_ERR_FORMAT, "%s: masks for layer '%s' where this model has '%s' "
                              "(a mask file from another model?)", path, name, want);
     if (!get_u32(c, &ndim)) goto truncated;

@@ -5,8 +5,6 @@
 # earlier run byte for byte as they were. No command reads float.ckpt / qat.ckpt, so the
 # checkpoint catalogue is a C unit test (tests/unit/test_bad_checkpoint.c). The disk-full
 # case needs `mount -t tmpfs` (root); without it, it is skipped with a message.
-# QAT_KNOWN_BUGS=1 adds checks for bugs reported but not fixed yet (they fail).
-#
 # Deliberately not errors (pinned elsewhere): an empty config file is the lesson
 # (test_config.c); a config holding only comments is the same.
 . tests/e2e/lib.inc
@@ -65,6 +63,11 @@ printf '[data]\nclasses = wave, punch, wave\n' >dupclass.ini
 train "dupclass\.ini:2: \[data\] classes: class 'wave' is listed twice" dupclass.ini
 printf '[data]\nsource = csv\ncsv_rate_hz = 50\n[files]\nwave = gone.csv\npunch = gone.csv\nflex = gone.csv\n' >csvmissing.ini
 train 'gone\.csv: cannot open' csvmissing.ini
+
+# A layer stack far too large for memory is refused up front, naming the heaviest layer.
+train 'gesture_cnn\.ini:59: \[layer\.dense1\] type: the model needs about [0-9]+ GiB' "$L" \
+    --set data.window=4096 --set layer.conv1.filters=65536 --set layer.dense1.units=65536
+fails 'no config given' -- "$Q"
 
 # ---- .npy data (the lesson layout made by qatrain, then one file broken at a time) ----
 "$Q" "$L" --set data.samples_per_class=4 --write-data good --quiet
@@ -176,17 +179,15 @@ if mount -t tmpfs -o size=2m tmpfs full 2>mount.err; then
         "$Q" "$L" --quiet $TINY --seed 7 --set layer.conv2.filters=4 --set layer.dense1.units=4 --out full/keep
     diff -r full/keep fullkeep.orig >/dev/null || die "a full disk changed the earlier outputs: $(diff -rq full/keep fullkeep.orig | head -3)"
     cases=$((cases + 1))
-    # Known bug, reported to the pipeline's owners: when the disk fills up after the first
-    # few outputs, those are already replaced by the new run's, so the folder mixes two
-    # runs. QAT_KNOWN_BUGS=1 runs this check (it fails until the pipeline is fixed).
-    if [ "${QAT_KNOWN_BUGS:-0}" = 1 ]; then
-        rm full/filler
-        avail=$(df -k --output=avail full | tail -n 1)
-        dd if=/dev/zero of=full/filler bs=1k count=$((avail - 40)) 2>/dev/null # 40 KiB left
-        expect_error 2 'full/keep/[a-z0-9_.]+: write failed: No space left on device' -- \
-            "$Q" "$L" --quiet $TINY --seed 7 --set layer.conv2.filters=4 --set layer.dense1.units=4 --out full/keep
-        diff -r full/keep fullkeep.orig >/dev/null || die "a disk full midway mixed two runs in full/keep: $(diff -rq full/keep fullkeep.orig | wc -l) files replaced"
-    fi
+    # The disk fills up after the first few outputs: they were written to a staging folder,
+    # so nothing of the earlier run is replaced and nothing of this one is left behind.
+    rm full/filler
+    avail=$(df -k --output=avail full | tail -n 1)
+    dd if=/dev/zero of=full/filler bs=1k count=$((avail - 40)) 2>/dev/null # 40 KiB left
+    expect_error 2 'full/keep/[a-z0-9_.]+: write failed: No space left on device' -- \
+        "$Q" "$L" --quiet $TINY --seed 7 --set layer.conv2.filters=4 --set layer.dense1.units=4 --out full/keep
+    diff -r full/keep fullkeep.orig >/dev/null || die "a disk full midway mixed two runs in full/keep: $(diff -rq full/keep fullkeep.orig | wc -l) files differ"
+    cases=$((cases + 1))
 else
     echo "SKIP disk-full case: cannot mount a tmpfs here ($(cat mount.err))" >&2
 fi
