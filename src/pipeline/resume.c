@@ -234,9 +234,16 @@ static float *get_floats(in *c, size_t n) {
 
 #define BIG (1L << 28) /* no count in a resume file is anywhere near this */
 
+/* Whether n records of `size` bytes can still follow: checked before allocating for them,
+ * so a forged count cannot make the reader allocate or loop for what is not there. */
+static int fits(in *c, long n, size_t size) {
+    if (!c->bad && (c->n - c->at) / size < (size_t)n) c->bad = 1;
+    return !c->bad;
+}
+
 static qat_epoch_stats *get_log(in *c, qat_train_log *l, int *epochs) {
     *epochs = (int)get_count(c, 1000000);
-    qat_epoch_stats *h = c->bad ? NULL : calloc((size_t)*epochs + 1, sizeof *h);
+    qat_epoch_stats *h = fits(c, *epochs, 7 * 8) ? calloc((size_t)*epochs + 1, sizeof *h) : NULL;
     if (!h) {
         c->bad = 1;
         return NULL;
@@ -280,8 +287,9 @@ static void get_snapshot(in *c, qat_train_snapshot *s) {
     get_rng(c, &s->shuffle);
     get_rng(c, &s->dropout);
     s->n_order = (int)get_count(c, BIG);
-    s->order = c->bad ? NULL : malloc((size_t)s->n_order * sizeof(int) + 1);
-    for (int i = 0; s->order && i < s->n_order; i++) s->order[i] = (int)get_count(c, s->n_order - 1);
+    s->order = fits(c, s->n_order, 8) ? malloc((size_t)s->n_order * sizeof(int) + 1) : NULL;
+    for (int i = 0; s->order && !c->bad && i < s->n_order; i++)
+        s->order[i] = (int)get_count(c, s->n_order - 1);
     if (!s->order) c->bad = 1;
     s->n_params = (size_t)get_count(c, BIG);
     s->n_state = (size_t)get_count(c, BIG);

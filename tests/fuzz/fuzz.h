@@ -20,6 +20,7 @@ int qat_fuzz_csv(const uint8_t *data, size_t size);        /* qat_data_load_csv 
 int qat_fuzz_checkpoint(const uint8_t *data, size_t size); /* qat_checkpoint_load */
 int qat_fuzz_tflite(const uint8_t *data, size_t size);     /* parse, prepare, invoke */
 int qat_fuzz_masks(const uint8_t *data, size_t size);      /* qat_mask_file_read */
+int qat_fuzz_resume(const uint8_t *data, size_t size);     /* qat_resume_read */
 
 /* The bytes as a file the library's readers open by name (a memfd seen through
  * /proc/self/fd, or a temporary file): the path stays valid until the next call. */

@@ -9,7 +9,7 @@ G=../shared/reference/tflm-golden
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 rm -rf "$C"
-mkdir -p "$C/ini" "$C/npy" "$C/csv" "$C/checkpoint" "$C/tflite" "$C/masks"
+mkdir -p "$C/ini" "$C/npy" "$C/csv" "$C/checkpoint" "$C/tflite" "$C/masks" "$C/resume"
 
 # A tiny model (window 20, 4 filters): small checkpoints and .tflite files of every kind.
 TINY='[data]
@@ -95,3 +95,11 @@ for m in int8 int8_float_io float32 float16 dynamic_range; do
 done
 chmod 644 "$C"/*/*
 du -sh "$C"
+
+# resume: a tiny run interrupted in its float phase and in its QAT phase.
+printf '[data]\nwindow = 20\nsamples_per_class = 4\n[layer.conv1]\ntype = conv1d\nfilters = 4\nkernel = 3\nactivation = relu\n[layer.pool1]\ntype = maxpool1d\npool = 2\n[layer.flat]\ntype = flatten\n[layer.out]\ntype = dense\nunits = 3\nactivation = softmax\n[train]\nepochs = 3\nbatch = 4\n[quant]\nepochs = 2\n[prune]\nepochs = 1\n' >"$T/resume.ini"
+for at in 2 11; do
+    QATRAIN_TEST_INTERRUPT_AT_STEP=$at "$Q" "$T/resume.ini" --quiet --out "$T/resume$at" 2>/dev/null || true
+done
+cp "$T/resume2/resume.ckpt" "$C/resume/tiny_float_phase.ckpt"
+cp "$T/resume11/resume.ckpt" "$C/resume/tiny_qat_phase.ckpt"

@@ -69,6 +69,7 @@ static fuzz_target targets[] = {
     {"checkpoint", qat_fuzz_checkpoint},
     {"tflite", qat_fuzz_tflite},
     {"masks", qat_fuzz_masks},
+    {"resume", qat_fuzz_resume},
 };
 
 int main(void) {
@@ -79,6 +80,7 @@ int main(void) {
         {"fuzz_checkpoint", replay, NULL, NULL, &targets[3]},
         {"fuzz_tflite", replay, NULL, NULL, &targets[4]},
         {"fuzz_masks", replay, NULL, NULL, &targets[5]},
+        {"fuzz_resume", replay, NULL, NULL, &targets[6]},
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
