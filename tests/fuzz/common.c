@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "qat/config.h"
+#include "qat/model.h"
 
 static int fuzz_fd = -1;
 static char fuzz_path[64];
@@ -58,4 +60,36 @@ void qat_fuzz_check_error(qat_status st, const qat_error *e, const char *prefix)
     fprintf(stderr, "fuzz: bad error report (%s): status %d/%d, message '%s'\n", why, (int)st,
             (int)e->status, e->msg);
     abort();
+}
+
+/* The stack of tests/fuzz/make_seeds.sh's tiny model. */
+static const char TINY[] = "[data]\nwindow = 20\n[layer.conv1]\ntype = conv1d\nfilters = 4\n"
+                           "kernel = 3\nactivation = relu\n[layer.pool1]\ntype = maxpool1d\n"
+                           "pool = 2\n[layer.flat]\ntype = flatten\n[layer.out]\ntype = dense\n"
+                           "units = 3\nactivation = softmax\n";
+
+qat_model *qat_fuzz_model(int which, int masked) {
+    static qat_model m[2][2]; /* [masked][which] */
+    static int built[2];
+    if (!built[masked]) {
+        qat_config cfg;
+        qat_error e = {0};
+        for (int i = 0; i < 2; i++) {
+            if (i == 0) qat_config_defaults(&cfg);
+            else if (qat_config_load(qat_fuzz_file((const uint8_t *)TINY, sizeof TINY - 1), &cfg, &e))
+                abort();
+            for (int l = 0; l < cfg.n_layers; l++)
+                cfg.layers[l].prune = cfg.layers[l].kind == QAT_LAYER_CONV1D ||
+                                      cfg.layers[l].kind == QAT_LAYER_DENSE;
+            qat_status st = masked ? qat_model_build_masked(&m[1][i], cfg.layers, cfg.n_layers,
+                                                            cfg.data.window, cfg.data.channels,
+                                                            cfg.data.n_classes, 1, &e)
+                                   : qat_model_build(&m[0][i], cfg.layers, cfg.n_layers,
+                                                     cfg.data.window, cfg.data.channels,
+                                                     cfg.data.n_classes, 1, &e);
+            if (st) abort();
+        }
+        built[masked] = 1;
+    }
+    return &m[masked][which];
 }

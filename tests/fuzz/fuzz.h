@@ -26,6 +26,12 @@ int qat_fuzz_resume(const uint8_t *data, size_t size);     /* qat_resume_read */
  * /proc/self/fd, or a temporary file): the path stays valid until the next call. */
 const char *qat_fuzz_file(const uint8_t *data, size_t size);
 
+/* The two models the checkpoint and mask targets load into: which 0 is the lesson's, 1 a tiny
+ * one (make_seeds.sh's, whose files are small seeds); masked: with a pruning mask on every
+ * conv1d / dense kernel. Built once and kept for the process. */
+struct qat_model;
+struct qat_model *qat_fuzz_model(int which, int masked);
+
 /* Aborts unless a failed call left one non-empty line in e, with e->status == st, starting
  * with `prefix` (NULL: any start). Does nothing when st is QAT_OK. */
 void qat_fuzz_check_error(qat_status st, const qat_error *e, const char *prefix);

@@ -10,33 +10,8 @@
 #include "qat/config.h"
 #include "qat/prune.h"
 
-/* The stack of tests/fuzz/make_seeds.sh's tiny model. */
-static const char TINY[] = "[data]\nwindow = 20\n[layer.conv1]\ntype = conv1d\nfilters = 4\n"
-                           "kernel = 3\nactivation = relu\n[layer.pool1]\ntype = maxpool1d\n"
-                           "pool = 2\n[layer.flat]\ntype = flatten\n[layer.out]\ntype = dense\n"
-                           "units = 3\nactivation = softmax\n";
-
-/* models[0]: the lesson's; models[1]: the tiny one. Built once, kept for the process. */
 static qat_model *model(int which) {
-    static qat_model m[2];
-    static int built;
-    if (!built) {
-        qat_config cfg;
-        qat_error e = {0};
-        for (int i = 0; i < 2; i++) {
-            if (i == 0) qat_config_defaults(&cfg);
-            else if (qat_config_load(qat_fuzz_file((const uint8_t *)TINY, sizeof TINY - 1), &cfg, &e))
-                abort();
-            for (int l = 0; l < cfg.n_layers; l++)
-                cfg.layers[l].prune = cfg.layers[l].kind == QAT_LAYER_CONV1D ||
-                                      cfg.layers[l].kind == QAT_LAYER_DENSE;
-            if (qat_model_build_masked(&m[i], cfg.layers, cfg.n_layers, cfg.data.window,
-                                       cfg.data.channels, cfg.data.n_classes, 1, &e))
-                abort();
-        }
-        built = 1;
-    }
-    return &m[which];
+    return qat_fuzz_model(which, 1);
 }
 
 static void load(qat_model *m, const uint8_t *data, size_t size) {

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
 #include "qat/data.h"
 
 #define FIXTURES "tests/data/csv/"
@@ -23,15 +24,12 @@ static char tmpdir[256];
 
 static int make_tmpdir(void **state) {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/qat_test_csv_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return qat_test_mkdtemp(tmpdir, sizeof tmpdir, "csv");
 }
 
 static int remove_tmpdir(void **state) {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return qat_test_rmtree(tmpdir);
 }
 
 /* A config with one file per class (paths[i] is class i), aX,aY,aZ, rates equal. */

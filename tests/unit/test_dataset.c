@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
 #include "qat/data.h"
 #include "qat/npy.h"
 
@@ -20,15 +21,12 @@ static char tmpdir[256];
 
 static int make_tmpdir(void **state) {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/qat_test_dataset_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return qat_test_mkdtemp(tmpdir, sizeof tmpdir, "dataset");
 }
 
 static int remove_tmpdir(void **state) {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return qat_test_rmtree(tmpdir);
 }
 
 /* n samples of window 4 × 2 channels; sample i holds the value i everywhere, so it can be
