@@ -21,6 +21,11 @@ typedef struct qat_qparams {
 /* round(x) with ties away from zero, as std::round / TfLiteRound. */
 double qat_round_away(double x);
 
+/* zp + round_away(x / scale), the division in float32 as TFLite's QUANTIZE, clamped to
+ * [qmin, qmax]; NaN gives qmin. The one quantization of a real value into an activation
+ * tensor: the int8 engine's QUANTIZE, its activation clamps and the fake-quant nodes. */
+int32_t qat_quantize_float(float x, float scale, int32_t zp, int32_t qmin, int32_t qmax);
+
 /* TFLite QuantizeMultiplier: m = M · 2^(shift − 31), M in [2^30, 2^31), shift > 0 is a
  * left shift; m == 0 gives (0, 0). */
 void qat_quantize_multiplier(double m, int32_t *multiplier, int *shift);

@@ -62,9 +62,6 @@ void qat_act_range(int bits, int *qmin, int *qmax);
 void qat_act_qparams(float rmin, float rmax, int qmin, int qmax, float *scale, int32_t *zp);
 /* float32 scale of symmetric weights with largest magnitude maxabs (1 when all zero). */
 float qat_weight_scale(float maxabs, int qmax);
-/* Quantize one activation value: clamp(round_away(x / scale) + zp), float division as
- * TFLite's QUANTIZE. */
-int32_t qat_quantize_act(float x, float scale, int32_t zp, int qmin, int qmax);
 /* Quantize one weight: clamp(round_away((double)w / scale)), in double as the converter. */
 int32_t qat_quantize_weight(float w, float scale, int qmin, int qmax);
 /* Bias scale s_in · s_w computed in double, stored as float32; bias value in int32. */

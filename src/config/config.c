@@ -461,20 +461,34 @@ static qat_status remap_csv_classes(parse_ctx *p, qat_data_config *d,
     return QAT_OK;
 }
 
+/* A comma-separated list of distinct names (at most max) into names; *n gets the count.
+ * `what` names an item in messages ("class"), `whats` several ("classes"); strict: letters,
+ * digits, '_' and '-' only. */
+static qat_status parse_names(parse_ctx *p, const char *v, int max, const char *what,
+                              const char *whats, int strict, char names[][QAT_NAME_MAX], int *n) {
+    int len;
+    const char *item;
+    char label[32];
+    snprintf(label, sizeof label, "%s name", what);
+    list_iter it = {v, 0};
+    *n = 0;
+    while (v[0] && list_next(&it, &item, &len)) {
+        if (*n == max) return key_error(p, "more than %d %s", max, whats);
+        qat_status s = list_name(p, label, item, len, strict, names[*n]);
+        if (s) return s;
+        if (find_name(names, *n, names[*n]) >= 0)
+            return key_error(p, "%s '%s' is listed twice", what, names[*n]);
+        (*n)++;
+    }
+    return QAT_OK;
+}
+
 static qat_status set_classes(parse_ctx *p, void *base, const char *v) {
     qat_data_config *d = base;
     char names[QAT_MAX_CLASSES][QAT_NAME_MAX];
-    int n = 0, len;
-    const char *item;
-    list_iter it = {v, 0};
-    while (list_next(&it, &item, &len)) {
-        if (n == QAT_MAX_CLASSES) return key_error(p, "more than %d classes", QAT_MAX_CLASSES);
-        qat_status s = list_name(p, "class name", item, len, 1, names[n]);
-        if (s) return s;
-        if (find_name(names, n, names[n]) >= 0)
-            return key_error(p, "class '%s' is listed twice", names[n]);
-        n++;
-    }
+    int n;
+    qat_status st = parse_names(p, v, QAT_MAX_CLASSES, "class", "classes", 1, names, &n);
+    if (st) return st;
     if (n < 2) return key_error(p, "needs at least 2 classes, got %d", n);
     qat_status s = remap_csv_classes(p, d, names, n);
     if (s) return s;
@@ -487,18 +501,9 @@ static qat_status set_classes(parse_ctx *p, void *base, const char *v) {
 static qat_status set_csv_columns(parse_ctx *p, void *base, const char *v) {
     qat_data_config *d = base;
     char names[QAT_MAX_CHANNELS][QAT_NAME_MAX];
-    int n = 0, len;
-    const char *item;
-    list_iter it = {v, 0};
-    while (list_next(&it, &item, &len)) {
-        if (n == QAT_MAX_CHANNELS)
-            return key_error(p, "more than %d columns", QAT_MAX_CHANNELS);
-        qat_status s = list_name(p, "column name", item, len, 0, names[n]);
-        if (s) return s;
-        if (find_name(names, n, names[n]) >= 0)
-            return key_error(p, "column '%s' is listed twice", names[n]);
-        n++;
-    }
+    int n;
+    qat_status st = parse_names(p, v, QAT_MAX_CHANNELS, "column", "columns", 0, names, &n);
+    if (st) return st;
     memset(d->csv_columns, 0, sizeof d->csv_columns);
     memcpy(d->csv_columns, names, sizeof names[0] * (size_t)n);
     return QAT_OK;
@@ -684,15 +689,9 @@ static qat_status set_end_step(parse_ctx *p, void *base, const char *v) {
 static qat_status set_calib_classes(parse_ctx *p, void *base, const char *v) {
     qat_quant_config *q = base;
     char names[QAT_MAX_CLASSES][QAT_NAME_MAX];
-    int n = 0, len;
-    const char *item;
-    list_iter it = {v, 0};
-    while (v[0] && list_next(&it, &item, &len)) {
-        if (n == QAT_MAX_CLASSES) return key_error(p, "more than %d classes", QAT_MAX_CLASSES);
-        qat_status s = list_name(p, "class name", item, len, 0, names[n]);
-        if (s) return s;
-        n++;
-    }
+    int n;
+    qat_status st = parse_names(p, v, QAT_MAX_CLASSES, "class", "classes", 0, names, &n);
+    if (st) return st;
     q->n_calib_classes = n;
     memcpy(q->calib_classes, names, sizeof names[0] * (size_t)n);
     return QAT_OK;

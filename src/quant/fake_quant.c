@@ -104,7 +104,7 @@ void qat_fake_quant_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     a->lo = (float)(qmin - a->zp) * a->scale;
     a->hi = (float)(qmax - a->zp) * a->scale;
     for (size_t i = 0; i < len; i++)
-        n->val[i] = (float)(qat_quantize_act(x[i], a->scale, a->zp, qmin, qmax) - a->zp) * a->scale;
+        n->val[i] = (float)(qat_quantize_float(x[i], a->scale, a->zp, qmin, qmax) - a->zp) * a->scale;
 }
 
 void qat_fake_quant_backward(qat_graph *g, qat_node *n, const qat_pass *p) {

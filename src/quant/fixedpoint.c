@@ -61,3 +61,9 @@ int32_t qat_mul_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift
     const int32_t shifted = (int32_t)((uint32_t)x << left);
     return qat_rdbpot(qat_srdhm(shifted, multiplier), right);
 }
+
+int32_t qat_quantize_float(float x, float scale, int32_t zp, int32_t qmin, int32_t qmax) {
+    double r = qat_round_away((double)(x / scale)) + zp; /* std::round(float) is exact in double */
+    if (!(r >= qmin)) return qmin; /* below, or NaN */
+    return r > qmax ? qmax : (int32_t)r;
+}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "fuzz.h"
 #include "qat/config.h"
@@ -92,4 +93,16 @@ qat_model *qat_fuzz_model(int which, int masked) {
         built[masked] = 1;
     }
     return &m[masked][which];
+}
+
+void qat_fuzz_with_crc(const uint8_t *data, size_t size, int crc_bytes,
+                       void (*try)(const uint8_t *data, size_t size)) {
+    try(data, size);
+    uint8_t *sealed = malloc(size + 8);
+    if (!sealed) return;
+    memcpy(sealed, data, size);
+    uint64_t crc = (uint64_t)crc32(0L, data, (uInt)size);
+    for (int i = 0; i < crc_bytes; i++) sealed[size + (size_t)i] = (uint8_t)(crc >> (8 * i));
+    try(sealed, size + (size_t)crc_bytes);
+    free(sealed);
 }

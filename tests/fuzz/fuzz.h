@@ -32,6 +32,12 @@ const char *qat_fuzz_file(const uint8_t *data, size_t size);
 struct qat_model;
 struct qat_model *qat_fuzz_model(int which, int masked);
 
+/* Calls try(data, size), then try again on the bytes with their zlib CRC32 appended as a
+ * little-endian integer of crc_bytes (4 or 8) bytes — how the checkpoint, mask and resume
+ * files end — so mutations also get past the checksum into what it guards. */
+void qat_fuzz_with_crc(const uint8_t *data, size_t size, int crc_bytes,
+                       void (*try)(const uint8_t *data, size_t size));
+
 /* Aborts unless a failed call left one non-empty line in e, with e->status == st, starting
  * with `prefix` (NULL: any start). Does nothing when st is QAT_OK. */
 void qat_fuzz_check_error(qat_status st, const qat_error *e, const char *prefix);

@@ -37,7 +37,7 @@ static void test_act_qparams(void **s) {
     assert_int_equal(zp, -128);
     /* 0.0 is exactly representable. */
     qat_act_qparams(-0.37f, 2.9f, -128, 127, &scale, &zp);
-    assert_float_equal((float)(qat_quantize_act(0, scale, zp, -128, 127) - zp) * scale, 0, 0);
+    assert_float_equal((float)(qat_quantize_float(0, scale, zp, -128, 127) - zp) * scale, 0, 0);
 }
 
 static void test_ranges_and_rounding(void **s) {
@@ -52,9 +52,9 @@ static void test_ranges_and_rounding(void **s) {
     assert_int_equal(lo, -8);
     assert_int_equal(hi, 7);
     /* Ties round away from zero; results clamp. */
-    assert_int_equal(qat_quantize_act(0.5f, 1, 0, -128, 127), 1);
-    assert_int_equal(qat_quantize_act(-0.5f, 1, 0, -128, 127), -1);
-    assert_int_equal(qat_quantize_act(1000, 1, 0, -128, 127), 127);
+    assert_int_equal(qat_quantize_float(0.5f, 1, 0, -128, 127), 1);
+    assert_int_equal(qat_quantize_float(-0.5f, 1, 0, -128, 127), -1);
+    assert_int_equal(qat_quantize_float(1000, 1, 0, -128, 127), 127);
     assert_int_equal(qat_quantize_weight(-2.5f, 1, -127, 127), -3);
     assert_int_equal(qat_quantize_weight(-200, 1, -7, 7), -7);
     assert_float_equal(qat_weight_scale(1.27f, 127), 0.01f, 1e-9);
@@ -113,7 +113,7 @@ static void test_fake_quant_forward_and_ste(void **s) {
     float x[4] = {0.1f, -5, 2.0f, 7};
     feed(&f, x, 4, 0, 0);
     for (int i = 0; i < 4; i++) {
-        int32_t q = qat_quantize_act(x[i], scale, zp, -128, 127);
+        int32_t q = qat_quantize_float(x[i], scale, zp, -128, 127);
         assert_float_equal(f.g.nodes[f.y].val[i], (float)(q - zp) * scale, 0);
     }
     assert_float_equal(f.g.nodes[f.y].val[1], (float)(-128 - zp) * scale, 0); /* clamped */
