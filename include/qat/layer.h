@@ -48,6 +48,8 @@ typedef struct qat_layer_spec {
     double epsilon;            /* batchnorm epsilon (Keras 1e-3) */
     int weight_bits, act_bits; /* conv1d, dense: quantization bit widths, 0 = [quant] default */
     int prune;                 /* conv1d, dense: the kernel is pruned when pruning runs (1) */
+    int prune_block;           /* conv1d, dense: weights pruned together, 0 = [prune] block
+                                * (the pruning stage resolves it) */
     int line;                  /* INI line of the section header, 0 when built in */
 } qat_layer_spec;
 

@@ -9,7 +9,11 @@
  *
  * Schedule (TFMOT PolynomialDecay): between begin_step and end_step, every `frequency`
  * steps, sparsity = final + (initial − final)·(1 − (step − begin)/(end − begin))^power;
- * each layer then keeps its largest-magnitude weights (ties: lower index kept).
+ * each layer then keeps its largest-magnitude weights (ties: lower index kept), exactly
+ * round(sparsity·size) pruned. With block > 1 (TFMOT's block_size, taken along the input
+ * axis, which is contiguous in the .tflite) whole runs of `block` weights of an output row
+ * are ranked by mean |w| and pruned together — long zero runs, which gzip encodes far more
+ * cheaply than scattered zeros, and what block-sparse kernels want.
  * ConstantSparsity holds `final` from begin_step on.
  *
  * Unstructured sparsity makes a .tflite compress better, not smaller or faster: TFLite
@@ -40,6 +44,7 @@ typedef struct qat_prune_config {
     double power;                /* 3 */
     int epochs;                  /* fine-tuning with pruning (lesson: 20) */
     double lr;                   /* Adam (lesson: Keras default 1e-3) */
+    int block;                   /* weights pruned together along an output row (1 = TFMOT default) */
     int structured;              /* remove whole filters / units instead */
     int n_sweep;                 /* extra final sparsities to run (lesson exercise: 0.5 0.7 0.9) */
     double sweep[QAT_MAX_SWEEP];
@@ -49,16 +54,18 @@ typedef struct qat_prune_config {
 const char *qat_prune_schedule_name(qat_prune_schedule s);
 
 /* Graph op: y = w ⊙ mask, the mask (w's size, 0 or 1) at node->offset in g->state,
- * initialised to 1 by qat_prune_reset. */
-int qat_prune_mask(qat_graph *g, const char *name, int w);
+ * initialised to 1 by qat_prune_reset; `block` (kept in iattr[0]; 0 means 1) is the
+ * number of weights along an output row pruned together. */
+int qat_prune_mask(qat_graph *g, const char *name, int w, int block);
 /* Sets every mask node's mask to all-ones. */
 void qat_prune_reset(qat_graph *g);
 
 /* The schedule's target sparsity at optimiser step `step` (0-based), and whether the masks
  * are updated at that step. */
 double qat_prune_sparsity_at(const qat_prune_config *c, long end_step, long step, int *update);
-/* Recomputes each mask node's mask to keep the largest |w| at `sparsity`; -1 when memory
- * runs out (masks then partly updated: the caller must treat the run as failed). */
+/* Recomputes each mask node's mask to keep the largest |w| (in the node's blocks) at
+ * `sparsity`; -1 when memory runs out (masks then partly updated: the caller must treat the
+ * run as failed). */
 int qat_prune_update(qat_graph *g, double sparsity);
 /* Zeroes pruned weights and their optimiser moments (o may be NULL). */
 void qat_prune_enforce(qat_graph *g, qat_optim *o);

@@ -197,6 +197,7 @@ static void default_prune(qat_prune_config *c) {
     c->power = 3;
     c->epochs = 20;
     c->lr = 1e-3;
+    c->block = 1;
     c->structured = 0;
     c->n_sweep = 0;
 }
@@ -766,6 +767,7 @@ static const key_def prune_keys[] = {
     {.name = "power", F_DBL(qat_prune_config, power, 0, OPEN, 100, CLOSED)},
     {.name = "epochs", F_INT(qat_prune_config, epochs, 1, 100000)},
     {.name = "lr", F_DBL(qat_prune_config, lr, 0, OPEN, INFINITY, OPEN)},
+    {.name = "block", F_INT(qat_prune_config, block, 1, 1024)},
     {.name = "structured", F_BOOL(qat_prune_config, structured)},
     {.name = "sweep", F_CUSTOM(set_sweep)},
 };
@@ -793,6 +795,7 @@ static const key_def layer_keys[] = {
     {.name = "weight_bits", F_INT(qat_layer_spec, weight_bits, 2, 8), .kinds = CONV | DENSE},
     {.name = "act_bits", F_INT(qat_layer_spec, act_bits, 2, 8), .kinds = CONV | DENSE},
     {.name = "prune", F_BOOL(qat_layer_spec, prune), .kinds = CONV | DENSE},
+    {.name = "prune_block", F_INT(qat_layer_spec, prune_block, 1, 1024), .kinds = CONV | DENSE},
     {.name = "pool", F_INT(qat_layer_spec, pool, 1, 4096), .kinds = POOL},
     {.name = "rate", F_DBL(qat_layer_spec, rate, 0, CLOSED, 1, OPEN), .kinds = DROPOUT},
     {.name = "momentum", F_DBL(qat_layer_spec, momentum, 0, OPEN, 1, OPEN), .kinds = BN},

@@ -260,8 +260,18 @@ static qat_status check_prune(const qat_config *cfg, qat_error *e) {
     if (p->enabled && !cfg->quant.enabled)
         return config_error(cfg, 0, e, "[prune] enabled: pruning runs with QAT; set [quant] "
                             "enabled = true or [prune] enabled = false");
+    if (p->structured && p->block > 1)
+        return config_error(cfg, 0, e, "[prune] block: %d applies to unstructured pruning; "
+                            "structured = true removes whole filters / units", p->block);
     int any = 0;
-    for (int i = 0; i < cfg->n_layers; i++) any |= cfg->layers[i].prune;
+    for (int i = 0; i < cfg->n_layers; i++) {
+        const qat_layer_spec *l = &cfg->layers[i];
+        any |= l->prune;
+        if (p->structured && l->prune_block > 1)
+            return config_error(cfg, l->line, e, "[layer.%s] prune_block: %d applies to "
+                                "unstructured pruning, and [prune] structured = true", l->name,
+                                l->prune_block);
+    }
     if (p->enabled && !any)
         return config_error(cfg, 0, e, "[prune] enabled: no layer has prune = true");
     return QAT_OK;

@@ -40,7 +40,11 @@ static qat_status start_model(const qat_pipeline *p, double target, qat_model *p
     const qat_config *c = &p->cfg;
     const qat_model *fm = &p->model;
     if (c->prune.structured) return qat_prune_structured(fm, target, fm->g.max_batch, pm, e);
-    qat_status st = qat_model_build_masked(pm, c->layers, c->n_layers, c->data.window,
+    qat_layer_spec layers[QAT_MAX_LAYERS]; /* each with its block size resolved */
+    memcpy(layers, c->layers, (size_t)c->n_layers * sizeof *layers);
+    for (int i = 0; i < c->n_layers; i++)
+        if (!layers[i].prune_block) layers[i].prune_block = c->prune.block;
+    qat_status st = qat_model_build_masked(pm, layers, c->n_layers, c->data.window,
                                            c->data.channels, c->data.n_classes, fm->g.max_batch, e);
     if (st) return st;
     memcpy(pm->g.params, fm->g.params, fm->g.n_params * sizeof(float)); /* same param order */

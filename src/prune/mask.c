@@ -6,7 +6,7 @@
 #include "../ops/op_impl.h"
 #include "qat/prune.h"
 
-int qat_prune_mask(qat_graph *g, const char *name, int w) {
+int qat_prune_mask(qat_graph *g, const char *name, int w, int block) {
     if (w < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *W = &g->nodes[w];
     int ndim = W->ndim, dim[QAT_MAX_DIM] = {W->dim[0], W->dim[1], W->dim[2]};
@@ -14,6 +14,7 @@ int qat_prune_mask(qat_graph *g, const char *name, int w) {
     if (id < 0) return -1;
     qat_node *n = &g->nodes[id];
     n->batched = 0;
+    n->iattr[0] = block;
     n->offset = qat_graph_state(g, n->size);
     return id;
 }
@@ -51,19 +52,48 @@ static int by_magnitude(const void *a, const void *b) {
     return y->idx - x->idx;
 }
 
+/* Block k of `block` consecutive weights along an output row of `row` weights (the last
+ * block of a row may be shorter): its first index, and its length in *len. */
+static size_t block_span(size_t k, size_t row, size_t block, size_t *len) {
+    size_t per_row = (row + block - 1) / block, col = k % per_row * block;
+    *len = row - col < block ? row - col : block;
+    return k / per_row * row + col;
+}
+
+/* Blocks ranked by mean |w| are dropped whole until one would overshoot, which then loses
+ * only its smallest weights, so the count is exact. block = 1 is plain magnitude pruning. */
+static int update_node(const qat_node *n, const float *w, float *mask, double sparsity, size_t block) {
+    size_t row = n->size / (size_t)n->dim[0], nb = (row + block - 1) / block * (size_t)n->dim[0], len;
+    ranked *r = malloc((nb + block) * sizeof *r);
+    if (!r) return -1;
+    for (size_t k = 0; k < nb; k++) {
+        size_t start = block_span(k, row, block, &len);
+        float sum = 0;
+        for (size_t j = start; j < start + len; j++) sum += fabsf(w[j] * mask[j]);
+        r[k] = (ranked){sum / (float)len, (int)k};
+    }
+    qsort(r, nb, sizeof *r, by_magnitude);
+    /* Dropped weights are marked -1 first: each block is visited once, so the marks never
+     * disturb a magnitude still to be read. */
+    size_t drop = (size_t)llround(sparsity * (double)n->size), dropped = 0;
+    for (size_t k = 0; k < nb && dropped < drop; k++) {
+        size_t start = block_span((size_t)r[k].idx, row, block, &len);
+        ranked *in = r + nb; /* this block's weights, smallest first if it overshoots */
+        for (size_t j = start; j < start + len; j++) in[j - start] = (ranked){fabsf(w[j] * mask[j]), (int)j};
+        if (dropped + len > drop) qsort(in, len, sizeof *in, by_magnitude);
+        for (size_t j = 0; j < len && dropped < drop; j++, dropped++) mask[in[j].idx] = -1.0f;
+    }
+    for (size_t k = 0; k < n->size; k++) mask[k] = mask[k] < 0 ? 0.0f : 1.0f;
+    free(r);
+    return 0;
+}
+
 int qat_prune_update(qat_graph *g, double sparsity) {
     for (int i = 0; i < g->n_nodes; i++) {
         const qat_node *n = &g->nodes[i];
         if (n->op != QAT_OP_PRUNE_MASK) continue;
-        const float *w = g->nodes[n->in[0]].val;
-        float *mask = g->state + n->offset;
-        ranked *r = malloc(n->size * sizeof *r);
-        if (!r) return -1;
-        for (size_t k = 0; k < n->size; k++) r[k] = (ranked){fabsf(w[k] * mask[k]), (int)k};
-        qsort(r, n->size, sizeof *r, by_magnitude);
-        size_t drop = (size_t)llround(sparsity * (double)n->size);
-        for (size_t k = 0; k < n->size; k++) mask[r[k].idx] = k < drop ? 0.0f : 1.0f;
-        free(r);
+        size_t b = n->iattr[0] > 1 ? (size_t)n->iattr[0] : 1;
+        if (update_node(n, g->nodes[n->in[0]].val, g->state + n->offset, sparsity, b)) return -1;
     }
     return 0;
 }

@@ -85,6 +85,7 @@ qat_status qat_mask_json_write(const qat_graph *g, const char *path, qat_error *
         qat_json_int(&j, "weights", (long)n->size);
         qat_json_int(&j, "pruned", (long)zeros);
         qat_json_num(&j, "sparsity", (double)zeros / (double)n->size);
+        qat_json_int(&j, "block", n->iattr[0] > 1 ? n->iattr[0] : 1);
         qat_json_close(&j);
     }
     qat_json_close(&j);

@@ -57,7 +57,7 @@ static int affine_block(builder *b, int i) {
     if (b->masked[i]) { /* the float model's pruning mask comes along */
         char nm[QAT_NODE_NAME_MAX];
         snprintf(nm, sizeof nm, "%s/mask", s->name);
-        l->mask = qat_prune_mask(g, nm, l->w);
+        l->mask = qat_prune_mask(g, nm, l->w, s->prune_block);
     }
     int w_real = l->mask >= 0 ? l->mask : l->w, b_real = l->b;
     size_t bn_state = 0;

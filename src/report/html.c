@@ -698,6 +698,16 @@ static void run_prune(FILE *f, const qat_pipeline *p) {
             c->structured ? "structured, " : "", qat_prune_schedule_name(c->schedule),
             100 * c->initial_sparsity, 100 * c->final_sparsity, c->epochs);
     for (int i = 0; i < p->n_sweep; i++) fprintf(f, "%s%g %%", i ? ", " : "; sweep ", 100 * p->sweep[i].target);
+    const char *sep = "; pruned in blocks of ";
+    for (int i = 0; i < p->cfg.n_layers; i++) {
+        const qat_layer_spec *l = &p->cfg.layers[i];
+        int block = l->prune_block ? l->prune_block : c->block;
+        if (!l->prune || block < 2) continue;
+        fprintf(f, "%s%d (", sep, block);
+        esc(f, l->name);
+        fputs(")", f);
+        sep = ", ";
+    }
     fputs("</td></tr>\n", f);
 }
 

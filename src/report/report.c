@@ -166,6 +166,7 @@ static void pruning_section(qat_json *j, const qat_pipeline *p) {
     qat_json_int(j, "epochs", c->epochs);
     qat_json_int(j, "frequency", c->frequency);
     qat_json_num(j, "power", c->power);
+    qat_json_int(j, "block", c->block);
     qat_json_bool(j, "structured", c->structured);
     qat_json_array(j, "runs"); /* the configured sparsity, then the sweep */
     prune_result(j, &p->prune_main);

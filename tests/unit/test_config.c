@@ -787,6 +787,27 @@ static void test_quant_keys(void **state) {
     assert_int_equal(c.layers[2].weight_bits, 4);
 }
 
+/* Block pruning: the run's block, a layer's own, their ranges, and the clash with
+ * structured pruning (which removes whole filters). */
+static void test_prune_block_keys(void **state) {
+    fixture *f = *state;
+    assert_int_equal(load(f, "[prune]\nblock = 2\n[layer.f]\ntype = flatten\n[layer.o]\n"
+                             "type = dense\nunits = 3\nprune_block = 4\n"), QAT_OK);
+    assert_int_equal(f->cfg.prune.block, 2);
+    assert_int_equal(f->cfg.layers[1].prune_block, 4);
+    assert_int_equal(load(f, "[run]\nseed = 1\n"), QAT_OK);
+    assert_int_equal(f->cfg.prune.block, 1);
+    assert_int_equal(f->cfg.layers[5].prune_block, 0); /* dense1: the run's block */
+    expect_error(f, "[prune]\nblock = 0\n", 2, "[prune] block: '0' is out of range");
+    expect_error(f, "[layer.p]\ntype = maxpool1d\nprune_block = 4\n", 3,
+                 "[layer.p] prune_block: not a key of maxpool1d layers");
+    assert_int_equal(load(f, "[prune]\nstructured = true\nblock = 4\n"), QAT_ERR_CONFIG);
+    assert_msg_contains(&f->e, ": [prune] block: 4 applies to unstructured pruning");
+    expect_error(f, "[prune]\nstructured = true\n[layer.f]\ntype = flatten\n[layer.o]\n"
+                    "type = dense\nunits = 3\nprune_block = 2\n", 5,
+                 "[layer.o] prune_block: 2 applies to unstructured pruning");
+}
+
 static void test_set_errors(void **state) {
     (void)state;
     qat_config c;
@@ -867,6 +888,7 @@ int main(void) {
         cmocka_unit_test(test_set_layer_keys),
         cmocka_unit_test(test_set_errors),
         cmocka_unit_test(test_quant_keys),
+        cmocka_unit_test(test_prune_block_keys),
         cmocka_unit_test(test_set_after_load_then_validate),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -53,18 +53,20 @@ typedef struct net {
     int x, w, m, y;
 } net;
 
-static void small_net(net *n) {
+static void dense_net(net *n, int out, int in, int block) {
     qat_graph_init(&n->g);
-    int xd[1] = {4}, wd[2] = {2, 4};
+    int xd[1] = {in}, wd[2] = {out, in};
     n->x = qat_graph_input(&n->g, "x", 1, xd);
     n->g.nodes[n->x].needs_grad = 1;
     n->w = qat_graph_param(&n->g, "d/kernel", 2, wd);
-    n->m = qat_prune_mask(&n->g, "d/mask", n->w);
+    n->m = qat_prune_mask(&n->g, "d/mask", n->w, block);
     n->y = qat_dense(&n->g, "d", n->x, n->m, -1);
     qat_error e;
     assert_int_equal(qat_graph_compile(&n->g, 2, &e), QAT_OK);
     qat_prune_reset(&n->g);
 }
+
+static void small_net(net *n) { dense_net(n, 2, 4, 0); }
 
 /* round(s·n) smallest magnitudes go (3 of 8 here); ties keep the lower index. */
 static void test_update_keeps_largest(void **s) {
@@ -78,6 +80,52 @@ static void test_update_keeps_largest(void **s) {
     float want[8] = {1, 0, 1, 1, 1, 0, 0, 1}; /* 0.2 at 4 kept, 0.2 at 5 dropped */
     for (int i = 0; i < 8; i++) assert_float_equal(mask[i], want[i], 0);
     assert_float_equal(qat_prune_measured(&n.g), 0.375, 0);
+    qat_graph_free(&n.g);
+}
+
+/* Blocks of 4 along a row of 10 (the last block 2 long), ranked by mean |w|: at 0.7 the
+ * 0.1-block and the short 0.25-block go whole, and the 0.6-block only loses its smallest
+ * weight, so exactly 7 of 10 are pruned. */
+static void test_block_update(void **s) {
+    (void)s;
+    net n;
+    dense_net(&n, 1, 10, 4);
+    float w[10] = {0.1f, -0.1f, 0.1f, 0.1f, 0.9f, -0.8f, 0.05f, 0.7f, 0.2f, -0.3f};
+    memcpy(n.g.nodes[n.w].val, w, sizeof w);
+    qat_prune_update(&n.g, 0.7);
+    const float *mask = n.g.state + n.g.nodes[n.m].offset;
+    float want[10] = {0, 0, 0, 0, 1, 1, 0, 1, 0, 0};
+    for (int i = 0; i < 10; i++) assert_float_equal(mask[i], want[i], 0);
+    qat_graph_free(&n.g);
+}
+
+/* Random rows of 10 in blocks of 3: every sparsity prunes exactly round(s·n) weights, at
+ * most one block is cut part-way, and no kept whole block has a smaller mean than a pruned
+ * whole block. */
+static void test_block_properties(void **s) {
+    (void)s;
+    net n;
+    dense_net(&n, 3, 10, 3);
+    qat_fill_uniform(&n.g.nodes[n.w], 1, 7, -1, 1);
+    const float *w = n.g.nodes[n.w].val, *mask = n.g.state + n.g.nodes[n.m].offset;
+    for (int pct = 0; pct <= 95; pct += 5) {
+        qat_prune_reset(&n.g);
+        qat_prune_update(&n.g, pct / 100.0);
+        int zeros = 0, partial = 0;
+        float max_pruned = 0, min_kept = INFINITY;
+        for (int b = 0; b < 12; b++) {
+            int start = b / 4 * 10 + b % 4 * 3, len = b % 4 == 3 ? 1 : 3, z = 0;
+            float sum = 0;
+            for (int j = start; j < start + len; j++) z += mask[j] == 0, sum += fabsf(w[j]);
+            zeros += z;
+            partial += z > 0 && z < len;
+            if (z == len && sum / len > max_pruned) max_pruned = sum / len;
+            if (z == 0 && sum / len < min_kept) min_kept = sum / len;
+        }
+        assert_int_equal(zeros, (int)lround(pct * 30 / 100.0));
+        assert_true(partial <= 1);
+        assert_true(max_pruned <= min_kept);
+    }
     qat_graph_free(&n.g);
 }
 
@@ -293,6 +341,7 @@ static void test_structured_is_exact(void **s) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_polynomial_schedule), cmocka_unit_test(test_update_keeps_largest),
+        cmocka_unit_test(test_block_update),        cmocka_unit_test(test_block_properties),
         cmocka_unit_test(test_mask_op_and_enforce), cmocka_unit_test(test_masks_survive_qat),
         cmocka_unit_test(test_mask_files),       cmocka_unit_test(test_structured_is_exact),
     };
