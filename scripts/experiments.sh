@@ -2,9 +2,10 @@
 # Runs every lesson experiment (configs/experiments/*.ini) over seeds and prints one
 # markdown row per experiment: mean test accuracies (float32, float16, dynamic range, int8
 # PTQ, int8 QAT, pruned int8 QAT) and the int8 / pruned file sizes, from report.json.
-#   scripts/experiments.sh ["1 2 3"]
+#   scripts/experiments.sh ["1 2 3" [CONFIG ...]]   (default: every experiment)
 set -eu
 seeds=${1:-"1 2 3"}
+[ $# -gt 1 ] && shift || set -- configs/experiments/*.ini
 q=${QATRAIN:-build/qatrain}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 get() { # file section key; NA when absent (awk must see every column)
@@ -13,7 +14,7 @@ get() { # file section key; NA when absent (awk must see every column)
 }
 echo "| experiment | float32 | float16 | dynamic range | int8 PTQ | int8 QAT | pruned int8 QAT | int8 .tflite / gzip | pruned .tflite / gzip |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-for cfg in configs/experiments/*.ini; do
+for cfg in "$@"; do
     name=$(basename "$cfg" .ini)
     : >"$tmp/rows"
     for s in $seeds; do

@@ -1,22 +1,31 @@
 # The lesson's pruning: 30 % -> 70 % magnitude pruning, then QAT keeping the masks.
 # Pruned weights are exactly 0 in the int8 file, each layer's sparsity is the target within
-# one weight, accuracy stays within 1.5 points of float, and gzip shrinks the file; bad
-# pruning input fails cleanly.
+# one weight, accuracy stays within 1.5 points of float, and gzip shrinks the file (1.6x
+# with scattered zeros; 1.8x with dense1 pruned in blocks of 8); bad pruning input fails
+# cleanly.
 . tests/e2e/lib.inc
 json() { sed -n "/\"$2\": {/,/}/s/.*\"$3\": \([0-9.e-]*\).*/\1/p" "$1" | head -n 1; }
-"$QATRAIN" configs/gesture_cnn.ini --quiet --out "$TMP/p"
-r="$TMP/p/report.json"
-f=$(json "$r" float32 test_accuracy); pa=$(json "$r" int8_qat_pruned test_accuracy)
-dg=$(json "$r" int8_qat gzip_bytes); pg=$(json "$r" int8_qat_pruned gzip_bytes)
-lost=$(sed -n 's/.*"pruned_nonzero_in_int8": \([0-9]*\).*/\1/p' "$r" | head -n 1)
-echo "float $f, pruned int8 $pa; gzip dense int8 $dg, pruned $pg; pruned weights not zero in int8: $lost"
-[ "$lost" = 0 ] || die "$lost pruned weights are not zero in the int8 model"
-awk -v f="$f" -v p="$pa" 'BEGIN { exit !(p >= f - 0.015) }' || die "pruned int8 accuracy more than 1.5 points below float"
-awk -v d="$dg" -v p="$pg" 'BEGIN { printf "gzip ratio %.2f\n", d / p; exit !(d / p >= 1.6) }' || die "gzip ratio below 1.6"
-# Each pruned layer's sparsity is 70 % within one weight (masks.json).
-awk '/"weights":/ { gsub(/[^0-9]/, ""); w = $0 } /"pruned":/ { gsub(/[^0-9]/, ""); n++
-       t = int(0.7 * w + 0.5); if ($0 < t - 1 || $0 > t + 1) { print "layer " n ": " $0 " of " w; bad = 1 } }
-     END { exit bad || n != 4 }' "$TMP/p/masks.json" || die "a layer's sparsity misses 70 % by more than one weight"
+# check_run CONFIG OUT MIN_GZIP_RATIO BLOCKS: the claims above for one run; BLOCKS lists
+# each pruned layer's block size as masks.json gives them.
+check_run() {
+    "$QATRAIN" "$1" --quiet --out "$2"
+    r="$2/report.json"
+    f=$(json "$r" float32 test_accuracy); pa=$(json "$r" int8_qat_pruned test_accuracy)
+    dg=$(json "$r" int8_qat gzip_bytes); pg=$(json "$r" int8_qat_pruned gzip_bytes)
+    lost=$(sed -n 's/.*"pruned_nonzero_in_int8": \([0-9]*\).*/\1/p' "$r" | head -n 1)
+    echo "$1: float $f, pruned int8 $pa; gzip dense int8 $dg, pruned $pg; pruned weights not zero in int8: $lost"
+    [ "$lost" = 0 ] || die "$1: $lost pruned weights are not zero in the int8 model"
+    awk -v f="$f" -v p="$pa" 'BEGIN { exit !(p >= f - 0.015) }' || die "$1: pruned int8 accuracy more than 1.5 points below float"
+    awk -v d="$dg" -v p="$pg" -v m="$3" 'BEGIN { printf "gzip ratio %.2f\n", d / p; exit !(d / p >= m) }' || die "$1: gzip ratio below $3"
+    # Each pruned layer's sparsity is 70 % within one weight (masks.json).
+    awk '/"weights":/ { gsub(/[^0-9]/, ""); w = $0 } /"pruned":/ { gsub(/[^0-9]/, ""); n++
+           t = int(0.7 * w + 0.5); if ($0 < t - 1 || $0 > t + 1) { print "layer " n ": " $0 " of " w; bad = 1 } }
+         END { exit bad || n != 4 }' "$2/masks.json" || die "$1: a layer's sparsity misses 70 % by more than one weight"
+    blocks=$(sed -n 's/.*"block": \([0-9]*\).*/\1/p' "$2/masks.json" | tr '\n' ' ')
+    [ "$blocks" = "$4" ] || die "$1: block sizes '$blocks', expected '$4'"
+}
+check_run configs/gesture_cnn.ini "$TMP/p" 1.6 "1 1 1 1 "
+check_run configs/experiments/prune_block.ini "$TMP/b" 1.8 "1 1 8 1 "
 # Bad input: masks from another model, a sparsity of 1, end before begin.
 Q="$QATRAIN"
 expect_error 2 'masks\.bin: .*conv1.*another model' -- "$Q" configs/gesture_cnn.ini --quiet --out "$TMP/x" \
@@ -26,4 +35,6 @@ expect_error 2 'prune.final_sparsity: .1. is out of range' -- "$Q" configs/gestu
 expect_error 2 'prune.initial_sparsity: .-0.1. is out of range' -- "$Q" configs/gesture_cnn.ini --set prune.initial_sparsity=-0.1
 expect_error 2 '\[prune\] end_step: 100 is not after begin_step 200' -- "$Q" configs/gesture_cnn.ini \
     --set prune.begin_step=200 --set prune.end_step=100
+expect_error 2 'prune_block: 8 applies to unstructured pruning' -- "$Q" configs/experiments/prune_block.ini \
+    --set prune.structured=true
 exit 0
