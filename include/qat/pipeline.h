@@ -132,8 +132,8 @@ qat_status qat_pipeline_load_float(qat_pipeline *p, const char *path, qat_error 
 qat_status qat_pipeline_quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
                                  qat_error *e);
 /* Prunes a copy of the float model on the configured schedule, QAT-trains it with its
- * masks and lowers it (the main pruned model), then runs the sweep's sparsities the same
- * way (sizes and accuracy only). */
+ * masks and lowers it (the main pruned model), then runs the sweep's other sparsities the
+ * same way (sizes and accuracy only). */
 qat_status qat_pipeline_prune(qat_pipeline *p, qat_progress_fn progress, void *ctx,
                               qat_error *e);
 /* After QAT_ERR_INTERRUPTED: writes p->state (tagged with p->run_id) to path, atomically. */

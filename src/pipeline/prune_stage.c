@@ -179,6 +179,14 @@ static qat_status sweep_point(qat_pipeline *p, double target, qat_prune_result *
     return st;
 }
 
+/* A sweep sparsity equal to the configured one, or to an earlier sweep point, would only
+ * repeat a deterministic run. */
+static int already_run(const qat_pipeline *p, double target) {
+    int seen = target == p->cfg.prune.final_sparsity;
+    for (int i = 0; i < p->n_sweep; i++) seen |= target == p->sweep[i].target;
+    return seen;
+}
+
 qat_status qat_pipeline_prune(qat_pipeline *p, qat_progress_fn progress, void *ctx,
                               qat_error *e) {
     branch b = {&p->pmodel, &p->pqm, &p->ir_pruned, NULL, NULL, &p->prune_log, &p->pqat_log, 0};
@@ -193,7 +201,8 @@ qat_status qat_pipeline_prune(qat_pipeline *p, qat_progress_fn progress, void *c
     p->arena_pruned = b.arena;
     if (st) return st;
     for (int i = 0; i < p->cfg.prune.n_sweep && !st; i++)
-        st = sweep_point(p, p->cfg.prune.sweep[i], &p->sweep[p->n_sweep++], e);
+        if (!already_run(p, p->cfg.prune.sweep[i]))
+            st = sweep_point(p, p->cfg.prune.sweep[i], &p->sweep[p->n_sweep++], e);
     p->pruned = !st;
     return st;
 }

@@ -5,13 +5,15 @@
 . tests/e2e/lib.inc
 command -v gnuplot >/dev/null 2>&1 ||
     die "gnuplot is not installed: run scripts/setup.sh (it installs gnuplot-nox)"
-SWEEP="--set prune.sweep=0.5,0.9"
+SWEEP="--set prune.sweep=0.5,0.7,0.9,0.5" # 0.7 is the configured run: not run again
 mkdir "$TMP/tmp"
 TMPDIR="$TMP/tmp" "$QATRAIN" configs/gesture_cnn.ini $SMALL $SWEEP --out "$TMP/a" 2>"$TMP/a.err"
 [ ! -s "$TMP/a.err" ] || die "--quiet run printed: $(cat "$TMP/a.err")"
 [ -z "$(ls -A "$TMP/tmp")" ] || die "the plots' temporary folder was left behind: $(ls -A "$TMP/tmp")"
 h="$TMP/a/report.html"
 [ -s "$h" ] || die "no report.html"
+targets=$(sed -n 's/.*"target_sparsity": \([0-9.]*\).*/\1/p' "$TMP/a/report.json" | tr '\n' ' ')
+[ "$targets" = "0.7 0.5 0.9 " ] || die "pruning runs for '$targets', want each sparsity once"
 for heading in Float32 "Dynamic range" "Int8 PTQ" "Int8 QAT" "Int8 QAT+pruned" "test accuracy (%)" \
     ".tflite</code> bytes" "gzip -9 bytes" "tensor arena estimate" "MACs per inference" "sparsity (%)" \
     "TFLite Micro cannot run it" "compress better, not smaller or faster"; do
