@@ -9,6 +9,11 @@ qat_status qat_error_set(qat_error *e, qat_status status, const char *fmt, ...) 
         va_start(ap, fmt);
         vsnprintf(e->msg, sizeof e->msg, fmt, ap);
         va_end(ap);
+        /* Names and values quoted from input may hold control characters (a lone '\r' in
+         * an INI value, a newline in a CSV header): shown as '?', the message stays one
+         * line on any terminal. */
+        for (char *c = e->msg; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
         e->status = status;
     }
     return status;

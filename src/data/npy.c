@@ -154,14 +154,6 @@ static qat_status parse_shape(cursor *c, npy_header *h) {
     }
 }
 
-/* A header string for a message: non-printables become '?' so the message stays one line. */
-static const char *printable(const char *s, char *buf, size_t cap) {
-    size_t n = 0;
-    for (; s[n] && n + 1 < cap; n++) buf[n] = (s[n] >= ' ' && s[n] <= '~') ? s[n] : '?';
-    buf[n] = 0;
-    return buf;
-}
-
 static qat_status parse_entry(cursor *c, npy_header *h) {
     char key[32];
     qat_status s = parse_string(c, key, sizeof key);
@@ -171,10 +163,9 @@ static qat_status parse_entry(cursor *c, npy_header *h) {
                 : !strcmp(key, "fortran_order") ? &h->have_fortran
                 : !strcmp(key, "shape")         ? &h->have_shape
                                                 : NULL;
-    char shown[sizeof key];
     if (!seen)
         return qat_error_set(c->e, QAT_ERR_FORMAT, "%s: npy header: unknown key '%s'", c->path,
-                             printable(key, shown, sizeof shown));
+                             key);
     if (*seen)
         return qat_error_set(c->e, QAT_ERR_FORMAT, "%s: npy header: key '%s' appears twice",
                              c->path, key);
@@ -206,11 +197,11 @@ static qat_status parse_dict(cursor *c, npy_header *h) {
 /* '<f4', '|i1', '=f8'... '=' is native order; NumPy never writes it, and every host we
  * target is little-endian, so it is read as little-endian. */
 static qat_status parse_descr(const char *descr, const char *path, qat_dtype *out, qat_error *e) {
-    char order = descr[0], shown[16];
+    char order = descr[0];
     if (order == '>')
         return qat_error_set(e, QAT_ERR_FORMAT,
                              "%s: dtype '%s' is big-endian; only little-endian is read", path,
-                             printable(descr, shown, sizeof shown));
+                             descr);
     if (order == '<' || order == '|' || order == '=')
         for (int t = 0; t < QAT_DTYPE_COUNT; t++)
             if (!strcmp(descr + 1, dtypes[t].code) && (order != '|' || dtypes[t].size == 1)) {
@@ -219,7 +210,7 @@ static qat_status parse_descr(const char *descr, const char *path, qat_dtype *ou
             }
     return qat_error_set(e, QAT_ERR_FORMAT,
                          "%s: unsupported dtype '%s' (expected <f4, <f8, |i1, <i4 or <i8)", path,
-                         printable(descr, shown, sizeof shown));
+                         descr);
 }
 
 /* Magic, version and header length; *hdr / *hlen get the dict text. */
