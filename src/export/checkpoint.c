@@ -153,6 +153,9 @@ static qat_status parse(qat_model *m, const char *path, rbuf *r, float *params, 
     if (version != QAT_CHECKPOINT_VERSION)
         return qat_error_set(e, QAT_ERR_FORMAT, "%s: checkpoint version %u, this qatrain reads %u",
                              path, version, QAT_CHECKPOINT_VERSION);
+    if (flags != 0) /* none defined yet: a file that sets one needs a newer reader */
+        return qat_error_set(e, QAT_ERR_FORMAT,
+                             "%s: checkpoint flags 0x%x are unknown to this qatrain", path, flags);
     if (!get_u64(r, &sig)) goto truncated;
     for (int i = 0; i < 4; i++)
         if (!get_u32(r, &dims[i])) goto truncated;

@@ -22,6 +22,7 @@
 #include "qat/io.h"
 
 #define OFF_VERSION 8
+#define OFF_FLAGS 12
 #define OFF_NORM_KIND 56 /* magic 8, version 4, flags 4, signature 8, 4 dims, 2 counts */
 #define OFF_NORM_CHANNELS 60
 #define OFF_NORM_MIN 64
@@ -136,6 +137,7 @@ static void test_a_bit_flip_in_every_byte(void **state) {
     free(b);
 }
 
+/* Other versions, flags this reader does not know, bytes after the checksum. */
 static void test_versions_and_trailing_bytes(void **state) {
     fixture *f = *state;
     unsigned char *b = copy(f);
@@ -145,6 +147,10 @@ static void test_versions_and_trailing_bytes(void **state) {
         reseal(b, f->n);
         refused(f, b, f->n, "checkpoint version");
     }
+    memcpy(b, f->good, f->n);
+    put_u32(b + OFF_FLAGS, 4);
+    reseal(b, f->n);
+    refused(f, b, f->n, "checkpoint flags 0x4 are unknown");
     memcpy(b, f->good, f->n);
     b[f->n] = 0;
     refused(f, b, f->n + 1, "1 unexpected bytes after the checksum");
