@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <signal.h>
+#include <dirent.h>
+#include <errno.h>
 
 #include "cli.h"
 #include "qat/blas.h"
@@ -257,12 +259,34 @@ static qat_status run_id(const options *o, uint64_t *id, qat_error *e) {
     return QAT_OK;
 }
 
+#define STAGING_PREFIX ".qatrain-partial-"
+
+/* Staging folders of runs that died without cleaning up (SIGKILL, power loss) are removed:
+ * those whose process no longer exists on this machine. A live run's folder is left. */
+static void discard_stale_staging(const char *out) {
+    DIR *d = opendir(out);
+    if (!d) return;
+    struct dirent *ent;
+    char path[QAT_PATH_MAX];
+    size_t n = strlen(STAGING_PREFIX);
+    while ((ent = readdir(d))) {
+        if (strncmp(ent->d_name, STAGING_PREFIX, n)) continue;
+        char *end;
+        long pid = strtol(ent->d_name + n, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours to test */
+        if (qat_path_join(path, sizeof path, out, ent->d_name, NULL) == QAT_OK) qat_dir_discard(path);
+    }
+    closedir(d);
+}
+
 /* Every output file goes to a staging folder inside OUT first and moves into OUT only when
  * all were written: a failure midway (a full disk) leaves an earlier run's files as they
  * were, never half this run's and half the last's. */
 static qat_status write_outputs(qat_pipeline *p, const qat_config *cfg, int quiet, qat_error *e) {
     char staging[QAT_PATH_MAX], name[64], html[QAT_PATH_MAX], warning[QAT_REPORT_WARNING_MAX];
-    snprintf(name, sizeof name, ".qatrain-partial-%ld", (long)getpid());
+    snprintf(name, sizeof name, STAGING_PREFIX "%ld", (long)getpid());
+    discard_stale_staging(cfg->out_dir);
     qat_status st = qat_path_join(staging, sizeof staging, cfg->out_dir, name, e);
     if (!st) st = qat_mkdir_p(staging, e);
     if (st) return st;

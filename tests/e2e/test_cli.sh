@@ -25,4 +25,13 @@ expect_error 2 'float\.ckpt: checkpoint is from another model' -- "$QATRAIN" con
 head -c 300 "$TMP/s/float.ckpt" >"$TMP/cut.ckpt"
 expect_error 2 'cut\.ckpt: truncated checkpoint' -- "$QATRAIN" configs/gesture_cnn.ini $SMALL --set layer.conv1.filters=8 --init "$TMP/cut.ckpt" --out "$TMP/j"
 expect_error 2 'nope\.ckpt: cannot open' -- "$QATRAIN" configs/gesture_cnn.ini $SMALL --init "$TMP/nope.ckpt" --out "$TMP/j"
+# A staging folder left by a killed run is removed by the next run into the same folder; a
+# live run's (this shell's PID) is not.
+dead=$(sh -c 'echo $$')
+while kill -0 "$dead" 2>/dev/null; do dead=$((dead + 1)); done
+mkdir "$TMP/s/.qatrain-partial-$dead" "$TMP/s/.qatrain-partial-$$"
+: >"$TMP/s/.qatrain-partial-$dead/report.json"
+"$QATRAIN" configs/gesture_cnn.ini $SMALL --out "$TMP/s"
+[ ! -e "$TMP/s/.qatrain-partial-$dead" ] || die "a dead run's staging folder was left"
+[ -d "$TMP/s/.qatrain-partial-$$" ] || die "a live run's staging folder was removed"
 exit 0
