@@ -22,6 +22,12 @@ $C int8 "$d/test_outputs_int8.npy" "$TMP/int8_float_io.npy" "$d/test_labels.npy"
     || die "int8: LiteRT and the int8 engine disagree"
 $C int8 "$d/test_outputs_pruned_int8.npy" "$TMP/pruned_int8_float_io.npy" "$d/test_labels.npy" \
     "$d/report.json" 0.00390625 -128 int8_qat_pruned || die "pruned int8: LiteRT and the int8 engine disagree"
+# The block-pruned model (configs/experiments/prune_block.ini) too.
+b="$TMP/block"
+"$QATRAIN" configs/experiments/prune_block.ini --quiet --set train.epochs=20 --set quant.epochs=5 --set prune.epochs=5 --out "$b"
+$R "$b/model_pruned_int8_float_io.tflite" "$b/test_inputs_float.npy" "$TMP/block.npy" || die "LiteRT failed on the block-pruned model"
+$C int8 "$b/test_outputs_pruned_int8.npy" "$TMP/block.npy" "$b/test_labels.npy" \
+    "$b/report.json" 0.00390625 -128 int8_qat_pruned || die "block-pruned int8: LiteRT and the int8 engine disagree"
 for m in dynamic_range float16; do
     $C accuracy "$m" "$TMP/$m.npy" "$TMP/float32.npy" "$d/test_labels.npy" || die "$m accuracy"
 done
@@ -37,5 +43,5 @@ expect_error 1 'cannot read model .*missing\.tflite: ENOENT' -- \
 head -c 1000 "$d/model_float32.tflite" >"$TMP/cut.tflite"
 expect_error 1 'refused .*cut\.tflite' -- $R "$TMP/cut.tflite" "$d/test_inputs_float.npy" "$TMP/x.npy"
 [ ! -e "$TMP/x.npy" ] || die "a failed run left an output file"
-echo "LiteRT $(sed -n 's/.*"version": "\(.*\)".*/\1/p' tests/litert/node_modules/@litertjs/core/package.json): float32, int8 (float I/O), pruned int8, dynamic range and float16 models agree; int8 I/O refused as expected"
+echo "LiteRT $(sed -n 's/.*"version": "\(.*\)".*/\1/p' tests/litert/node_modules/@litertjs/core/package.json): float32, int8 (float I/O), pruned and block-pruned int8, dynamic range and float16 models agree; int8 I/O refused as expected"
 exit 0
