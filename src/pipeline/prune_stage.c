@@ -43,7 +43,7 @@ static qat_status start_model(const qat_pipeline *p, double target, qat_model *p
     qat_layer_spec layers[QAT_MAX_LAYERS]; /* each with its block size resolved */
     memcpy(layers, c->layers, (size_t)c->n_layers * sizeof *layers);
     for (int i = 0; i < c->n_layers; i++)
-        if (!layers[i].prune_block) layers[i].prune_block = c->prune.block;
+        layers[i].prune_block = qat_prune_block_of(&layers[i], &c->prune);
     qat_status st = qat_model_build_masked(pm, layers, c->n_layers, c->data.window,
                                            c->data.channels, c->data.n_classes, fm->g.max_batch, e);
     if (st) return st;

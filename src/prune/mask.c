@@ -32,6 +32,10 @@ void qat_prune_mask_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
     for (size_t i = 0; i < n->size; i++) dw[i] += n->grad[i] * mask[i];
 }
 
+int qat_prune_block_of(const qat_layer_spec *l, const qat_prune_config *c) {
+    return l->prune_block ? l->prune_block : c->block;
+}
+
 void qat_prune_reset(qat_graph *g) {
     for (int i = 0; i < g->n_nodes; i++) {
         const qat_node *n = &g->nodes[i];

@@ -701,7 +701,7 @@ static void run_prune(FILE *f, const qat_pipeline *p) {
     const char *sep = "; pruned in blocks of ";
     for (int i = 0; i < p->cfg.n_layers; i++) {
         const qat_layer_spec *l = &p->cfg.layers[i];
-        int block = l->prune_block ? l->prune_block : c->block;
+        int block = qat_prune_block_of(l, c);
         if (!l->prune || block < 2) continue;
         fprintf(f, "%s%d (", sep, block);
         esc(f, l->name);
