@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "qat/blas.h"
+#include "qat/gemm.h"
 #include "qat/clock.h"
 #include "qat/config.h"
 #include "qat/int8.h"
@@ -25,7 +25,6 @@ static int die(const char *what, const qat_error *e) {
 }
 
 int main(int argc, char **argv) {
-    qat_blas_setup(argv);
     const char *dir = argc > 1 ? argv[1] : "../shared/reference/tflm-golden/gesture_base";
     char path[1024];
     qat_error e = {0};
@@ -76,7 +75,7 @@ int main(int argc, char **argv) {
     }
     double f64_us = 1e6 * qat_median(t, ROUNDS);
     printf("command: build/bench/bench_int8 %s\n", dir);
-    printf("blas kernels: %s\n", qat_blas_core());
+    printf("gemm kernel: %s\n", qat_gemm_isa_name(qat_gemm_isa_used()));
     printf("int8 engine, 1 sample:        %8.2f us/inference  %9.0f inferences/s  (outputs == TFLM on %zu samples)\n",
            int8_us, 1e6 / int8_us, n);
     printf("float engine, batch 1:        %8.2f us/inference  %9.0f inferences/s\n", f1_us, 1e6 / f1_us);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "qat/blas.h"
+#include "qat/gemm.h"
 #include "qat/clock.h"
 #include "qat/ops.h"
 #include "qat/pipeline.h"
@@ -39,7 +39,6 @@ static double step_throughput(qat_pipeline *p, int steps) {
 }
 
 int main(int argc, char **argv) {
-    qat_blas_setup(argv);
     int repeats = argc > 1 ? atoi(argv[1]) : 5;
     if (repeats < 1) repeats = 1;
     qat_config cfg;
@@ -70,7 +69,7 @@ int main(int argc, char **argv) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("command: build/bench/bench_train %d\n", repeats);
-    printf("blas kernels: %s\n", qat_blas_core());
+    printf("gemm kernel: %s\n", qat_gemm_isa_name(qat_gemm_isa_used()));
     printf("train step throughput (fwd+bwd, batch %d): %.0f samples/s (median of %d)\n",
            cfg.train.batch, qat_median(thr, repeats), repeats);
     printf("80-epoch lesson training: %.3f s wall (median of %d), test accuracy %.2f %%\n",

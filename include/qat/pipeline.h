@@ -68,7 +68,7 @@ typedef struct qat_pipeline {
     qat_epoch_stats *history;     /* cfg.train.epochs entries */
     qat_train_log log;
     double test_loss, test_accuracy;
-    const char *blas_core;        /* the BLAS kernels in use, for the report */
+    const char *gemm_kernel;      /* the GEMM kernel in use (gemm.h), for timing.json */
 
     /* quantization (when cfg.quant.enabled) */
     int quantized;

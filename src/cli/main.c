@@ -8,7 +8,6 @@
 #include <errno.h>
 
 #include "cli.h"
-#include "qat/blas.h"
 #include "qat/config.h"
 #include "qat/pipeline.h"
 #include "qat/report.h"
@@ -191,8 +190,8 @@ static void summary(const qat_pipeline *p) {
            p->test.n, p->val_is_test ? " (validation = test, as the lesson)" : "");
     printf("  model       %zu parameters, %ld MACs per inference\n", m->g.n_params,
            qat_model_macs(m));
-    printf("  training    %d epochs in %.2f s (BLAS kernels: %s)%s\n", p->log.epochs_run,
-           p->log.seconds, p->blas_core, p->log.stopped_early ? ", stopped early" : "");
+    printf("  training    %d epochs in %.2f s (GEMM kernel: %s)%s\n", p->log.epochs_run,
+           p->log.seconds, p->gemm_kernel, p->log.stopped_early ? ", stopped early" : "");
     printf("  float32     test accuracy %.2f %%  (loss %.4f)\n", 100 * p->test_accuracy,
            p->test_loss);
     if (p->quantized) {
@@ -323,7 +322,6 @@ static int interrupted(qat_pipeline *p, qat_resume *saved, const char *path, con
 }
 
 int main(int argc, char **argv) {
-    qat_blas_setup(argv);
     int cmd = tflite_command(argc, argv);
     if (cmd >= 0) return cmd;
     options o = {0};
@@ -336,7 +334,6 @@ int main(int argc, char **argv) {
     static qat_pipeline p;
     static qat_resume saved;
     qat_pipeline_init(&p, &cfg);
-    p.blas_core = qat_blas_core();
     p.stop = &stop_requested;
     const char *hook = getenv("QATRAIN_TEST_INTERRUPT_AT_STEP"); /* tests: a deterministic Ctrl-C */
     view v = {isatty(STDOUT_FILENO), o.quiet, 0, hook ? strtol(hook, NULL, 10) : 0};

@@ -3,10 +3,10 @@
  *   y = col · wᵀ + b          dw += dyᵀ · col      db += Σ_rows dy
  *   dcol = dy · w             dx[n, t+k-pad, c] += dcol[(n,t), (k,c)]
  * The weight layout (O, K, C) is TFLite's OHWI with H = 1, so export needs no transpose. */
-#include <cblas.h>
 #include <string.h>
 
 #include "op_impl.h"
+#include "qat/gemm.h"
 #include "qat/ops.h"
 
 int qat_conv1d(qat_graph *g, const char *name, int x, int w, int b, qat_padding pad) {
@@ -69,8 +69,8 @@ void qat_conv1d_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     float *col = (float *)n->aux;
     im2col(&s, p->batch, qat_in(g, n, 0)->val, col);
     int m = p->batch * s.tout, kc = s.K * s.C;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, s.O, kc, 1.0f, col, kc,
-                qat_in(g, n, 1)->val, kc, 0.0f, n->val, s.O);
+    qat_gemm(&(qat_gemm_args){QAT_GEMM_N, QAT_GEMM_T, m, s.O, kc, col, kc,
+                              qat_in(g, n, 1)->val, kc, 0, n->val, s.O});
     if (n->n_in == 3) {
         const float *bias = qat_in(g, n, 2)->val;
         for (int r = 0; r < m; r++)
@@ -84,8 +84,8 @@ void qat_conv1d_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
     const float *col = (const float *)n->aux;
     qat_node *X = qat_in(g, n, 0), *W = qat_in(g, n, 1);
     if (W->needs_grad)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s.O, kc, m, 1.0f, n->grad, s.O,
-                    col, kc, 1.0f, W->grad, kc);
+        qat_gemm(&(qat_gemm_args){QAT_GEMM_T, QAT_GEMM_N, s.O, kc, m, n->grad, s.O, col, kc,
+                                  1, W->grad, kc});
     if (n->n_in == 3 && qat_in(g, n, 2)->needs_grad) {
         float *db = qat_in(g, n, 2)->grad;
         for (int r = 0; r < m; r++)
@@ -93,8 +93,8 @@ void qat_conv1d_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
     }
     if (X->needs_grad) {
         float *dcol = (float *)g->scratch;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, kc, s.O, 1.0f, n->grad, s.O,
-                    W->val, kc, 0.0f, dcol, kc);
+        qat_gemm(&(qat_gemm_args){QAT_GEMM_N, QAT_GEMM_N, m, kc, s.O, n->grad, s.O, W->val, kc,
+                                  0, dcol, kc});
         col2im_add(&s, p->batch, dcol, X->grad);
     }
 }

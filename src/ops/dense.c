@@ -1,8 +1,7 @@
 /* Dense (fully connected): y = x · wᵀ + b with w as (O, I), TFLite's layout.
  *   dw += dyᵀ · x      db += Σ_rows dy      dx += dy · w */
-#include <cblas.h>
-
 #include "op_impl.h"
+#include "qat/gemm.h"
 #include "qat/ops.h"
 
 int qat_dense(qat_graph *g, const char *name, int x, int w, int b) {
@@ -17,8 +16,8 @@ int qat_dense(qat_graph *g, const char *name, int x, int w, int b) {
 void qat_dense_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     const qat_node *X = qat_in(g, n, 0), *W = qat_in(g, n, 1);
     int o = W->dim[0], i = W->dim[1];
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, p->batch, o, i, 1.0f, X->val, i, W->val,
-                i, 0.0f, n->val, o);
+    qat_gemm(&(qat_gemm_args){QAT_GEMM_N, QAT_GEMM_T, p->batch, o, i, X->val, i, W->val, i, 0,
+                              n->val, o});
     if (n->n_in == 3) {
         const float *bias = qat_in(g, n, 2)->val;
         for (int r = 0; r < p->batch; r++)
@@ -30,14 +29,14 @@ void qat_dense_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
     qat_node *X = qat_in(g, n, 0), *W = qat_in(g, n, 1);
     int o = W->dim[0], i = W->dim[1];
     if (W->needs_grad)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o, i, p->batch, 1.0f, n->grad, o,
-                    X->val, i, 1.0f, W->grad, i);
+        qat_gemm(&(qat_gemm_args){QAT_GEMM_T, QAT_GEMM_N, o, i, p->batch, n->grad, o, X->val, i,
+                                  1, W->grad, i});
     if (n->n_in == 3 && qat_in(g, n, 2)->needs_grad) {
         float *db = qat_in(g, n, 2)->grad;
         for (int r = 0; r < p->batch; r++)
             for (int j = 0; j < o; j++) db[j] += n->grad[(size_t)r * o + j];
     }
     if (X->needs_grad)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p->batch, i, o, 1.0f, n->grad, o,
-                    W->val, i, 1.0f, X->grad, i);
+        qat_gemm(&(qat_gemm_args){QAT_GEMM_N, QAT_GEMM_N, p->batch, i, o, n->grad, o, W->val, i,
+                                  1, X->grad, i});
 }

@@ -8,6 +8,7 @@
 
 #include "qat/checkpoint.h"
 #include "qat/clock.h"
+#include "qat/gemm.h"
 #include "qat/int8.h"
 #include "phase.h"
 #include "qat/report.h"
@@ -18,7 +19,7 @@
 void qat_pipeline_init(qat_pipeline *p, const qat_config *cfg) {
     memset(p, 0, sizeof *p);
     p->cfg = *cfg;
-    p->blas_core = "";
+    p->gemm_kernel = qat_gemm_isa_name(qat_gemm_isa_used());
     qat_ir_init(&p->ir_ptq);
     qat_ir_init(&p->ir_qat);
     qat_ir_init(&p->ir_pruned);

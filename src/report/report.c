@@ -234,7 +234,7 @@ qat_status qat_report_timing_json(const qat_pipeline *p, const char *path, qat_e
     if (st) return st;
     qat_json j;
     qat_json_begin(&j, a.f);
-    qat_json_str(&j, "blas_core", p->blas_core ? p->blas_core : "");
+    qat_json_str(&j, "gemm_kernel", p->gemm_kernel ? p->gemm_kernel : "");
     qat_json_num(&j, "train_seconds", p->log.seconds);
     qat_json_array(&j, "epoch_seconds");
     for (int i = 0; i < p->log.epochs_run; i++) qat_json_num(&j, NULL, p->log.history[i].seconds);

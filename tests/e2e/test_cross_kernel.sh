@@ -1,0 +1,37 @@
+# The same config and seed write the same bytes whatever the processor and environment: a
+# short lesson (float, PTQ, QAT, pruning, every export, report.html) run with each GEMM
+# kernel this processor can execute (QATRAIN_GEMM = scalar | avx2 | avx512; the AVX2 kernel
+# is what an AVX2-only Intel or AMD processor runs, and valgrind) and with every value a
+# user's environment could give OPENBLAS_CORETYPE (qatrain does not use OpenBLAS: it must
+# make no difference) writes byte-identical files, timing.json excepted.
+. tests/e2e/lib.inc
+ldd "$QATRAIN" | grep -qi openblas && die "qatrain links OpenBLAS: its kernels would decide the bits"
+run() { # name, then env assignments
+    name=$1; shift
+    env "$@" "$QATRAIN" configs/gesture_cnn.ini $SMALL --set prune.sweep=0.5 --out "$TMP/$name" \
+        || die "run $name ($*) failed"
+}
+same() { # reference name, other name
+    n=0
+    for f in $(ls "$TMP/$1"); do
+        [ "$f" = timing.json ] && continue
+        cmp -s "$TMP/$1/$f" "$TMP/$2/$f" || die "$f differs between $1 and $2"
+        n=$((n + 1))
+    done
+    [ "$n" -ge 19 ] || die "only $n output files compared"
+}
+run ref -u OPENBLAS_CORETYPE -u QATRAIN_GEMM
+kernels="scalar"
+grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && kernels="$kernels avx2"
+grep -qw avx512f /proc/cpuinfo && kernels="$kernels avx512"
+for k in $kernels; do
+    run "gemm_$k" -u OPENBLAS_CORETYPE QATRAIN_GEMM=$k
+    grep -q "\"gemm_kernel\": \"$k\"" "$TMP/gemm_$k/timing.json" || die "QATRAIN_GEMM=$k did not run the $k kernel"
+    same ref "gemm_$k"
+done
+for c in Prescott Core2 Nehalem Sandybridge Haswell Zen SkylakeX Cooperlake SapphireRapids; do
+    run "core_$c" -u QATRAIN_GEMM OPENBLAS_CORETYPE=$c
+    same ref "core_$c"
+done
+echo "identical files with GEMM kernels: $kernels; and 9 OPENBLAS_CORETYPE values"
+exit 0
