@@ -37,6 +37,7 @@ for t in "$@"; do
     s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
     p=${p:-0}; f=${f:-0}; s=${s:-0}
     if [ "$st" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crashed before reporting
+    if [ $((p + f + s)) -eq 0 ]; then f=1; st=1; fi      # reported no test at all
     pass=$((pass + p)); fail=$((fail + f))
     if [ "$st" -ne 0 ]; then failed="$failed $n"; cat "$log"; fi
     echo "$n: $p passed, $f failed, $s skipped"
