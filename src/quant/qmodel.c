@@ -51,7 +51,6 @@ static int affine_block(builder *b, int i) {
         (qm->m.spec[j].kind == QAT_LAYER_RELU || qm->m.spec[j].kind == QAT_LAYER_RELU6))
         act = qm->m.spec[j++].kind == QAT_LAYER_RELU ? QAT_ACT_RELU : QAT_ACT_RELU6;
     int wd[3] = {s->units, conv ? s->kernel : cin, cin}, bd[1] = {s->units};
-    *l = (qat_model_layer){-1, -1, -1, -1, -1, -1, -1};
     l->w = param(b, s->name, "kernel", conv ? 3 : 2, wd);
     l->b = s->use_bias ? param(b, s->name, "bias", 1, bd) : -1;
     if (b->masked[i]) { /* the float model's pruning mask comes along */
@@ -64,7 +63,6 @@ static int affine_block(builder *b, int i) {
     if (bn >= 0) {
         const qat_layer_spec *sb = &qm->m.spec[bn];
         qat_model_layer *lb = &qm->m.layer[bn];
-        *lb = (qat_model_layer){-1, -1, -1, -1, -1, -1, -1};
         lb->gamma = param(b, sb->name, "gamma", 1, bd);
         lb->beta = param(b, sb->name, "beta", 1, bd);
         bn_state = qat_graph_state(g, 2 * (size_t)s->units);
@@ -100,7 +98,6 @@ static int passthrough(builder *b, int i) {
     qat_qmodel *qm = b->qm;
     const qat_layer_spec *s = &qm->m.spec[i];
     qat_model_layer *l = &qm->m.layer[i];
-    *l = (qat_model_layer){-1, -1, -1, -1, -1, -1, -1};
     int y = s->kind == QAT_LAYER_MAXPOOL1D ? qat_maxpool1d(b->g, s->name, b->x, s->pool, s->padding)
             : s->kind == QAT_LAYER_FLATTEN ? qat_flatten(b->g, s->name, b->x)
                                            : qat_dropout(b->g, s->name, b->x, s->rate);
@@ -192,7 +189,13 @@ qat_status qat_qmodel_build(qat_qmodel *qm, const qat_model *fm, const qat_quant
     m->norm = fm->norm;
     qat_graph_init(&m->g);
     int masked[QAT_MAX_LAYERS];
-    for (int i = 0; i < fm->n_layers; i++) masked[i] = fm->layer[i].mask >= 0;
+    /* Every layer starts with no nodes (-1, not the 0 of the memset: node 0 exists); the
+     * blocks fill in what they build. A relu/relu6 layer fused into the operator before it
+     * keeps only its output. */
+    for (int i = 0; i < fm->n_layers; i++) {
+        m->layer[i] = (qat_model_layer){-1, -1, -1, -1, -1, -1, -1};
+        masked[i] = fm->layer[i].mask >= 0;
+    }
     builder b = {masked, qm, qc, &m->g, -1, -1};
     qat_status st = build_graph(&b, e);
     if (!st) st = qat_graph_compile(&m->g, max_batch, e);

@@ -11,4 +11,13 @@
  * not exist (or does not fit). */
 const char *qat_test_data(char *buf, size_t cap, const char *rel);
 
+/* The same, but when the path does not exist the calling test prints one line
+ *   SKIP: <test>: <why> (<path> not found; set QATRAIN_TEST_DATA)
+ * and is skipped (cmocka's skip(): does not return). scripts/run-tests.sh shows that line
+ * beside the skip it counts. Use QAT_TEST_NEED_DATA, which names the calling test. */
+const char *qat_test_need_data(char *buf, size_t cap, const char *rel, const char *why,
+                               const char *test);
+#define QAT_TEST_NEED_DATA(buf, rel, why) \
+    qat_test_need_data((buf), sizeof(buf), (rel), (why), __func__)
+
 #endif

@@ -4,7 +4,7 @@
 # line and key where there is one) and nothing on stdout, and leave the outputs of an
 # earlier run byte for byte as they were. No command reads float.ckpt / qat.ckpt, so the
 # checkpoint catalogue is a C unit test (tests/unit/test_bad_checkpoint.c). The disk-full
-# case needs `mount -t tmpfs` (root); without it, it is skipped with a message.
+# cases are test_disk_full.sh (they need root, and are counted as skipped without it).
 # Deliberately not errors (pinned elsewhere): an empty config file is the lesson
 # (test_config.c); a config holding only comments is the same.
 . tests/e2e/lib.inc
@@ -166,31 +166,6 @@ fails 'outfile: not a folder' -- "$Q" "$L" --quiet $TINY --out outfile
 [ "$(cat outfile)" = x ] || die "--out onto a file changed the file"
 fails '/proc/qatrain-out: cannot create folder' -- "$Q" "$L" --quiet $TINY --out /proc/qatrain-out
 fails 'outfile/data: cannot create folder' -- "$Q" "$L" --quiet $TINY --write-data outfile/data
-
-# ---- a full disk: a 2 MiB tmpfs, filled, under an earlier run's outputs ----------------
-mkdir full
-if mount -t tmpfs -o size=2m tmpfs full 2>mount.err; then
-    trap 'umount "$TMP/full" 2>/dev/null; rm -rf "$TMP"' EXIT
-    "$Q" "$L" --quiet $TINY --set layer.conv2.filters=4 --set layer.dense1.units=4 --out full/keep 2>/dev/null ||
-        die "a small run does not fit in 2 MiB"
-    cp -r full/keep fullkeep.orig
-    dd if=/dev/zero of=full/filler bs=4k 2>/dev/null || true # to the last block
-    expect_error 2 'full/keep/[a-z0-9_.]+: write failed: No space left on device' -- \
-        "$Q" "$L" --quiet $TINY --seed 7 --set layer.conv2.filters=4 --set layer.dense1.units=4 --out full/keep
-    diff -r full/keep fullkeep.orig >/dev/null || die "a full disk changed the earlier outputs: $(diff -rq full/keep fullkeep.orig | head -3)"
-    cases=$((cases + 1))
-    # The disk fills up after the first few outputs: they were written to a staging folder,
-    # so nothing of the earlier run is replaced and nothing of this one is left behind.
-    rm full/filler
-    avail=$(df -k --output=avail full | tail -n 1)
-    dd if=/dev/zero of=full/filler bs=1k count=$((avail - 40)) 2>/dev/null # 40 KiB left
-    expect_error 2 'full/keep/[a-z0-9_.]+: write failed: No space left on device' -- \
-        "$Q" "$L" --quiet $TINY --seed 7 --set layer.conv2.filters=4 --set layer.dense1.units=4 --out full/keep
-    diff -r full/keep fullkeep.orig >/dev/null || die "a disk full midway mixed two runs in full/keep: $(diff -rq full/keep fullkeep.orig | wc -l) files differ"
-    cases=$((cases + 1))
-else
-    echo "SKIP disk-full case: cannot mount a tmpfs here ($(cat mount.err))" >&2
-fi
 
 echo "bad-input catalogue: $cases cases passed"
 exit 0

@@ -1,9 +1,10 @@
 # Bit-exactness with TensorFlow Lite Micro on models nobody here wrote: every case of
-# ../shared/reference/tflm-golden runs through `qatrain run`, and the raw int8 outputs must
-# equal TFLM's byte for byte. Also prints our arena estimate beside TFLM's arena_used_bytes.
+# $QATRAIN_TEST_DATA/reference/tflm-golden (external test data, default ../shared; skipped
+# when absent) runs through `qatrain run`, and the raw int8 outputs must equal TFLM's byte
+# for byte. Also prints our arena estimate beside TFLM's arena_used_bytes.
 . tests/e2e/lib.inc
-GOLDEN=${GOLDEN:-../shared/reference/tflm-golden}
-[ -d "$GOLDEN" ] || die "no golden cases at $GOLDEN"
+need_data reference/tflm-golden "TFLM golden vectors"
+GOLDEN=$TEST_DATA/reference/tflm-golden
 npy_data() { # the payload of a version-1 .npy: skip 10 + header_len bytes
     hl=$(od -An -tu2 -j8 -N2 "$1" | tr -d ' ')
     tail -c +$((10 + hl + 1)) "$1"

@@ -5,7 +5,10 @@
 set -eu
 Q=${QATRAIN:-build/qatrain}
 C=tests/fuzz/corpus
-G=../shared/reference/tflm-golden
+# Some tflite seeds are TFLM golden models from the external test data
+# ($QATRAIN_TEST_DATA, default ../shared): without them the corpus would silently shrink.
+G=${QATRAIN_TEST_DATA:-../shared}/reference/tflm-golden
+[ -d "$G" ] || { echo "make_seeds: $G not found (set QATRAIN_TEST_DATA); corpus left as it is" >&2; exit 1; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 rm -rf "$C"

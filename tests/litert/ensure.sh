@@ -4,6 +4,12 @@
 # on failure one line on stderr and exit status 1. Run from anywhere.
 set -u
 dir=$(cd "$(dirname "$0")" && pwd) || exit 1
+# Node >= 20 (package.json "engines"); an older one fails later with an obscure error. Debian
+# 12's own nodejs is 18: scripts/setup.sh installs it only when no node is present.
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) ||
+    { echo "litert: node not found (Node >= 20 with npm is needed)" >&2; exit 1; }
+[ "$major" -ge 20 ] 2>/dev/null ||
+    { echo "litert: node $(node --version) found; the LiteRT oracle needs Node >= 20" >&2; exit 1; }
 [ -f "$dir/node_modules/@litertjs/core/package.json" ] && exit 0
 command -v npm >/dev/null 2>&1 || { echo "litert: npm not found (Node >= 20 with npm is needed)" >&2; exit 1; }
 log=$(mktemp) || exit 1

@@ -1,7 +1,9 @@
 /* Recorded-CSV loader: the fixture files in tests/data/csv (Arduino blank-line format,
  * all-quoted format, fixed rows per gesture), variants and malformations written to a
- * temporary folder, resampling, and real recordings from ../shared/datasets/real-gestures
- * with the gesture counts its SOURCES.md states. Tests run from the repository root. */
+ * temporary folder, resampling, and real recordings from the external test data
+ * ($QATRAIN_TEST_DATA/datasets/real-gestures, see tests/common/testdata.h) with the gesture
+ * counts its SOURCES.md states; those tests are skipped, with the reason, when it is absent.
+ * Tests run from the repository root. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,11 +16,11 @@
 
 #include <cmocka.h>
 
+#include "testdata.h"
 #include "tmpdir.h"
 #include "qat/data.h"
 
 #define FIXTURES "tests/data/csv/"
-#define REAL "../shared/datasets/real-gestures/"
 
 static char tmpdir[256];
 
@@ -347,14 +349,17 @@ static void test_config_errors(void **state) {
 
 /* ---- real recordings (counts from SOURCES.md) ---- */
 
-static int have_real(void) {
-    return access(REAL "SOURCES.md", R_OK) == 0;
+/* The real recordings' folder; skips the calling test when it is absent. */
+#define need_real() need_real_in(__func__)
+static char real[QAT_PATH_MAX / 2];
+static void need_real_in(const char *test) {
+    qat_test_need_data(real, sizeof real, "datasets/real-gestures", "real recordings", test);
 }
 
 /* Loads one real file as a one-class dataset at the lesson's 50 Hz x 50 window. */
 static int real_count(const char *rel, double rate, int rows, qat_error *e) {
     char path[QAT_PATH_MAX];
-    snprintf(path, sizeof path, "%s%s", REAL, rel);
+    snprintf(path, sizeof path, "%s/%s", real, rel);
     const char *p = path;
     qat_data_config cfg;
     csv_config(&cfg, 1, &p, 50);
@@ -371,7 +376,7 @@ static int real_count(const char *rel, double rate, int rows, qat_error *e) {
 
 static void test_real_recordings(void **state) {
     (void)state;
-    if (!have_real()) skip();
+    need_real();
     static const struct {
         const char *file;
         double rate;
@@ -398,7 +403,7 @@ static void test_real_recordings(void **state) {
 
 static void test_real_misaligned_rows(void **state) {
     (void)state;
-    if (!have_real()) skip();
+    need_real();
     /* SOURCES.md: fall.csv holds 33 x 119 rows + 4 stray rows. */
     qat_error e = {0};
     assert_int_equal(real_count("safesteps/fall.csv", 119, 119, &e), -1);
@@ -407,12 +412,13 @@ static void test_real_misaligned_rows(void **state) {
 
 static void test_real_lesson_set(void **state) {
     (void)state;
-    if (!have_real()) skip();
+    need_real();
     /* The recommended real set: three files of one recording session and format. */
     qat_data_config cfg;
-    const char *paths[3] = {REAL "anuj-gesture-no-camera/wave.csv",
-                            REAL "anuj-gesture-no-camera/punch.csv",
-                            REAL "anuj-gesture-no-camera/flex.csv"};
+    char files[3][QAT_PATH_MAX];
+    const char *paths[3] = {files[0], files[1], files[2]}, *names[3] = {"wave", "punch", "flex"};
+    for (int c = 0; c < 3; c++)
+        snprintf(files[c], sizeof files[c], "%s/anuj-gesture-no-camera/%s.csv", real, names[c]);
     csv_config(&cfg, 3, paths, 50);
     strcpy(cfg.classes[0], "wave");
     strcpy(cfg.classes[1], "punch");

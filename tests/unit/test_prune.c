@@ -164,12 +164,12 @@ static void test_mask_op_and_enforce(void **s) {
     qat_graph_free(&n.g);
 }
 
-/* A pruned lesson model through QAT: pruned weights are exactly 0 in the int8 kernels,
- * and only they are (for these weights). */
-static void test_masks_survive_qat(void **s) {
-    (void)s;
-    qat_config c;
-    qat_config_defaults(&c);
+/* A pruned model of config c through QAT: pruned weights are exactly 0 in the int8 kernels,
+ * and only they are (for these weights). The fake-quant model masks the same layers as the
+ * float model, and a layer fused into the operator before it (batchnorm, relu, relu6) has no
+ * kernel and no mask of its own. */
+static void masks_survive_qat(const qat_config *config) {
+    qat_config c = *config;
     qat_model fm;
     qat_error e;
     assert_int_equal(qat_model_build_masked(&fm, c.layers, c.n_layers, 50, 3, 3, 16, &e), QAT_OK);
@@ -196,9 +196,14 @@ static void test_masks_survive_qat(void **s) {
     qat_prune_enforce(&qm.m.g, NULL);
     qat_ir ir;
     assert_int_equal(qat_lower(&qm, QAT_LOWER_INT8, &ir, &e), QAT_OK);
+    int masked = 0;
     for (int i = 0; i < qm.m.n_layers; i++) {
-        int mask = qm.m.layer[i].mask;
+        int mask = qm.m.layer[i].mask, affine = c.layers[i].kind == QAT_LAYER_CONV1D ||
+                                                c.layers[i].kind == QAT_LAYER_DENSE;
+        assert_int_equal(mask >= 0, fm.layer[i].mask >= 0);
+        if (!affine) assert_int_equal(qm.m.layer[i].w, -1);
         if (mask < 0) continue;
+        masked++;
         const qat_node *mn = &qm.m.g.nodes[mask];
         const qat_ir_tensor *k = NULL;
         char name[80];
@@ -215,10 +220,36 @@ static void test_masks_survive_qat(void **s) {
         size_t target = (size_t)llround(0.7 * (double)mn->size);
         assert_true(zeros >= target && zeros <= target + 1); /* the target, within one weight */
     }
+    assert_int_equal(masked, 4); /* conv1, conv2, dense1, dense2 */
     qat_ir_free(&ir);
     qat_qmodel_free(&qm);
     qat_model_free(&fm);
     qat_dataset_free(&d);
+}
+
+static void test_masks_survive_qat(void **s) {
+    (void)s;
+    qat_config c;
+    qat_config_defaults(&c);
+    masks_survive_qat(&c);
+}
+
+/* A standalone relu / relu6 layer after a conv, with and without batch norm between them
+ * (the pruning stage aborted on these: the fused activation's layer entry was left with
+ * node 0 as its "mask"). */
+static void test_masks_survive_qat_fused(void **s) {
+    (void)s;
+    qat_config c;
+    qat_test_lesson_bn_relu6(&c, 0.99); /* conv1 -> bn1 -> act1 (relu6) -> pool1 ... */
+    masks_survive_qat(&c);
+    c.layers[2].kind = QAT_LAYER_RELU;
+    masks_survive_qat(&c);
+    memmove(&c.layers[1], &c.layers[2], (size_t)(c.n_layers - 2) * sizeof c.layers[0]);
+    c.n_layers--; /* conv1 -> act1 (relu) */
+    assert_int_equal(c.layers[1].kind, QAT_LAYER_RELU);
+    masks_survive_qat(&c);
+    c.layers[1].kind = QAT_LAYER_RELU6;
+    masks_survive_qat(&c);
 }
 
 static void tmp_path(char *buf, size_t cap, const char *name) {
@@ -343,6 +374,7 @@ int main(void) {
         cmocka_unit_test(test_polynomial_schedule), cmocka_unit_test(test_update_keeps_largest),
         cmocka_unit_test(test_block_update),        cmocka_unit_test(test_block_properties),
         cmocka_unit_test(test_mask_op_and_enforce), cmocka_unit_test(test_masks_survive_qat),
+        cmocka_unit_test(test_masks_survive_qat_fused),
         cmocka_unit_test(test_mask_files),       cmocka_unit_test(test_structured_is_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,9 @@
  * versions follow TensorFlow's table; all 15 golden models read and match their meta.json,
  * and survive re-serialization; each malformation is a one-line QAT_ERR_FORMAT naming the
  * file; every truncation and byte mutation of a model fails cleanly or parses. Run from the
- * repository root (the golden models are at ../shared/reference/tflm-golden). */
+ * repository root. The golden models are external test data (tests/common/testdata.h:
+ * $QATRAIN_TEST_DATA/reference/tflm-golden); the tests that read them are skipped, with the
+ * reason, when it is absent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,8 +22,7 @@
 #include "qat/io.h"
 #include "qat/ir.h"
 #include "qat/tflite.h"
-
-#define GOLDEN "../shared/reference/tflm-golden/"
+#include "testdata.h"
 
 /* ---- a hand-built IR with every operator -------------------------------------------- */
 
@@ -489,6 +490,16 @@ static const char *const golden[] = {
     "tflm_hello_world_int8",  "tflm_micro_speech",     "tflm_person_detect",
 };
 
+/* The path of a golden model's file, e.g. golden_file("gesture_base", "model.tflite"); skips
+ * the calling test when the golden models are absent. */
+#define golden_file(model, file) golden_path(model, file, __func__)
+static const char *golden_path(const char *model, const char *file, const char *test) {
+    static char dir[512], path[640];
+    qat_test_need_data(dir, sizeof dir, "reference/tflm-golden", "TFLM golden models", test);
+    snprintf(path, sizeof path, "%s/%s/%s", dir, model, file);
+    return path;
+}
+
 /* The whole file as a NUL-terminated string, in *text (caller frees). */
 static void slurp(const char *path, char **text) {
     FILE *f = fopen(path, "rb");
@@ -513,10 +524,10 @@ static long json_int(const char *from, const char *key) {
     return strtol(p + 1, NULL, 10);
 }
 
-static void check_golden(const char *name) {
-    char path[256], meta_path[256];
-    snprintf(path, sizeof path, GOLDEN "%s/model.tflite", name);
-    snprintf(meta_path, sizeof meta_path, GOLDEN "%s/meta.json", name);
+static void check_golden(const char *name, const char *test) {
+    char path[640], meta_path[640];
+    snprintf(path, sizeof path, "%s", golden_path(name, "model.tflite", test));
+    snprintf(meta_path, sizeof meta_path, "%s", golden_path(name, "meta.json", test));
     qat_ir ir, back;
     qat_error e = {0};
     qat_status s = qat_tflite_read(path, &ir, &e);
@@ -569,7 +580,7 @@ static void check_golden(const char *name) {
 
 static void test_golden_models(void **state) {
     (void)state;
-    for (size_t i = 0; i < sizeof golden / sizeof golden[0]; i++) check_golden(golden[i]);
+    for (size_t i = 0; i < sizeof golden / sizeof golden[0]; i++) check_golden(golden[i], __func__);
 }
 
 static void test_golden_details(void **state) {
@@ -577,7 +588,8 @@ static void test_golden_details(void **state) {
     qat_ir ir;
     qat_error e = {0};
     /* gesture_base: per-channel conv filter and bias, per-tensor FC, narrow filters */
-    assert_int_equal(qat_tflite_read(GOLDEN "gesture_base/model.tflite", &ir, &e), QAT_OK);
+    assert_int_equal(qat_tflite_read(golden_file("gesture_base", "model.tflite"), &ir, &e),
+                     QAT_OK);
     const qat_ir_tensor *w = &ir.tensors[ir.nodes[1].in[1]], *b = &ir.tensors[ir.nodes[1].in[2]];
     assert_int_equal(w->type, QAT_IR_INT8);
     assert_int_equal(w->q.n, 16);
@@ -601,7 +613,8 @@ static void test_golden_details(void **state) {
     assert_int_equal(ir.tensors[ir.output].q.zero_point[0], -128);
     qat_ir_free(&ir);
     /* person_detect: only deprecated codes; rank-1 biases with quantized_dimension 3 */
-    assert_int_equal(qat_tflite_read(GOLDEN "tflm_person_detect/model.tflite", &ir, &e), QAT_OK);
+    assert_int_equal(qat_tflite_read(golden_file("tflm_person_detect", "model.tflite"), &ir, &e),
+                     QAT_OK);
     assert_int_equal(ir.nodes[0].op, QAT_IR_DEPTHWISE_CONV_2D);
     assert_int_equal(ir.nodes[0].depth_multiplier, 8);
     assert_int_equal(ir.nodes[0].stride_w, 2);
@@ -613,7 +626,8 @@ static void test_golden_details(void **state) {
     assert_int_equal(ir.nodes[27].filter_w, 3);
     qat_ir_free(&ir);
     /* micro_speech: RESHAPE whose new_shape has a -1; output shapes come from the tensors */
-    assert_int_equal(qat_tflite_read(GOLDEN "tflm_micro_speech/model.tflite", &ir, &e), QAT_OK);
+    assert_int_equal(qat_tflite_read(golden_file("tflm_micro_speech", "model.tflite"), &ir, &e),
+                     QAT_OK);
     assert_int_equal(ir.tensors[ir.nodes[0].out].dim[0], 1);
     assert_int_equal(ir.nodes[1].depth_multiplier, 8);
     assert_int_equal(ir.nodes[1].padding, QAT_IR_PAD_SAME);
@@ -851,7 +865,8 @@ static void test_golden_truncations(void **state) {
     void *p;
     size_t len;
     qat_error e = {0};
-    assert_int_equal(qat_read_file(GOLDEN "tflm_micro_speech/model.tflite", &p, &len, &e), QAT_OK);
+    assert_int_equal(qat_read_file(golden_file("tflm_micro_speech", "model.tflite"), &p, &len, &e),
+                     QAT_OK);
     int ok = 0;
     for (size_t n = 0; n < len; n += 37) parse_copy_is_clean(p, n, &ok);
     assert_int_equal(ok, 0);
