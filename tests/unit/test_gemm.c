@@ -113,7 +113,7 @@ static void test_kernels_match_definition(void **state) {
             cases++;
         }
     if (!kernels_tested) {
-        printf("SKIP: this processor runs no vector GEMM kernel (no AVX2): nothing to compare\n");
+        printf("SKIP: %s: this processor runs no vector GEMM kernel (no AVX2)\n", __func__);
         skip();
     }
     printf("%d shapes, %d kernel comparisons\n", cases, kernels_tested);
