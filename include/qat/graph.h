@@ -55,8 +55,9 @@ typedef struct qat_node {
     int needs_grad;           /* a gradient flows into this node */
     float *val, *grad;        /* grad is NULL when !needs_grad */
     size_t offset;            /* PARAM: offset in g->params; BATCHNORM: in g->state */
-    int iattr[4];             /* conv1d: pad_left, padding; maxpool1d: pool, pad_left;
-                                 fake-quant: qmin, qmax, observer, freeze epoch */
+    int iattr[8];             /* conv1d: pad_left, padding; maxpool1d: pool, pad_left;
+                                 fake-quant: qmin, qmax, observer, freeze epoch, then its
+                                 requantization (quant.h): pre, in_fq, w_fq, act | fc << 4 */
     double fattr[4];          /* dropout: rate; batchnorm: momentum, epsilon;
                                  fake-quant: EMA decay, percentile, warm-up steps */
     size_t aux_sample;        /* bytes of op scratch kept from forward to backward, per sample */

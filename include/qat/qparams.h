@@ -30,6 +30,14 @@ int32_t qat_quantize_float(float x, float scale, int32_t zp, int32_t qmin, int32
  * left shift; m == 0 gives (0, 0). */
 void qat_quantize_multiplier(double m, int32_t *multiplier, int *shift);
 
+/* The requantization multiplier of a conv / depthwise / fully-connected output channel, in
+ * TFLM's expression order: (double)s_in·(double)s_w / (double)s_out
+ * (PopulateConvolutionQuantizationParams), except for a fully-connected layer with one
+ * weight scale (fc_per_tensor), where the product s_in·s_w is formed in float32 first
+ * (GetQuantizedConvolutionMultipler). The int8 engine and the fake-quant graph both use it. */
+void qat_affine_multiplier(float s_in, float s_w, float s_out, int fc_per_tensor,
+                           int32_t *multiplier, int *shift);
+
 /* gemmlowp SaturatingRoundingDoublingHighMul: round(a·b / 2^31), ties toward +inf. */
 int32_t qat_srdhm(int32_t a, int32_t b);
 /* gemmlowp RoundingDivideByPOT: round(x / 2^e), ties away from zero; 0 <= e <= 31. */

@@ -71,12 +71,28 @@ int32_t qat_quantize_bias(float b, float scale);
 
 /* ---- fake-quant graph ops (forward and backward in src/quant/fake_quant.c, fold.c) ---- */
 
+/* The requantization an activation fake-quant after a conv / dense simulates. The int8
+ * operator accumulates acc = Σ (x_q − z_in)·w_q + b_q in int32 and rounds acc·M twice
+ * (MultiplyByQuantizedMultiplier, then the fused activation's clamp); rounding the float
+ * value y = s_in·s_w·acc once differs from that whenever the first rounding makes a tie
+ * (3 % of outputs at 4-bit weights). So the node recovers acc = round(y / (s_in·s_w)) from
+ * the affine output — exact while float error stays below half a unit of acc — and applies
+ * the engine's arithmetic to it. */
+typedef struct qat_fq_requant {
+    int pre;           /* the conv/dense output before the activation: s_in·s_w·acc */
+    int in_fq;         /* the activation fake-quant whose grid the affine op's input is on */
+    int w_fq;          /* the weight fake-quant (its per-channel or per-tensor scales) */
+    qat_activation act;   /* the fused activation: none, relu, relu6 */
+    int fc_per_tensor; /* a dense layer with one weight scale (qat_affine_multiplier) */
+} qat_fq_requant;
+
 typedef struct qat_fq_opts {
     int qmin, qmax;               /* activation integer range */
     qat_observer_kind observer;
     double decay, percentile;     /* EMA decay, percentile */
     int warmup;                   /* EMA warm-up steps */
     int freeze_epoch;             /* training stops updating the range after this epoch; 0 never */
+    const qat_fq_requant *requant; /* NULL: quantize the input value (input, pools' inputs) */
 } qat_fq_opts;
 
 /* Activation fake-quant, per tensor. Observes its input when the pass calibrates, or trains
@@ -175,6 +191,14 @@ qat_status qat_lower(qat_qmodel *qm, qat_lower_mode mode, qat_ir *ir, qat_error 
  * engine's memory plan when non-NULL. */
 qat_status qat_int8_evaluate(const qat_ir *ir, const qat_dataset *d, int *preds, void *raw_out,
                              double *accuracy, size_t *arena_bytes, qat_error *e);
+
+/* The classes the int8 model ir answers for n rows of logits that the fake-quant graph
+ * computed: each row is quantized with the IR's logits tensor (exactly: fake-quant put it on
+ * that grid) and, when the IR ends in SOFTMAX, passed through the int8 softmax as the engine
+ * runs it, so that the first maximum of the int8 output — where two different logits can
+ * give equal probabilities — is the engine's. The IR's output must be int8. */
+qat_status qat_int8_classify_logits(const qat_ir *ir, const float *logits, int n, int *pred,
+                                    qat_error *e);
 
 /* Turns a float model (a copy: it is modified) into the dynamic-range model simulated in
  * float: batch norm folded, kernels with >= min_elements weights (the converter uses

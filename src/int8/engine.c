@@ -244,11 +244,9 @@ static void per_channel_multipliers(const ctx *c, const qat_ir_node *n, int weig
                                     qat_i8_prepared *p) {
     const qat_ir_tensor *w = tensor_of(c, weights);
     const float s_in = tensor_of(c, n->in[0])->q.scale[0], s_out = tensor_of(c, n->out)->q.scale[0];
-    for (int ch = 0; ch < channels; ch++) {
-        const double s_w = (double)w->q.scale[w->q.n == 1 ? 0 : ch];
-        qat_quantize_multiplier((double)s_in * s_w / (double)s_out, &p->multiplier[ch],
-                                &p->shift[ch]);
-    }
+    for (int ch = 0; ch < channels; ch++)
+        qat_affine_multiplier(s_in, w->q.scale[w->q.n == 1 ? 0 : ch], s_out, 0,
+                              &p->multiplier[ch], &p->shift[ch]);
 }
 
 /* The kernels accumulate in int32 as TFLM does: Σ w·(x − z_in) over `depth` taps (each term
@@ -361,7 +359,7 @@ static qat_status fc_per_tensor_multiplier(const ctx *c, const qat_ir_node *n, q
     }
     int32_t m;
     int sh;
-    qat_quantize_multiplier(product / (double)s_out, &m, &sh);
+    qat_affine_multiplier(s_in, s_w, s_out, 1, &m, &sh);
     for (int ch = 0; ch < p->out_depth; ch++) p->multiplier[ch] = m, p->shift[ch] = sh;
     return QAT_OK;
 }

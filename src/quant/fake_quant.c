@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../ops/op_impl.h"
+#include "qat/int8.h"
 #include "qat/quant.h"
 
 /* What an activation fake-quant node computed in its last forward pass. */
@@ -16,6 +17,10 @@ typedef struct act_aux {
 } act_aux;
 
 enum { OBS_LO, OBS_HI, OBS_STEPS, OBS_SIZE }; /* observer state, in g->state */
+
+/* Where the requantization's per-channel constants start in aux (after act_aux, 8-aligned):
+ * 1/(s_in·s_w) as doubles, then the multipliers, then the shifts. */
+#define AUX_REQUANT ((sizeof(act_aux) + 7) & ~(size_t)7)
 
 int qat_fake_quant(qat_graph *g, const char *name, int x, const qat_fq_opts *o) {
     if (x < 0) return -1; /* an earlier builder ran out of memory */
@@ -33,6 +38,16 @@ int qat_fake_quant(qat_graph *g, const char *name, int x, const qat_fq_opts *o) 
     n->fattr[2] = o->warmup;
     n->offset = qat_graph_state(g, OBS_SIZE);
     n->aux_fixed = sizeof(act_aux);
+    n->iattr[4] = -1; /* no requantization */
+    if (o->requant) {
+        const qat_fq_requant *r = o->requant;
+        n->iattr[4] = r->pre;
+        n->iattr[5] = r->in_fq;
+        n->iattr[6] = r->w_fq;
+        n->iattr[7] = (int)r->act | (r->fc_per_tensor ? 1 << 4 : 0);
+        /* per output channel: multiplier, shift, 1 / (s_in·s_w) */
+        n->aux_fixed = AUX_REQUANT + (size_t)X->dim[X->ndim - 1] * (sizeof(double) + 8);
+    }
     if (o->observer == QAT_OBS_PERCENTILE) qat_need_scratch(g, n->size * sizeof(float));
     return id;
 }
@@ -88,6 +103,41 @@ static void observe(qat_graph *g, qat_node *n, const float *x, size_t len) {
     st[OBS_STEPS] = steps + 1;
 }
 
+static qat_ir_act ir_act(qat_activation a) {
+    return a == QAT_ACT_RELU ? QAT_IR_ACT_RELU : a == QAT_ACT_RELU6 ? QAT_IR_ACT_RELU6 : QAT_IR_ACT_NONE;
+}
+
+/* The engine's requantization of the affine output (qat_fq_requant), or 0 when the
+ * affine op's input is not quantized yet (then the value is quantized as it is). */
+static int requantize(qat_graph *g, qat_node *n, const qat_pass *p, const act_aux *a) {
+    const act_aux *in = (const act_aux *)g->nodes[n->iattr[5]].aux;
+    if (n->iattr[4] < 0 || !in->active) return 0;
+    int ns, ch = n->dim[n->ndim - 1], fc = n->iattr[7] >> 4 & 1;
+    const float *sw = qat_fq_weight_scales(g, n->iattr[6], &ns);
+    double *inv = (double *)(n->aux + AUX_REQUANT);
+    int32_t *mult = (int32_t *)(inv + ch), lo, hi;
+    int *shift = (int *)(mult + ch);
+    for (int c = 0; c < ch; c++) {
+        float s = sw[ns > 1 ? c : 0];
+        qat_affine_multiplier(in->scale, s, a->scale, fc, &mult[c], &shift[c]);
+        inv[c] = 1.0 / ((double)in->scale * (double)s);
+    }
+    qat_i8_activation_range(ir_act((qat_activation)(n->iattr[7] & 15)), a->scale, a->zp, &lo, &hi);
+    lo = lo > n->iattr[0] ? lo : n->iattr[0];
+    hi = hi < n->iattr[1] ? hi : n->iattr[1];
+    const float *y = g->nodes[n->iattr[4]].val;
+    size_t len = qat_node_len(n, p->batch);
+    for (size_t i = 0; i < len; i++) {
+        int c = (int)(i % (size_t)ch);
+        double acc = qat_round_away((double)y[i] * inv[c]);
+        acc = acc < INT32_MIN ? INT32_MIN : acc > INT32_MAX ? INT32_MAX : acc;
+        int32_t q = qat_mul_by_quantized_multiplier((int32_t)acc, mult[c], shift[c]) + a->zp;
+        q = q < lo ? lo : q > hi ? hi : q;
+        n->val[i] = (float)(q - a->zp) * a->scale;
+    }
+    return 1;
+}
+
 void qat_fake_quant_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     const float *x = qat_in(g, n, 0)->val;
     size_t len = qat_node_len(n, p->batch);
@@ -103,6 +153,7 @@ void qat_fake_quant_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     qat_fq_act_qparams(g, (int)(n - g->nodes), &a->scale, &a->zp);
     a->lo = (float)(qmin - a->zp) * a->scale;
     a->hi = (float)(qmax - a->zp) * a->scale;
+    if (requantize(g, n, p, a)) return;
     for (size_t i = 0; i < len; i++)
         n->val[i] = (float)(qat_quantize_float(x[i], a->scale, a->zp, qmin, qmax) - a->zp) * a->scale;
 }

@@ -40,6 +40,13 @@ void qat_quantize_multiplier(double m, int32_t *multiplier, int *shift) {
  * = floor((ab + 2^30) / 2^31), and for ab >= 0 truncation is floor, so both cases are
  * (ab + 2^30) >> 31 with an arithmetic shift: one formula, no data-dependent branch
  * (the kernels call this once per output; a mispredicted sign costs more than the rest). */
+void qat_affine_multiplier(float s_in, float s_w, float s_out, int fc_per_tensor,
+                           int32_t *multiplier, int *shift) {
+    double m = fc_per_tensor ? (double)(s_in * s_w) / (double)s_out
+                             : (double)s_in * (double)s_w / (double)s_out;
+    qat_quantize_multiplier(m, multiplier, shift);
+}
+
 int32_t qat_srdhm(int32_t a, int32_t b) {
     const int64_t ab = (int64_t)a * (int64_t)b;
     const int32_t r = (int32_t)((ab + (INT64_C(1) << 30)) >> 31);

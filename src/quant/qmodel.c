@@ -22,9 +22,10 @@ static int param(builder *b, const char *layer, const char *what, int ndim, cons
     return qat_graph_param(b->g, name, ndim, dim);
 }
 
-static int fq_act(builder *b, const char *name, int x, int bits, int freeze) {
+static int fq_act(builder *b, const char *name, int x, int bits, int freeze,
+                  const qat_fq_requant *rq) {
     qat_fq_opts o = {0, 0, b->qc->ptq_observer, b->qc->ema_decay, b->qc->percentile,
-                     b->qc->ema_warmup, freeze};
+                     b->qc->ema_warmup, freeze, rq};
     qat_act_range(bits, &o.qmin, &o.qmax);
     char nm[QAT_NODE_NAME_MAX];
     snprintf(nm, sizeof nm, "%s/fq", name);
@@ -83,7 +84,8 @@ static int affine_block(builder *b, int i) {
                          qm->m.spec[bn].momentum, qm->m.spec[bn].epsilon, b->qc->bn_freeze_epoch);
     if (act == QAT_ACT_RELU) y = qat_relu(g, s->name, y);
     if (act == QAT_ACT_RELU6) y = qat_relu6(g, s->name, y);
-    y = fq_act(b, s->name, y, abits, b->qc->observer_freeze_epoch);
+    qat_fq_requant rq = {l->linear, b->cur_fq, wq, act, !conv && !per_channel};
+    y = fq_act(b, s->name, y, abits, b->qc->observer_freeze_epoch, &rq);
     if (y < 0 || l->w < 0) return -1;
     qat_qlayer *q = &qm->q[qm->n_q++];
     *q = (qat_qlayer){i,     s->kind, b->cur_fq,   y,  w_real, b_real, wq, wbits, abits,
@@ -114,7 +116,7 @@ static qat_status build_graph(builder *b, qat_error *e) {
     qat_qmodel *qm = b->qm;
     int dim[2] = {qm->m.window, qm->m.channels};
     b->x = qm->m.input = qat_graph_input(b->g, "input", 2, dim);
-    b->x = b->cur_fq = qm->input_fq = fq_act(b, "input", b->x, b->qc->act_bits, b->qc->observer_freeze_epoch);
+    b->x = b->cur_fq = qm->input_fq = fq_act(b, "input", b->x, b->qc->act_bits, b->qc->observer_freeze_epoch, NULL);
     for (int i = 0; i < qm->m.n_layers && b->x >= 0;) {
         const qat_layer_spec *s = &qm->m.spec[i];
         switch (s->kind) {
