@@ -50,6 +50,8 @@ void qat_model_free(qat_model *m);
 /* Inference (dropout off, running batch-norm statistics) on n samples of already
  * normalised x; writes n × n_classes softmax probabilities. */
 void qat_model_predict(qat_model *m, const float *x, int n, float *probs);
+/* The same, but writes the logits (the classifier's output before softmax). */
+void qat_model_logits(qat_model *m, const float *x, int n, float *logits);
 /* Mean loss and accuracy on a labelled dataset (already normalised). */
 void qat_model_evaluate(qat_model *m, const qat_dataset *d, double *loss, double *accuracy);
 

@@ -149,7 +149,8 @@ void qat_model_init(qat_model *m, qat_rng *rng) {
     }
 }
 
-void qat_model_predict(qat_model *m, const float *x, int n, float *probs) {
+/* Inference on n samples, copying per batch either the probabilities or the logits. */
+static void infer(qat_model *m, const float *x, int n, float *out, int logits) {
     qat_graph *g = &m->g;
     size_t in = (size_t)m->window * m->channels;
     for (int start = 0; start < n; start += g->max_batch) {
@@ -157,9 +158,18 @@ void qat_model_predict(qat_model *m, const float *x, int n, float *probs) {
         qat_pass p = {.batch = b};
         memcpy(g->nodes[m->input].val, x + start * in, b * in * sizeof(float));
         qat_graph_forward(g, &p, m->loss + 1);
-        memcpy(probs + (size_t)start * m->n_classes, qat_softmax_xent_probs(g, m->loss),
-               (size_t)b * m->n_classes * sizeof(float));
+        const float *y = logits ? g->nodes[g->nodes[m->loss].in[0]].val
+                                : qat_softmax_xent_probs(g, m->loss);
+        memcpy(out + (size_t)start * m->n_classes, y, (size_t)b * m->n_classes * sizeof(float));
     }
+}
+
+void qat_model_predict(qat_model *m, const float *x, int n, float *probs) {
+    infer(m, x, n, probs, 0);
+}
+
+void qat_model_logits(qat_model *m, const float *x, int n, float *logits) {
+    infer(m, x, n, logits, 1);
 }
 
 void qat_model_evaluate(qat_model *m, const qat_dataset *d, double *loss, double *accuracy) {

@@ -196,28 +196,31 @@ static qat_status calibration_set(qat_pipeline *p, qat_error *e) {
     return QAT_OK;
 }
 
-static int argmax(const float *v, int n) {
-    int best = 0;
-    for (int i = 1; i < n; i++)
-        if (v[i] > v[best]) best = i;
-    return best;
-}
-
-/* How many test samples the fake-quant graph and the int8 engine classify differently. */
+/* The fake-quant graph's test accuracy, and on how many test samples it and the int8 engine
+ * answer differently. The graph's answer is its int8 logits through the int8 softmax, as the
+ * exported model ends (qat_int8_classify_logits). */
 static qat_status compare_sim(qat_pipeline *p, qat_error *e) {
     const qat_dataset *t = &p->test;
-    int k = t->n_classes, *pred = malloc((size_t)t->n * sizeof(int));
-    float *prob = malloc((size_t)t->n * k * sizeof(float));
+    int k = t->n_classes, *pred = malloc((size_t)t->n * 2 * sizeof(int)), *sim = pred + t->n;
+    float *logits = malloc((size_t)t->n * k * sizeof(float));
     qat_status st = QAT_OK;
-    if (!pred || !prob) st = qat_error_set(e, QAT_ERR_NOMEM, "quantization: out of memory");
+    if (!pred || !logits) st = qat_error_set(e, QAT_ERR_NOMEM, "quantization: out of memory");
     if (!st) st = qat_int8_evaluate(&p->ir_qat, t, pred, NULL, &p->qat_accuracy, &p->arena_qat, e);
     if (!st) {
-        qat_model_predict(&p->qm.m, t->x, t->n, prob);
+        qat_model_logits(&p->qm.m, t->x, t->n, logits);
+        st = qat_int8_classify_logits(&p->ir_qat, logits, t->n, sim, e);
+    }
+    if (!st) {
+        int correct = 0;
         p->sim_disagreements = 0;
-        for (int i = 0; i < t->n; i++) p->sim_disagreements += argmax(prob + (size_t)i * k, k) != pred[i];
+        for (int i = 0; i < t->n; i++) {
+            p->sim_disagreements += sim[i] != pred[i];
+            correct += sim[i] == t->y[i];
+        }
+        p->qat_sim_accuracy = t->n ? (double)correct / t->n : 0;
     }
     free(pred);
-    free(prob);
+    free(logits);
     return st;
 }
 
@@ -306,8 +309,6 @@ static qat_status quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
         st = qat_phase_train(p, &p->qm.m, &t, p->cfg.seed + 1, &p->qat_log, cb, e);
         if (st) return st;
     }
-    double loss;
-    qat_model_evaluate(&p->qm.m, &p->test, &loss, &p->qat_sim_accuracy);
     if ((st = qat_lower(&p->qm, QAT_LOWER_INT8, &p->ir_qat, e))) return st;
     if ((st = compare_sim(p, e))) return st;
     if ((st = qat_sqnr_trained(p, e))) return st;

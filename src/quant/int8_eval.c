@@ -54,3 +54,30 @@ qat_status qat_int8_evaluate(const qat_ir *ir, const qat_dataset *d, int *preds,
     qat_i8_free(&eng);
     return QAT_OK;
 }
+
+/* The node that writes tensor t, or −1. */
+static int producer(const qat_ir *ir, int t) {
+    for (int i = 0; i < ir->n_nodes; i++)
+        if (ir->nodes[i].out == t) return i;
+    return -1;
+}
+
+qat_status qat_int8_classify_logits(const qat_ir *ir, const float *logits, int n, int *pred,
+                                    qat_error *e) {
+    const qat_ir_tensor *out = &ir->tensors[ir->output];
+    QAT_ASSERT(out->type == QAT_IR_INT8);
+    int k = (int)qat_ir_tensor_count(out), sm = producer(ir, ir->output);
+    int softmax = sm >= 0 && ir->nodes[sm].op == QAT_IR_SOFTMAX;
+    const qat_ir_tensor *lg = softmax ? &ir->tensors[ir->nodes[sm].in[0]] : out;
+    qat_i8_softmax_params sp;
+    if (softmax) qat_i8_softmax_prepare((double)lg->q.scale[0], (double)ir->nodes[sm].beta, &sp);
+    int8_t *q = malloc((size_t)2 * k);
+    if (!q) return qat_error_set(e, QAT_ERR_NOMEM, "int8 classification: out of memory");
+    for (int i = 0; i < n; i++) {
+        qat_i8_quantize(logits + (size_t)i * k, (size_t)k, lg->q.scale[0], lg->q.zero_point[0], q);
+        if (softmax) qat_i8_softmax(&sp, 1, k, q, q + k);
+        pred[i] = argmax_i8(softmax ? q + k : q, k);
+    }
+    free(q);
+    return QAT_OK;
+}
