@@ -1,21 +1,54 @@
-# The full lesson, quantized: the int8 engine's QAT predictions agree with the fake-quant
-# graph's on all but at most one test sample; PTQ and QAT int8 stay within 2 points of
-# float (the README's 3-seed averages are tighter); at 4-bit weights QAT clearly beats PTQ.
+# The quantization claims of README *Results*, tested as claims: a property on every run, and
+# statistics over seeds for the rest. Each seed runs the lesson (configs/gesture_cnn.ini,
+# pruning off) at 8 bits, then at 4-bit and at 2-bit weights from the same float model
+# (--init its float.ckpt: float training is not repeated). Results are the same bits on
+# every x86-64 processor (the GEMM's result is defined: test_cross_kernel.sh), so these seeds
+# give these numbers everywhere; the margins say how far a change to the code may move them
+# before a test fails.
+#
+# Measured over seeds 1–20 (points of test accuracy; 300 test samples, one is 0.33 points):
+#   8-bit:  PTQ − float  mean 0.00, sd 0.28, worst −0.33;  QAT − float  mean +0.65, sd 1.09
+#   4-bit weights:  QAT − PTQ  mean +2.23, sd 1.43
+#   2-bit weights:  float − PTQ  mean 55.9, sd 11.9 (PTQ is mostly chance, 33 %);  the share of
+#                   that loss QAT wins back  mean 0.70, sd 0.16, worst 0.41
+# The tests, over seeds 1–5 (standard error SE = sd/√5):
+#   every run:  the int8 engine and the fake-quant graph disagree on at most one test sample
+#               (the simulation is exact; float rounding may move one borderline sample);
+#   8-bit:  mean PTQ − float ≥ −1 (8 SE of margin), every seed ≥ −2 (7 sd);
+#           mean QAT − float ≥ −1 (3.4 SE);
+#   4-bit:  mean QAT − PTQ ≥ 0 (3.5 SE);
+#   2-bit:  mean float − PTQ ≥ 20 (PTQ collapses; 6.8 SE), and QAT wins back on average at
+#           least 40 % of PTQ's loss (4.2 SE).
 . tests/e2e/lib.inc
-json() { # file, section, key
+SEEDS="1 2 3 4 5"
+LESSON="configs/gesture_cnn.ini --quiet --set prune.enabled=false"
+get() { # report.json, section, key
     sed -n "/\"$2\": {/,/}/s/.*\"$3\": \([0-9.e-]*\).*/\1/p" "$1" | head -n 1
 }
-"$QATRAIN" configs/gesture_cnn.ini --quiet --out "$TMP/q8"
-r="$TMP/q8/report.json"
-f=$(json "$r" float32 test_accuracy); p=$(json "$r" int8_ptq test_accuracy)
-q=$(json "$r" int8_qat test_accuracy); d=$(json "$r" int8_qat prediction_disagreements)
-echo "8-bit: float $f ptq $p qat $q disagreements $d"
-[ -n "$d" ] && [ "$d" -le 1 ] || die "fake-quant and int8 engine disagree on $d test samples"
-awk -v f="$f" -v p="$p" -v q="$q" 'BEGIN { exit !(p >= f - 0.02 && q >= f - 0.02) }' \
-    || die "int8 accuracy fell more than 2 points below float"
-"$QATRAIN" configs/gesture_cnn.ini --quiet --set quant.weight_bits=4 --out "$TMP/q4"
-r="$TMP/q4/report.json"
-p=$(json "$r" int8_ptq test_accuracy); q=$(json "$r" int8_qat test_accuracy)
-echo "4-bit weights: ptq $p qat $q"
-awk -v p="$p" -v q="$q" 'BEGIN { exit !(q >= p + 0.02) }' || die "QAT does not beat PTQ at 4 bits"
-exit 0
+run() { # out folder, seed, options...: runs, checks the disagreements, prints "float ptq qat"
+    o=$1; s=$2; shift 2
+    "$QATRAIN" $LESSON --seed "$s" --out "$o" "$@" || die "seed $s $*: qatrain failed"
+    r="$o/report.json"
+    d=$(get "$r" int8_qat prediction_disagreements)
+    [ -n "$d" ] && [ "$d" -le 1 ] || die "seed $s $*: fake-quant and the int8 engine disagree on $d test samples"
+    echo "$(get "$r" float32 test_accuracy) $(get "$r" int8_ptq test_accuracy) $(get "$r" int8_qat test_accuracy)"
+}
+for s in $SEEDS; do
+    q8=$(run "$TMP/$s" "$s")
+    q4=$(run "$TMP/$s-4" "$s" --set quant.weight_bits=4 --init "$TMP/$s/float.ckpt")
+    q2=$(run "$TMP/$s-2" "$s" --set quant.weight_bits=2 --init "$TMP/$s/float.ckpt")
+    echo "$s $q8 $q4 $q2"
+    rm -rf "$TMP/$s" "$TMP/$s-4" "$TMP/$s-2"
+done >"$TMP/rows"
+# Columns: seed; 8-bit float PTQ QAT; 4-bit float PTQ QAT; 2-bit float PTQ QAT (fractions).
+awk '{ n++; a = 100 * ($3 - $2); A += a; B += 100 * ($4 - $2); C += 100 * ($7 - $6)
+       L += 100 * ($8 - $9); R += ($10 - $9) / ($8 - $9); if (n == 1 || a < W) W = a
+       printf "seed %s: 8-bit float %.2f PTQ %.2f QAT %.2f | 4-bit PTQ %.2f QAT %.2f | 2-bit PTQ %.2f QAT %.2f\n",
+              $1, 100 * $2, 100 * $3, 100 * $4, 100 * $6, 100 * $7, 100 * $9, 100 * $10 }
+     END { A /= n; B /= n; C /= n; L /= n; R /= n
+       printf "means over %d seeds: 8-bit PTQ - float %.2f (worst %.2f), QAT - float %.2f; 4-bit QAT - PTQ %.2f; 2-bit float - PTQ %.2f, QAT wins back %.2f of it\n", n, A, W, B, C, L, R
+       if (A < -1 || W < -2) { print "FAIL: 8-bit PTQ costs more than the claim allows"; exit 1 }
+       if (B < -1) { print "FAIL: 8-bit QAT falls below float by more than the claim allows"; exit 1 }
+       if (C < 0) { print "FAIL: at 4-bit weights QAT does not beat PTQ on average"; exit 1 }
+       if (L < 20) { print "FAIL: at 2-bit weights PTQ does not collapse"; exit 1 }
+       if (R < 0.4) { print "FAIL: at 2-bit weights QAT wins back less than 40 % of PTQ loss"; exit 1 } }' "$TMP/rows"
