@@ -83,7 +83,8 @@ typedef struct qat_i8_engine {
     const qat_ir *ir;           /* borrowed; must outlive the engine */
     qat_i8_prepared *nodes;     /* owned */
     size_t *offset;             /* per tensor: byte offset in the arena (activations) */
-    size_t arena_bytes;         /* the memory plan's total: the tensor-arena estimate */
+    size_t arena_bytes;         /* the memory plan's total: the activations, which is TFLM's
+                                   head section (qat_i8_tflm_arena_estimate: its whole arena) */
     unsigned char *arena;       /* owned, 16-byte aligned */
 } qat_i8_engine;
 
@@ -106,8 +107,9 @@ void qat_i8_free(qat_i8_engine *eng);
  * golden vectors come from): reference kernels, TF_LITE_STATIC_MEMORY, one 16-byte-aligned
  * arena managed by SingleArenaBufferAllocator, GreedyMemoryPlanner.
  *
- * The head (non-persistent) section is the greedy plan of the activation tensors (plan.h: the
- * engine's own plan; the reference kernels request no scratch buffers for int8 weights).
+ * The head (non-persistent) section is the greedy plan of the activation tensors (the
+ * engine's own plan, its arena_bytes; the reference kernels request no scratch buffers for
+ * int8 weights).
  * While AllocateTensors runs, the head also holds the scratch-buffer requests, each kernel
  * Prepare's temporary TfLiteTensors, the planner's AllocationInfo array and its bookkeeping
  * (40 bytes per planned buffer, from whatever is left between head and tail): these can need
