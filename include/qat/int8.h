@@ -109,11 +109,10 @@ void qat_i8_free(qat_i8_engine *eng);
  *
  * The head (non-persistent) section is the greedy plan of the activation tensors (the
  * engine's own plan, its arena_bytes; the reference kernels request no scratch buffers for
- * int8 weights).
- * While AllocateTensors runs, the head also holds the scratch-buffer requests, each kernel
- * Prepare's temporary TfLiteTensors, the planner's AllocationInfo array and its bookkeeping
- * (40 bytes per planned buffer, from whatever is left between head and tail): these can need
- * more arena than the final figure. The tail (persistent) section holds the interpreter's
+ * int8 weights). While AllocateTensors runs, the head also holds the scratch-buffer
+ * requests, each kernel Prepare's temporary TfLiteTensors, the planner's AllocationInfo
+ * array and its bookkeeping (40 bytes per planned buffer, from whatever is left between
+ * head and tail): these can need more arena than the final figure. The tail (persistent) section holds the interpreter's
  * allocator objects, one TfLiteEvalTensor per tensor of the model, one NodeAndRegistration
  * and one builtin-options struct per operator, each kernel's OpData (with per-channel
  * multiplier and shift arrays for CONV_2D, DEPTHWISE_CONV_2D and per-channel
