@@ -6,8 +6,9 @@
  *                       Cortex-M), and its length — like `xxd -i`, but aligned and const
  * <stem>_info.h         window length and axes, sampling rate, normalisation constants,
  *                       input and output scale / zero point, class labels, the ops to
- *                       register in a TFLite Micro op resolver, the tensor-arena estimate,
- *                       and an inline function turning raw samples into the int8 input */
+ *                       register in a TFLite Micro op resolver, the tensor arena TFLite
+ *                       Micro needs (int8.h's model, for 32- and 64-bit builds) and an
+ *                       inline function turning raw samples into the int8 input */
 #ifndef QAT_FIRMWARE_H
 #define QAT_FIRMWARE_H
 
@@ -25,11 +26,10 @@ typedef struct qat_firmware_info {
     int window, channels;
     double rate_hz;
     const qat_norm *norm;
-    size_t arena_bytes;        /* the engine's plan (activations only; see the header text) */
 } qat_firmware_info;
 
 /* Writes dir/<stem>.h, dir/<stem>.c (the bytes) and dir/<stem>_info.h (from the int8 IR
- * with int8 input and output), each atomically. */
+ * with int8 input and output, which qat_i8_prepare accepts), each atomically. */
 qat_status qat_firmware_write(const qat_ir *ir, const unsigned char *model, size_t len,
                               const qat_firmware_info *info, const char *dir, const char *stem,
                               qat_error *e);

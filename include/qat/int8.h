@@ -83,7 +83,8 @@ typedef struct qat_i8_engine {
     const qat_ir *ir;           /* borrowed; must outlive the engine */
     qat_i8_prepared *nodes;     /* owned */
     size_t *offset;             /* per tensor: byte offset in the arena (activations) */
-    size_t arena_bytes;         /* the memory plan's total: the tensor-arena estimate */
+    size_t arena_bytes;         /* the memory plan's total: the activations, which is TFLM's
+                                   head section (qat_i8_tflm_arena_estimate: its whole arena) */
     unsigned char *arena;       /* owned, 16-byte aligned */
 } qat_i8_engine;
 
@@ -99,5 +100,50 @@ typedef void (*qat_i8_trace_fn)(void *ctx, int node, int tensor, const void *dat
 void qat_i8_invoke_traced(qat_i8_engine *eng, const void *input, void *output,
                           qat_i8_trace_fn trace, void *ctx);
 void qat_i8_free(qat_i8_engine *eng);
+
+/* ---- TensorFlow Lite Micro's tensor arena ---------------------------------------------------
+ * What MicroInterpreter::AllocateTensors() takes from the arena for an IR the engine accepts,
+ * replayed allocation by allocation from TFLM's source (tflite-micro 90b983c, the commit the
+ * golden vectors come from): reference kernels, TF_LITE_STATIC_MEMORY, one 16-byte-aligned
+ * arena managed by SingleArenaBufferAllocator, GreedyMemoryPlanner.
+ *
+ * The head (non-persistent) section is the greedy plan of the activation tensors (the
+ * engine's own plan, its arena_bytes; the reference kernels request no scratch buffers for
+ * int8 weights). While AllocateTensors runs, the head also holds the scratch-buffer
+ * requests, each kernel Prepare's temporary TfLiteTensors, the planner's AllocationInfo
+ * array and its bookkeeping (40 bytes per planned buffer, from whatever is left between
+ * head and tail): these can need more arena than the final figure. The tail (persistent) section holds the interpreter's
+ * allocator objects, one TfLiteEvalTensor per tensor of the model, one NodeAndRegistration
+ * and one builtin-options struct per operator, each kernel's OpData (with per-channel
+ * multiplier and shift arrays for CONV_2D, DEPTHWISE_CONV_2D and per-channel
+ * FULLY_CONNECTED), and persistent TfLiteTensors for the graph input and output; each
+ * allocation aligned as TFLM aligns it. The sizes of those structs depend on the pointer
+ * size of the build. */
+typedef enum qat_i8_abi {
+    QAT_I8_ABI_LP64,  /* 64-bit pointers: a desktop or CI host build (the golden figures) */
+    QAT_I8_ABI_ILP32, /* 32-bit pointers: ESP32 (Xtensa), Cortex-M */
+    QAT_I8_ABI_COUNT
+} qat_i8_abi;
+
+typedef struct qat_i8_tflm_arena {
+    size_t activations;  /* head: the memory plan of the activation tensors */
+    size_t tensors;      /* tail: TfLiteEvalTensors; the graph input's and output's TfLiteTensors */
+    size_t operators;    /* tail: NodeAndRegistrations and builtin options */
+    size_t kernel_data;  /* tail: OpData and per-channel multipliers and shifts */
+    size_t runtime;      /* tail: the allocator, planner and subgraph bookkeeping */
+    size_t used;         /* arena_used_bytes() after AllocateTensors: the sum of the above */
+    size_t min;          /* the smallest arena (a multiple of 16) AllocateTensors accepts:
+                            `used`, or more where a transient allocation peaks higher */
+    size_t recommended;  /* min + 256 bytes + min / 16, rounded up to 16: room for another
+                            TFLM version or struct layout; optimized kernels (CMSIS-NN,
+                            esp-nn) may request scratch buffers beyond it */
+} qat_i8_tflm_arena;
+
+/* Fills *a for a build with the given pointer size. QAT_ERR_FORMAT when a convolution's
+ * filter is not 4-D; QAT_ERR_NOMEM. */
+qat_status qat_i8_tflm_arena_estimate(const qat_ir *ir, qat_i8_abi abi, qat_i8_tflm_arena *a,
+                                      qat_error *e);
+/* "64-bit host", "32-bit MCU". */
+const char *qat_i8_abi_name(qat_i8_abi abi);
 
 #endif

@@ -17,7 +17,7 @@ typedef struct qat_variant_stats {
     const char *label;  /* table heading */
     long parameters;    /* in the exported model: batch norm folded, biases included */
     long weight_bytes;  /* constant bytes of kernels and biases */
-    long arena_bytes;   /* tensor-arena estimate from the int8 memory plan (x4 for float) */
+    long arena_bytes;   /* activation memory: the int8 memory plan (x4 for float) */
     long macs;          /* per inference */
     double accuracy;    /* test accuracy; int8 columns from the integer engine */
     long tflite_bytes;  /* the exported file (0 before export) */

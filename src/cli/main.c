@@ -158,7 +158,7 @@ static void table(const qat_pipeline *p) {
     for (int i = 0; i < n; i++) printf("%16ld", v[i].parameters);
     printf("\n  %-22s", "weight bytes");
     for (int i = 0; i < n; i++) printf("%16ld", v[i].weight_bytes);
-    printf("\n  %-22s", "tensor arena (bytes)");
+    printf("\n  %-22s", "activations (bytes)");
     for (int i = 0; i < n; i++) printf("%16ld", v[i].arena_bytes);
     printf("\n  %-22s", "MACs per inference");
     for (int i = 0; i < n; i++) printf("%16ld", v[i].macs);

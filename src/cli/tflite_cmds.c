@@ -58,6 +58,31 @@ static void print_node(const qat_ir *ir, int i) {
     putchar('\n');
 }
 
+/* TFLite Micro's tensor arena for both pointer sizes: the smallest arena, then where it goes. */
+static qat_status print_arena(const qat_ir *ir, qat_error *e) {
+    qat_i8_tflm_arena a[QAT_I8_ABI_COUNT];
+    for (int k = 0; k < QAT_I8_ABI_COUNT; k++)
+        if (qat_i8_tflm_arena_estimate(ir, (qat_i8_abi)k, &a[k], e)) return e->status;
+    printf("tensor arena estimate: %zu bytes on a %s, %zu on a %s (the smallest arena TFLite "
+           "Micro's AllocateTensors accepts, reference kernels)\n",
+           a[QAT_I8_ABI_LP64].min, qat_i8_abi_name(QAT_I8_ABI_LP64), a[QAT_I8_ABI_ILP32].min,
+           qat_i8_abi_name(QAT_I8_ABI_ILP32));
+    printf("  %-42s%14s%14s\n", "", qat_i8_abi_name(QAT_I8_ABI_LP64),
+           qat_i8_abi_name(QAT_I8_ABI_ILP32));
+#define ROW(label, field) \
+    printf("  %-42s%14zu%14zu\n", label, a[QAT_I8_ABI_LP64].field, a[QAT_I8_ABI_ILP32].field)
+    ROW("activations (greedy memory plan)", activations);
+    ROW("TfLiteEvalTensors, input/output tensors", tensors);
+    ROW("nodes and builtin options", operators);
+    ROW("kernel data (OpData, per-channel arrays)", kernel_data);
+    ROW("interpreter (allocators, planner)", runtime);
+    ROW("arena_used_bytes() after AllocateTensors", used);
+    ROW("smallest arena AllocateTensors accepts", min);
+    ROW("recommended (+256 bytes +1/16)", recommended);
+#undef ROW
+    return QAT_OK;
+}
+
 int qat_cmd_inspect(const char *path) {
     qat_ir ir;
     qat_error e = {0};
@@ -85,9 +110,9 @@ int qat_cmd_inspect(const char *path) {
             }
     qat_i8_engine eng;
     if (qat_i8_prepare(&eng, &ir, &e) == QAT_OK) {
-        printf("\ntensor arena estimate: %zu bytes (activations; TFLite Micro adds its own runtime "
-               "structures)\n", eng.arena_bytes);
         qat_i8_free(&eng);
+        putchar('\n');
+        if (print_arena(&ir, &e)) printf("tensor arena: %s\n", e.msg);
     } else {
         printf("\nint8 engine: cannot run this model (%s)\n", e.msg);
     }

@@ -6,14 +6,12 @@
  * here from the float32 scales stored in the IR, in each TFLM kernel's own expression order
  * (reference/tflite-int8.md §7), so Invoke is pure integer work apart from (DE)QUANTIZE.
  *
- * Memory plan: every non-constant tensor is one buffer, live from the node that writes it
- * (the graph input from node 0) to the last node that reads it (the graph output to the
- * end). Buffers are placed greedily, largest first (ties: earlier first, then by index), each
- * at the lowest 16-byte-aligned offset that does not overlap a placed buffer whose lifetime
- * overlaps its own — the shape of TFLM's GreedyMemoryPlanner. A node's inputs and output
- * are live at the same step, so no kernel ever works in place. The arena's size, the
- * highest end rounded up to 16, is the tensor-arena estimate (activations only: TFLM adds
- * its own runtime structures on top). */
+ * Memory plan: every tensor a node writes (and the graph input) is one buffer, live from
+ * the node that writes it to the last node that reads it (the graph output to the end), and
+ * placed by TFLM's own greedy planner with TFLM's lifetimes (plan.h), so the engine's arena
+ * is the head section TFLM plans for the same model. A node's inputs and output are live at
+ * the same step, so no kernel ever works in place. arena_bytes covers the activations only:
+ * qat_i8_tflm_arena models the whole of TFLM's arena. */
 #include "qat/int8.h"
 
 #include <math.h>
@@ -21,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARENA_ALIGN 16
+#include "plan.h"
+
+#define ARENA_ALIGN QAT_I8_ARENA_ALIGN
 
 struct qat_i8_prepared {
     int in, weights, bias, out; /* tensor indices; -1 when absent */
@@ -547,77 +547,34 @@ static qat_status prepare_node(const ctx *c, const qat_ir_node *node, qat_i8_pre
 
 /* ---- memory plan ------------------------------------------------------------------------ */
 
-typedef struct plan_buf {
-    int tensor;
-    size_t size;        /* bytes, rounded up to ARENA_ALIGN */
-    int first, last;    /* node steps during which the buffer is live, inclusive */
-    size_t offset;
-} plan_buf;
-
 static size_t align_up(size_t n) { return (n + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN; }
 
-static int by_size_desc(const void *pa, const void *pb) {
-    const plan_buf *a = pa, *b = pb;
-    if (a->size != b->size) return a->size < b->size ? 1 : -1;
-    if (a->first != b->first) return a->first < b->first ? -1 : 1;
-    return (a->tensor > b->tensor) - (a->tensor < b->tensor);
-}
-
-/* The lowest aligned offset where b fits beside the placed buffers live at the same time:
- * bump past every overlapping one until none overlaps (the offset only grows). */
-static size_t first_fit(const plan_buf *placed, int n_placed, const plan_buf *b) {
-    size_t at = 0;
-    for (int moved = 1; moved;) {
-        moved = 0;
-        for (int j = 0; j < n_placed; j++) {
-            const plan_buf *q = &placed[j];
-            if (q->last < b->first || b->last < q->first) continue;
-            if (q->offset + q->size <= at || at + b->size <= q->offset) continue;
-            at = q->offset + q->size;
-            moved = 1;
-        }
-    }
-    return at;
-}
-
-/* Lifetimes from the node order, then greedy placement; fills eng->offset and arena_bytes. */
+/* Every tensor some node writes (and the graph input) gets a buffer, placed by TFLM's greedy
+ * planner with TFLM's lifetimes (plan.h); fills eng->offset and arena_bytes. */
 static qat_status plan_memory(qat_i8_engine *eng, qat_error *e) {
     const qat_ir *ir = eng->ir;
-    plan_buf *bufs = malloc((size_t)(ir->n_tensors ? ir->n_tensors : 1) * sizeof *bufs);
-    int *first = malloc((size_t)(ir->n_tensors ? ir->n_tensors : 1) * 2 * sizeof *first);
+    size_t n = (size_t)(ir->n_tensors ? ir->n_tensors : 1);
+    qat_i8_buffer *bufs = malloc(n * sizeof *bufs);
+    int *first = malloc(n * 3 * sizeof *first);
     if (!bufs || !first) {
         free(bufs), free(first);
         return qat_error_set(e, QAT_ERR_NOMEM, "int8 engine: out of memory planning the arena");
     }
-    int *last = first + ir->n_tensors;
-    for (int t = 0; t < ir->n_tensors; t++) first[t] = last[t] = -1;
-    first[ir->input] = last[ir->input] = 0;
-    for (int i = 0; i < ir->n_nodes; i++) {
-        const qat_ir_node *n = &ir->nodes[i];
-        for (int k = 0; k < n->n_in; k++)
-            if (n->in[k] >= 0 && !ir->tensors[n->in[k]].data) last[n->in[k]] = i;
-        first[n->out] = last[n->out] = i;
-    }
-    last[ir->output] = ir->n_nodes; /* read out after the last node */
-    int nb = 0;
+    int *last = first + n, *tensor = last + n, nb = 0;
+    qat_i8_lifetimes(ir, first, last);
     for (int t = 0; t < ir->n_tensors; t++) {
-        eng->offset[t] = SIZE_MAX;
-        if (first[t] < 0 || ir->tensors[t].data) continue;
         const qat_ir_tensor *x = &ir->tensors[t];
-        bufs[nb++] = (plan_buf){t, align_up(qat_ir_tensor_count(x) * qat_ir_type_size(x->type)),
-                                first[t], last[t], 0};
+        if (first[t] < 0 || x->data) continue;
+        size_t bytes = qat_ir_tensor_count(x) * qat_ir_type_size(x->type);
+        tensor[nb] = t;
+        bufs[nb++] = (qat_i8_buffer){align_up(bytes), first[t], last[t], 0};
     }
-    qsort(bufs, (size_t)nb, sizeof *bufs, by_size_desc);
-    size_t end = 0;
-    for (int i = 0; i < nb; i++) {
-        bufs[i].offset = first_fit(bufs, i, &bufs[i]);
-        eng->offset[bufs[i].tensor] = bufs[i].offset;
-        if (bufs[i].offset + bufs[i].size > end) end = bufs[i].offset + bufs[i].size;
-    }
-    eng->arena_bytes = end;
+    qat_status s = qat_i8_plan(bufs, nb, &eng->arena_bytes, e);
+    for (int t = 0; t < ir->n_tensors; t++) eng->offset[t] = SIZE_MAX;
+    for (int i = 0; !s && i < nb; i++) eng->offset[tensor[i]] = bufs[i].offset;
     free(bufs);
     free(first);
-    return QAT_OK;
+    return s;
 }
 
 /* ---- prepare / invoke / free ------------------------------------------------------------- */

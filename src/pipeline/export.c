@@ -109,7 +109,7 @@ static qat_status int8_forms(qat_pipeline *p, qat_error *e) {
     for (int i = 0; i < p->cfg.data.n_classes; i++) classes[i] = p->cfg.data.classes[i];
     qat_firmware_info info = {"g_model_int8", p->cfg.path, classes, p->cfg.data.n_classes,
                               p->cfg.data.window, p->cfg.data.channels, p->cfg.data.rate_hz,
-                              &p->model.norm, p->arena_qat};
+                              &p->model.norm};
     char desc[QAT_PATH_MAX + 64];
     qat_pipeline_describe(p, desc, sizeof desc);
     st = qat_tflite_serialize(&p->ir_qat, desc, &buf, &len, e);

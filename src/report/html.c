@@ -751,7 +751,7 @@ static void comparison_rows(FILE *f, const page *g) {
     row_pct(f, "test accuracy (%)", acc, n, 2);
     row_long(f, "<code>.tflite</code> bytes", tfl, n, 1);
     row_long(f, "gzip -9 bytes", gz, n, 1);
-    row_long(f, "tensor arena estimate (bytes)", arena, n, 1);
+    row_long(f, "activation memory (bytes)", arena, n, 1);
     row_long(f, "MACs per inference", macs, n, 0);
     row_pct(f, "sparsity (%)", sp, n, 1);
     row_long(f, "parameters (BN folded)", params, n, 0);
@@ -772,8 +772,10 @@ static void comparison_notes(FILE *f, const page *g) {
                 p->sim_disagreements);
         fputs("<li><b>Dynamic range: TFLite Micro cannot run it</b> (hybrid int8-weight / float "
               "kernels); for a microcontroller deploy <code>model_int8.tflite</code> (Int8 QAT).</li>\n", f);
-        fputs("<li>Tensor arena: qatrain's memory plan of the activations (float: 4 bytes a "
-              "value); TFLite Micro's <code>arena_used_bytes</code> adds its runtime structures.</li>\n", f);
+        fputs("<li>Activation memory: qatrain's memory plan of the activations (float: 4 bytes a "
+              "value), which TFLite Micro plans the same way; its tensor arena adds its runtime "
+              "structures: <code>model_int8_info.h</code> and <code>qatrain inspect</code> give the "
+              "whole arena for 32- and 64-bit builds.</li>\n", f);
     }
     if (p->pruned)
         fputs("<li><b>Unstructured sparsity makes the file compress better, not smaller or "

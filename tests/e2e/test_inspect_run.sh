@@ -7,9 +7,28 @@ i8="$TMP/r/model_int8.tflite"
 for want in 'conv1/kernel  *INT8  *\[16, 1, 5, 3\].*per-channel x16' 'CONV_2D  *v3.*VALID.*RELU' \
             'MAX_POOL_2D  *v2.*filter 1x2 stride 1x2' 'FULLY_CONNECTED  *v4' 'SOFTMAX  *v2' \
             'probs  *INT8  *\[1, 3\]  scale 0.00390625 zero_point -128' \
-            'op resolver: RESHAPE CONV_2D MAX_POOL_2D FULLY_CONNECTED SOFTMAX' 'tensor arena estimate: [0-9]'; do
+            'op resolver: RESHAPE CONV_2D MAX_POOL_2D FULLY_CONNECTED SOFTMAX' \
+            'tensor arena estimate: [0-9]+ bytes on a 64-bit host, [0-9]+ on a 32-bit MCU'; do
     grep -Eq "$want" "$TMP/i8.txt" || die "inspect model_int8: no '$want'"
 done
+# The firmware header carries the arena inspect reports (one model of TFLite Micro's
+# allocator), and QAT_TENSOR_ARENA_BYTES is the recommendation for the pointer size it is
+# compiled with: 64-bit here, 32-bit in the #else branch.
+row() { sed -n "s/^  $1  *\([0-9]*\)  *\([0-9]*\)\$/\1 \2/p" "$TMP/i8.txt"; }
+define() { sed -n "s/^#define $1 \([0-9]*\)\$/\1/p" "$TMP/r/model_int8_info.h"; }
+set -- $(row 'smallest arena AllocateTensors accepts'); min64=$1 min32=$2
+set -- $(row 'recommended (+256 bytes +1\/16)'); rec64=$1 rec32=$2
+set -- $(row 'activations (greedy memory plan)'); act=$1
+[ -n "$min64" ] && [ -n "$rec32" ] && [ -n "$act" ] || die "inspect: no arena table"
+[ "$min32" -le "$min64" ] && [ "$min64" -lt "$rec64" ] && [ "$min32" -lt "$rec32" ] \
+    || die "arena: 32-bit min $min32, 64-bit min $min64, recommended $rec32 / $rec64"
+[ "$(define QAT_TENSOR_ARENA_MIN_64)" = "$min64" ] || die "header: QAT_TENSOR_ARENA_MIN_64 is not $min64"
+[ "$(define QAT_TENSOR_ARENA_MIN_32)" = "$min32" ] || die "header: QAT_TENSOR_ARENA_MIN_32 is not $min32"
+[ "$(define QAT_ACTIVATION_BYTES)" = "$act" ] || die "header: QAT_ACTIVATION_BYTES is not $act"
+[ "$(sed -n '/^#else$/{n;s/^#define QAT_TENSOR_ARENA_BYTES //p;}' "$TMP/r/model_int8_info.h")" = "$rec32" ] \
+    || die "header: the 32-bit QAT_TENSOR_ARENA_BYTES is not $rec32"
+host=$(printf '#include "model_int8_info.h"\nQAT_TENSOR_ARENA_BYTES\n' | ${CC:-cc} -E -P -I "$TMP/r" -x c - | tail -n 1)
+[ "$host" = "$rec64" ] || die "header: QAT_TENSOR_ARENA_BYTES on this 64-bit host is '$host', not $rec64"
 grep -q EXPAND_DIMS "$TMP/i8.txt" && die "EXPAND_DIMS in the int8 model"
 "$QATRAIN" inspect "$TMP/r/model_int8_float_io.tflite" | grep -Eq 'QUANTIZE .*v1' || die "float-io: no QUANTIZE"
 "$QATRAIN" inspect "$TMP/r/model_int8_float_io.tflite" | grep -Eq 'DEQUANTIZE .*v2' || die "float-io: no DEQUANTIZE"

@@ -15,7 +15,7 @@ h="$TMP/a/report.html"
 targets=$(sed -n 's/.*"target_sparsity": \([0-9.]*\).*/\1/p' "$TMP/a/report.json" | tr '\n' ' ')
 [ "$targets" = "0.7 0.5 0.9 " ] || die "pruning runs for '$targets', want each sparsity once"
 for heading in Float32 "Dynamic range" "Int8 PTQ" "Int8 QAT" "Int8 QAT+pruned" "test accuracy (%)" \
-    ".tflite</code> bytes" "gzip -9 bytes" "tensor arena estimate" "MACs per inference" "sparsity (%)" \
+    ".tflite</code> bytes" "gzip -9 bytes" "activation memory (bytes)" "MACs per inference" "sparsity (%)" \
     "TFLite Micro cannot run it" "compress better, not smaller or faster"; do
     grep -qF "$heading" "$h" || die "report.html lacks '$heading'"
 done
