@@ -59,6 +59,7 @@ qat_status qat_pipeline_data(qat_pipeline *p, qat_error *e) {
         if (st) goto fail;
     } else {
         p->train = rest;
+        rest = (qat_dataset){0}; /* now p->train's: the failure path below must not free it */
         p->val = p->test;
         p->val_is_test = 1;
     }
