@@ -164,12 +164,10 @@ static void test_mask_op_and_enforce(void **s) {
     qat_graph_free(&n.g);
 }
 
-/* A pruned lesson model through QAT: pruned weights are exactly 0 in the int8 kernels,
- * and only they are (for these weights). */
-static void test_masks_survive_qat(void **s) {
-    (void)s;
-    qat_config c;
-    qat_config_defaults(&c);
+/* A pruned model through QAT: pruned weights are exactly 0 in the int8 kernels, and only
+ * they are (for these weights), from the masks inside the fake-quant graph alone: training
+ * runs without the pruner's enforcement, and nothing re-zeroes the weights before lowering. */
+static void masks_survive_qat(qat_config c) {
     qat_model fm;
     qat_error e;
     assert_int_equal(qat_model_build_masked(&fm, c.layers, c.n_layers, 50, 3, 3, 16, &e), QAT_OK);
@@ -185,7 +183,7 @@ static void test_masks_survive_qat(void **s) {
     qat_qmodel qm;
     assert_int_equal(qat_qmodel_build(&qm, &fm, &c.quant, 16, &e), QAT_OK);
     qat_qmodel_calibrate(&qm, &d, QAT_OBS_MINMAX);
-    /* A few QAT steps with enforcement only: nothing drifts back. */
+    /* A few QAT steps, no enforcement: nothing drifts back. */
     qat_train_config t = c.train;
     t.epochs = 2;
     t.lr = 1e-2;
@@ -193,7 +191,6 @@ static void test_masks_survive_qat(void **s) {
     qat_train_log log = {.history = h};
     qat_train_callbacks cb = {0};
     assert_int_equal(qat_train(&qm.m, &t, &d, &d, 1, &log, &cb, &e), QAT_OK);
-    qat_prune_enforce(&qm.m.g, NULL);
     qat_ir ir;
     assert_int_equal(qat_lower(&qm, QAT_LOWER_INT8, &ir, &e), QAT_OK);
     for (int i = 0; i < qm.m.n_layers; i++) {
@@ -219,6 +216,24 @@ static void test_masks_survive_qat(void **s) {
     qat_qmodel_free(&qm);
     qat_model_free(&fm);
     qat_dataset_free(&d);
+}
+
+static void test_masks_survive_qat(void **s) {
+    (void)s;
+    qat_config c;
+    qat_config_defaults(&c);
+    masks_survive_qat(c);
+}
+
+/* conv1 → bn1 (no activation layer): batch norm is folded into the kernel, and the mask
+ * must come before the fold. */
+static void test_masks_survive_folded_qat(void **s) {
+    (void)s;
+    qat_config c;
+    qat_test_lesson_bn_relu6(&c, 0.99);
+    memmove(&c.layers[2], &c.layers[3], (size_t)(c.n_layers - 3) * sizeof c.layers[0]);
+    c.n_layers--; /* drop act1 */
+    masks_survive_qat(c);
 }
 
 static void tmp_path(char *buf, size_t cap, const char *name) {
@@ -343,6 +358,7 @@ int main(void) {
         cmocka_unit_test(test_polynomial_schedule), cmocka_unit_test(test_update_keeps_largest),
         cmocka_unit_test(test_block_update),        cmocka_unit_test(test_block_properties),
         cmocka_unit_test(test_mask_op_and_enforce), cmocka_unit_test(test_masks_survive_qat),
+        cmocka_unit_test(test_masks_survive_folded_qat),
         cmocka_unit_test(test_mask_files),       cmocka_unit_test(test_structured_is_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
