@@ -26,6 +26,7 @@ CLI_SRC   := $(sort $(wildcard src/cli/*.c))
 TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 TESTLIB_SRC := $(sort $(wildcard tests/common/*.c))
+TOOL_SRC  := $(sort $(wildcard tests/tools/*.c))
 
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -34,6 +35,7 @@ LIB       := $(BUILD)/libqat.a
 QATRAIN   := $(BUILD)/qatrain
 TESTS     := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+TOOLS     := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
 .PHONY: all run test check memcheck bench clean deps
 all: $(QATRAIN)
@@ -63,6 +65,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(TESTLIB_OBJ) $(LIB)
 # those: shared libraries keep the real ones) through the linker's symbol wrapping.
 WRAP_ALLOC := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 
+# Programs the end-to-end tests run on qatrain's outputs (found next to $(QATRAIN)).
+$(BUILD)/tests/tools/%: tests/tools/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS)
+
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS) -lopenblas
@@ -76,7 +83,7 @@ test: deps
 	@$(MAKE) --no-print-directory memcheck check
 
 # The suite without the dependency check (unit tests, then tests/e2e/*.sh).
-check: $(TESTS) $(QATRAIN)
+check: $(TESTS) $(TOOLS) $(QATRAIN)
 	@scripts/run-tests.sh $(QATRAIN) $(TESTS)
 
 # The main job, shortened, under valgrind (not with SAN=1: ASan and valgrind exclude each other).

@@ -63,6 +63,7 @@ typedef struct qat_pipeline {
     qat_config cfg;
     qat_dataset train, val, test; /* normalised; val aliases test when cfg val_split = 0 */
     int val_is_test;
+    float *test_raw;              /* the test split's samples before normalisation (as test.x) */
     qat_model model;
     int model_built;
     qat_epoch_stats *history;     /* cfg.train.epochs entries */

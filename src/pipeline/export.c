@@ -68,27 +68,44 @@ static qat_status engine_outputs(const qat_pipeline *p, const qat_ir *ir, const 
     return st;
 }
 
-/* The test split as fed to the models, its labels, and what the models answered. */
+/* One int8 model's re-check files, named after its model_<stem>.tflite: the test split
+ * quantized with this model's own input scale and zero point (each model calibrates its
+ * own input range, so another model's int8 inputs are not its inputs), and what the int8
+ * engine answered on exactly those bytes (qat_int8_evaluate quantizes the same way). */
+static qat_status verification(const qat_pipeline *p, const qat_ir *ir, const char *stem,
+                               qat_error *e) {
+    const qat_dataset *t = &p->test;
+    size_t n = (size_t)t->n * t->window * t->channels;
+    size_t xs[3] = {(size_t)t->n, (size_t)t->window, (size_t)t->channels};
+    const qat_ir_tensor *in = &ir->tensors[ir->input];
+    char name[64];
+    int8_t *x8 = malloc(n + 1);
+    if (!x8) return qat_error_set(e, QAT_ERR_NOMEM, "export: out of memory");
+    qat_i8_quantize(t->x, n, in->q.scale[0], in->q.zero_point[0], x8);
+    snprintf(name, sizeof name, "test_inputs_%s.npy", stem);
+    qat_status st = npy(p, name, QAT_DTYPE_I8, 3, xs, x8, e);
+    free(x8);
+    snprintf(name, sizeof name, "test_outputs_%s.npy", stem);
+    return st ? st : engine_outputs(p, ir, name, e);
+}
+
+/* The test split as recorded (before normalisation: what the firmware header's
+ * qat_prepare_input takes) and as fed to the float models, its labels, the float model's
+ * answers, and the re-check files of the QAT and PTQ int8 models. */
 static qat_status artifacts(const qat_pipeline *p, qat_error *e) {
     const qat_dataset *t = &p->test;
-    size_t n = (size_t)t->n, per = (size_t)t->window * t->channels, k = (size_t)t->n_classes;
+    size_t n = (size_t)t->n, k = (size_t)t->n_classes;
     size_t xs[3] = {n, (size_t)t->window, (size_t)t->channels}, ys[1] = {n}, os[2] = {n, k};
-    const qat_ir_tensor *in = &p->ir_qat.tensors[p->ir_qat.input];
-    int8_t *x8 = malloc(n * per + 1);
     float *prob = malloc((n * k + 1) * sizeof(float));
-    qat_status st = !x8 || !prob ? qat_error_set(e, QAT_ERR_NOMEM, "export: out of memory") : QAT_OK;
-    if (!st) {
-        for (size_t i = 0; i < n; i++)
-            qat_i8_quantize(t->x + i * per, per, in->q.scale[0], in->q.zero_point[0], x8 + i * per);
-        qat_model_predict((qat_model *)&p->model, t->x, t->n, prob);
-        st = npy(p, "test_inputs_float.npy", QAT_DTYPE_F32, 3, xs, t->x, e);
-    }
-    if (!st) st = npy(p, "test_inputs_int8.npy", QAT_DTYPE_I8, 3, xs, x8, e);
+    if (!prob) return qat_error_set(e, QAT_ERR_NOMEM, "export: out of memory");
+    qat_model_predict((qat_model *)&p->model, t->x, t->n, prob);
+    qat_status st = npy(p, "test_inputs_float.npy", QAT_DTYPE_F32, 3, xs, t->x, e);
+    if (!st) st = npy(p, "test_inputs_raw.npy", QAT_DTYPE_F32, 3, xs, p->test_raw, e);
     if (!st) st = npy(p, "test_labels.npy", QAT_DTYPE_I32, 1, ys, t->y, e);
-    if (!st) st = engine_outputs(p, &p->ir_qat, "test_outputs_int8.npy", e);
     if (!st) st = npy(p, "test_outputs_float32.npy", QAT_DTYPE_F32, 2, os, prob, e);
-    free(x8);
     free(prob);
+    if (!st) st = verification(p, &p->ir_qat, "int8", e);
+    if (!st) st = verification(p, &p->ir_ptq, "ptq_int8", e);
     return st;
 }
 
@@ -130,7 +147,7 @@ static qat_status pruned_forms(qat_pipeline *p, qat_error *e) {
     if (st) return st;
     st = write_ir(p, &fio, "model_pruned_int8_float_io.tflite", NULL, NULL, e);
     qat_ir_free(&fio);
-    if (!st) st = engine_outputs(p, &p->ir_pruned, "test_outputs_pruned_int8.npy", e);
+    if (!st) st = verification(p, &p->ir_pruned, "pruned_int8", e);
     if (!st) st = qat_path_join(path, sizeof path, p->cfg.out_dir, "masks.bin", e);
     if (!st) st = qat_mask_file_write(&p->pqm.m.g, path, e);
     if (!st) st = qat_path_join(path, sizeof path, p->cfg.out_dir, "masks.json", e);

@@ -29,6 +29,7 @@ void qat_pipeline_free(qat_pipeline *p) {
     qat_dataset_free(&p->train);
     if (!p->val_is_test) qat_dataset_free(&p->val);
     qat_dataset_free(&p->test);
+    free(p->test_raw);
     if (p->model_built) qat_model_free(&p->model);
     free(p->history);
     qat_dataset_free(&p->calib);
@@ -60,9 +61,16 @@ qat_status qat_pipeline_data(qat_pipeline *p, qat_error *e) {
         if (st) goto fail;
     } else {
         p->train = rest;
+        rest = (qat_dataset){0}; /* now p->train's: the failure path below must not free it */
         p->val = p->test;
         p->val_is_test = 1;
     }
+    size_t raw_bytes = (size_t)p->test.n * p->test.window * p->test.channels * sizeof(float);
+    if (!(p->test_raw = malloc(raw_bytes + 1))) {
+        st = qat_error_set(e, QAT_ERR_NOMEM, "data: out of memory");
+        goto fail;
+    }
+    memcpy(p->test_raw, p->test.x, raw_bytes); /* what firmware's qat_prepare_input takes */
     qat_norm norm;
     if ((st = qat_norm_fit(&p->train, c->data.normalize, &norm, e))) goto fail;
     qat_norm_apply(&norm, &p->train);

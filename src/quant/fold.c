@@ -25,7 +25,7 @@ int qat_fold_weight(qat_graph *g, const char *name, int w, int gamma, size_t bn_
     qat_node *n = &g->nodes[id];
     n->batched = 0;
     n->offset = bn_state;
-    n->iattr[1] = W->dim[0];
+    n->iattr[1] = dim[0]; /* not W->dim: adding the node may have moved g->nodes */
     n->fattr[0] = epsilon;
     return id;
 }
@@ -106,7 +106,7 @@ int qat_bn_track(qat_graph *g, const char *name, int y, int beta, int gamma, siz
     qat_node *n = &g->nodes[id];
     n->offset = bn_state;
     n->iattr[0] = freeze_epoch;
-    n->iattr[1] = Y->dim[Y->ndim - 1];
+    n->iattr[1] = dim[ndim - 1]; /* not Y->dim: adding the node may have moved g->nodes */
     n->fattr[0] = epsilon;
     n->fattr[1] = momentum;
     return id;

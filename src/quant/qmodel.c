@@ -67,7 +67,7 @@ static int affine_block(builder *b, int i) {
         lb->gamma = param(b, sb->name, "gamma", 1, bd);
         lb->beta = param(b, sb->name, "beta", 1, bd);
         bn_state = qat_graph_state(g, 2 * (size_t)s->units);
-        w_real = qat_fold_weight(g, s->name, l->w, lb->gamma, bn_state, sb->epsilon);
+        w_real = qat_fold_weight(g, s->name, w_real, lb->gamma, bn_state, sb->epsilon);
         b_real = qat_fold_bias(g, s->name, l->b, lb->gamma, lb->beta, bn_state, sb->epsilon);
     }
     int wbits = s->weight_bits ? s->weight_bits : b->qc->weight_bits;

@@ -124,6 +124,9 @@ csv overflow 'aX,aY,aZ\n1,2,3\n1,2,1e999\n'
 train "overflow\.csv:3: column aZ: '1e999' is not finite" overflow.ini
 csv leftover 'aX,aY,aZ\n1,2,3\n1,2,3\n1,2,3\n'
 train 'leftover\.csv: 3 data rows is not a multiple of csv_gesture_rows 2' leftover.ini
+# Every axis constant with a per-axis range (this once freed the training split twice).
+csv constaxis 'aX,aY,aZ\n1,2,3\n1,2,3\n'
+train 'normalisation: axis 0 is constant \(1\) in the training data' constaxis.ini --set data.normalize=minmax_axis
 
 # ---- .tflite (qatrain's own int8 export, broken) -------------------------------------------
 m=keep.orig/model_int8.tflite

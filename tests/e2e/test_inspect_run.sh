@@ -1,6 +1,13 @@
-# `qatrain inspect` shows each exported file's ops and quantization; `qatrain run` on the
-# exported int8 model reproduces the engine outputs qatrain wrote; bad files fail cleanly.
+# `qatrain inspect` shows each exported file's ops and quantization; every int8 model's
+# re-check files are its own (test_inputs_<m>.npy is the float test split quantized with
+# that model's input scale and zero point, checked by tests/tools/input_quantized against
+# the file's parameters), and `qatrain run` on the written file reproduces
+# test_outputs_<m>.npy: a consistency check (both are our engine: the file holds the model
+# that was evaluated), not a reference; the references are TFLM's golden outputs
+# (test_tflm_golden.sh) and LiteRT (test_litert.sh). Bad files fail cleanly.
 . tests/e2e/lib.inc
+IQ="$(dirname "$QATRAIN")/tests/tools/input_quantized"
+[ -x "$IQ" ] || die "$IQ is not built (make check builds it)"
 "$QATRAIN" configs/gesture_cnn.ini $SMALL --out "$TMP/r"
 i8="$TMP/r/model_int8.tflite"
 "$QATRAIN" inspect "$i8" >"$TMP/i8.txt"
@@ -37,9 +44,13 @@ grep -q EXPAND_DIMS "$TMP/i8.txt" && die "EXPAND_DIMS in the int8 model"
 "$QATRAIN" inspect "$TMP/r/model_dynamic_range.tflite" | grep -Eq 'dense1/kernel  *INT8' || die "dynamic range: dense1 not int8"
 "$QATRAIN" inspect "$TMP/r/model_dynamic_range.tflite" | grep -Eq 'conv1/kernel  *FLOAT32' || die "dynamic range: conv1 (240 weights) should stay float"
 "$QATRAIN" inspect "$TMP/r/model_float16.tflite" | grep -Eq 'conv1/kernel/fp16  *FLOAT16' || die "float16 kernel"
-# run reproduces the engine outputs byte for byte.
-"$QATRAIN" run "$i8" "$TMP/r/test_inputs_int8.npy" "$TMP/out.npy" >/dev/null
-cmp "$TMP/out.npy" "$TMP/r/test_outputs_int8.npy" || die "qatrain run differs from the exported engine outputs"
+# Each int8 model (QAT, PTQ, pruned): its own inputs, and run reproduces its outputs byte for byte.
+for m in int8 ptq_int8 pruned_int8; do
+    "$IQ" "$TMP/r/model_$m.tflite" "$TMP/r/test_inputs_float.npy" "$TMP/r/test_inputs_$m.npy" >"$TMP/iq.txt" \
+        || die "test_inputs_$m.npy is not the test split quantized for model_$m.tflite: $(cat "$TMP/iq.txt")"
+    "$QATRAIN" run "$TMP/r/model_$m.tflite" "$TMP/r/test_inputs_$m.npy" "$TMP/out.npy" >/dev/null
+    cmp "$TMP/out.npy" "$TMP/r/test_outputs_$m.npy" || die "qatrain run on model_$m.tflite differs from test_outputs_$m.npy"
+done
 # Bad files: one line, exit 2.
 head -c 100 "$i8" >"$TMP/trunc.tflite"
 expect_error 2 'trunc\.tflite: ' -- "$QATRAIN" inspect "$TMP/trunc.tflite"

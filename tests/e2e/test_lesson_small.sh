@@ -4,8 +4,10 @@
 for f in history.csv report.json float.ckpt timing.json qat_history.csv qat.ckpt \
          model_int8.tflite model_int8_float_io.tflite model_ptq_int8.tflite model_float32.tflite \
          model_dynamic_range.tflite model_float16.tflite model_int8.h model_int8.c model_int8_info.h \
-         test_inputs_float.npy test_inputs_int8.npy test_labels.npy test_outputs_int8.npy \
-         test_outputs_float32.npy model_pruned_int8.tflite model_pruned_int8_float_io.tflite \
+         test_inputs_float.npy test_inputs_raw.npy test_labels.npy test_outputs_float32.npy \
+         test_inputs_int8.npy test_outputs_int8.npy test_inputs_ptq_int8.npy test_outputs_ptq_int8.npy \
+         test_inputs_pruned_int8.npy test_outputs_pruned_int8.npy \
+         model_pruned_int8.tflite model_pruned_int8_float_io.tflite \
          masks.bin masks.json; do
     [ -s "$TMP/run/$f" ] || die "missing $f"
 done

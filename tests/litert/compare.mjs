@@ -1,15 +1,27 @@
 #!/usr/bin/env node
-// Compares LiteRT's outputs (from run.mjs) with what qatrain wrote. Prints one summary line
-// on stdout; on failure one line on stderr and exit status 1 (2 for a usage error).
+// Compares LiteRT's outputs (from run.mjs) with what qatrain wrote. Prints a summary on
+// stdout; on failure one line on stderr and exit status 1 (2 for a usage error).
 //
 //   compare.mjs float    REF.npy GOT.npy
 //       float32 outputs, element-wise: |got-ref| <= 1e-6 or |got-ref| <= 1e-5·|ref|.
-//   compare.mjs int8     ENGINE_INT8.npy GOT.npy LABELS.npy REPORT.json [SCALE ZP [KEY]]
-//       GOT: LiteRT's float outputs of the float-interface int8 model; ENGINE_INT8: the int8
-//       engine's outputs (quantized with SCALE/ZP, default 1/256 and -128, softmax's). Checks
-//       that GOT lies on that grid, predicted classes agree on >= 99 % of the samples, and
-//       LiteRT's accuracy is within one sample of report.json results.KEY.test_accuracy
-//       (KEY: int8_qat by default; int8_qat_pruned for the pruned model).
+//   compare.mjs int8     --engine P.npy --litert P.npy --engine-logits L.npy --litert-logits L.npy
+//                        --logit-scale S --logit-zp Z --labels Y.npy --report R.json [--key KEY]
+//       An int8 model through the int8 engine (P: its int8 softmax outputs, L: the int8
+//       logits of its softmax-free variant) and through LiteRT (float outputs of the
+//       float-interface variants, which must lie on the int8 grids). LiteRT requantizes in
+//       float32 with one rounding, TFLM and our engine in fixed point with two, so:
+//       - logits: every one within one step S of the engine's;
+//       - probabilities (steps of 1/256): where a sample's logits agree, within one step (the
+//         same softmax input through TFLM's fixed-point softmax and LiteRT's float one, each
+//         rounded once); anywhere, within 128·S + 2 steps: logits one step apart move a softmax
+//         output by at most S/2 (each row of the softmax Jacobian sums in absolute value to
+//         2p(1-p) <= 1/2), that is 128·S steps, plus the two roundings and the fixed-point
+//         approximation;
+//       - predicted classes: the same, except where the engine's two classes in question are
+//         within two logit steps (a tie or near-tie that one-step logit differences can flip);
+//       - accuracy: LiteRT's differs from report.json results.KEY.test_accuracy (int8_qat by
+//         default) by at most the number of such flips (equal when there are none), and the
+//         engine file's accuracy is report.json's.
 //   compare.mjs accuracy NAME GOT.npy BASE.npy LABELS.npy [POINTS]
 //       NAME's accuracy (GOT) within POINTS (default 2) percentage points of BASE's.
 import { readFileSync } from 'node:fs';
@@ -70,42 +82,88 @@ function cmpFloat([refPath, gotPath]) {
         `the worst element uses ${(100 * worst).toFixed(0)} % of the tolerance (abs 1e-6 or rel 1e-5)`);
 }
 
-function cmpInt8([enginePath, gotPath, labelsPath, reportPath, scaleArg, zpArg, keyArg]) {
-    const key = keyArg ?? 'int8_qat';
-    const scale = scaleArg === undefined ? 1 / 256 : Number(scaleArg);
-    const zp = zpArg === undefined ? -128 : Number(zpArg);
-    if (!(scale > 0) || !Number.isInteger(zp)) fail(`bad output scale ${scaleArg} / zero point ${zpArg}`);
-    const q = load(enginePath, ['|i1']), got = load(gotPath, ['<f4']);
-    sameShape(q, enginePath, got, gotPath);
-    const n = q.shape[0], y = labels(labelsPath, n);
-    let report;
-    try { report = JSON.parse(readFileSync(reportPath, 'utf8')); }
-    catch (e) { fail(`cannot read ${reportPath}: ${e.code ?? e.message}`); }
-    const repAcc = report?.results?.[key]?.test_accuracy;
-    if (typeof repAcc !== 'number') fail(`${reportPath}: no results.${key}.test_accuracy`);
-
-    // LiteRT's DEQUANTIZE output is scale·(q - zp): recover its int8 values.
-    let maxSteps = 0, maxSample = -1, offGrid = 0;
-    const steps = new Map();
-    for (let i = 0; i < q.data.length; i++) {
-        const lq = got.data[i] / scale + zp, lqi = Math.round(lq);
-        if (Math.abs(lq - lqi) > 1e-3 || lqi < -128 || lqi > 127) offGrid++;
-        const s = Math.abs(got.data[i] - scale * (q.data[i] - zp)) / scale;
-        steps.set(Math.round(s), (steps.get(Math.round(s)) ?? 0) + 1);
-        if (s > maxSteps) { maxSteps = s; maxSample = Math.floor(i / (q.data.length / n)); }
+function options(args, names, optional) {
+    const o = {};
+    for (let i = 0; i < args.length; i += 2) {
+        const k = args[i]?.replace(/^--/, '');
+        if (!args[i]?.startsWith('--') || !(names.includes(k) || optional.includes(k)) || i + 1 >= args.length)
+            fail(`bad option '${args[i]}'`);
+        o[k] = args[i + 1];
     }
-    if (offGrid) fail(`${offGrid} LiteRT outputs are not on the int8 grid of scale ${scale}, zero point ${zp}: wrong output quantization?`);
-    const pe = argmax(q), pl = argmax(got);
-    let agree = 0;
-    for (let i = 0; i < n; i++) agree += pe[i] === pl[i] ? 1 : 0;
-    const accL = accuracy(Array.from(pl), y), accE = accuracy(Array.from(pe), y);
-    const hist = [...steps.entries()].sort((a, b) => a[0] - b[0]).map(([s, c]) => `${s}:${c}`).join(' ');
-    console.log(`int8: ${n} samples, predictions agree on ${agree}/${n} (${pct(agree / n)}); ` +
-        `max output difference ${maxSteps.toFixed(2)} int8 steps (sample ${maxSample}; steps:count ${hist}); ` +
-        `accuracy LiteRT ${pct(accL)}, int8 engine ${pct(accE)}, report.json ${pct(repAcc)}`);
-    if (agree < 0.99 * n) fail(`LiteRT and the int8 engine predict the same class on only ${agree}/${n} samples (< 99 %)`);
-    if (Math.abs(accL - repAcc) * n > 1 + 1e-3)
-        fail(`LiteRT accuracy ${pct(accL)} and report.json ${key} accuracy ${pct(repAcc)} differ by more than one test sample`);
+    for (const k of names) if (o[k] === undefined) fail(`missing --${k}`);
+    return o;
+}
+
+// LiteRT's DEQUANTIZE output is scale·(q - zp): its int8 values, or a failure when off the grid.
+function onGrid(got, path, scale, zp) {
+    const q = new Int32Array(got.data.length);
+    let off = 0;
+    for (let i = 0; i < q.length; i++) {
+        const v = got.data[i] / scale + zp;
+        q[i] = Math.round(v);
+        if (Math.abs(v - q[i]) > 1e-3 || q[i] < -128 || q[i] > 127) off++;
+    }
+    if (off) fail(`${path}: ${off} outputs are not on the int8 grid of scale ${scale}, zero point ${zp}`);
+    return q;
+}
+
+function rowArgmax(v, i, k) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (v[i * k + j] > v[i * k + best]) best = j;
+    return best;
+}
+
+function cmpInt8(args) {
+    const o = options(args, ['engine', 'litert', 'engine-logits', 'litert-logits', 'logit-scale',
+                             'logit-zp', 'labels', 'report'], ['key']);
+    const key = o.key ?? 'int8_qat', ls = Number(o['logit-scale']), lz = Number(o['logit-zp']);
+    if (!(ls > 0) || !Number.isInteger(lz)) fail(`bad logit scale ${o['logit-scale']} / zero point ${o['logit-zp']}`);
+    const pe = load(o.engine, ['|i1']), pg = load(o.litert, ['<f4']);
+    const le = load(o['engine-logits'], ['|i1']), lg = load(o['litert-logits'], ['<f4']);
+    sameShape(pe, o.engine, pg, o.litert);
+    sameShape(pe, o.engine, le, o['engine-logits']);
+    sameShape(le, o['engine-logits'], lg, o['litert-logits']);
+    const n = pe.shape[0], k = pe.data.length / Math.max(n, 1), y = labels(o.labels, n);
+    let report;
+    try { report = JSON.parse(readFileSync(o.report, 'utf8')); }
+    catch (e) { fail(`cannot read ${o.report}: ${e.code ?? e.message}`); }
+    const repAcc = report?.results?.[key]?.test_accuracy;
+    if (typeof repAcc !== 'number') fail(`${o.report}: no results.${key}.test_accuracy`);
+    const pl = onGrid(pg, o.litert, 1 / 256, -128), ll = onGrid(lg, o['litert-logits'], ls, lz);
+
+    const bound = 128 * ls + 2;
+    let maxL = 0, maxP = 0, maxPSame = 0, stepped = 0, worst = -1;
+    const flips = [];
+    let correctE = 0, correctL = 0;
+    for (let i = 0; i < n; i++) {
+        let rowL = 0, rowP = 0;
+        for (let j = i * k; j < (i + 1) * k; j++) {
+            rowL = Math.max(rowL, Math.abs(ll[j] - le.data[j]));
+            rowP = Math.max(rowP, Math.abs(pl[j] - pe.data[j]));
+        }
+        if (rowL > maxL) maxL = rowL;
+        if (rowP > maxP) { maxP = rowP; worst = i; }
+        if (rowL === 0) maxPSame = Math.max(maxPSame, rowP);
+        else stepped++;
+        const a = rowArgmax(pe.data, i, k), b = rowArgmax(pl, i, k);
+        correctE += a === y[i] ? 1 : 0;
+        correctL += b === y[i] ? 1 : 0;
+        if (a !== b) flips.push({ i, a, b, gap: le.data[i * k + a] - le.data[i * k + b] });
+    }
+    const correctR = Math.round(repAcc * n);
+    console.log(`int8 (${key}): ${n} samples; logits differ by at most ${maxL} step (of ${ls}) on ${stepped} samples; ` +
+        `probabilities by at most ${maxP} steps of 1/256 (sample ${worst}; bound ${bound.toFixed(1)}), ` +
+        `${maxPSame} where the logits agree; predictions differ on ${flips.length}/${n}` +
+        flips.map((f) => ` [sample ${f.i}: ${f.a} vs ${f.b}, engine logits ${f.gap} steps apart]`).join('') +
+        `; accuracy LiteRT ${pct(correctL / n)}, int8 engine ${pct(correctE / n)}, report.json ${pct(repAcc)}`);
+    if (maxL > 1) fail(`LiteRT's logits differ from the int8 engine's by ${maxL} steps (more than one)`);
+    if (maxPSame > 1) fail(`probabilities differ by ${maxPSame} steps on a sample whose logits agree (more than one)`);
+    if (maxP > bound) fail(`probabilities differ by ${maxP} steps on sample ${worst}, more than one logit step allows (${bound.toFixed(1)})`);
+    for (const f of flips)
+        if (f.gap > 2) fail(`sample ${f.i}: LiteRT predicts ${f.b}, the int8 engine ${f.a}, whose logits are ${f.gap} steps apart (more than two)`);
+    if (correctE !== correctR) fail(`${o.engine} scores ${correctE}/${n}, report.json ${key} ${correctR}/${n}: not the model the report scored`);
+    if (Math.abs(correctL - correctR) > flips.length)
+        fail(`LiteRT scores ${correctL}/${n}, report.json ${correctR}/${n}: more apart than the ${flips.length} differing predictions explain`);
 }
 
 function cmpAccuracy([name, gotPath, basePath, labelsPath, pointsArg]) {
@@ -119,11 +177,11 @@ function cmpAccuracy([name, gotPath, basePath, labelsPath, pointsArg]) {
         fail(`${name} accuracy ${pct(a)} is more than ${points} points from float32's ${pct(b)}`);
 }
 
-const modes = { float: [cmpFloat, 2, 2], int8: [cmpInt8, 4, 7], accuracy: [cmpAccuracy, 4, 5] };
+const modes = { float: [cmpFloat, 2, 2], int8: [cmpInt8, 16, 18], accuracy: [cmpAccuracy, 4, 5] };
 const [mode, ...args] = process.argv.slice(2);
 const m = modes[mode];
 if (!m || args.length < m[1] || args.length > m[2]) {
-    process.stderr.write('usage: compare.mjs float REF GOT | int8 ENGINE_INT8 GOT LABELS REPORT [SCALE ZP [KEY]] | accuracy NAME GOT BASE LABELS [POINTS]\n');
+    process.stderr.write('usage: compare.mjs float REF GOT | int8 --engine P --litert P --engine-logits L --litert-logits L --logit-scale S --logit-zp Z --labels Y --report R [--key K] | accuracy NAME GOT BASE LABELS [POINTS]\n');
     process.exit(2);
 }
 try {

@@ -165,9 +165,10 @@ static void test_mask_op_and_enforce(void **s) {
 }
 
 /* A pruned model of config c through QAT: pruned weights are exactly 0 in the int8 kernels,
- * and only they are (for these weights). The fake-quant model masks the same layers as the
- * float model, and a layer fused into the operator before it (batchnorm, relu, relu6) has no
- * kernel and no mask of its own. */
+ * and only they are (for these weights), from the masks inside the fake-quant graph alone:
+ * training runs without the pruner's enforcement, and nothing re-zeroes the weights before
+ * lowering. The fake-quant model masks the same layers as the float model, and a layer fused
+ * into the operator before it (batchnorm, relu, relu6) has no kernel and no mask of its own. */
 static void masks_survive_qat(const qat_config *config) {
     qat_config c = *config;
     qat_model fm;
@@ -185,7 +186,7 @@ static void masks_survive_qat(const qat_config *config) {
     qat_qmodel qm;
     assert_int_equal(qat_qmodel_build(&qm, &fm, &c.quant, 16, &e), QAT_OK);
     qat_qmodel_calibrate(&qm, &d, QAT_OBS_MINMAX);
-    /* A few QAT steps with enforcement only: nothing drifts back. */
+    /* A few QAT steps, no enforcement: nothing drifts back. */
     qat_train_config t = c.train;
     t.epochs = 2;
     t.lr = 1e-2;
@@ -193,7 +194,6 @@ static void masks_survive_qat(const qat_config *config) {
     qat_train_log log = {.history = h};
     qat_train_callbacks cb = {0};
     assert_int_equal(qat_train(&qm.m, &t, &d, &d, 1, &log, &cb, &e), QAT_OK);
-    qat_prune_enforce(&qm.m.g, NULL);
     qat_ir ir;
     assert_int_equal(qat_lower(&qm, QAT_LOWER_INT8, &ir, &e), QAT_OK);
     int masked = 0;
@@ -249,6 +249,17 @@ static void test_masks_survive_qat_fused(void **s) {
     assert_int_equal(c.layers[1].kind, QAT_LAYER_RELU);
     masks_survive_qat(&c);
     c.layers[1].kind = QAT_LAYER_RELU6;
+    masks_survive_qat(&c);
+}
+
+/* conv1 → bn1 (no activation layer): batch norm is folded into the kernel, and the mask
+ * must come before the fold. */
+static void test_masks_survive_folded_qat(void **s) {
+    (void)s;
+    qat_config c;
+    qat_test_lesson_bn_relu6(&c, 0.99);
+    memmove(&c.layers[2], &c.layers[3], (size_t)(c.n_layers - 3) * sizeof c.layers[0]);
+    c.n_layers--; /* drop act1 */
     masks_survive_qat(&c);
 }
 
@@ -375,6 +386,7 @@ int main(void) {
         cmocka_unit_test(test_block_update),        cmocka_unit_test(test_block_properties),
         cmocka_unit_test(test_mask_op_and_enforce), cmocka_unit_test(test_masks_survive_qat),
         cmocka_unit_test(test_masks_survive_qat_fused),
+        cmocka_unit_test(test_masks_survive_folded_qat),
         cmocka_unit_test(test_mask_files),       cmocka_unit_test(test_structured_is_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

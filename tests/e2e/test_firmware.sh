@@ -1,0 +1,39 @@
+# The firmware files of an export, used as firmware would: model_int8.{h,c} and
+# model_int8_info.h compile with tests/firmware/check_firmware.c as C99, C11, C++11 (older
+# Arduino cores) and C++17 (what TFLite Micro itself needs), each with -Wall -Wextra
+# -Werror -pedantic, and the program finds the array equal to model_int8.tflite (length
+# too) and 16-byte aligned, and qat_prepare_input on the raw, un-normalised test samples
+# (test_inputs_raw.npy) equal to the exported int8 inputs (test_inputs_int8.npy), value for
+# value. The array's standard C11 / C++11 alignment spellings are checked with the
+# compiler's GNU macros hidden, and a C99 compiler without them must stop at #error rather
+# than leave the array unaligned.
+. tests/e2e/lib.inc
+command -v cc >/dev/null && command -v c++ >/dev/null || die "the firmware test needs cc and c++"
+RUN="--set train.epochs=2 --set quant.epochs=1 --set prune.enabled=false --quiet"
+"$QATRAIN" configs/gesture_cnn.ini $RUN --out "$TMP/r"
+# The lesson's min/max is one range for all axes; per-axis ranges too (fewer samples, so
+# that not every axis reaches the generator's +-4 g saturation and the ranges differ).
+"$QATRAIN" configs/gesture_cnn.ini $RUN --set data.normalize=minmax_axis --set data.samples_per_class=60 --out "$TMP/axis"
+sed -n 's/^static const float qat_norm_min\[QAT_AXES\] = {\(.*\)};/\1/p' "$TMP/axis/model_int8_info.h" \
+    | awk -F', ' '{ exit !(NF == 3 && ($1 != $2 || $2 != $3)) }' || die "per-axis export: the axes' minima are all equal"
+W="-Wall -Wextra -Werror -pedantic"
+for c in "cc -std=c99" "cc -std=c11" "c++ -std=c++11 -x c++" "c++ -std=c++17 -x c++"; do
+    for d in "$TMP/r" "$TMP/axis"; do
+        $c $W -I"$d" tests/firmware/check_firmware.c -lm -o "$TMP/check" 2>"$TMP/cc.txt" \
+            || die "$c: the firmware files do not compile: $(head -n 5 "$TMP/cc.txt")"
+        "$TMP/check" "$d/model_int8.tflite" "$d/test_inputs_raw.npy" "$d/test_inputs_int8.npy" >"$TMP/out.txt" \
+            || die "$c, $(basename "$d"): $(cat "$TMP/out.txt")"
+    done
+    echo "$c: $(cat "$TMP/out.txt")"
+done
+d="$TMP/r"
+NOGNU="-U__GNUC__ -U__clang__"
+for c in "cc -std=c11" "c++ -std=c++11 -x c++"; do
+    $c $NOGNU $W -I"$d" -c tests/firmware/align_probe.c -o "$TMP/probe.o" 2>"$TMP/cc.txt" \
+        || die "$c without GNU extensions: $(head -n 5 "$TMP/cc.txt")"
+done
+cc -std=c99 $NOGNU $W -I"$d" -c "$d/model_int8.c" -o "$TMP/probe.o" 2>"$TMP/cc.txt" \
+    && die "C99 without GNU extensions compiled the array with no alignment"
+grep -q 'error: #error "define QAT_MODEL_ALIGN' "$TMP/cc.txt" || die "C99 without GNU extensions: $(head -n 3 "$TMP/cc.txt")"
+echo "C11 _Alignas and C++11 alignas spellings declare 16-byte alignment; C99 without them stops at #error"
+exit 0

@@ -1,0 +1,111 @@
+/* What a firmware project gets from an export, checked as firmware would use it. Run by
+ * tests/e2e/test_firmware.sh, which compiles this file as C99, C11 and C++ (so it is
+ * written in their common subset) with -Wall -Wextra -Werror -pedantic, the export's folder
+ * on the include path:
+ *     check_firmware MODEL.tflite RAW.npy INT8.npy
+ * - g_model_int8 is declared 16-byte aligned: __alignof__ of its definition, included here
+ *   (the address alone proves nothing on x86-64, whose ABI aligns every array of 16 bytes or
+ *   more), and its address is a multiple of 16;
+ * - it is MODEL.tflite byte for byte, and both its size and g_model_int8_len are the file's;
+ * - qat_prepare_input (model_int8_info.h) on every window of RAW (float32, the test split
+ *   before normalisation) gives exactly that row of INT8 (the int8 inputs the export wrote).
+ * The .npy reader is the minimum these files need: version 1.0, '<f4' or '|i1', C order. */
+#include "model_int8.c"
+#include "model_int8_info.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned char *slurp(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf = NULL;
+    long len;
+    if (!f) return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+        buf = (unsigned char *)malloc((size_t)len + 1);
+        if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) {
+            free(buf);
+            buf = NULL;
+        }
+        *n = (size_t)len;
+    }
+    fclose(f);
+    return buf;
+}
+
+/* The payload of a version-1.0 .npy with dtype `descr`; *count elements, *rows = shape[0]. */
+static const unsigned char *npy_payload(const unsigned char *b, size_t n, const char *descr,
+                                        size_t *count, size_t *rows) {
+    char want[32];
+    const char *h, *s;
+    size_t hl;
+    if (n < 10 || memcmp(b, "\x93NUMPY\x01\x00", 8)) return NULL;
+    hl = (size_t)b[8] | (size_t)b[9] << 8;
+    if (n < 10 + hl) return NULL;
+    h = (const char *)b + 10;
+    sprintf(want, "'descr': '%s'", descr);
+    if (!strstr(h, want) || !strstr(h, "'fortran_order': False") || !(s = strstr(h, "'shape': (")))
+        return NULL;
+    s += strlen("'shape': (");
+    *count = 1;
+    *rows = (size_t)strtoul(s, NULL, 10);
+    while (*s != ')') {
+        char *end;
+        unsigned long d = strtoul(s, &end, 10);
+        if (end == s) return NULL;
+        *count *= d;
+        s = end;
+        while (*s == ',' || *s == ' ') s++;
+    }
+    return b + 10 + hl;
+}
+
+static int fail(const char *what) {
+    fprintf(stderr, "check_firmware: %s\n", what);
+    return 1;
+}
+
+int main(int argc, char **argv) {
+    size_t model_n = 0, raw_n = 0, q_n = 0, raw_count, q_count, raw_rows, q_rows, i, k;
+    unsigned char *model, *raw_file, *q_file;
+    const unsigned char *raw, *q;
+    const size_t per = QAT_WINDOW * QAT_AXES;
+    long wrong = 0;
+    if (argc != 4) return fail("usage: check_firmware MODEL.tflite RAW.npy INT8.npy");
+    if (__alignof__(g_model_int8) < 16) return fail("g_model_int8 is not declared 16-byte aligned");
+    if ((uintptr_t)g_model_int8 % 16) return fail("g_model_int8 is not at a 16-byte boundary");
+    model = slurp(argv[1], &model_n);
+    raw_file = slurp(argv[2], &raw_n);
+    q_file = slurp(argv[3], &q_n);
+    if (!model || !raw_file || !q_file) return fail("cannot read an input file");
+    if (model_n != g_model_int8_len || sizeof g_model_int8 != model_n)
+        return fail("g_model_int8 or g_model_int8_len is not the .tflite's size");
+    if (memcmp(model, g_model_int8, model_n)) return fail("g_model_int8 differs from the .tflite");
+    raw = npy_payload(raw_file, raw_n, "<f4", &raw_count, &raw_rows);
+    q = npy_payload(q_file, q_n, "|i1", &q_count, &q_rows);
+    if (!raw || !q || raw_count != raw_rows * per || q_count != q_rows * per || raw_rows != q_rows)
+        return fail("RAW and INT8 must be .npy of float32 and int8 windows, as many of each");
+    for (i = 0; i < raw_rows; i++) {
+        float x[QAT_WINDOW * QAT_AXES];
+        signed char got[QAT_WINDOW * QAT_AXES];
+        long diff = 0;
+        memcpy(x, raw + i * per * sizeof(float), sizeof x);
+        qat_prepare_input(x, got);
+        for (k = 0; k < per; k++)
+            if (got[k] != (signed char)q[i * per + k] && !diff++ && !wrong)
+                fprintf(stderr, "check_firmware: window %lu value %lu: qat_prepare_input gives %d, "
+                                "the export %d (raw %.9g)\n", (unsigned long)i, (unsigned long)k,
+                        got[k], (signed char)q[i * per + k], (double)x[k]);
+        wrong += diff > 0;
+    }
+    printf("%lu-byte model array equal to the .tflite, declared and placed 16-byte aligned; "
+           "qat_prepare_input gives the exported int8 inputs on %lu of %lu windows\n",
+           (unsigned long)model_n, (unsigned long)raw_rows - (unsigned long)wrong,
+           (unsigned long)raw_rows);
+    free(model);
+    free(raw_file);
+    free(q_file);
+    return wrong ? 1 : 0;
+}
