@@ -1,6 +1,7 @@
-/* Batch-norm folding under QAT (quant.h): the fold ops' gradients by finite differences,
- * each op alone, and bn_track's running statistics against values worked out by hand and
- * against the batchnorm op. */
+/* Batch-norm folding under QAT (quant.h): the fold ops' gradients by finite differences —
+ * each op alone, and conv / dense layers with folded kernels and biases in training passes,
+ * where bn_track moves the running statistics the fold reads — and bn_track's running
+ * statistics against values worked out by hand and against the batchnorm op. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -59,6 +60,16 @@ static void build(folded *f, int conv, int use_bias, qat_padding pad, int batch)
     qat_fill_uniform(&g->nodes[f->x], batch, 14, -1, 1);
 }
 
+static int all_grads_ok(folded *f, int out) {
+    int check[5], n = 0;
+    check[n++] = f->x;
+    check[n++] = f->w;
+    if (f->b >= 0) check[n++] = f->b;
+    check[n++] = f->gam;
+    check[n++] = f->bet;
+    return qat_gradcheck_ok(&f->g, &f->pass, out, check, n, H);
+}
+
 /* Each fold op alone (its output is the checked node): dw, dγ from fold_weight; db, dγ,
  * dβ from fold_bias, with and without b — so a slip in one op's share of dγ cannot hide
  * behind the other's. */
@@ -82,6 +93,45 @@ static void test_fold_bias_alone(void **s) {
         assert_true(qat_gradcheck_ok(&f.g, &f.pass, f.fb, check, n, H));
         qat_graph_free(&f.g);
     }
+}
+
+/* Training passes: bn_track moves μ and σ² (momentum 0.9, far from the batch's statistics)
+ * during the forward, after the fold has read them; the gradients must be those of the
+ * forward that ran. */
+static void test_folded_conv_training(void **s) {
+    (void)s;
+    folded f;
+    build(&f, 1, 1, QAT_PAD_SAME, 3);
+    assert_true(all_grads_ok(&f, f.out));
+    qat_graph_free(&f.g);
+}
+
+static void test_folded_conv_valid_no_bias_training(void **s) {
+    (void)s;
+    folded f;
+    build(&f, 1, 0, QAT_PAD_VALID, 3);
+    assert_true(all_grads_ok(&f, f.out));
+    qat_graph_free(&f.g);
+}
+
+static void test_folded_dense_training(void **s) {
+    (void)s;
+    folded f;
+    build(&f, 0, 1, QAT_PAD_VALID, 5);
+    assert_true(all_grads_ok(&f, f.out));
+    qat_graph_free(&f.g);
+}
+
+/* ... and the statistics did move in those passes (else the tests above prove little). */
+static void test_training_moves_statistics(void **s) {
+    (void)s;
+    folded f;
+    build(&f, 1, 1, QAT_PAD_SAME, 3);
+    float before[2 * C];
+    memcpy(before, f.g.state + f.bn, sizeof before);
+    qat_graph_forward(&f.g, &f.pass, f.g.n_nodes);
+    for (int c = 0; c < 2 * C; c++) assert_true(fabsf(f.g.state[f.bn + c] - before[c]) > 0.01f);
+    qat_graph_free(&f.g);
 }
 
 /* bn_track by hand. Dense 1 → 2 units, batch x = {1, 3}, ε = 1, momentum 0.9.
@@ -189,6 +239,10 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fold_weight_alone),
         cmocka_unit_test(test_fold_bias_alone),
+        cmocka_unit_test(test_folded_conv_training),
+        cmocka_unit_test(test_folded_conv_valid_no_bias_training),
+        cmocka_unit_test(test_folded_dense_training),
+        cmocka_unit_test(test_training_moves_statistics),
         cmocka_unit_test(test_bn_track_by_hand),
         cmocka_unit_test(test_bn_track_equals_batchnorm),
     };
