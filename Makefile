@@ -83,6 +83,11 @@ check: $(TESTS) $(QATRAIN)
 memcheck: $(QATRAIN)
 	@QATRAIN=$(QATRAIN) sh tests/memcheck/valgrind_main.sh && echo "memcheck: 1 passed, 0 failed"
 
+# Plants each mutant of tests/mutation/mutants.txt in a scratch copy; every one must be caught.
+.PHONY: mutants
+mutants:
+	@sh tests/mutation/run.sh
+
 bench: $(BENCHES) $(QATRAIN)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 
