@@ -93,6 +93,11 @@ memcheck: $(QATRAIN)
 	    echo "memcheck: 1 passed, 0 failed, 0 skipped"; \
 	else echo "memcheck: 0 passed, 1 failed, 0 skipped"; exit 1; fi
 
+# Plants each mutant of tests/mutation/mutants.txt in a scratch copy; every one must be caught.
+.PHONY: mutants
+mutants:
+	@sh tests/mutation/run.sh
+
 bench: $(BENCHES) $(QATRAIN)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 

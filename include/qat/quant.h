@@ -114,7 +114,10 @@ int qat_fold_bias(qat_graph *g, const char *name, int b, int gamma, int beta, si
                   double epsilon);
 /* Identity on a conv/dense output with folded weights that, while training up to
  * freeze_epoch, moves the running statistics toward the batch statistics of the pre-BN
- * output, recovered from the folded one: y = (y' − β)/m + μ. Not differentiated. */
+ * output, recovered from the folded one: y = (y' − β)/m + μ, so batch mean μ + (mean' − β)/m
+ * and variance var'/m². The rule is Keras' for Conv1D / Dense inputs: running = momentum ·
+ * running + (1 − momentum) · batch, with the biased batch variance. Backward: identity
+ * (the statistics are not differentiated). */
 int qat_bn_track(qat_graph *g, const char *name, int y, int beta, int gamma, size_t bn_state,
                  double momentum, double epsilon, int freeze_epoch);
 

@@ -2,7 +2,10 @@
  *   m = γ / √(σ² + ε),   w' = w · m,   b' = β + (b − μ) · m
  *   dw += dw' · m                  dγ += Σ dw' · w / √(σ² + ε)
  *   db += db' · m;  dβ += db';     dγ += db' · (b − μ) / √(σ² + ε)
- * μ and σ² are running statistics (state), not differentiated. */
+ * μ and σ² are running statistics (state), not differentiated. Forward keeps the
+ * 1/√(σ² + ε) (and μ) it folded with in the node's aux, and backward uses those: a bn_track
+ * node later in the same training pass moves the state, and the gradient must be that of
+ * the forward that ran. */
 #include <math.h>
 #include <string.h>
 
@@ -27,6 +30,7 @@ int qat_fold_weight(qat_graph *g, const char *name, int w, int gamma, size_t bn_
     n->offset = bn_state;
     n->iattr[1] = dim[0]; /* not W->dim: adding the node may have moved g->nodes */
     n->fattr[0] = epsilon;
+    n->aux_fixed = (size_t)W->dim[0] * sizeof(double); /* 1/√(σ² + ε) per channel */
     return id;
 }
 
@@ -34,8 +38,10 @@ void qat_fold_weight_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     (void)p;
     const float *w = qat_in(g, n, 0)->val, *gam = qat_in(g, n, 1)->val;
     int rows = n->dim[0], row = (int)(n->size / (size_t)rows);
+    double *is = (double *)n->aux;
     for (int r = 0; r < rows; r++) {
-        float m = (float)(gam[r] * inv_std(g, n, r));
+        is[r] = inv_std(g, n, r);
+        float m = (float)(gam[r] * is[r]);
         for (int i = 0; i < row; i++) n->val[(size_t)r * row + i] = w[(size_t)r * row + i] * m;
     }
 }
@@ -44,8 +50,9 @@ void qat_fold_weight_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
     (void)p;
     qat_node *W = qat_in(g, n, 0), *G = qat_in(g, n, 1);
     int rows = n->dim[0], row = (int)(n->size / (size_t)rows);
+    const double *inv = (const double *)n->aux;
     for (int r = 0; r < rows; r++) {
-        double is = inv_std(g, n, r), dg = 0;
+        double is = inv[r], dg = 0;
         float m = (float)(G->val[r] * is);
         for (int i = 0; i < row; i++) {
             size_t k = (size_t)r * row + i;
@@ -68,6 +75,7 @@ int qat_fold_bias(qat_graph *g, const char *name, int b, int gamma, int beta, si
     n->offset = bn_state;
     n->iattr[1] = c;
     n->fattr[0] = epsilon;
+    n->aux_fixed = 2 * (size_t)c * sizeof(double); /* 1/√(σ² + ε), then μ, per channel */
     return id;
 }
 
@@ -75,8 +83,11 @@ void qat_fold_bias_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     (void)p;
     const float *gam = qat_in(g, n, 0)->val, *bet = qat_in(g, n, 1)->val;
     const float *b = n->n_in == 3 ? qat_in(g, n, 2)->val : NULL, *mu = g->state + n->offset;
+    double *is = (double *)n->aux, *mu_used = is + n->dim[0];
     for (int c = 0; c < n->dim[0]; c++) {
-        double m = gam[c] * inv_std(g, n, c);
+        is[c] = inv_std(g, n, c);
+        mu_used[c] = mu[c];
+        double m = gam[c] * is[c];
         n->val[c] = (float)(bet[c] + ((b ? b[c] : 0) - (double)mu[c]) * m);
     }
 }
@@ -84,11 +95,11 @@ void qat_fold_bias_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
 void qat_fold_bias_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
     (void)p;
     qat_node *G = qat_in(g, n, 0), *B = qat_in(g, n, 1), *Bias = n->n_in == 3 ? qat_in(g, n, 2) : NULL;
-    const float *mu = g->state + n->offset;
+    const double *inv = (const double *)n->aux, *mu = inv + n->dim[0];
     for (int c = 0; c < n->dim[0]; c++) {
-        double is = inv_std(g, n, c), d = n->grad[c];
+        double is = inv[c], d = n->grad[c];
         B->grad[c] += (float)d;
-        G->grad[c] += (float)(d * ((Bias ? Bias->val[c] : 0) - (double)mu[c]) * is);
+        G->grad[c] += (float)(d * ((Bias ? Bias->val[c] : 0) - mu[c]) * is);
         if (Bias && Bias->needs_grad) Bias->grad[c] += (float)(d * G->val[c] * is);
     }
 }

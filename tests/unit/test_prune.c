@@ -139,7 +139,7 @@ static void test_mask_op_and_enforce(void **s) {
     qat_prune_update(&n.g, 0.5);
     int check[2] = {n.x, n.w};
     qat_pass p = {.batch = 2};
-    assert_true(qat_gradcheck(&n.g, &p, n.y, check, 2, 1e-2) < 1e-2);
+    assert_true(qat_gradcheck_ok(&n.g, &p, n.y, check, 2, 0.125)); /* linear: a large step */
     const float *mask = n.g.state + n.g.nodes[n.m].offset;
     for (int i = 0; i < 8; i++)
         if (mask[i] == 0) assert_float_equal(n.g.grads[n.g.nodes[n.w].offset + i], 0, 0);

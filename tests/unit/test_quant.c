@@ -184,9 +184,11 @@ static void test_fold_equals_unfolded(void **s) {
     qat_pass p = {.batch = 2};
     qat_graph_forward(&g, &p, g.n_nodes);
     for (size_t i = 0; i < 2 * 8 * 4; i++) assert_float_equal(g.nodes[z].val[i], g.nodes[bn].val[i], 1e-5);
-    /* And the fold ops' gradients, by finite differences (inference pass: state fixed). */
+    /* And the fold ops' gradients through the folded conv, by finite differences (inference
+     * pass; every output is affine in each of w, b, gamma, beta: a large step). Training
+     * passes, and each fold op alone: test_fold.c. */
     int check[4] = {w, b, gam, bet};
-    assert_true(qat_gradcheck(&g, &p, z, check, 4, 1e-2) < 1e-2);
+    assert_true(qat_gradcheck_ok(&g, &p, z, check, 4, 0.125));
     qat_graph_free(&g);
 }
 

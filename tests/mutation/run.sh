@@ -1,0 +1,125 @@
+#!/bin/sh
+# Mutation check: does the suite notice a planted bug? Plants each mutant of
+# tests/mutation/mutants.txt in turn in a scratch copy of the tree (never the working
+# files), builds it, and runs the unit tests, the gradient and STE checks first, stopping at
+# the first failure: "caught". A mutant no unit test notices is then run through the e2e
+# tests too, and is "MISSED" only if they pass as well.
+#   tests/mutation/run.sh [NAME...]       (make mutants; default: every mutant)
+# Exit 0 when every mutant is caught; 1 when one is missed, or does not apply or build
+# (the list must then follow the code); 2 when the unmutated copy already fails.
+# Environment: MUTANT_JOBS (make's -j, default -j2), QATRAIN_TEST_DATA (as for the suite).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+list="$here/mutants.txt"
+plant="$here/plant.pl"
+jobs=${MUTANT_JOBS:--j2}
+start=$(date +%s)
+
+names=$*
+[ -n "$names" ] || names=$(perl "$plant" "$list" --names) || exit 2
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/qat-mutants.XXXXXX") || exit 2
+trap 'rm -rf "$scratch"' EXIT INT TERM
+tree="$scratch/tree"
+pristine="$scratch/pristine"
+log="$scratch/log"
+mkdir -p "$tree" "$pristine"
+
+# The tree as it is now (tracked and new files, not build outputs).
+if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
+    (cd "$root" && git ls-files -z -co --exclude-standard |
+        tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$tree"
+else
+    (cd "$root" && tar -cf - Makefile include src tests scripts bench configs) | tar -xf - -C "$tree"
+fi
+cp -r "$tree/." "$pristine/"
+# The external test data: where the suite would find it from the real tree, also as the
+# scratch tree's ../shared (the default place).
+data=${QATRAIN_TEST_DATA:-$root/../shared}
+case $data in /*) ;; *) data="$root/$data" ;; esac
+[ -d "$data" ] && ln -s "$(cd "$data" && pwd)" "$scratch/shared"
+export QATRAIN_TEST_DATA="$data"
+
+# Unit tests, fastest and most relevant first; the allocation sweep (seconds) last.
+first="test_ops test_fold test_ste test_quant test_prune"
+units=""
+for t in $first; do [ -f "$tree/tests/unit/$t.c" ] && units="$units $t"; done
+for f in "$tree"/tests/unit/test_*.c; do
+    t=$(basename "$f" .c)
+    case " $first test_alloc_failure " in *" $t "*) ;; *) units="$units $t" ;; esac
+done
+[ -f "$tree/tests/unit/test_alloc_failure.c" ] && units="$units test_alloc_failure"
+
+# Builds the given targets in the scratch tree, quietly.
+build() {
+    make -C "$tree" --no-print-directory $jobs "$@" >"$log" 2>&1
+}
+
+# Builds and runs the unit tests one by one (a mutant caught by the first costs one link);
+# prints the first failing test's name ("binary: case") and returns 0; returns 1 when all
+# pass, 2 when one does not build.
+first_failure() {
+    for t in $units; do
+        build "build/tests/$t" || return 2
+        if ! (cd "$tree" && timeout 300 "build/tests/$t") >"$log" 2>&1; then
+            c=$(sed -n 's/^\[  FAILED  \] \(test_[A-Za-z0-9_]*\)$/\1/p' "$log" | head -n 1)
+            echo "$t${c:+: $c}"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# The e2e tests that fail in the scratch tree as it is now (names, one a line).
+e2e_failing() {
+    build build/qatrain || { echo "qatrain-build"; return; }
+    for t in "$tree"/tests/e2e/test_*.sh; do
+        (cd "$tree" && QATRAIN=build/qatrain timeout 900 sh "$t") >"$log" 2>&1
+        case $? in 0 | 77) ;; *) basename "$t" ;; esac
+    done
+}
+
+# For a mutant no unit test caught (planted in file $1): the first e2e test that fails with
+# it but not without it (the unmutated run is made once, the first time it is needed).
+e2e_failure() {
+    if [ ! -f "$scratch/e2e-base" ]; then
+        cp "$tree/$1" "$scratch/mutated" && cp "$pristine/$1" "$tree/$1"
+        e2e_failing >"$scratch/e2e-base"
+        [ -s "$scratch/e2e-base" ] && echo "mutants: e2e tests failing unmutated, not counted:" \
+            $(cat "$scratch/e2e-base") >&2
+        cp "$scratch/mutated" "$tree/$1"
+    fi
+    for t in $(e2e_failing); do
+        grep -qx "$t" "$scratch/e2e-base" || { echo "$t"; return 0; }
+    done
+    return 1
+}
+
+echo "mutants: building and testing the unmutated copy in $tree"
+f=$(first_failure)
+case $? in
+0) cat "$log"; echo "mutants: the unmutated tree already fails ($f)"; exit 2 ;;
+2) cat "$log"; echo "mutants: the unmutated tree does not build"; exit 2 ;;
+esac
+
+caught=0; missed=0; broken=0
+for name in $names; do
+    if ! file=$(perl "$plant" "$list" "$name" "$tree" 2>"$log"); then
+        broken=$((broken + 1)); echo "NOT APPLIED  $name: $(cat "$log")"; continue
+    fi
+    f=$(first_failure)
+    case $? in
+    0) caught=$((caught + 1)); echo "caught       $name  ($f)" ;;
+    2) broken=$((broken + 1)); echo "NO BUILD     $name"; grep error "$log" | head -n 5 ;;
+    *)
+        if f=$(e2e_failure "$file"); then
+            caught=$((caught + 1)); echo "caught       $name  (only by e2e: $f)"
+        else
+            missed=$((missed + 1)); echo "MISSED       $name"
+        fi ;;
+    esac
+    cp "$pristine/$file" "$tree/$file" # a fresh mtime: the next build recompiles it
+done
+echo "mutants: $caught caught, $missed missed, $broken not applied or not built ($(( $(date +%s) - start )) s)"
+[ "$missed" -eq 0 ] && [ "$broken" -eq 0 ]
