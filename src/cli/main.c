@@ -1,4 +1,5 @@
-/* qatrain — the command line: parses arguments, calls the library, prints. */
+/* qatrain — the command line: parses arguments, calls the library, prints (main() is in
+ * entry.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,8 +318,8 @@ static int interrupted(qat_pipeline *p, qat_resume *saved, const char *path, con
     return 130;
 }
 
-int main(int argc, char **argv) {
-    qat_blas_setup(argv);
+int qat_cli_main(int argc, char **argv) {
+    stop_requested = 0;
     int cmd = tflite_command(argc, argv);
     if (cmd >= 0) return cmd;
     options o = {0};
