@@ -9,7 +9,11 @@
  *   stop    the same job stopped during pruning by the test hook: it writes resume.ckpt;
  *   resume  --resume from that resume.ckpt: phases replayed, the stopped one continued;
  *   inputs  a job reading a .npy folder, an --init checkpoint and a [prune] masks file;
+ *   csv     a job reading CSV recordings;
+ *   structured  a job with structured pruning (filters and units removed);
  *   inspect, run  the .tflite commands on the exported model.
+ * The model has every kind of layer but the standalone relu/relu6 and a kernel large enough
+ * for the dynamic-range model's own quantization, and training keeps the best weights.
  * Each run must end either as an undisturbed run does (exit 0 and the same files, timing.json
  * aside; for stop, exit 130 and a resume.ckpt holding the same training state), or with
  * exit 2, exactly one line on stderr, and the folder exactly as it was (resume.ckpt and the
@@ -255,28 +259,36 @@ typedef struct command {
     snap after;              /* ... after an undisturbed run (not kept for a stopped one) */
 } command;
 
-enum { RUN, STOP, RESUME, INPUTS, INSPECT, RUN_TFLITE, N_COMMANDS };
+enum { RUN, STOP, RESUME, INPUTS, CSV, STRUCTURED, INSPECT, RUN_TFLITE, N_COMMANDS };
 
-static char ini[300], gnuplot[300], out_dir[300], stop_dir[300], resume_dir[300], in_dir[300],
-    tfl_dir[300], npy_dir[300], npy_run[300], earlier_dir[300], init_ckpt[400], masks[400],
-    set_dir[320], set_masks[420], model[400], inputs_npy[400], outputs_npy[400];
+static char ini[300], csv_ini[300], gnuplot[300], out_dir[300], stop_dir[300], resume_dir[300],
+    in_dir[300], csv_dir[300], struct_dir[300], tfl_dir[300], npy_dir[300], npy_run[300],
+    earlier_dir[300], init_ckpt[400], masks[400], set_dir[320], set_masks[420], model[400],
+    inputs_npy[400], outputs_npy[400];
 static qat_resume stopped_state; /* what an undisturbed stopped run saved */
 static command cmds[N_COMMANDS];
 
-static const char TINY[] =
-    "[data]\nwindow = 20\nsamples_per_class = 8\n"
-    "[layer.conv1]\ntype = conv1d\nfilters = 4\nkernel = 3\nactivation = none\n"
-    "[layer.bn1]\ntype = batchnorm\n"
-    "[layer.pool1]\ntype = maxpool1d\npool = 2\n"
-    "[layer.conv2]\ntype = conv1d\nfilters = 4\nkernel = 3\nactivation = relu\n"
-    "[layer.pool2]\ntype = maxpool1d\npool = 2\n"
-    "[layer.flat]\ntype = flatten\n"
-    "[layer.dense1]\ntype = dense\nunits = 8\nactivation = relu\n"
-    "[layer.drop]\ntype = dropout\nrate = 0.25\n"
-    "[layer.out]\ntype = dense\nunits = 3\nactivation = softmax\n"
-    "[train]\nepochs = 1\nbatch = 4\n"
-    "[quant]\nepochs = 1\ncalib_samples = 6\n"
-    "[prune]\nenabled = true\nepochs = 1\nsweep = 0.5\n";
+/* The model and training of every job (dense1 has 12 x 96 weights: over the 1,024 from
+ * which the dynamic-range model quantizes a kernel itself). */
+#define MODEL                                                                                   \
+    "[layer.conv1]\ntype = conv1d\nfilters = 4\nkernel = 3\nactivation = none\n"                \
+    "[layer.bn1]\ntype = batchnorm\n"                                                           \
+    "[layer.pool1]\ntype = maxpool1d\npool = 2\n"                                               \
+    "[layer.conv2]\ntype = conv1d\nfilters = 4\nkernel = 3\nactivation = relu\n"                \
+    "[layer.pool2]\ntype = maxpool1d\npool = 2\n"                                               \
+    "[layer.flat]\ntype = flatten\n"                                                            \
+    "[layer.dense1]\ntype = dense\nunits = 96\nactivation = relu\n"                             \
+    "[layer.drop]\ntype = dropout\nrate = 0.25\n"                                               \
+    "[layer.out]\ntype = dense\nunits = 3\nactivation = softmax\n"                              \
+    "[train]\nepochs = 1\nbatch = 4\nearly_stop_patience = 3\nrestore_best = true\n"            \
+    "[quant]\nepochs = 1\ncalib_samples = 6\n"                                                  \
+    "[prune]\nenabled = true\nepochs = 1\nsweep = 0.5\n"
+
+static const char TINY[] = "[data]\nwindow = 20\nsamples_per_class = 8\n" MODEL;
+static const char CSV_INI[] = "[data]\nwindow = 20\nsource = csv\ncsv_rate_hz = 50\n"
+                              "csv_gesture_rows = 20\n"
+                              "[files]\nwave = wave.csv\npunch = punch.csv\nflex = flex.csv\n"
+                              MODEL;
 
 /* Four steps an epoch (float 1-4, QAT 5-8, pruning 9-12): the stop lands mid-epoch in the
  * pruning phase, after two finished phases (setup checks it). */
@@ -288,6 +300,17 @@ static void write_text(const char *path, const char *text, int mode) {
     fputs(text, f);
     assert_int_equal(fclose(f), 0);
     assert_int_equal(chmod(path, (mode_t)mode), 0);
+}
+
+/* Eight gestures of 20 rows for class c, one row apart in phase per class. */
+static void write_csv(const char *path, int c) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "aX,aY,aZ\n");
+    for (int i = 0; i < 8 * 20; i++)
+        fprintf(f, "%.4f,%.4f,%.4f\n", (double)((i * 7 + c * 13) % 17) / 17,
+                (double)(c + 1) * (i % 20) / 20, (double)((i * 5 + c) % 11) / 11);
+    assert_int_equal(fclose(f), 0);
 }
 
 static void copy_file(const char *from, const char *to) {
@@ -348,6 +371,14 @@ static void path_in(char *dst, size_t cap, const char *name) { snprintf(dst, cap
 static void setup_commands(void) {
     path_in(ini, sizeof ini, "tiny.ini");
     write_text(ini, TINY, 0644);
+    path_in(csv_ini, sizeof csv_ini, "csv.ini");
+    write_text(csv_ini, CSV_INI, 0644);
+    static const char *const classes[] = {"wave", "punch", "flex"};
+    for (int c = 0; c < 3; c++) {
+        char csv[400];
+        snprintf(csv, sizeof csv, "%s/%s.csv", tmp, classes[c]);
+        write_csv(csv, c);
+    }
     path_in(gnuplot, sizeof gnuplot, "gnuplot"); /* writes every plot qatrain asks for */
     write_text(gnuplot, "#!/bin/sh\nfor f in curves sweep weights confusion sqnr; do\n"
                         "  echo '<svg xmlns=\"http://www.w3.org/2000/svg\"><rect/></svg>' >$f.svg\n"
@@ -362,6 +393,8 @@ static void setup_commands(void) {
     path_in(stop_dir, sizeof stop_dir, "stop");
     path_in(resume_dir, sizeof resume_dir, "resume");
     path_in(in_dir, sizeof in_dir, "in");
+    path_in(csv_dir, sizeof csv_dir, "csvout");
+    path_in(struct_dir, sizeof struct_dir, "structured");
     path_in(tfl_dir, sizeof tfl_dir, "tfl");
     path_in(npy_dir, sizeof npy_dir, "npy");
     path_in(npy_run, sizeof npy_run, "npyrun");
@@ -400,11 +433,17 @@ static void setup_commands(void) {
                                       set_dir, "--set", set_masks, "--init", init_ckpt, "--out",
                                       in_dir},
                              .dir = in_dir};
+    cmds[CSV] = (command){.name = "csv", .args = {csv_ini, "--quiet", "--out", csv_dir},
+                          .dir = csv_dir};
+    cmds[STRUCTURED] = (command){.name = "structured",
+                                 .args = {ini, "--quiet", "--set", "prune.structured=true",
+                                          "--out", struct_dir},
+                                 .dir = struct_dir};
     cmds[INSPECT] = (command){.name = "inspect", .args = {"inspect", model}, .dir = tfl_dir};
     cmds[RUN_TFLITE] = (command){.name = "run (.tflite)",
                                  .args = {"run", model, inputs_npy, outputs_npy},
                                  .dir = tfl_dir};
-    for (int i = RUN; i <= INPUTS; i++) cmds[i].before = earlier;
+    for (int i = RUN; i <= STRUCTURED; i++) cmds[i].before = earlier;
     for (int i = 0; i < N_COMMANDS; i++) {
         command *c = &cmds[i];
         if (i == RESUME) { /* it starts where the undisturbed stop ended */
@@ -431,7 +470,7 @@ static void setup_commands(void) {
 /* ---- the sweep ---- */
 
 /* Call stacks already failed, over every command so far. */
-static uint64_t failed_stacks[6 * MAX_ALLOCS];
+static uint64_t failed_stacks[N_COMMANDS * MAX_ALLOCS];
 static long n_failed_stacks;
 
 static int stack_in(uint64_t h, long from, long to) {
@@ -523,6 +562,8 @@ static void test_run(void **s) { (void)s; sweep(&cmds[RUN]); }
 static void test_stop(void **s) { (void)s; sweep(&cmds[STOP]); }
 static void test_resume(void **s) { (void)s; sweep(&cmds[RESUME]); }
 static void test_inputs(void **s) { (void)s; sweep(&cmds[INPUTS]); }
+static void test_csv(void **s) { (void)s; sweep(&cmds[CSV]); }
+static void test_structured(void **s) { (void)s; sweep(&cmds[STRUCTURED]); }
 static void test_inspect(void **s) { (void)s; sweep(&cmds[INSPECT]); }
 static void test_run_tflite(void **s) { (void)s; sweep(&cmds[RUN_TFLITE]); }
 
@@ -543,6 +584,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run),     cmocka_unit_test(test_stop),
         cmocka_unit_test(test_resume),  cmocka_unit_test(test_inputs),
+        cmocka_unit_test(test_csv),     cmocka_unit_test(test_structured),
         cmocka_unit_test(test_inspect), cmocka_unit_test(test_run_tflite),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
