@@ -319,7 +319,7 @@ static int interrupted(qat_pipeline *p, qat_resume *saved, const char *path, con
 }
 
 int qat_cli_main(int argc, char **argv) {
-    stop_requested = 0;
+    stop_requested = 0; /* a second call in the same process starts unstopped */
     int cmd = tflite_command(argc, argv);
     if (cmd >= 0) return cmd;
     options o = {0};
