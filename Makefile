@@ -58,12 +58,18 @@ $(QATRAIN): $(CLI_OBJ) $(LIB)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TESTLIB_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/common $(LDFLAGS) $(if $(filter test_alloc%,$*),$(WRAP_ALLOC)) \
-	    -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -Itests/common $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS) -lcmocka
 
-# The allocation-failure test sees every malloc/calloc/realloc the library makes (and only
-# those: shared libraries keep the real ones) through the linker's symbol wrapping.
-WRAP_ALLOC := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
+# The allocation-failure test runs the whole CLI in its process (every src/cli object but
+# main()'s) and sees every allocation qatrain's own code makes (and only those: shared
+# libraries keep the real functions) through the linker's symbol wrapping.
+WRAP_ALLOC := $(foreach f,malloc calloc realloc aligned_alloc strdup,-Wl,--wrap=$(f))
+CLI_TEST_OBJ := $(filter-out $(BUILD)/src/cli/entry.o,$(CLI_OBJ))
+$(BUILD)/tests/test_alloc_failure: tests/unit/test_alloc_failure.c $(CLI_TEST_OBJ) \
+                                   $(TESTLIB_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/common -Isrc/cli $(LDFLAGS) $(WRAP_ALLOC) \
+	    -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS) -lcmocka
 
 # Programs the end-to-end tests run on qatrain's outputs (found next to $(QATRAIN)).
 $(BUILD)/tests/tools/%: tests/tools/%.c $(LIB)

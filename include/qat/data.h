@@ -94,6 +94,12 @@ qat_status qat_gesture_generate(const qat_data_config *cfg, qat_rng *rng, qat_da
 /* Lesson layout loader and CSV loader (used by qat_data_load). */
 qat_status qat_data_load_npy_dir(const qat_data_config *cfg, qat_dataset *out, qat_error *e);
 qat_status qat_data_load_csv(const qat_data_config *cfg, qat_dataset *out, qat_error *e);
+/* The .npy files of class c's folder (cfg->dir/<class>), sorted by name: the files and the
+ * order qat_data_load_npy_dir reads them in. The caller owns names[0..n) and frees them with
+ * qat_data_names_free. */
+qat_status qat_data_npy_list(const qat_data_config *cfg, int c, char ***names, int *n,
+                             qat_error *e);
+void qat_data_names_free(char **names, int n);
 /* Writes a dataset in the lesson layout: DIR/<class>/<class>_NNNN.npy, float32 (T, C). */
 qat_status qat_data_write_npy_dir(const qat_dataset *d, const char *dir, qat_error *e);
 

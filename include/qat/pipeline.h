@@ -51,9 +51,45 @@ typedef struct qat_phase_record {
     qat_train_log log;         /* counters (history pointer unused) */
 } qat_phase_record;
 
+/* The files a run reads besides its config text — every data file (each .npy of the class
+ * folders, each CSV), the [prune] masks file, the --init checkpoint — each with its size and
+ * content hash (hash.h), so that --resume can tell an input changed since the interruption. */
+typedef enum qat_input_role {
+    QAT_INPUT_DATA_NPY, /* name relative to [data] dir: <class>/<file>.npy */
+    QAT_INPUT_DATA_CSV, /* relative to the config's folder (when inside it) */
+    QAT_INPUT_MASKS,    /* likewise */
+    QAT_INPUT_INIT,     /* the --init path as given */
+    QAT_INPUT_ROLE_COUNT
+} qat_input_role;
+
+#define QAT_INPUT_UNREADABLE UINT64_MAX /* size of a file that could not be read */
+
+typedef struct qat_input_file {
+    qat_input_role role;
+    char *name;    /* owned */
+    uint64_t size; /* bytes, or QAT_INPUT_UNREADABLE */
+    uint64_t hash; /* qat_hash64 of the contents (chained over 16 KiB blocks) */
+} qat_input_file;
+
+typedef struct qat_inputs {
+    int n, cap;
+    qat_input_file *files; /* in the order the run reads them */
+} qat_inputs;
+
+/* Digests every input of the run cfg describes (init: the --init checkpoint, or NULL). A file
+ * that cannot be read is recorded as such, not reported: the stage reading it says why. */
+qat_status qat_inputs_digest(const qat_config *cfg, const char *init, qat_inputs *out,
+                             qat_error *e);
+/* QAT_OK when the inputs are those `saved` recorded; else QAT_ERR_FORMAT naming the first
+ * file that changed, was added or was removed (paths resolved against cfg). */
+qat_status qat_inputs_compare(const qat_inputs *saved, const qat_inputs *now,
+                              const qat_config *cfg, qat_error *e);
+void qat_inputs_free(qat_inputs *in);
+
 /* What resume.ckpt holds: the finished phases and the state of the interrupted one. */
 typedef struct qat_resume {
     uint64_t run_id;           /* the run it belongs to */
+    qat_inputs inputs;         /* what its input files were */
     int n_done;
     qat_phase_record done[QAT_MAX_PHASES];
     qat_train_snapshot current;
@@ -110,6 +146,7 @@ typedef struct qat_pipeline {
     /* interruption and resume */
     const volatile sig_atomic_t *stop; /* the caller's flag: stop after the current step */
     uint64_t run_id;                   /* the caller's identity of the run (config and options) */
+    qat_inputs inputs;                 /* the caller's digest of its input files (owned) */
     const qat_resume *resume_from;     /* a loaded resume.ckpt to continue, or NULL */
     int phase;                         /* training phases started so far */
     qat_resume state;                  /* finished phases and, once interrupted, the current */
@@ -137,7 +174,8 @@ qat_status qat_pipeline_quantize(qat_pipeline *p, qat_progress_fn progress, void
  * same way (sizes and accuracy only). */
 qat_status qat_pipeline_prune(qat_pipeline *p, qat_progress_fn progress, void *ctx,
                               qat_error *e);
-/* After QAT_ERR_INTERRUPTED: writes p->state (tagged with p->run_id) to path, atomically. */
+/* After QAT_ERR_INTERRUPTED: writes p->state (tagged with p->run_id and p->inputs) to path,
+ * atomically. */
 qat_status qat_resume_write(const qat_pipeline *p, const char *path, qat_error *e);
 /* Reads a resume file written by the run `run_id` (else QAT_ERR_FORMAT). */
 qat_status qat_resume_read(qat_resume *r, const char *path, uint64_t run_id, qat_error *e);

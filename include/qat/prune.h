@@ -77,7 +77,8 @@ double qat_prune_measured(const qat_graph *g);
 /* Structured pruning: a new, smaller model (out, built here) in which every prunable
  * conv1d / dense layer but the last loses round(sparsity·units) filters / units of lowest
  * L1 norm (at least one kept); the kept weights, biases and batch-norm parameters and
- * statistics are copied, and each consumer's input columns trimmed to match. */
+ * statistics are copied, and each consumer's input columns trimmed to match. On failure
+ * nothing is left built. */
 qat_status qat_prune_structured(const qat_model *m, double sparsity, int max_batch, qat_model *out,
                                 qat_error *e);
 

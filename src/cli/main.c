@@ -1,4 +1,5 @@
-/* qatrain — the command line: parses arguments, calls the library, prints. */
+/* qatrain — the command line: parses arguments, calls the library, prints (main() is in
+ * entry.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "cli.h"
 #include "qat/config.h"
+#include "qat/hash.h"
 #include "qat/pipeline.h"
 #include "qat/report.h"
 
@@ -236,12 +238,6 @@ static int tflite_command(int argc, char **argv) {
     return qat_cmd_run(argv[2], argv[3], out);
 }
 
-static uint64_t fnv(uint64_t h, const void *data, size_t n) {
-    const unsigned char *b = data;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
-    return h;
-}
-
 /* Which run this is, for --resume: the config file's bytes and every option that changes
  * results (all but --out, --quiet and --resume). */
 static qat_status run_id(const options *o, uint64_t *id, qat_error *e) {
@@ -249,11 +245,11 @@ static qat_status run_id(const options *o, uint64_t *id, qat_error *e) {
     size_t n;
     qat_status st = qat_read_file(o->config, &text, &n, e);
     if (st) return st;
-    uint64_t h = fnv(14695981039346656037ULL, text, n);
+    uint64_t h = qat_hash64(0, text, n);
     free(text);
-    for (int i = 0; i < o->n_sets; i++) h = fnv(h, o->sets[i], strlen(o->sets[i]) + 1);
-    if (o->seed) h = fnv(h, o->seed, strlen(o->seed) + 1);
-    if (o->init) h = fnv(h, o->init, strlen(o->init) + 1);
+    for (int i = 0; i < o->n_sets; i++) h = qat_hash64(h, o->sets[i], strlen(o->sets[i]) + 1);
+    if (o->seed) h = qat_hash64(h, o->seed, strlen(o->seed) + 1);
+    if (o->init) h = qat_hash64(h, o->init, strlen(o->init) + 1);
     *id = h;
     return QAT_OK;
 }
@@ -321,7 +317,8 @@ static int interrupted(qat_pipeline *p, qat_resume *saved, const char *path, con
     return 130;
 }
 
-int main(int argc, char **argv) {
+int qat_cli_main(int argc, char **argv) {
+    stop_requested = 0; /* a second call in the same process starts unstopped */
     int cmd = tflite_command(argc, argv);
     if (cmd >= 0) return cmd;
     options o = {0};
@@ -340,11 +337,13 @@ int main(int argc, char **argv) {
     char resume_path[QAT_PATH_MAX];
     qat_status st = qat_path_join(resume_path, sizeof resume_path, cfg.out_dir, "resume.ckpt", &e);
     if (!st) st = run_id(&o, &p.run_id, &e);
+    if (!st) st = qat_inputs_digest(&cfg, o.init, &p.inputs, &e);
     if (!st && o.resume && access(resume_path, F_OK) != 0)
         st = qat_error_set(&e, QAT_ERR_IO, "%s: no interrupted run to resume here (run without "
                            "--resume to start one)", resume_path);
     if (!st && o.resume) {
         st = qat_resume_read(&saved, resume_path, p.run_id, &e);
+        if (!st) st = qat_inputs_compare(&saved.inputs, &p.inputs, &cfg, &e);
         p.resume_from = st ? NULL : &saved;
     }
     signal(SIGINT, on_signal);

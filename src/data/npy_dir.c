@@ -97,6 +97,25 @@ static qat_status class_folder(const qat_data_config *cfg, int c, char *dst, qat
     return qat_path_join(dst, QAT_PATH_MAX, cfg->dir, cfg->classes[c], e);
 }
 
+qat_status qat_data_npy_list(const qat_data_config *cfg, int c, char ***names, int *n,
+                             qat_error *e) {
+    char folder[QAT_PATH_MAX];
+    file_list l = {0};
+    *names = NULL;
+    *n = 0;
+    qat_status s = class_folder(cfg, c, folder, e);
+    if (!s) s = list_npy(folder, &l, e);
+    if (s) return s;
+    *names = l.names;
+    *n = l.n;
+    return QAT_OK;
+}
+
+void qat_data_names_free(char **names, int n) {
+    file_list l = {names, n, n};
+    list_free(&l);
+}
+
 static void free_lists(file_list *lists, int n) {
     for (int c = 0; c < n; c++) list_free(&lists[c]);
 }
@@ -128,9 +147,8 @@ qat_status qat_data_load_npy_dir(const qat_data_config *cfg, qat_dataset *out, q
     int total = 0;
     qat_status s = QAT_OK;
     for (int c = 0; !s && c < cfg->n_classes; c++) {
-        char folder[QAT_PATH_MAX];
-        s = class_folder(cfg, c, folder, e);
-        if (!s) s = list_npy(folder, &lists[c], e);
+        s = qat_data_npy_list(cfg, c, &lists[c].names, &lists[c].n, e);
+        lists[c].cap = lists[c].n;
         total += lists[c].n;
     }
     if (!s) s = qat_dataset_alloc(out, total, cfg->window, cfg->channels, cfg->n_classes, e);

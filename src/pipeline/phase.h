@@ -10,4 +10,8 @@ qat_status qat_phase_train(qat_pipeline *p, qat_model *m, const qat_train_config
                            uint64_t seed, qat_train_log *log, qat_train_callbacks cb,
                            qat_error *e);
 
+/* Appends an input record (name copied): the digest and the resume reader build lists so. */
+qat_status qat_inputs_push(qat_inputs *in, qat_input_role role, const char *name, uint64_t size,
+                           uint64_t hash, qat_error *e);
+
 #endif

@@ -43,6 +43,7 @@ void qat_pipeline_free(qat_pipeline *p) {
     free(p->prune_history);
     free(p->pqat_history);
     qat_resume_free(&p->state);
+    qat_inputs_free(&p->inputs);
     memset(p, 0, sizeof *p);
 }
 

@@ -117,7 +117,10 @@ static qat_status run_branch(qat_pipeline *p, double target, branch *b, qat_prog
     qat_train_config t = phase_config(p, c.lr, c.epochs, bs);
     b->log_prune->history = b->h_prune;
     qat_status st = qat_phase_train(p, b->pm, &t, p->cfg.seed + 2, b->log_prune, cb, e);
-    if (!st && pr.failed) st = qat_error_set(e, QAT_ERR_NOMEM, "pruning: out of memory updating masks");
+    if (pr.failed && (!st || st == QAT_ERR_INTERRUPTED)) {
+        p->interrupted = 0; /* the state it stopped in missed a mask update: no resuming it */
+        st = qat_error_set(e, QAT_ERR_NOMEM, "pruning: out of memory updating masks");
+    }
     if (st) return st;
     double loss;
     r->target = target;

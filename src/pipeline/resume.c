@@ -1,5 +1,7 @@
 /* Training phases, interruption and resume.cpkt (see pipeline.h and phase.h).
- *   "QATRESUM"  u64 version (1)  u64 run id  u64 finished phases
+ *   "QATRESUM"  u64 version (2)  u64 run id
+ *   u64 input files; each: u64 role, u64 name length, the name, u64 size, u64 hash
+ *   u64 finished phases
  *   per finished phase: the model (u64 n_params, u64 n_state, floats) and its log
  *   the interrupted phase's snapshot (train.h): counters, random streams, sample order,
  *   model, optimiser moments, best weights, history
@@ -11,7 +13,7 @@
 #include "phase.h"
 #include "qat/io.h"
 
-#define VERSION 1u
+#define VERSION 2u
 static const char MAGIC[8] = {'Q', 'A', 'T', 'R', 'E', 'S', 'U', 'M'};
 
 /* ---- phases ---- */
@@ -24,6 +26,7 @@ static void record_free(qat_phase_record *r) {
 }
 
 void qat_resume_free(qat_resume *r) {
+    qat_inputs_free(&r->inputs);
     for (int i = 0; i < r->n_done; i++) record_free(&r->done[i]);
     qat_train_snapshot_free(&r->current);
     memset(r, 0, sizeof *r);
@@ -165,6 +168,16 @@ qat_status qat_resume_write(const qat_pipeline *p, const char *path, qat_error *
     put(&o, MAGIC, 8);
     put_u64(&o, VERSION);
     put_u64(&o, p->run_id);
+    put_i64(&o, p->inputs.n);
+    for (int i = 0; i < p->inputs.n; i++) {
+        const qat_input_file *f = &p->inputs.files[i];
+        size_t len = strlen(f->name);
+        put_u64(&o, f->role);
+        put_u64(&o, len);
+        put(&o, f->name, len);
+        put_u64(&o, f->size);
+        put_u64(&o, f->hash);
+    }
     put_i64(&o, p->state.n_done);
     for (int i = 0; i < p->state.n_done; i++) {
         const qat_phase_record *r = &p->state.done[i];
@@ -186,6 +199,7 @@ typedef struct in {
     const unsigned char *p;
     size_t n, at;
     int bad;
+    int nomem; /* an allocation failed (also sets bad) */
 } in;
 
 static uint64_t get_u64(in *c) {
@@ -220,7 +234,7 @@ static float *get_floats(in *c, size_t n) {
     }
     float *v = malloc((n + 1) * sizeof(float));
     if (!v) {
-        c->bad = 1;
+        c->bad = c->nomem = 1;
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
@@ -243,9 +257,10 @@ static int fits(in *c, long n, size_t size) {
 
 static qat_epoch_stats *get_log(in *c, qat_train_log *l, int *epochs) {
     *epochs = (int)get_count(c, 1000000);
-    qat_epoch_stats *h = fits(c, *epochs, 7 * 8) ? calloc((size_t)*epochs + 1, sizeof *h) : NULL;
+    if (!fits(c, *epochs, 7 * 8)) return NULL;
+    qat_epoch_stats *h = calloc((size_t)*epochs + 1, sizeof *h);
     if (!h) {
-        c->bad = 1;
+        c->bad = c->nomem = 1;
         return NULL;
     }
     for (int i = 0; i < *epochs && !c->bad; i++) {
@@ -264,6 +279,25 @@ static qat_epoch_stats *get_log(in *c, qat_train_log *l, int *epochs) {
     l->restored_best = (int)get_count(c, 1);
     l->seconds = get_f64(c);
     return h;
+}
+
+/* The input records; a name is at most a path and holds no NUL. */
+static void get_inputs(in *c, qat_inputs *l) {
+    long n = get_count(c, BIG);
+    if (!fits(c, n, 4 * 8)) return;
+    for (long i = 0; i < n && !c->bad; i++) {
+        qat_input_role role = (qat_input_role)get_count(c, QAT_INPUT_ROLE_COUNT - 1);
+        long len = get_count(c, QAT_PATH_MAX - 1);
+        char name[QAT_PATH_MAX];
+        if (!fits(c, len, 1)) return;
+        memcpy(name, c->p + c->at, (size_t)len);
+        name[len] = 0;
+        c->at += (size_t)len;
+        uint64_t size = get_u64(c), hash = get_u64(c);
+        if (!len || memchr(name, 0, (size_t)len)) c->bad = 1;
+        if (!c->bad && qat_inputs_push(l, role, name, size, hash, NULL))
+            c->bad = c->nomem = 1;
+    }
 }
 
 static void get_rng(in *c, qat_rng *r) {
@@ -287,7 +321,8 @@ static void get_snapshot(in *c, qat_train_snapshot *s) {
     get_rng(c, &s->shuffle);
     get_rng(c, &s->dropout);
     s->n_order = (int)get_count(c, BIG);
-    s->order = fits(c, s->n_order, 8) ? malloc((size_t)s->n_order * sizeof(int) + 1) : NULL;
+    if (fits(c, s->n_order, 8) && !(s->order = malloc((size_t)s->n_order * sizeof(int) + 1)))
+        c->bad = c->nomem = 1;
     for (int i = 0; s->order && !c->bad && i < s->n_order; i++)
         s->order[i] = (int)get_count(c, s->n_order - 1);
     if (!s->order) c->bad = 1;
@@ -310,19 +345,22 @@ qat_status qat_resume_read(qat_resume *r, const char *path, uint64_t run_id, qat
     memset(r, 0, sizeof *r);
     qat_status st = qat_read_file(path, &data, &n, e);
     if (st) return st;
-    in c = {data, n, 8, 0};
+    in c = {data, n, 8, 0, 0};
     if (n < 8 || memcmp(data, MAGIC, 8)) {
         free(data);
         return qat_error_set(e, QAT_ERR_FORMAT, "%s: not a qatrain resume file (bad magic)", path);
     }
     uint64_t version = get_u64(&c), hash = get_u64(&c);
     if (!c.bad && version != VERSION)
-        st = qat_error_set(e, QAT_ERR_FORMAT, "%s: resume file version %llu, this qatrain reads %u",
-                           path, (unsigned long long)version, VERSION);
+        st = qat_error_set(e, QAT_ERR_FORMAT, "%s: resume file version %llu (%s qatrain's); this "
+                           "one reads version %u only: run without --resume to start again", path,
+                           (unsigned long long)version, version < VERSION ? "an older" : "another",
+                           VERSION);
     else if (!c.bad && hash != run_id)
         st = qat_error_set(e, QAT_ERR_FORMAT, "%s: saved by a run with another config file or "
                            "other options (resume with the same ones)", path);
     if (!st) {
+        get_inputs(&c, &r->inputs);
         r->n_done = (int)get_count(&c, QAT_MAX_PHASES - 1);
         for (int i = 0; i < r->n_done && !c.bad; i++) {
             qat_phase_record *p = &r->done[i];
@@ -335,7 +373,9 @@ qat_status qat_resume_read(qat_resume *r, const char *path, uint64_t run_id, qat
         get_snapshot(&c, &r->current);
         size_t body = c.at;
         uint64_t crc = get_u64(&c);
-        if (c.bad || c.at != n)
+        if (c.nomem)
+            st = qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory reading the resume file", path);
+        else if (c.bad || c.at != n)
             st = qat_error_set(e, QAT_ERR_FORMAT, "%s: truncated or corrupt resume file", path);
         else if (crc != (uint64_t)crc32(0L, data, (uInt)body))
             st = qat_error_set(e, QAT_ERR_FORMAT, "%s: checksum mismatch (file corrupted)", path);

@@ -103,6 +103,7 @@ qat_status qat_prune_structured(const qat_model *m, double sparsity, int max_bat
     }
     if (!st) st = qat_model_build(out, spec, m->n_layers, m->window, m->channels, m->n_classes,
                                   max_batch, e);
+    int built = !st;
     channels ch = {m->channels, malloc((size_t)m->channels * sizeof(int))};
     for (int c = 0; ch.old && c < m->channels; c++) ch.old[c] = c;
     if (!st && !ch.old) st = qat_error_set(e, QAT_ERR_NOMEM, "structured pruning: out of memory");
@@ -135,5 +136,6 @@ qat_status qat_prune_structured(const qat_model *m, double sparsity, int max_bat
     free(ch.old);
     for (int i = 0; i < m->n_layers; i++) free(keep[i]);
     if (!st) out->norm = m->norm;
+    else if (built) qat_model_free(out); /* on failure nothing is left for the caller to free */
     return st;
 }

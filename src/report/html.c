@@ -51,6 +51,7 @@ typedef struct page {
     int *cm[2];            /* confusion [true · k + predicted]: float32, int8 QAT (or NULL) */
     double cm_acc[2];      /* the accuracies they give */
     char *svg[PLOT_COUNT]; /* inlined as is; NULL when not drawn */
+    int nomem;             /* an allocation for the plots failed: an error, not a warning */
 } page;
 
 /* A training phase with a curve: its id in plots.gp and its log. */
@@ -162,8 +163,9 @@ static float *float_kernel(const qat_model *m, int i, size_t *n) {
     return w;
 }
 
-/* The int8 kernel "<layer>/kernel" of an IR, dequantized with its scales (NULL if absent). */
-static float *int8_kernel(const qat_ir *ir, const char *layer, size_t *n) {
+/* The int8 kernel "<layer>/kernel" of an IR, dequantized with its scales (*w NULL if
+ * absent); -1 when out of memory. */
+static int int8_kernel(const qat_ir *ir, const char *layer, float **w, size_t *n) {
     char name[QAT_IR_NAME_MAX + QAT_NAME_MAX];
     snprintf(name, sizeof name, "%s/kernel", layer);
     for (int t = 0; t < ir->n_tensors; t++) {
@@ -171,18 +173,18 @@ static float *int8_kernel(const qat_ir *ir, const char *layer, size_t *n) {
         if (strcmp(T->name, name) || T->type != QAT_IR_INT8 || !T->data || T->q.n < 1) continue;
         size_t count = qat_ir_tensor_count(T), inner = 1;
         for (int d = T->q.axis + 1; d < T->ndim; d++) inner *= (size_t)T->dim[d];
-        float *w = malloc(count * sizeof(float) + 1);
-        if (!w) return NULL;
+        if (!(*w = malloc(count * sizeof(float) + 1))) return -1;
         const int8_t *q = T->data;
         for (size_t j = 0; j < count; j++) {
             int c = T->q.n > 1 ? (int)((j / inner) % (size_t)T->dim[T->q.axis]) : 0;
             int32_t zp = T->q.zero_point ? T->q.zero_point[c] : 0;
-            w[j] = T->q.scale[c] * (float)(q[j] - zp);
+            (*w)[j] = T->q.scale[c] * (float)(q[j] - zp);
         }
         *n = count;
-        return w;
+        return 0;
     }
-    return NULL;
+    *w = NULL;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- data files for gnuplot */
@@ -278,15 +280,17 @@ static int write_hist(const char *dir, int idx, const char *layer, const float *
     return data_close(f);
 }
 
-/* One histogram per conv/dense layer; returns how many (or -1). */
-static int write_weights(const char *dir, const qat_pipeline *p) {
-    const qat_model *m = &p->model;
+/* One histogram per conv/dense layer; returns how many (or -1, with g->nomem set when
+ * memory ran out). */
+static int write_weights(const char *dir, page *g) {
+    const qat_model *m = &g->p->model;
     int n = 0;
     for (int i = 0; i < m->n_layers; i++) {
         if (m->layer[i].w < 0) continue;
         size_t na = 0, nb = 0;
-        float *a = float_kernel(m, i, &na), *b = int8_kernel(&p->ir_qat, m->spec[i].name, &nb);
-        int bad = !a || write_hist(dir, ++n, m->spec[i].name, a, na, b, nb);
+        float *a = float_kernel(m, i, &na), *b = NULL;
+        if (!a || int8_kernel(&g->p->ir_qat, m->spec[i].name, &b, &nb)) g->nomem = 1;
+        int bad = g->nomem || write_hist(dir, ++n, m->spec[i].name, a, na, b, nb);
         free(a);
         free(b);
         if (bad) return -1;
@@ -334,7 +338,7 @@ static int write_sqnr(const char *dir, const qat_pipeline *p) {
 }
 
 /* Every data file; vars gets the -e definitions plots.gp reads. */
-static int write_data(const page *g, const char *dir, char *vars, size_t cap) {
+static int write_data(page *g, const char *dir, char *vars, size_t cap) {
     const qat_pipeline *p = g->p;
     phase ph[MAX_PHASES];
     int np = phases(p, ph), nl = 0;
@@ -344,7 +348,7 @@ static int write_data(const page *g, const char *dir, char *vars, size_t cap) {
         write_confusion(dir, "conf_float.dat", g->cm[0], &p->test))
         return -1;
     if (p->quantized && (write_confusion(dir, "conf_int8.dat", g->cm[1], &p->test) ||
-                         write_sqnr(dir, p) || (nl = write_weights(dir, p)) < 0))
+                         write_sqnr(dir, p) || (nl = write_weights(dir, g)) < 0))
         return -1;
     if (p->pruned && write_sweep(dir, p)) return -1;
     snprintf(vars, cap, "phases='%s'; nlayers=%d; quantized=%d; pruned=%d; nclasses=%d", ids,
@@ -354,14 +358,16 @@ static int write_data(const page *g, const char *dir, char *vars, size_t cap) {
 
 /* ---------------------------------------------------------------- finding and running gnuplot */
 
-/* path made absolute against the working directory (gnuplot runs elsewhere); caller frees. */
-static char *absolute(const char *path) {
+/* path made absolute against the working directory (gnuplot runs elsewhere); caller frees.
+ * NULL when the directory is unknown, or out of memory (then *nomem is set). */
+static char *absolute(const char *path, int *nomem) {
     char cwd[QAT_PATH_MAX];
-    if (path[0] == '/') return strdup(path);
-    if (!getcwd(cwd, sizeof cwd)) return NULL;
-    size_t n = strlen(cwd) + strlen(path) + 2;
+    if (path[0] != '/' && !getcwd(cwd, sizeof cwd)) return NULL;
+    size_t n = (path[0] == '/' ? 0 : strlen(cwd) + 1) + strlen(path) + 1;
     char *out = malloc(n);
-    if (out) snprintf(out, n, "%s/%s", cwd, path);
+    if (!out) *nomem = 1;
+    else if (path[0] == '/') memcpy(out, path, n);
+    else snprintf(out, n, "%s/%s", cwd, path);
     return out;
 }
 
@@ -371,10 +377,10 @@ static int is_program(const char *path) {
 }
 
 /* $QAT_GNUPLOT or "gnuplot", as an absolute path (caller frees), or NULL. */
-static char *find_gnuplot(void) {
+static char *find_gnuplot(int *nomem) {
     const char *name = getenv("QAT_GNUPLOT");
     if (!name || !*name) name = "gnuplot";
-    if (strchr(name, '/')) return is_program(name) ? absolute(name) : NULL;
+    if (strchr(name, '/')) return is_program(name) ? absolute(name, nomem) : NULL;
     const char *path = getenv("PATH");
     for (const char *s = path ? path : "/usr/bin:/bin"; s;) {
         const char *colon = strchr(s, ':');
@@ -382,24 +388,24 @@ static char *find_gnuplot(void) {
         char cand[QAT_PATH_MAX];
         if (snprintf(cand, sizeof cand, "%.*s/%s", len, len ? s : ".", name) < (int)sizeof cand &&
             is_program(cand))
-            return absolute(cand);
+            return absolute(cand, nomem);
         s = colon ? colon + 1 : NULL;
     }
     return NULL;
 }
 
-static char *script_in(const char *dir) {
+static char *script_in(const char *dir, int *nomem) {
     char path[QAT_PATH_MAX + 16];
     snprintf(path, sizeof path, "%s/plots.gp", dir);
-    return access(path, R_OK) == 0 ? absolute(path) : NULL;
+    return access(path, R_OK) == 0 ? absolute(path, nomem) : NULL;
 }
 
 /* plots.gp as an absolute path (caller frees), or NULL; `where` says where it was sought. */
-static char *find_script(char *where, size_t cap) {
+static char *find_script(char *where, size_t cap, int *nomem) {
     const char *env = getenv("QAT_SCRIPTS");
     if (env && *env) {
         snprintf(where, cap, "$QAT_SCRIPTS (%s)", env);
-        return script_in(env);
+        return script_in(env, nomem);
     }
     snprintf(where, cap, "<qatrain's folder>/../scripts or ./scripts");
     char exe[QAT_PATH_MAX], dir[QAT_PATH_MAX + 16];
@@ -409,9 +415,9 @@ static char *find_script(char *where, size_t cap) {
         exe[n] = 0;
         qat_path_dir(dir, QAT_PATH_MAX, exe);
         strcat(dir, "/../scripts");
-        found = script_in(dir);
+        found = script_in(dir, nomem);
     }
-    return found ? found : script_in("scripts");
+    return found || *nomem ? found : script_in("scripts", nomem);
 }
 
 /* In the child, before exec: only async-signal-safe calls. */
@@ -426,8 +432,8 @@ static void exec_gnuplot(const char *dir, char *const argv[]) {
 
 /* Waits for the child at most GNUPLOT_TIMEOUT_MS; kills it after that. */
 static int wait_child(pid_t pid, int *status) {
-    const struct timespec tick = {0, 10 * 1000 * 1000};
-    for (int ms = 0;; ms += 10) {
+    const struct timespec tick = {0, 1000 * 1000}; /* 1 ms: a fast gnuplot is not kept waiting */
+    for (int ms = 0;; ms++) {
         pid_t r = waitpid(pid, status, WNOHANG);
         if (r == pid) return 0;
         if (r < 0 && errno != EINTR) return -1;
@@ -501,10 +507,12 @@ static int load_svgs(page *g, const char *dir) {
         size_t n;
         void *data = NULL;
         snprintf(path, sizeof path, "%s/%s", dir, plot_file[i]);
-        if (want[i] && qat_read_file(path, &data, &n, NULL) == QAT_OK && strstr(data, "<svg"))
+        qat_error e = {0};
+        if (want[i] && qat_read_file(path, &data, &n, &e) == QAT_OK && strstr(data, "<svg"))
             g->svg[i] = data;
         else
             free(data);
+        if (e.status == QAT_ERR_NOMEM) g->nomem = 1;
         missing += want[i] && !g->svg[i];
     }
     return missing;
@@ -527,12 +535,14 @@ static void plots_in(page *g, const char *gp, const char *script, const char *di
 }
 
 static void draw_plots(page *g, char *warning) {
-    char *gp = find_gnuplot(), where[QAT_PATH_MAX + 32];
-    char *script = gp ? find_script(where, sizeof where) : NULL;
+    char *gp = find_gnuplot(&g->nomem), where[QAT_PATH_MAX + 32];
+    char *script = gp ? find_script(where, sizeof where, &g->nomem) : NULL;
     const char *tmp = getenv("TMPDIR");
     char dir[QAT_PATH_MAX];
     if (!tmp || !*tmp) tmp = "/tmp";
-    if (!gp) {
+    if (g->nomem) {
+        /* reported by the caller */
+    } else if (!gp) {
         snprintf(warning, QAT_REPORT_WARNING_MAX,
                  "gnuplot not found: " NO_PLOTS " (apt-get install gnuplot-nox)");
     } else if (!script) {
@@ -950,6 +960,8 @@ qat_status qat_report_html(qat_pipeline *p, const char *path, char warning[QAT_R
     g.n_v = qat_report_variants(p, g.v);
     qat_status st = confusion(&g, e);
     if (!st) draw_plots(&g, warning);
+    if (!st && g.nomem)
+        st = qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory drawing the plots", path);
     qat_afile a;
     if (!st) st = qat_afile_open(&a, path, e);
     if (!st) {

@@ -99,10 +99,15 @@ done
 chmod 644 "$C"/*/*
 du -sh "$C"
 
-# resume: a tiny run interrupted in its float phase and in its QAT phase.
+# resume: a tiny run interrupted in its float phase and in its QAT phase, and one started
+# from a checkpoint (--init: an input file recorded in the resume file).
 printf '[data]\nwindow = 20\nsamples_per_class = 4\n[layer.conv1]\ntype = conv1d\nfilters = 4\nkernel = 3\nactivation = relu\n[layer.pool1]\ntype = maxpool1d\npool = 2\n[layer.flat]\ntype = flatten\n[layer.out]\ntype = dense\nunits = 3\nactivation = softmax\n[train]\nepochs = 3\nbatch = 4\n[quant]\nepochs = 2\n[prune]\nepochs = 1\n' >"$T/resume.ini"
 for at in 2 11; do
     QATRAIN_TEST_INTERRUPT_AT_STEP=$at "$Q" "$T/resume.ini" --quiet --out "$T/resume$at" 2>/dev/null || true
 done
+"$Q" "$T/resume.ini" --quiet --out "$T/resume_base" 2>/dev/null
+QATRAIN_TEST_INTERRUPT_AT_STEP=2 "$Q" "$T/resume.ini" --quiet --init "$T/resume_base/float.ckpt" \
+    --out "$T/resume_init" 2>/dev/null || true
 cp "$T/resume2/resume.ckpt" "$C/resume/tiny_float_phase.ckpt"
 cp "$T/resume11/resume.ckpt" "$C/resume/tiny_qat_phase.ckpt"
+cp "$T/resume_init/resume.ckpt" "$C/resume/tiny_init_qat_phase.ckpt"

@@ -1,0 +1,143 @@
+/* The files a run reads besides its config, digested (size and 64-bit hash) so that --resume
+ * can tell an input changed since the interruption (see pipeline.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qat/hash.h"
+
+#include "phase.h"
+
+void qat_inputs_free(qat_inputs *in) {
+    for (int i = 0; i < in->n; i++) free(in->files[i].name);
+    free(in->files);
+    memset(in, 0, sizeof *in);
+}
+
+qat_status qat_inputs_push(qat_inputs *in, qat_input_role role, const char *name, uint64_t size,
+                           uint64_t hash, qat_error *e) {
+    if (in->n == in->cap) {
+        int cap = in->cap ? 2 * in->cap : 16;
+        qat_input_file *f = realloc(in->files, (size_t)cap * sizeof *f);
+        if (!f) return qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory listing inputs", name);
+        in->files = f;
+        in->cap = cap;
+    }
+    size_t len = strlen(name) + 1;
+    char *copy = malloc(len);
+    if (!copy) return qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory listing inputs", name);
+    memcpy(copy, name, len);
+    in->files[in->n++] = (qat_input_file){role, copy, size, hash};
+    return QAT_OK;
+}
+
+/* Size and hash of a file's contents, read in blocks (no allocation); an unreadable file
+ * gets QAT_INPUT_UNREADABLE: the stage that reads it reports why. */
+static void digest_file(const char *path, uint64_t *size, uint64_t *hash) {
+    unsigned char buf[1 << 14];
+    int fd = open(path, O_RDONLY);
+    uint64_t n = 0, h = 0;
+    ssize_t got = fd < 0 ? -1 : 0;
+    while (fd >= 0 && ((got = read(fd, buf, sizeof buf)) > 0 || (got < 0 && errno == EINTR))) {
+        if (got < 0) continue;
+        h = qat_hash64(h, buf, (size_t)got);
+        n += (uint64_t)got;
+    }
+    *size = got == 0 ? n : QAT_INPUT_UNREADABLE;
+    *hash = got == 0 ? h : 0;
+    if (fd >= 0) close(fd);
+}
+
+/* The folder a role's names are relative to. */
+static const char *root(qat_input_role role, const qat_config *cfg) {
+    switch (role) {
+    case QAT_INPUT_DATA_NPY: return cfg->data.dir;
+    case QAT_INPUT_DATA_CSV:
+    case QAT_INPUT_MASKS: return cfg->base_dir;
+    default: return "";
+    }
+}
+
+/* A resolved path as its role names it: relative to the role's folder when it lies inside. */
+static const char *relative(const char *path, const char *dir) {
+    size_t n = strlen(dir);
+    return n && strncmp(path, dir, n) == 0 && path[n] == '/' ? path + n + 1 : path;
+}
+
+static qat_status add(qat_inputs *in, qat_input_role role, const char *name, const qat_config *cfg,
+                      qat_error *e) {
+    char path[QAT_PATH_MAX];
+    uint64_t size = QAT_INPUT_UNREADABLE, hash = 0;
+    if (qat_path_join(path, sizeof path, root(role, cfg), name, NULL) == QAT_OK)
+        digest_file(path, &size, &hash);
+    return qat_inputs_push(in, role, name, size, hash, e);
+}
+
+/* Every .npy of every class folder, in loading order; a folder that cannot be listed adds
+ * nothing (loading the data reports it). */
+static qat_status add_npy(qat_inputs *in, const qat_config *cfg, qat_error *e) {
+    qat_status st = QAT_OK;
+    for (int c = 0; !st && c < cfg->data.n_classes; c++) {
+        char **names, name[QAT_PATH_MAX];
+        int n;
+        qat_error why = {0};
+        st = qat_data_npy_list(&cfg->data, c, &names, &n, &why);
+        if (st) {
+            if (st != QAT_ERR_NOMEM) st = QAT_OK;
+            else *e = why;
+            continue;
+        }
+        for (int i = 0; !st && i < n; i++)
+            if (qat_path_join(name, sizeof name, cfg->data.classes[c], names[i], NULL) == QAT_OK)
+                st = add(in, QAT_INPUT_DATA_NPY, name, cfg, e);
+        qat_data_names_free(names, n);
+    }
+    return st;
+}
+
+qat_status qat_inputs_digest(const qat_config *cfg, const char *init, qat_inputs *out,
+                             qat_error *e) {
+    memset(out, 0, sizeof *out);
+    qat_status st = QAT_OK;
+    if (cfg->data.source == QAT_DATA_NPY) st = add_npy(out, cfg, e);
+    for (int i = 0; !st && cfg->data.source == QAT_DATA_CSV && i < cfg->data.n_csv; i++)
+        st = add(out, QAT_INPUT_DATA_CSV, relative(cfg->data.csv[i].path, cfg->base_dir), cfg, e);
+    if (!st && cfg->prune.enabled && cfg->prune.masks[0])
+        st = add(out, QAT_INPUT_MASKS, relative(cfg->prune.masks, cfg->base_dir), cfg, e);
+    if (!st && init) st = add(out, QAT_INPUT_INIT, init, cfg, e);
+    if (st) qat_inputs_free(out);
+    return st;
+}
+
+static int find(const qat_inputs *in, const qat_input_file *f) {
+    for (int i = 0; i < in->n; i++)
+        if (in->files[i].role == f->role && !strcmp(in->files[i].name, f->name)) return i;
+    return -1;
+}
+
+static qat_status refuse(const qat_input_file *f, const qat_config *cfg, const char *what,
+                         qat_error *e) {
+    char path[QAT_PATH_MAX];
+    if (qat_path_join(path, sizeof path, root(f->role, cfg), f->name, NULL))
+        snprintf(path, sizeof path, "%s", f->name);
+    return qat_error_set(e, QAT_ERR_FORMAT, "%s: %s since the interrupted run: --resume cannot "
+                         "continue it (run without --resume to start again)", path, what);
+}
+
+qat_status qat_inputs_compare(const qat_inputs *saved, const qat_inputs *now,
+                              const qat_config *cfg, qat_error *e) {
+    for (int i = 0; i < saved->n || i < now->n; i++) {
+        const qat_input_file *s = i < saved->n ? &saved->files[i] : NULL;
+        const qat_input_file *n = i < now->n ? &now->files[i] : NULL;
+        if (s && n && s->role == n->role && !strcmp(s->name, n->name)) {
+            if (s->size != n->size || s->hash != n->hash) return refuse(n, cfg, "changed", e);
+        } else if (s && (!n || find(now, s) < 0)) {
+            return refuse(s, cfg, "removed", e);
+        } else {
+            return refuse(n, cfg, "added", e);
+        }
+    }
+    return QAT_OK;
+}
