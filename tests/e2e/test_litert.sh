@@ -17,8 +17,12 @@
 # LiteRT 2.5.3's refusal of int8 I/O tensors is checked too. The seed spreads are from
 #     for s in 1 2 3 4 5 6 7 8; do LITERT_SEED=$s sh tests/e2e/test_litert.sh; done
 . tests/e2e/lib.inc
-if ! command -v node >/dev/null 2>&1; then
-    die "node not found: the LiteRT oracle needs Node >= 20 and npm (scripts/setup.sh installs them)"
+# Node >= 20 is needed (Debian 12's own nodejs is 18): without it the test is skipped, with
+# the reason, and counted; CI (QATRAIN_NO_SKIP=1) fails on that skip.
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || major=0
+if [ "$major" -lt 20 ] 2>/dev/null; then
+    echo "SKIP: the LiteRT oracle needs Node.js >= 20 and npm ($(node --version 2>/dev/null || echo 'no node') found)"
+    exit 77
 fi
 sh tests/litert/ensure.sh || die "cannot install @litertjs/core (tests/litert/ensure.sh)"
 V="$(dirname "$QATRAIN")/tests/tools/tflite_variant"
