@@ -1,8 +1,12 @@
 # The lesson's pruning: 30 % -> 70 % magnitude pruning, then QAT keeping the masks.
-# Pruned weights are exactly 0 in the int8 file, each layer's sparsity is the target within
-# one weight, accuracy stays within 1.5 points of float, and gzip shrinks the file (1.6x
-# with scattered zeros; 1.8x with dense1 pruned in blocks of 8); bad pruning input fails
-# cleanly.
+# Pruned weights are exactly 0 in the int8 file (a property), each layer's sparsity is the
+# target within one weight (a property), and, on seed 42, accuracy and gzip size as the
+# seed spread allows. Measured over seeds 1-10 (README *Results*), pruned int8 minus float
+# accuracy: mean +0.37 points, sd 1.5, worst -1.33 (scattered) and -2.67 (dense1 in blocks of
+# 8); so a run must stay within 4.5 points of float (3 sd below the mean). gzip(dense int8) /
+# gzip(pruned int8): 1.70 (sd 0.015, 1.68-1.74) scattered, 1.98 (sd 0.016, 1.95-2.01) in
+# blocks: a run must reach 1.6x and 1.8x (more than 6 sd of margin; 1.8x is the issue's
+# target, met only by the block variant). Bad pruning input fails cleanly.
 . tests/e2e/lib.inc
 json() { sed -n "/\"$2\": {/,/}/s/.*\"$3\": \([0-9.e-]*\).*/\1/p" "$1" | head -n 1; }
 # check_run CONFIG OUT MIN_GZIP_RATIO BLOCKS: the claims above for one run; BLOCKS lists
@@ -15,7 +19,7 @@ check_run() {
     lost=$(sed -n 's/.*"pruned_nonzero_in_int8": \([0-9]*\).*/\1/p' "$r" | head -n 1)
     echo "$1: float $f, pruned int8 $pa; gzip dense int8 $dg, pruned $pg; pruned weights not zero in int8: $lost"
     [ "$lost" = 0 ] || die "$1: $lost pruned weights are not zero in the int8 model"
-    awk -v f="$f" -v p="$pa" 'BEGIN { exit !(p >= f - 0.015) }' || die "$1: pruned int8 accuracy more than 1.5 points below float"
+    awk -v f="$f" -v p="$pa" 'BEGIN { exit !(p >= f - 0.045) }' || die "$1: pruned int8 accuracy more than 4.5 points below float"
     awk -v d="$dg" -v p="$pg" -v m="$3" 'BEGIN { printf "gzip ratio %.2f\n", d / p; exit !(d / p >= m) }' || die "$1: gzip ratio below $3"
     # Each pruned layer's sparsity is 70 % within one weight (masks.json).
     awk '/"weights":/ { gsub(/[^0-9]/, ""); w = $0 } /"pruned":/ { gsub(/[^0-9]/, ""); n++
