@@ -547,36 +547,6 @@ static qat_status prepare_node(const ctx *c, const qat_ir_node *node, qat_i8_pre
 
 /* ---- memory plan ------------------------------------------------------------------------ */
 
-static size_t align_up(size_t n) { return (n + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN; }
-
-/* Every tensor some node writes (and the graph input) gets a buffer, placed by TFLM's greedy
- * planner with TFLM's lifetimes (plan.h); fills eng->offset and arena_bytes. */
-static qat_status plan_memory(qat_i8_engine *eng, qat_error *e) {
-    const qat_ir *ir = eng->ir;
-    size_t n = (size_t)(ir->n_tensors ? ir->n_tensors : 1);
-    qat_i8_buffer *bufs = malloc(n * sizeof *bufs);
-    int *first = malloc(n * 3 * sizeof *first);
-    if (!bufs || !first) {
-        free(bufs), free(first);
-        return qat_error_set(e, QAT_ERR_NOMEM, "int8 engine: out of memory planning the arena");
-    }
-    int *last = first + n, *tensor = last + n, nb = 0;
-    qat_i8_lifetimes(ir, first, last);
-    for (int t = 0; t < ir->n_tensors; t++) {
-        const qat_ir_tensor *x = &ir->tensors[t];
-        if (first[t] < 0 || x->data) continue;
-        size_t bytes = qat_ir_tensor_count(x) * qat_ir_type_size(x->type);
-        tensor[nb] = t;
-        bufs[nb++] = (qat_i8_buffer){align_up(bytes), first[t], last[t], 0};
-    }
-    qat_status s = qat_i8_plan(bufs, nb, &eng->arena_bytes, e);
-    for (int t = 0; t < ir->n_tensors; t++) eng->offset[t] = SIZE_MAX;
-    for (int i = 0; !s && i < nb; i++) eng->offset[tensor[i]] = bufs[i].offset;
-    free(bufs);
-    free(first);
-    return s;
-}
-
 /* ---- prepare / invoke / free ------------------------------------------------------------- */
 
 static qat_status check_io(const qat_ir *ir, qat_error *e) {
@@ -617,7 +587,9 @@ qat_status qat_i8_prepare(qat_i8_engine *eng, const qat_ir *ir, qat_error *e) {
         qat_i8_free(eng);
         return qat_error_set(e, QAT_ERR_NOMEM, "int8 engine: out of memory");
     }
-    if ((s = prepare_nodes(eng, e)) || (s = plan_memory(eng, e))) {
+    int n_buffers; /* every tensor some node writes, and the input (plan.h) */
+    if ((s = prepare_nodes(eng, e)) ||
+        (s = qat_i8_plan_ir(ir, 0, eng->offset, &eng->arena_bytes, &n_buffers, e))) {
         qat_i8_free(eng);
         return s;
     }

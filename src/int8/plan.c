@@ -1,6 +1,7 @@
 /* The memory plan of the activation tensors: TFLM's lifetimes and its greedy planner. */
 #include "plan.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 void qat_i8_lifetimes(const qat_ir *ir, int *first, int *last) {
@@ -70,4 +71,32 @@ qat_status qat_i8_plan(qat_i8_buffer *b, int n, size_t *high_water, qat_error *e
         if (b[i].offset + b[i].size > *high_water) *high_water = b[i].offset + b[i].size;
     free(order);
     return QAT_OK;
+}
+
+qat_status qat_i8_plan_ir(const qat_ir *ir, int tflm, size_t *offset, size_t *high_water,
+                          int *n_buffers, qat_error *e) {
+    size_t n = (size_t)(ir->n_tensors ? ir->n_tensors : 1);
+    qat_i8_buffer *bufs = malloc(n * sizeof *bufs);
+    int *first = malloc(n * 3 * sizeof *first);
+    if (!bufs || !first) {
+        free(bufs), free(first);
+        return qat_error_set(e, QAT_ERR_NOMEM, "int8 memory plan: out of memory");
+    }
+    int *last = first + n, *tensor = last + n, nb = 0;
+    qat_i8_lifetimes(ir, first, last);
+    for (int t = 0; t < ir->n_tensors; t++) {
+        const qat_ir_tensor *x = &ir->tensors[t];
+        size_t bytes = qat_ir_tensor_count(x) * qat_ir_type_size(x->type);
+        if (x->data || (tflm ? bytes == 0 : first[t] < 0)) continue;
+        size_t size = (bytes + QAT_I8_ARENA_ALIGN - 1) / QAT_I8_ARENA_ALIGN * QAT_I8_ARENA_ALIGN;
+        tensor[nb] = t;
+        bufs[nb++] = (qat_i8_buffer){size, first[t], last[t], 0};
+    }
+    qat_status st = qat_i8_plan(bufs, nb, high_water, e);
+    for (int t = 0; offset && t < ir->n_tensors; t++) offset[t] = SIZE_MAX;
+    for (int i = 0; offset && !st && i < nb; i++) offset[tensor[i]] = bufs[i].offset;
+    *n_buffers = nb;
+    free(bufs);
+    free(first);
+    return st;
 }

@@ -32,4 +32,12 @@ typedef struct qat_i8_buffer {
  * the plan needs (0 for no buffers). Only allocation can fail. */
 qat_status qat_i8_plan(qat_i8_buffer *b, int n, size_t *high_water, qat_error *e);
 
+/* The plan of an IR's activations, with qat_i8_lifetimes and qat_i8_plan: a buffer for each
+ * non-constant tensor — for TFLM (tflm = 1) each one with bytes, even one no node writes
+ * (TFLM plans those too, with lifetime −1); for the engine (tflm = 0) each one some node
+ * writes or the input. offset (n_tensors entries; NULL: not wanted) gets each planned
+ * tensor's offset, SIZE_MAX for the others; *n_buffers how many were planned. */
+qat_status qat_i8_plan_ir(const qat_ir *ir, int tflm, size_t *offset, size_t *high_water,
+                          int *n_buffers, qat_error *e);
+
 #endif

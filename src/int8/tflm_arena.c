@@ -190,29 +190,13 @@ static qat_status prepare(sim *s, int i, qat_i8_tflm_arena *a, qat_error *e) {
  * TFLM plans every non-constant tensor with bytes, even one no node writes (lifetime -1). */
 static qat_status commit_plan(sim *s, qat_i8_tflm_arena *a, qat_error *e) {
     const qat_ir *ir = s->ir;
-    size_t n = (size_t)(ir->n_tensors ? ir->n_tensors : 1);
-    qat_i8_buffer *bufs = malloc(n * sizeof *bufs);
-    int *first = malloc(n * 2 * sizeof *first);
-    if (!bufs || !first) {
-        free(bufs), free(first);
-        return qat_error_set(e, QAT_ERR_NOMEM, "tensor arena model: out of memory");
-    }
-    int *last = first + n, nb = 0;
-    qat_i8_lifetimes(ir, first, last);
-    for (int t = 0; t < ir->n_tensors; t++) {
-        const qat_ir_tensor *x = &ir->tensors[t];
-        size_t bytes = qat_ir_tensor_count(x) * qat_ir_type_size(x->type);
-        if (!x->data && bytes)
-            bufs[nb++] = (qat_i8_buffer){up(bytes, QAT_I8_ARENA_ALIGN), first[t], last[t], 0};
-    }
+    int nb;
+    qat_status st = qat_i8_plan_ir(ir, 1, NULL, &a->activations, &nb, e);
+    if (st) return st;
     temporary(s, s->a->ptr, s->a->ptr); /* subgraph_offsets: one size_t per subgraph */
     temporary(s, s->a->allocation_info * (size_t)ir->n_tensors, s->a->ptr);
     require(s, s->tail + up(up(s->temp, QAT_I8_ARENA_ALIGN) + PLANNER_BYTES_PER_BUFFER * (size_t)nb,
                             QAT_I8_ARENA_ALIGN));
-    qat_status st = qat_i8_plan(bufs, nb, &a->activations, e);
-    free(bufs);
-    free(first);
-    if (st) return st;
     set_head(s, a->activations);
     return QAT_OK;
 }
