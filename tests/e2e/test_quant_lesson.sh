@@ -7,18 +7,21 @@
 # before a test fails.
 #
 # Measured over seeds 1–20 (points of test accuracy; 300 test samples, one is 0.33 points):
-#   8-bit:  PTQ − float  mean 0.00, sd 0.28, worst −0.33;  QAT − float  mean +0.65, sd 1.09
-#   4-bit weights:  QAT − PTQ  mean +2.23, sd 1.43
+#   8-bit:  PTQ − float  mean 0.00, sd 0.28, worst −0.33;  QAT − float  mean +0.78, sd 1.02
+#   4-bit weights:  QAT − PTQ  mean +2.05, sd 1.62 (0.00 to +7.00)
 #   2-bit weights:  float − PTQ  mean 55.9, sd 11.9 (PTQ is mostly chance, 33 %);  the share of
-#                   that loss QAT wins back  mean 0.70, sd 0.16, worst 0.41
+#                   that loss QAT wins back  mean 0.69, sd 0.15, worst 0.38
 # The tests, over seeds 1–5 (standard error SE = sd/√5):
 #   every run:  the int8 engine and the fake-quant graph disagree on at most one test sample
-#               (the simulation is exact; float rounding may move one borderline sample);
-#   8-bit:  mean PTQ − float ≥ −1 (8 SE of margin), every seed ≥ −2 (7 sd);
-#           mean QAT − float ≥ −1 (3.4 SE);
-#   4-bit:  mean QAT − PTQ ≥ 0 (3.5 SE);
+#               (the simulation is exact: tests/unit/test_sim_exact.c; 0 in all 60 runs);
+#   8-bit:  mean PTQ − float ≥ −1 (8 SE of margin), every seed ≥ −2 (6 sd);
+#           mean QAT − float ≥ −1 (3.9 SE);
+#   4-bit:  mean QAT − PTQ ≥ 0 (2.8 SE);
 #   2-bit:  mean float − PTQ ≥ 20 (PTQ collapses; 6.8 SE), and QAT wins back on average at
-#           least 40 % of PTQ's loss (4.2 SE).
+#           least 40 % of PTQ's loss (4.3 SE).
+# The 20-seed figures: scripts/seed-sweep.sh cannot reuse float models, so run, per seed S,
+#   qatrain configs/gesture_cnn.ini --set prune.enabled=false --seed S --out D
+#   qatrain ... --set quant.weight_bits=4 (then 2) --init D/float.ckpt
 . tests/e2e/lib.inc
 SEEDS="1 2 3 4 5"
 LESSON="configs/gesture_cnn.ini --quiet --set prune.enabled=false"
