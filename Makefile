@@ -48,6 +48,11 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# The vector GEMM kernels are compiled for their instruction sets; src/gemm/gemm.c calls one
+# only on a processor that has it.
+$(BUILD)/src/gemm/avx2.o: CFLAGS += -mavx2 -mfma
+$(BUILD)/src/gemm/avx512.o: CFLAGS += -mavx512f -mfma
+
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
@@ -141,6 +146,9 @@ fuzz-run-%: $(FUZZ_BUILD)/fuzz_%
 fuzz-clean:
 	rm -rf $(FUZZ_BUILD)
 clean: fuzz-clean
+
+$(FUZZ_BUILD)/src/gemm/avx2.o: FUZZ_CFLAGS += -mavx2 -mfma
+$(FUZZ_BUILD)/src/gemm/avx512.o: FUZZ_CFLAGS += -mavx512f -mfma
 
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -1,5 +1,5 @@
-/* The GEMM kernel (kernel.h) with AVX2 + FMA3: 8-float vectors, tiles of 12×8 or 6×16. */
-#pragma GCC target("avx2,fma")
+/* The GEMM kernel (kernel.h) with AVX2 + FMA3: 8-float vectors, tiles of 12×8 or 6×16.
+ * Compiled with -mavx2 -mfma (Makefile); gemm.c calls it only where the processor has them. */
 #include <immintrin.h>
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
-/* The GEMM kernel (kernel.h) with AVX-512F: 16-float vectors, tiles of 24×16 or 12×32. */
-#pragma GCC target("avx512f,fma")
+/* The GEMM kernel (kernel.h) with AVX-512F: 16-float vectors, tiles of 24×16 or 12×32.
+ * Compiled with -mavx512f -mfma (Makefile); gemm.c calls it only where the processor has them. */
 #include <immintrin.h>
 #include <stddef.h>
 
