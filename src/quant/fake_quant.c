@@ -45,8 +45,8 @@ int qat_fake_quant(qat_graph *g, const char *name, int x, const qat_fq_opts *o) 
         n->iattr[5] = r->in_fq;
         n->iattr[6] = r->w_fq;
         n->iattr[7] = (int)r->act | (r->fc_per_tensor ? 1 << 4 : 0);
-        /* per output channel: multiplier, shift, 1 / (s_in·s_w) */
-        n->aux_fixed = AUX_REQUANT + (size_t)X->dim[X->ndim - 1] * (sizeof(double) + 8);
+        /* per output channel: 1 / (s_in·s_w), multiplier, shift (X may have moved: dim) */
+        n->aux_fixed = AUX_REQUANT + (size_t)dim[ndim - 1] * (sizeof(double) + 8);
     }
     if (o->observer == QAT_OBS_PERCENTILE) qat_need_scratch(g, n->size * sizeof(float));
     return id;
