@@ -15,7 +15,8 @@ ifeq ($(WERROR),1)
 CFLAGS  += -Werror
 endif
 ifeq ($(SAN),1)
-CFLAGS  += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+CFLAGS  += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
+           -DQAT_GRAPH_MOVE_ON_PUSH
 LDFLAGS += -fsanitize=address,undefined
 endif
 LDLIBS  := -linih -lz -lm

@@ -27,9 +27,20 @@ void qat_graph_free(qat_graph *g) {
     qat_graph_init(g);
 }
 
+/* QAT_GRAPH_MOVE_ON_PUSH (the sanitizer build): the node array moves on every push, so a
+ * builder that keeps a pointer into it across a push reads freed memory at once, not only
+ * when the push happens to cross a capacity boundary. */
+#ifdef QAT_GRAPH_MOVE_ON_PUSH
+#define GROW(g) 1
+#define NEW_CAP(g) ((g)->n_nodes + 1)
+#else
+#define GROW(g) ((g)->n_nodes == (g)->cap)
+#define NEW_CAP(g) ((g)->cap ? 2 * (g)->cap : 32)
+#endif
+
 static qat_node *push(qat_graph *g, qat_op op, const char *name) {
-    if (g->n_nodes == g->cap) {
-        int cap = g->cap ? 2 * g->cap : 32;
+    if (GROW(g)) {
+        int cap = NEW_CAP(g);
         qat_node *nodes = realloc(g->nodes, (size_t)cap * sizeof *nodes);
         if (!nodes) {
             g->failed = 1; /* sticky: a later push could succeed and hide the gap */

@@ -30,7 +30,7 @@ int qat_fold_weight(qat_graph *g, const char *name, int w, int gamma, size_t bn_
     n->offset = bn_state;
     n->iattr[1] = dim[0]; /* not W->dim: adding the node may have moved g->nodes */
     n->fattr[0] = epsilon;
-    n->aux_fixed = (size_t)W->dim[0] * sizeof(double); /* 1/√(σ² + ε) per channel */
+    n->aux_fixed = (size_t)dim[0] * sizeof(double); /* 1/√(σ² + ε) per channel */
     return id;
 }
 
