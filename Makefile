@@ -96,7 +96,7 @@ test: deps
 
 # The suite without the dependency check (unit tests, then tests/e2e/*.sh).
 check: $(TESTS) $(TOOLS) $(QATRAIN)
-	@scripts/run-tests.sh $(QATRAIN) $(TESTS)
+	@QATRAIN_SANITIZED=$(SAN) scripts/run-tests.sh $(QATRAIN) $(TESTS)
 
 # The main job, shortened, under valgrind (not with SAN=1: ASan and valgrind exclude each other).
 # Its count line has the suite's format ("N passed, M failed, K skipped").

@@ -29,9 +29,12 @@ for k in $kernels; do
     grep -q "\"gemm_kernel\": \"$k\"" "$TMP/gemm_$k/timing.json" || die "QATRAIN_GEMM=$k did not run the $k kernel"
     same ref "gemm_$k"
 done
-for c in Prescott Core2 Nehalem Sandybridge Haswell Zen SkylakeX Cooperlake SapphireRapids; do
+cores="Prescott Core2 Nehalem Sandybridge Haswell Zen SkylakeX Cooperlake SapphireRapids"
+# The sanitizer build checks the kernels; OPENBLAS_CORETYPE is the plain suite's to vary.
+[ "$SANITIZED" = 1 ] && cores="Haswell"
+for c in $cores; do
     run "core_$c" -u QATRAIN_GEMM OPENBLAS_CORETYPE=$c
     same ref "core_$c"
 done
-echo "identical files with GEMM kernels: $kernels; and 9 OPENBLAS_CORETYPE values"
+echo "identical files with GEMM kernels: $kernels; and OPENBLAS_CORETYPE = $cores"
 exit 0

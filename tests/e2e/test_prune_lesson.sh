@@ -9,17 +9,19 @@
 # target, met only by the block variant). Bad pruning input fails cleanly.
 . tests/e2e/lib.inc
 json() { sed -n "/\"$2\": {/,/}/s/.*\"$3\": \([0-9.e-]*\).*/\1/p" "$1" | head -n 1; }
-# check_run CONFIG OUT MIN_GZIP_RATIO BLOCKS: the claims above for one run; BLOCKS lists
-# each pruned layer's block size as masks.json gives them.
+# check_run CONFIG OUT MIN_GZIP_RATIO BLOCKS MAX_DROP: the claims above for one run; BLOCKS
+# lists each pruned layer's block size as masks.json gives them; MAX_DROP the accuracy a run
+# may lose against float (-1: not checked).
+SHORT_RUN=""
 check_run() {
-    "$QATRAIN" "$1" --quiet --out "$2"
+    "$QATRAIN" "$1" --quiet --out "$2" $SHORT_RUN
     r="$2/report.json"
     f=$(json "$r" float32 test_accuracy); pa=$(json "$r" int8_qat_pruned test_accuracy)
     dg=$(json "$r" int8_qat gzip_bytes); pg=$(json "$r" int8_qat_pruned gzip_bytes)
     lost=$(sed -n 's/.*"pruned_nonzero_in_int8": \([0-9]*\).*/\1/p' "$r" | head -n 1)
     echo "$1: float $f, pruned int8 $pa; gzip dense int8 $dg, pruned $pg; pruned weights not zero in int8: $lost"
     [ "$lost" = 0 ] || die "$1: $lost pruned weights are not zero in the int8 model"
-    awk -v f="$f" -v p="$pa" 'BEGIN { exit !(p >= f - 0.045) }' || die "$1: pruned int8 accuracy more than 4.5 points below float"
+    awk -v f="$f" -v p="$pa" -v m="$5" 'BEGIN { exit !(m < 0 || p >= f - m) }' || die "$1: pruned int8 accuracy more than $5 below float"
     awk -v d="$dg" -v p="$pg" -v m="$3" 'BEGIN { printf "gzip ratio %.2f\n", d / p; exit !(d / p >= m) }' || die "$1: gzip ratio below $3"
     # Each pruned layer's sparsity is 70 % within one weight (masks.json).
     awk '/"weights":/ { gsub(/[^0-9]/, ""); w = $0 } /"pruned":/ { gsub(/[^0-9]/, ""); n++
@@ -28,8 +30,15 @@ check_run() {
     blocks=$(sed -n 's/.*"block": \([0-9]*\).*/\1/p' "$2/masks.json" | tr '\n' ' ')
     [ "$blocks" = "$4" ] || die "$1: block sizes '$blocks', expected '$4'"
 }
-check_run configs/gesture_cnn.ini "$TMP/p" 1.6 "1 1 1 1 "
-check_run configs/experiments/prune_block.ini "$TMP/b" 1.8 "1 1 8 1 "
+if [ "$SANITIZED" = 1 ]; then # memory errors, not statistics: short runs, the properties only
+    echo "sanitizer build: short runs, the zeros and the sparsity; accuracy and gzip are the plain suite's"
+    SHORT_RUN="$SMALL --set prune.epochs=4 --set prune.frequency=4 --set prune.end_step=32"
+    check_run configs/gesture_cnn.ini "$TMP/p" 0 "1 1 1 1 " -1
+    check_run configs/experiments/prune_block.ini "$TMP/b" 0 "1 1 8 1 " -1
+else
+    check_run configs/gesture_cnn.ini "$TMP/p" 1.6 "1 1 1 1 " 0.045
+    check_run configs/experiments/prune_block.ini "$TMP/b" 1.8 "1 1 8 1 " 0.045
+fi
 # Bad input: masks from another model, a sparsity of 1, end before begin.
 Q="$QATRAIN"
 expect_error 2 'masks\.bin: .*conv1.*another model' -- "$Q" configs/gesture_cnn.ini --quiet --out "$TMP/x" \

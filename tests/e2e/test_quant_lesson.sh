@@ -24,6 +24,10 @@
 #   qatrain ... --set quant.weight_bits=4 (then 2) --init D/float.ckpt
 . tests/e2e/lib.inc
 SEEDS="1 2 3 4 5"
+if [ "$SANITIZED" = 1 ]; then # memory errors, not statistics: one seed, the per-run property
+    SEEDS="1"
+    echo "sanitizer build: seed 1 only, the disagreement property; the statistics are the plain suite's"
+fi
 LESSON="configs/gesture_cnn.ini --quiet --set prune.enabled=false"
 get() { # report.json, section, key
     sed -n "/\"$2\": {/,/}/s/.*\"$3\": \([0-9.e-]*\).*/\1/p" "$1" | head -n 1
@@ -44,12 +48,13 @@ for s in $SEEDS; do
     rm -rf "$TMP/$s" "$TMP/$s-4" "$TMP/$s-2"
 done >"$TMP/rows"
 # Columns: seed; 8-bit float PTQ QAT; 4-bit float PTQ QAT; 2-bit float PTQ QAT (fractions).
-awk '{ n++; a = 100 * ($3 - $2); A += a; B += 100 * ($4 - $2); C += 100 * ($7 - $6)
+awk -v san="$SANITIZED" '{ n++; a = 100 * ($3 - $2); A += a; B += 100 * ($4 - $2); C += 100 * ($7 - $6)
        L += 100 * ($8 - $9); R += ($10 - $9) / ($8 - $9); if (n == 1 || a < W) W = a
        printf "seed %s: 8-bit float %.2f PTQ %.2f QAT %.2f | 4-bit PTQ %.2f QAT %.2f | 2-bit PTQ %.2f QAT %.2f\n",
               $1, 100 * $2, 100 * $3, 100 * $4, 100 * $6, 100 * $7, 100 * $9, 100 * $10 }
      END { A /= n; B /= n; C /= n; L /= n; R /= n
        printf "means over %d seeds: 8-bit PTQ - float %.2f (worst %.2f), QAT - float %.2f; 4-bit QAT - PTQ %.2f; 2-bit float - PTQ %.2f, QAT wins back %.2f of it\n", n, A, W, B, C, L, R
+       if (san == 1) exit 0
        if (A < -1 || W < -2) { print "FAIL: 8-bit PTQ costs more than the claim allows"; exit 1 }
        if (B < -1) { print "FAIL: 8-bit QAT falls below float by more than the claim allows"; exit 1 }
        if (C < 0) { print "FAIL: at 4-bit weights QAT does not beat PTQ on average"; exit 1 }
