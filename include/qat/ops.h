@@ -7,6 +7,30 @@
 #include "qat/graph.h"
 #include "qat/layer.h"
 
+/* The ops' parameters (a node's params, QAT_NODE_PARAMS). */
+typedef struct qat_conv1d_params {
+    int pad_left;          /* zeros before the signal: (K−1)/2 for same, 0 for valid */
+    qat_padding padding;
+} qat_conv1d_params;
+typedef struct qat_maxpool1d_params {
+    int pool;              /* window and stride */
+    int pad_left;          /* same padding: half the total, the rest at the end */
+} qat_maxpool1d_params;
+typedef struct qat_batchnorm_params {
+    double momentum, epsilon;
+} qat_batchnorm_params;
+typedef struct qat_dropout_params {
+    double rate;
+} qat_dropout_params;
+typedef struct qat_mask_params {
+    int block;             /* weights along an output row pruned together; 0 or 1: one */
+} qat_mask_params;
+QAT_PARAMS_FIT(qat_conv1d_params);
+QAT_PARAMS_FIT(qat_maxpool1d_params);
+QAT_PARAMS_FIT(qat_batchnorm_params);
+QAT_PARAMS_FIT(qat_dropout_params);
+QAT_PARAMS_FIT(qat_mask_params);
+
 /* x (T, C), w (O, K, C), b (O) or -1 → (T', O); T' = T-K+1 (valid) or T (same). */
 int qat_conv1d(qat_graph *g, const char *name, int x, int w, int b, qat_padding pad);
 /* x (I), w (O, I) — TFLite's layout, Keras' kernel transposed — b (O) or -1 → (O). */
@@ -20,6 +44,12 @@ int qat_relu6(qat_graph *g, const char *name, int x);
 int qat_maxpool1d(qat_graph *g, const char *name, int x, int pool, qat_padding pad);
 int qat_flatten(qat_graph *g, const char *name, int x);
 int qat_dropout(qat_graph *g, const char *name, int x, double rate);
+/* The pruning mask: y = w ⊙ mask, the mask (w's size, 0 or 1) at node->offset in g->state,
+ * set by src/prune (qat_prune_reset: all ones); `block` weights along an output row are
+ * pruned together (0 or 1: one by one). */
+int qat_mask(qat_graph *g, const char *name, int w, int block);
+/* A mask node's block size (at least 1). */
+int qat_mask_block(const qat_node *n);
 /* logits (K) → scalar mean cross-entropy against qat_pass.labels; keeps the softmax
  * probabilities (batch × K) in the node's aux for accuracy. */
 int qat_softmax_xent(qat_graph *g, const char *name, int logits);

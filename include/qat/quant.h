@@ -95,6 +95,36 @@ typedef struct qat_fq_opts {
     const qat_fq_requant *requant; /* NULL: quantize the input value (input, pools' inputs) */
 } qat_fq_opts;
 
+/* The fake-quant ops' parameters (a node's params, QAT_NODE_PARAMS). */
+typedef struct qat_fake_quant_params {
+    int qmin, qmax;
+    qat_observer_kind observer;
+    int freeze_epoch;
+    double decay, percentile;
+    int warmup;
+    int requantizes;               /* 1: requant holds the affine op it follows */
+    qat_fq_requant requant;
+} qat_fake_quant_params;
+typedef struct qat_fq_weight_params {
+    int qmax, per_channel;
+} qat_fq_weight_params;
+typedef struct qat_fq_bias_params {
+    int in_fq, w_fq;               /* the nodes whose scales make the bias scale */
+} qat_fq_bias_params;
+typedef struct qat_fold_params {   /* fold_weight, fold_bias */
+    int channels;
+    double epsilon;
+} qat_fold_params;
+typedef struct qat_bn_track_params {
+    int freeze_epoch, channels;
+    double epsilon, momentum;
+} qat_bn_track_params;
+QAT_PARAMS_FIT(qat_fake_quant_params);
+QAT_PARAMS_FIT(qat_fq_weight_params);
+QAT_PARAMS_FIT(qat_fq_bias_params);
+QAT_PARAMS_FIT(qat_fold_params);
+QAT_PARAMS_FIT(qat_bn_track_params);
+
 /* Activation fake-quant, per tensor. Observes its input when the pass calibrates, or trains
  * before the freeze epoch; quantizes unless the pass calibrates (or nothing was observed
  * yet). Backward: the clipped straight-through estimator — dy inside the representable

@@ -33,7 +33,7 @@ QAT_OP_DECL(fq_bias);
 QAT_OP_DECL(fold_weight);
 QAT_OP_DECL(fold_bias);
 QAT_OP_DECL(bn_track);
-QAT_OP_DECL(prune_mask);
+QAT_OP_DECL(mask);
 
 /* Sets a node's per-sample shape and size (graph.c). */
 void qat_node_set_shape(qat_node *n, int ndim, const int *dim);
