@@ -136,6 +136,13 @@ int qat_fake_quant_weight(qat_graph *g, const char *name, int w, int qmax, int p
 /* Bias rounded to int32 at scale s_in · s_w[c] (the input's and the weights' fake-quant
  * nodes give the scales). Backward: identity. */
 int qat_fake_quant_bias(qat_graph *g, const char *name, int b, int in_fq, int w_fq);
+/* Batch-norm folding of one output channel — the one routine: the fold ops below, the
+ * dynamic-range model and the report's float kernels all fold with it, so they hold the
+ * exported model's values. inv_std = 1/√(σ² + ε) in double; the kernel row is multiplied by
+ * (float)(γ·inv_std); the bias is (float)(β + (b − μ)·γ·inv_std) in double. */
+double qat_bn_inv_std(float var, double epsilon);
+void qat_bn_fold_kernel(const float *w, size_t row, float gamma, double inv_std, float *out);
+float qat_bn_fold_bias_value(float b, float gamma, float beta, float mu, double inv_std);
 /* Batch-norm folding (see above); bn_state is the offset of μ (C values) and σ² (C values)
  * in g->state. b may be -1 (no bias). */
 int qat_fold_weight(qat_graph *g, const char *name, int w, int gamma, size_t bn_state,

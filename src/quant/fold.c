@@ -12,9 +12,22 @@
 #include "../ops/op_impl.h"
 #include "qat/quant.h"
 
+double qat_bn_inv_std(float var, double epsilon) {
+    return 1.0 / sqrt((double)var + epsilon);
+}
+
+void qat_bn_fold_kernel(const float *w, size_t row, float gamma, double inv_std, float *out) {
+    float m = (float)(gamma * inv_std);
+    for (size_t i = 0; i < row; i++) out[i] = w[i] * m;
+}
+
+float qat_bn_fold_bias_value(float b, float gamma, float beta, float mu, double inv_std) {
+    return (float)(beta + ((double)b - (double)mu) * (gamma * inv_std));
+}
+
 /* 1/√(σ² + ε) of channel c, from the running variance in g->state (μ at n->offset, then σ²). */
 static double inv_std(const qat_graph *g, const qat_node *n, int channels, double epsilon, int c) {
-    return 1.0 / sqrt((double)g->state[n->offset + channels + c] + epsilon);
+    return qat_bn_inv_std(g->state[n->offset + channels + c], epsilon);
 }
 
 static double fold_inv_std(const qat_graph *g, qat_node *n, qat_op op, int c) {
@@ -46,8 +59,7 @@ void qat_fold_weight_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     double *is = (double *)n->aux;
     for (int r = 0; r < rows; r++) {
         is[r] = fold_inv_std(g, n, QAT_OP_FOLD_WEIGHT, r);
-        float m = (float)(gam[r] * is[r]);
-        for (int i = 0; i < row; i++) n->val[(size_t)r * row + i] = w[(size_t)r * row + i] * m;
+        qat_bn_fold_kernel(w + (size_t)r * row, (size_t)row, gam[r], is[r], n->val + (size_t)r * row);
     }
 }
 
@@ -91,8 +103,7 @@ void qat_fold_bias_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     for (int c = 0; c < n->dim[0]; c++) {
         is[c] = fold_inv_std(g, n, QAT_OP_FOLD_BIAS, c);
         mu_used[c] = mu[c];
-        double m = gam[c] * is[c];
-        n->val[c] = (float)(bet[c] + ((b ? b[c] : 0) - (double)mu[c]) * m);
+        n->val[c] = qat_bn_fold_bias_value(b ? b[c] : 0, gam[c], bet[c], mu[c], is[c]);
     }
 }
 
