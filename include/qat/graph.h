@@ -18,7 +18,7 @@
 #include "qat/rng.h"
 
 #define QAT_MAX_INPUTS 3
-#define QAT_MAX_DIM 3
+#define QAT_MAX_DIM 4
 #define QAT_NODE_NAME_MAX 48
 #define QAT_NODE_PARAMS_MAX 64
 

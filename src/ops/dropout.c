@@ -10,7 +10,8 @@ int qat_dropout(qat_graph *g, const char *name, int x, double rate) {
     if (x < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *X = &g->nodes[x];
     QAT_ASSERT(rate >= 0 && rate < 1);
-    int ndim = X->ndim, dim[QAT_MAX_DIM] = {X->dim[0], X->dim[1], X->dim[2]};
+    int ndim = X->ndim, dim[QAT_MAX_DIM];
+    memcpy(dim, X->dim, sizeof dim);
     int id = qat_op_node(g, QAT_OP_DROPOUT, name, 1, &x, ndim, dim);
     if (id < 0) return -1;
     QAT_NODE_PARAMS(qat_dropout_params, &g->nodes[id], QAT_OP_DROPOUT)->rate = rate;

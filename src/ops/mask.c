@@ -1,12 +1,15 @@
 /* The pruning mask as a graph op: y = w ⊙ mask, dw += dy ⊙ mask (the mask lives in g->state;
  * src/prune/ decides it). */
+#include <string.h>
+
 #include "op_impl.h"
 #include "qat/ops.h"
 
 int qat_mask(qat_graph *g, const char *name, int w, int block) {
     if (w < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *W = &g->nodes[w];
-    int ndim = W->ndim, dim[QAT_MAX_DIM] = {W->dim[0], W->dim[1], W->dim[2]};
+    int ndim = W->ndim, dim[QAT_MAX_DIM];
+    memcpy(dim, W->dim, sizeof dim);
     int id = qat_op_node(g, QAT_OP_MASK, name, 1, &w, ndim, dim);
     if (id < 0) return -1;
     qat_node *n = &g->nodes[id];

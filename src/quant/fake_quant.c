@@ -25,7 +25,8 @@ enum { OBS_LO, OBS_HI, OBS_STEPS, OBS_SIZE }; /* observer state, in g->state */
 int qat_fake_quant(qat_graph *g, const char *name, int x, const qat_fq_opts *o) {
     if (x < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *X = &g->nodes[x];
-    int ndim = X->ndim, dim[QAT_MAX_DIM] = {X->dim[0], X->dim[1], X->dim[2]};
+    int ndim = X->ndim, dim[QAT_MAX_DIM];
+    memcpy(dim, X->dim, sizeof dim);
     int id = qat_op_node(g, QAT_OP_FAKE_QUANT, name, 1, &x, ndim, dim);
     if (id < 0) return -1;
     qat_node *n = &g->nodes[id];
@@ -184,7 +185,8 @@ void qat_weight_scales(const float *w, int rows, int row, int per_channel, int q
 int qat_fake_quant_weight(qat_graph *g, const char *name, int w, int qmax, int per_channel) {
     if (w < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *W = &g->nodes[w];
-    int ndim = W->ndim, dim[QAT_MAX_DIM] = {W->dim[0], W->dim[1], W->dim[2]};
+    int ndim = W->ndim, dim[QAT_MAX_DIM];
+    memcpy(dim, W->dim, sizeof dim);
     int id = qat_op_node(g, QAT_OP_FQ_WEIGHT, name, 1, &w, ndim, dim);
     if (id < 0) return -1;
     qat_node *n = &g->nodes[id];

@@ -39,7 +39,8 @@ int qat_fold_weight(qat_graph *g, const char *name, int w, int gamma, size_t bn_
                     double epsilon) {
     if (w < 0 || gamma < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *W = &g->nodes[w];
-    int ndim = W->ndim, dim[QAT_MAX_DIM] = {W->dim[0], W->dim[1], W->dim[2]}, in[2] = {w, gamma};
+    int ndim = W->ndim, dim[QAT_MAX_DIM], in[2] = {w, gamma};
+    memcpy(dim, W->dim, sizeof dim);
     QAT_ASSERT(g->nodes[gamma].size == (size_t)W->dim[0]);
     int id = qat_op_node(g, QAT_OP_FOLD_WEIGHT, name, 2, in, ndim, dim);
     if (id < 0) return -1;
@@ -125,7 +126,8 @@ int qat_bn_track(qat_graph *g, const char *name, int y, int beta, int gamma, siz
                  double momentum, double epsilon, int freeze_epoch) {
     if (y < 0 || beta < 0 || gamma < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *Y = &g->nodes[y];
-    int ndim = Y->ndim, dim[QAT_MAX_DIM] = {Y->dim[0], Y->dim[1], Y->dim[2]};
+    int ndim = Y->ndim, dim[QAT_MAX_DIM];
+    memcpy(dim, Y->dim, sizeof dim);
     int in[3] = {y, beta, gamma};
     int id = qat_op_node(g, QAT_OP_BN_TRACK, name, 3, in, ndim, dim);
     if (id < 0) return -1;
