@@ -3,9 +3,10 @@
  * A graph is a flat array of nodes; a node only takes inputs created before it, so the
  * build order is a topological order: forward walks the array, backward walks it back.
  * Activations carry a leading batch dimension (up to max_batch samples); their `dim`
- * is per sample, channels last (Keras' (T, C)). Every trainable tensor lives in one flat
- * block (params / grads), every non-trainable state tensor (batch-norm running
- * statistics) in another, so optimisers and checkpoints are plain loops.
+ * is per sample, channels last (Keras' (T, C) for 1-D, (H, W, C) for 2-D). Every
+ * trainable tensor lives in one flat block (params / grads), every non-trainable state
+ * tensor (batch-norm running statistics) in another, so optimisers and checkpoints are
+ * plain loops.
  *
  * Lifecycle: qat_graph_init → qat_graph_input / qat_graph_param / op builders (ops.h) →
  * qat_graph_compile (allocates) → qat_graph_forward / qat_graph_backward → qat_graph_free. */
@@ -31,6 +32,7 @@ typedef enum qat_op {
     QAT_OP_RELU,         /* y = max(x, 0) */
     QAT_OP_RELU6,        /* y = min(max(x, 0), 6) */
     QAT_OP_MAXPOOL1D,    /* y[t,c] = max_{j<pool} x[t*pool+j-pad,c] */
+    QAT_OP_CONV2D,       /* y[i,j,o] = b[o] + sum_{u,v,c} w[o,u,v,c] x[i*sh+u-pt, j*sw+v-pl, c] */
     QAT_OP_FLATTEN,      /* (T, C) -> (T*C), row-major */
     QAT_OP_DROPOUT,      /* training: y = x * m / (1 - rate), m ~ Bernoulli(1 - rate) */
     QAT_OP_SOFTMAX_XENT, /* scalar: mean over the batch of -log softmax(x)[label] */

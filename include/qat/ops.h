@@ -25,7 +25,14 @@ typedef struct qat_dropout_params {
 typedef struct qat_mask_params {
     int block;             /* weights along an output row pruned together; 0 or 1: one */
 } qat_mask_params;
+typedef struct qat_conv2d_params {
+    int stride_h, stride_w;
+    qat_padding padding;
+    int depth_multiplier;  /* depthwise only, else 1 */
+    int pad_top, pad_left; /* set by the builder (qat_window) */
+} qat_conv2d_params;
 QAT_PARAMS_FIT(qat_conv1d_params);
+QAT_PARAMS_FIT(qat_conv2d_params);
 QAT_PARAMS_FIT(qat_maxpool1d_params);
 QAT_PARAMS_FIT(qat_batchnorm_params);
 QAT_PARAMS_FIT(qat_dropout_params);
@@ -33,6 +40,18 @@ QAT_PARAMS_FIT(qat_mask_params);
 
 /* x (T, C), w (O, K, C), b (O) or -1 → (T', O); T' = T-K+1 (valid) or T (same). */
 int qat_conv1d(qat_graph *g, const char *name, int x, int w, int b, qat_padding pad);
+/* One spatial axis of a window op (2-D conv, pool), as TensorFlow and TFLite Micro compute
+ * it: VALID out = floor((in − k)/stride) + 1 and no padding; SAME out = ceil(in/stride),
+ * total padding max((out − 1)·stride + k − in, 0), pad_before = total/2 rounded down, the
+ * rest (the odd extra row or column) at the end. out is 0 when a VALID window does not fit. */
+typedef struct qat_window_axis {
+    int out, pad_before;
+} qat_window_axis;
+qat_window_axis qat_window(int in, int k, int stride, qat_padding pad);
+
+/* x (H, W, C), w (O, KH, KW, C) — TFLite's OHWI — b (O) or -1 → (H', W', O); Keras'
+ * Conv2D with dilation 1. p's strides and padding are read; pad_top, pad_left are set here. */
+int qat_conv2d(qat_graph *g, const char *name, int x, int w, int b, const qat_conv2d_params *p);
 /* x (I), w (O, I) — TFLite's layout, Keras' kernel transposed — b (O) or -1 → (O). */
 int qat_dense(qat_graph *g, const char *name, int x, int w, int b);
 /* Per last-axis channel; statistics over batch and time. gamma, beta (C). */

@@ -12,6 +12,7 @@ const qat_op_def qat_op_defs[QAT_OP_COUNT] = {
     OP(RELU, relu),
     OP(RELU6, relu6),
     OP(MAXPOOL1D, maxpool1d),
+    OP(CONV2D, conv2d),
     OP(FLATTEN, flatten),
     OP(DROPOUT, dropout),
     OP(SOFTMAX_XENT, softmax_xent),

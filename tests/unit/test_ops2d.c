@@ -1,0 +1,249 @@
+/* The 2-D ops: finite-difference gradient checks of every backward output (gradcheck.h: a
+ * 1 % error in any one input's or parameter's gradient fails), and forward values worked
+ * out by hand for TensorFlow's SAME padding (the odd extra row/column at the end). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "gradcheck.h"
+#include "qat/ops.h"
+
+/* Linear and piecewise-linear ops: h = 1/8 (test_ops.c); batch norm in training: 1/16. */
+#define H_LINEAR 0.125
+#define H_CURVED 0.0625
+
+typedef struct fixture {
+    qat_graph g;
+    qat_rng rng;
+    qat_pass pass;
+    int x;
+} fixture;
+
+static void start(fixture *f, int ndim, const int *dim) {
+    qat_graph_init(&f->g);
+    f->x = qat_graph_input(&f->g, "x", ndim, dim);
+    f->g.nodes[f->x].needs_grad = 1; /* so the checks see dL/dx too */
+}
+
+static void finish(fixture *f, int batch, int training) {
+    qat_error e = {0};
+    assert_int_equal(qat_graph_compile(&f->g, batch, &e), QAT_OK);
+    f->pass = (qat_pass){.batch = batch, .training = training, .rng = &f->rng};
+}
+
+static int param(fixture *f, const char *name, int ndim, const int *dim) {
+    return qat_graph_param(&f->g, name, ndim, dim);
+}
+
+static void randomize_params(fixture *f) {
+    for (int i = 0; i < f->g.n_nodes; i++)
+        if (f->g.nodes[i].op == QAT_OP_PARAM)
+            qat_fill_uniform(&f->g.nodes[i], 1, 100 + (unsigned)i, -0.5f, 0.5f);
+}
+
+/* dL/dx and dL/dθ for every parameter θ, each node judged on its own. */
+static int grads_ok(fixture *f, int out, double h) {
+    int check[8], n = 0;
+    check[n++] = f->x;
+    for (int i = 0; i < f->g.n_nodes && n < 8; i++)
+        if (f->g.nodes[i].op == QAT_OP_PARAM) check[n++] = i;
+    return qat_gradcheck_ok(&f->g, &f->pass, out, check, n, h);
+}
+
+static void forward(fixture *f) {
+    qat_graph_forward(&f->g, &f->pass, f->g.n_nodes);
+}
+
+/* x[r][c] = r·W + c + 1 on one channel: each cell names itself. */
+static void fill_counting(fixture *f) {
+    qat_node *X = &f->g.nodes[f->x];
+    for (size_t i = 0; i < X->size; i++) X->val[i] = (float)(i + 1);
+}
+
+/* ---- the window rule ------------------------------------------------------------------ */
+
+/* TensorFlow's rule by hand: SAME out = ceil(in/s), total = (out−1)s + k − in, half (rounded
+ * down) before; VALID out = floor((in − k)/s) + 1. */
+static void test_window(void **s) {
+    (void)s;
+    qat_window_axis a = qat_window(7, 3, 2, QAT_PAD_SAME); /* total 2: 1 before, 1 after */
+    assert_int_equal(a.out, 4);
+    assert_int_equal(a.pad_before, 1);
+    a = qat_window(8, 3, 2, QAT_PAD_SAME); /* total 1: 0 before, the extra 1 after */
+    assert_int_equal(a.out, 4);
+    assert_int_equal(a.pad_before, 0);
+    a = qat_window(6, 4, 1, QAT_PAD_SAME); /* total 3: 1 before, 2 after */
+    assert_int_equal(a.out, 6);
+    assert_int_equal(a.pad_before, 1);
+    a = qat_window(5, 1, 3, QAT_PAD_SAME); /* total 0 */
+    assert_int_equal(a.out, 2);
+    assert_int_equal(a.pad_before, 0);
+    a = qat_window(7, 3, 2, QAT_PAD_VALID);
+    assert_int_equal(a.out, 3);
+    assert_int_equal(a.pad_before, 0);
+    a = qat_window(8, 3, 3, QAT_PAD_VALID);
+    assert_int_equal(a.out, 2);
+    assert_int_equal(qat_window(2, 3, 1, QAT_PAD_VALID).out, 0); /* does not fit */
+}
+
+/* ---- conv2d ----------------------------------------------------------------------------- */
+
+typedef struct conv_shape {
+    int h, w, c, o, kh, kw, sh, sw;
+    qat_padding pad;
+    int bias;
+} conv_shape;
+
+static void conv2d_case(conv_shape cs) {
+    fixture f;
+    int xd[3] = {cs.h, cs.w, cs.c}, wd[4] = {cs.o, cs.kh, cs.kw, cs.c}, bd[1] = {cs.o};
+    start(&f, 3, xd);
+    int w = param(&f, "w", 4, wd), b = cs.bias ? param(&f, "b", 1, bd) : -1;
+    qat_conv2d_params p = {cs.sh, cs.sw, cs.pad, 1, 0, 0};
+    int y = qat_conv2d(&f.g, "conv", f.x, w, b, &p);
+    qat_window_axis ah = qat_window(cs.h, cs.kh, cs.sh, cs.pad);
+    qat_window_axis aw = qat_window(cs.w, cs.kw, cs.sw, cs.pad);
+    assert_int_equal(f.g.nodes[y].dim[0], ah.out);
+    assert_int_equal(f.g.nodes[y].dim[1], aw.out);
+    assert_int_equal(f.g.nodes[y].dim[2], cs.o);
+    finish(&f, 2, 1);
+    randomize_params(&f);
+    qat_fill_uniform(&f.g.nodes[f.x], 2, 1, -1, 1);
+    assert_true(grads_ok(&f, y, H_LINEAR));
+    qat_graph_free(&f.g);
+}
+
+static void test_conv2d_valid(void **s) {
+    (void)s;
+    conv2d_case((conv_shape){6, 5, 3, 4, 3, 3, 1, 1, QAT_PAD_VALID, 1});
+}
+
+static void test_conv2d_same(void **s) {
+    (void)s;
+    conv2d_case((conv_shape){6, 5, 3, 4, 3, 3, 1, 1, QAT_PAD_SAME, 1});
+}
+
+static void test_conv2d_valid_stride2(void **s) {
+    (void)s;
+    conv2d_case((conv_shape){7, 6, 2, 3, 3, 3, 2, 2, QAT_PAD_VALID, 1});
+}
+
+/* SAME at stride 2 on odd sizes pads one before and one after ... */
+static void test_conv2d_same_stride2_odd(void **s) {
+    (void)s;
+    conv2d_case((conv_shape){7, 5, 2, 3, 3, 3, 2, 2, QAT_PAD_SAME, 1});
+}
+
+/* ... and on even sizes only after. */
+static void test_conv2d_same_stride2_even(void **s) {
+    (void)s;
+    conv2d_case((conv_shape){6, 8, 2, 3, 3, 3, 2, 2, QAT_PAD_SAME, 1});
+}
+
+static void test_conv2d_rect_3x2(void **s) {
+    (void)s;
+    conv2d_case((conv_shape){6, 5, 2, 3, 3, 2, 1, 2, QAT_PAD_SAME, 1});
+}
+
+static void test_conv2d_rect_1x3(void **s) {
+    (void)s;
+    conv2d_case((conv_shape){5, 6, 2, 3, 1, 3, 2, 1, QAT_PAD_VALID, 1});
+}
+
+static void test_conv2d_no_bias(void **s) {
+    (void)s;
+    conv2d_case((conv_shape){5, 5, 3, 4, 3, 3, 1, 1, QAT_PAD_SAME, 0});
+}
+
+/* 1×1 at stride 1 skips im2col; at stride 2 it does not. */
+static void test_conv2d_1x1(void **s) {
+    (void)s;
+    conv2d_case((conv_shape){4, 5, 6, 3, 1, 1, 1, 1, QAT_PAD_SAME, 1});
+    conv2d_case((conv_shape){5, 5, 3, 4, 1, 1, 2, 2, QAT_PAD_SAME, 0});
+}
+
+/* 4×4 image 1..16, a 3×3 kernel of ones, bias 0.5, SAME at stride 2: out 2×2, total
+ * padding (2−1)·2 + 3 − 4 = 1 on each axis, all of it after. So output (0,0) sums rows
+ * and columns 0..2 and (1,1) rows and columns 2..3 (4 is padding):
+ *   y00 = 1+2+3+5+6+7+9+10+11 = 54     y01 = 3+4+7+8+11+12 = 45
+ *   y10 = 9+10+11+13+14+15 = 72        y11 = 11+12+15+16 = 54
+ * (Padding before instead would give y00 = 1+2+5+6 = 14.) */
+static void test_conv2d_same_stride2_values(void **s) {
+    (void)s;
+    fixture f;
+    int xd[3] = {4, 4, 1}, wd[4] = {1, 3, 3, 1}, bd[1] = {1};
+    start(&f, 3, xd);
+    int w = param(&f, "w", 4, wd), b = param(&f, "b", 1, bd);
+    qat_conv2d_params p = {2, 2, QAT_PAD_SAME, 1, 0, 0};
+    int y = qat_conv2d(&f.g, "conv", f.x, w, b, &p);
+    const qat_conv2d_params *cp = QAT_NODE_PARAMS(qat_conv2d_params, &f.g.nodes[y], QAT_OP_CONV2D);
+    assert_int_equal(cp->pad_top, 0);
+    assert_int_equal(cp->pad_left, 0);
+    finish(&f, 1, 0);
+    fill_counting(&f);
+    for (int i = 0; i < 9; i++) f.g.nodes[w].val[i] = 1;
+    f.g.nodes[b].val[0] = 0.5f;
+    forward(&f);
+    const float *v = f.g.nodes[y].val;
+    assert_float_equal(v[0], 54.5, 1e-4);
+    assert_float_equal(v[1], 45.5, 1e-4);
+    assert_float_equal(v[2], 72.5, 1e-4);
+    assert_float_equal(v[3], 54.5, 1e-4);
+    qat_graph_free(&f.g);
+}
+
+/* The kernel layout (O, KH, KW, C): a 3×2 kernel w[u][v] = 1..6 (row-major) over a 3×3
+ * image 1..9, VALID: y00 = Σ w[u][v] x[u][v] = 1·1+2·2+3·4+4·5+5·7+6·8 = 120,
+ * y01 = Σ w[u][v] x[u][v+1] = 1·2+2·3+3·5+4·6+5·8+6·9 = 141. Two channels in, two out:
+ * x (1,1,2) = {1, 2}, w = {{1, 10}, {100, 1000}} → {21, 2100}. */
+static void test_conv2d_layout_values(void **s) {
+    (void)s;
+    fixture f;
+    int xd[3] = {3, 3, 1}, wd[4] = {1, 3, 2, 1};
+    start(&f, 3, xd);
+    int w = param(&f, "w", 4, wd);
+    qat_conv2d_params p = {1, 1, QAT_PAD_VALID, 1, 0, 0};
+    int y = qat_conv2d(&f.g, "conv", f.x, w, -1, &p);
+    finish(&f, 1, 0);
+    fill_counting(&f);
+    for (int i = 0; i < 6; i++) f.g.nodes[w].val[i] = (float)(i + 1);
+    forward(&f);
+    assert_int_equal(f.g.nodes[y].size, 2);
+    assert_float_equal(f.g.nodes[y].val[0], 120, 1e-4);
+    assert_float_equal(f.g.nodes[y].val[1], 141, 1e-4);
+    qat_graph_free(&f.g);
+
+    int xd2[3] = {1, 1, 2}, wd2[4] = {2, 1, 1, 2};
+    start(&f, 3, xd2);
+    w = param(&f, "w", 4, wd2);
+    y = qat_conv2d(&f.g, "conv", f.x, w, -1, &p);
+    finish(&f, 1, 0);
+    fill_counting(&f);
+    float ws[4] = {1, 10, 100, 1000};
+    memcpy(f.g.nodes[w].val, ws, sizeof ws);
+    forward(&f);
+    assert_float_equal(f.g.nodes[y].val[0], 21, 1e-4);
+    assert_float_equal(f.g.nodes[y].val[1], 2100, 1e-4);
+    qat_graph_free(&f.g);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_window),
+        cmocka_unit_test(test_conv2d_valid),
+        cmocka_unit_test(test_conv2d_same),
+        cmocka_unit_test(test_conv2d_valid_stride2),
+        cmocka_unit_test(test_conv2d_same_stride2_odd),
+        cmocka_unit_test(test_conv2d_same_stride2_even),
+        cmocka_unit_test(test_conv2d_rect_3x2),
+        cmocka_unit_test(test_conv2d_rect_1x3),
+        cmocka_unit_test(test_conv2d_no_bias),
+        cmocka_unit_test(test_conv2d_1x1),
+        cmocka_unit_test(test_conv2d_same_stride2_values),
+        cmocka_unit_test(test_conv2d_layout_values),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
