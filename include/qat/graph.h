@@ -33,6 +33,7 @@ typedef enum qat_op {
     QAT_OP_RELU6,        /* y = min(max(x, 0), 6) */
     QAT_OP_MAXPOOL1D,    /* y[t,c] = max_{j<pool} x[t*pool+j-pad,c] */
     QAT_OP_CONV2D,       /* y[i,j,o] = b[o] + sum_{u,v,c} w[o,u,v,c] x[i*sh+u-pt, j*sw+v-pl, c] */
+    QAT_OP_DEPTHWISE_CONV2D, /* y[i,j,cM+m] = b[cM+m] + sum_{u,v} w[0,u,v,cM+m] x[.., .., c] */
     QAT_OP_FLATTEN,      /* (T, C) -> (T*C), row-major */
     QAT_OP_DROPOUT,      /* training: y = x * m / (1 - rate), m ~ Bernoulli(1 - rate) */
     QAT_OP_SOFTMAX_XENT, /* scalar: mean over the batch of -log softmax(x)[label] */

@@ -52,6 +52,10 @@ qat_window_axis qat_window(int in, int k, int stride, qat_padding pad);
 /* x (H, W, C), w (O, KH, KW, C) — TFLite's OHWI — b (O) or -1 → (H', W', O); Keras'
  * Conv2D with dilation 1. p's strides and padding are read; pad_top, pad_left are set here. */
 int qat_conv2d(qat_graph *g, const char *name, int x, int w, int b, const qat_conv2d_params *p);
+/* x (H, W, C), w (1, KH, KW, C·M) — TFLite's layout: output channel c·M + m reads input
+ * channel c (M = p->depth_multiplier) — b (C·M) or -1 → (H', W', C·M). */
+int qat_depthwise_conv2d(qat_graph *g, const char *name, int x, int w, int b,
+                         const qat_conv2d_params *p);
 /* x (I), w (O, I) — TFLite's layout, Keras' kernel transposed — b (O) or -1 → (O). */
 int qat_dense(qat_graph *g, const char *name, int x, int w, int b);
 /* Per last-axis channel; statistics over batch and time. gamma, beta (C). */

@@ -25,6 +25,7 @@ QAT_OP_DECL(relu);
 QAT_OP_DECL(relu6);
 QAT_OP_DECL(maxpool1d);
 QAT_OP_DECL(conv2d);
+QAT_OP_DECL(depthwise_conv2d);
 QAT_OP_DECL(flatten);
 QAT_OP_DECL(dropout);
 QAT_OP_DECL(softmax_xent);

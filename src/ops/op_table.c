@@ -13,6 +13,7 @@ const qat_op_def qat_op_defs[QAT_OP_COUNT] = {
     OP(RELU6, relu6),
     OP(MAXPOOL1D, maxpool1d),
     OP(CONV2D, conv2d),
+    OP(DEPTHWISE_CONV2D, depthwise_conv2d),
     OP(FLATTEN, flatten),
     OP(DROPOUT, dropout),
     OP(SOFTMAX_XENT, softmax_xent),

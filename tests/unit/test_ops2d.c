@@ -230,6 +230,78 @@ static void test_conv2d_layout_values(void **s) {
     qat_graph_free(&f.g);
 }
 
+/* ---- depthwise conv2d ------------------------------------------------------------------ */
+
+static void depthwise_case(conv_shape cs, int mult) {
+    fixture f;
+    int cm = cs.c * mult;
+    int xd[3] = {cs.h, cs.w, cs.c}, wd[4] = {1, cs.kh, cs.kw, cm}, bd[1] = {cm};
+    start(&f, 3, xd);
+    int w = param(&f, "w", 4, wd), b = cs.bias ? param(&f, "b", 1, bd) : -1;
+    qat_conv2d_params p = {cs.sh, cs.sw, cs.pad, mult, 0, 0};
+    int y = qat_depthwise_conv2d(&f.g, "dw", f.x, w, b, &p);
+    assert_int_equal(f.g.nodes[y].dim[0], qat_window(cs.h, cs.kh, cs.sh, cs.pad).out);
+    assert_int_equal(f.g.nodes[y].dim[1], qat_window(cs.w, cs.kw, cs.sw, cs.pad).out);
+    assert_int_equal(f.g.nodes[y].dim[2], cm);
+    finish(&f, 2, 1);
+    randomize_params(&f);
+    qat_fill_uniform(&f.g.nodes[f.x], 2, 4, -1, 1);
+    assert_true(grads_ok(&f, y, H_LINEAR));
+    qat_graph_free(&f.g);
+}
+
+static void test_depthwise_valid(void **s) {
+    (void)s;
+    depthwise_case((conv_shape){6, 5, 3, 0, 3, 3, 1, 1, QAT_PAD_VALID, 1}, 1);
+}
+
+static void test_depthwise_same(void **s) {
+    (void)s;
+    depthwise_case((conv_shape){6, 5, 3, 0, 3, 3, 1, 1, QAT_PAD_SAME, 1}, 1);
+}
+
+static void test_depthwise_mult2(void **s) {
+    (void)s;
+    depthwise_case((conv_shape){5, 6, 3, 0, 3, 3, 1, 1, QAT_PAD_SAME, 1}, 2);
+    depthwise_case((conv_shape){6, 6, 2, 0, 3, 2, 1, 1, QAT_PAD_VALID, 0}, 2);
+}
+
+static void test_depthwise_stride2(void **s) {
+    (void)s;
+    depthwise_case((conv_shape){7, 5, 2, 0, 3, 3, 2, 2, QAT_PAD_SAME, 1}, 1); /* odd */
+    depthwise_case((conv_shape){6, 8, 2, 0, 3, 3, 2, 2, QAT_PAD_SAME, 1}, 2); /* even */
+    depthwise_case((conv_shape){7, 6, 2, 0, 3, 3, 2, 1, QAT_PAD_VALID, 0}, 1);
+}
+
+/* 4×4 image, two channels: channel 0 counts 1..16, channel 1 is 10× that; multiplier 2;
+ * a 3×3 kernel of constant k + 1 on output channel k; SAME at stride 2 (all padding
+ * after, as for conv2d above). With S the window sums of channel 0 (54, 45, 72, 54, see
+ * test_conv2d_same_stride2_values), output channels c·2 + m read input channel c:
+ * y = {1·S, 2·S, 3·10·S, 4·10·S}. (Reading channel m·C + c instead would give 20·S on
+ * output channel 1.) */
+static void test_depthwise_same_stride2_values(void **s) {
+    (void)s;
+    fixture f;
+    int xd[3] = {4, 4, 2}, wd[4] = {1, 3, 3, 4};
+    start(&f, 3, xd);
+    int w = param(&f, "w", 4, wd);
+    qat_conv2d_params p = {2, 2, QAT_PAD_SAME, 2, 0, 0};
+    int y = qat_depthwise_conv2d(&f.g, "dw", f.x, w, -1, &p);
+    finish(&f, 1, 0);
+    for (int i = 0; i < 16; i++) {
+        f.g.nodes[f.x].val[2 * i] = (float)(i + 1);
+        f.g.nodes[f.x].val[2 * i + 1] = 10.0f * (float)(i + 1);
+    }
+    for (int t = 0; t < 9; t++)
+        for (int k = 0; k < 4; k++) f.g.nodes[w].val[t * 4 + k] = (float)(k + 1);
+    forward(&f);
+    const float sums[4] = {54, 45, 72, 54}, scale[4] = {1, 2, 30, 40};
+    for (int pos = 0; pos < 4; pos++)
+        for (int k = 0; k < 4; k++)
+            assert_float_equal(f.g.nodes[y].val[pos * 4 + k], sums[pos] * scale[k], 1e-3);
+    qat_graph_free(&f.g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_window),
@@ -244,6 +316,11 @@ int main(void) {
         cmocka_unit_test(test_conv2d_1x1),
         cmocka_unit_test(test_conv2d_same_stride2_values),
         cmocka_unit_test(test_conv2d_layout_values),
+        cmocka_unit_test(test_depthwise_valid),
+        cmocka_unit_test(test_depthwise_same),
+        cmocka_unit_test(test_depthwise_mult2),
+        cmocka_unit_test(test_depthwise_stride2),
+        cmocka_unit_test(test_depthwise_same_stride2_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
