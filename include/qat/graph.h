@@ -34,7 +34,10 @@ typedef enum qat_op {
     QAT_OP_MAXPOOL1D,    /* y[t,c] = max_{j<pool} x[t*pool+j-pad,c] */
     QAT_OP_CONV2D,       /* y[i,j,o] = b[o] + sum_{u,v,c} w[o,u,v,c] x[i*sh+u-pt, j*sw+v-pl, c] */
     QAT_OP_DEPTHWISE_CONV2D, /* y[i,j,cM+m] = b[cM+m] + sum_{u,v} w[0,u,v,cM+m] x[.., .., c] */
-    QAT_OP_FLATTEN,      /* (T, C) -> (T*C), row-major */
+    QAT_OP_MAXPOOL2D,    /* y[i,j,c] = max over the window's in-bounds cells */
+    QAT_OP_AVGPOOL2D,    /* y[i,j,c] = mean over the window's in-bounds cells */
+    QAT_OP_GLOBAL_AVGPOOL, /* (T, C) or (H, W, C) -> (C): the mean over all positions */
+    QAT_OP_FLATTEN,      /* (T, C) or (H, W, C) -> (T*C) or (H*W*C), row-major */
     QAT_OP_DROPOUT,      /* training: y = x * m / (1 - rate), m ~ Bernoulli(1 - rate) */
     QAT_OP_SOFTMAX_XENT, /* scalar: mean over the batch of -log softmax(x)[label] */
     QAT_OP_FAKE_QUANT,   /* activation fake-quant with observer (quant.h) */

@@ -31,8 +31,14 @@ typedef struct qat_conv2d_params {
     int depth_multiplier;  /* depthwise only, else 1 */
     int pad_top, pad_left; /* set by the builder (qat_window) */
 } qat_conv2d_params;
+typedef struct qat_pool2d_params {
+    int pool_h, pool_w, stride_h, stride_w;
+    qat_padding padding;
+    int pad_top, pad_left; /* set by the builder (qat_window) */
+} qat_pool2d_params;
 QAT_PARAMS_FIT(qat_conv1d_params);
 QAT_PARAMS_FIT(qat_conv2d_params);
+QAT_PARAMS_FIT(qat_pool2d_params);
 QAT_PARAMS_FIT(qat_maxpool1d_params);
 QAT_PARAMS_FIT(qat_batchnorm_params);
 QAT_PARAMS_FIT(qat_dropout_params);
@@ -56,15 +62,23 @@ int qat_conv2d(qat_graph *g, const char *name, int x, int w, int b, const qat_co
  * channel c (M = p->depth_multiplier) — b (C·M) or -1 → (H', W', C·M). */
 int qat_depthwise_conv2d(qat_graph *g, const char *name, int x, int w, int b,
                          const qat_conv2d_params *p);
+/* x (H, W, C) → (H', W', C): the maximum over a window's in-bounds cells (padding never wins). */
+int qat_maxpool2d(qat_graph *g, const char *name, int x, const qat_pool2d_params *p);
+/* ... the mean over a window's in-bounds cells (TensorFlow's and TFLite Micro's divisor). */
+int qat_avgpool2d(qat_graph *g, const char *name, int x, const qat_pool2d_params *p);
+/* (T, C) or (H, W, C) → (C): the mean over all positions. */
+int qat_global_avgpool(qat_graph *g, const char *name, int x);
 /* x (I), w (O, I) — TFLite's layout, Keras' kernel transposed — b (O) or -1 → (O). */
 int qat_dense(qat_graph *g, const char *name, int x, int w, int b);
-/* Per last-axis channel; statistics over batch and time. gamma, beta (C). */
+/* Per last-axis channel; statistics over batch and every position (time, or H and W).
+ * gamma, beta (C). */
 int qat_batchnorm(qat_graph *g, const char *name, int x, int gamma, int beta, double momentum,
                   double epsilon);
 int qat_relu(qat_graph *g, const char *name, int x);
 int qat_relu6(qat_graph *g, const char *name, int x);
 /* Window and stride `pool`; T' = floor(T/pool) (valid) or ceil(T/pool) (same). */
 int qat_maxpool1d(qat_graph *g, const char *name, int x, int pool, qat_padding pad);
+/* Any per-sample shape → (size), row-major (channels last, as Keras' Flatten). */
 int qat_flatten(qat_graph *g, const char *name, int x);
 int qat_dropout(qat_graph *g, const char *name, int x, double rate);
 /* The pruning mask: y = w ⊙ mask, the mask (w's size, 0 or 1) at node->offset in g->state,

@@ -302,6 +302,223 @@ static void test_depthwise_same_stride2_values(void **s) {
     qat_graph_free(&f.g);
 }
 
+/* ---- pooling ----------------------------------------------------------------------------- */
+
+typedef struct pool_shape {
+    int h, w, c, ph, pw, sh, sw;
+    qat_padding pad;
+} pool_shape;
+
+static void pool_case(pool_shape ps, int max) {
+    fixture f;
+    int xd[3] = {ps.h, ps.w, ps.c};
+    start(&f, 3, xd);
+    qat_pool2d_params p = {ps.ph, ps.pw, ps.sh, ps.sw, ps.pad, 0, 0};
+    int y = max ? qat_maxpool2d(&f.g, "pool", f.x, &p) : qat_avgpool2d(&f.g, "pool", f.x, &p);
+    assert_int_equal(f.g.nodes[y].dim[0], qat_window(ps.h, ps.ph, ps.sh, ps.pad).out);
+    assert_int_equal(f.g.nodes[y].dim[1], qat_window(ps.w, ps.pw, ps.sw, ps.pad).out);
+    assert_int_equal(f.g.nodes[y].dim[2], ps.c);
+    finish(&f, 2, 1);
+    /* Max: distinct values 0.5 apart, so no step of h = 1/8 (or 1/4 between the two
+     * evaluations of a difference) changes which cell wins. */
+    if (max)
+        qat_fill_spaced(&f.g.nodes[f.x], 2, 5, 0.5f);
+    else
+        qat_fill_uniform(&f.g.nodes[f.x], 2, 5, -1, 1);
+    assert_true(grads_ok(&f, y, H_LINEAR));
+    qat_graph_free(&f.g);
+}
+
+static const pool_shape pool_shapes[] = {
+    {7, 6, 2, 3, 3, 2, 2, QAT_PAD_SAME},  /* odd rows: one before, one after */
+    {6, 8, 3, 3, 3, 2, 2, QAT_PAD_SAME},  /* even: the one padding row/column after */
+    {5, 5, 2, 2, 2, 2, 2, QAT_PAD_SAME},  /* odd, pool 2: the last window one cell wide */
+    {7, 7, 2, 2, 2, 2, 2, QAT_PAD_VALID}, /* the last row and column dropped */
+    {6, 7, 2, 3, 2, 1, 2, QAT_PAD_SAME},  /* rectangular pool, stride ≠ pool */
+    {7, 5, 3, 2, 3, 3, 1, QAT_PAD_VALID}, /* stride larger than the pool on rows */
+};
+
+static void test_maxpool2d(void **s) {
+    (void)s;
+    for (size_t i = 0; i < sizeof pool_shapes / sizeof pool_shapes[0]; i++)
+        pool_case(pool_shapes[i], 1);
+}
+
+static void test_avgpool2d(void **s) {
+    (void)s;
+    for (size_t i = 0; i < sizeof pool_shapes / sizeof pool_shapes[0]; i++)
+        pool_case(pool_shapes[i], 0);
+}
+
+/* 3×3 pools at stride 2, SAME, on the 4×4 image: windows as in
+ * test_conv2d_same_stride2_values (all padding after). Max on the negated image −1..−16,
+ * so a padded 0 would win if it could: y = {−1, −3, −9, −11}. Average on 1..16 divides by
+ * the in-bounds cells, 9, 6, 6 and 4: y = {54/9, 45/6, 72/6, 54/4} = {6, 7.5, 12, 13.5}
+ * (dividing by 9 everywhere would give 5, 8, 6). */
+static void test_pool2d_same_stride2_values(void **s) {
+    (void)s;
+    for (int max = 0; max <= 1; max++) {
+        fixture f;
+        int xd[3] = {4, 4, 1};
+        start(&f, 3, xd);
+        qat_pool2d_params p = {3, 3, 2, 2, QAT_PAD_SAME, 0, 0};
+        int y = max ? qat_maxpool2d(&f.g, "pool", f.x, &p) : qat_avgpool2d(&f.g, "pool", f.x, &p);
+        const qat_pool2d_params *pp =
+            QAT_NODE_PARAMS(qat_pool2d_params, &f.g.nodes[y], f.g.nodes[y].op);
+        assert_int_equal(pp->pad_top, 0);
+        assert_int_equal(pp->pad_left, 0);
+        finish(&f, 1, 0);
+        fill_counting(&f);
+        if (max)
+            for (int i = 0; i < 16; i++) f.g.nodes[f.x].val[i] *= -1;
+        forward(&f);
+        const float want_max[4] = {-1, -3, -9, -11}, want_avg[4] = {6, 7.5f, 12, 13.5f};
+        for (int i = 0; i < 4; i++)
+            assert_float_equal(f.g.nodes[y].val[i], max ? want_max[i] : want_avg[i], 1e-5);
+        qat_graph_free(&f.g);
+    }
+}
+
+/* Max-pool routes dy to the winner only: the cell of each window's maximum. */
+static void test_maxpool2d_routes_to_argmax(void **s) {
+    (void)s;
+    fixture f;
+    int xd[3] = {4, 4, 1};
+    start(&f, 3, xd);
+    qat_pool2d_params p = {2, 2, 2, 2, QAT_PAD_VALID, 0, 0};
+    int y = qat_maxpool2d(&f.g, "pool", f.x, &p);
+    finish(&f, 1, 0);
+    fill_counting(&f); /* each 2×2 window's maximum is its bottom-right cell */
+    forward(&f);
+    for (int i = 0; i < 4; i++) f.g.nodes[y].grad[i] = (float)(i + 1);
+    qat_graph_zero_grads(&f.g);
+    memset(f.g.nodes[f.x].grad, 0, 16 * sizeof(float));
+    qat_graph_backward_from(&f.g, &f.pass, y);
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 4; c++) {
+            float want = (r % 2 && c % 2) ? (float)((r / 2) * 2 + c / 2 + 1) : 0;
+            assert_float_equal(f.g.nodes[f.x].grad[r * 4 + c], want, 0);
+        }
+    qat_graph_free(&f.g);
+}
+
+static void global_case(int ndim) {
+    fixture f;
+    int xd[3] = {5, 4, 3};
+    if (ndim == 2) xd[1] = 3;
+    start(&f, ndim, xd);
+    int y = qat_global_avgpool(&f.g, "gap", f.x);
+    assert_int_equal(f.g.nodes[y].ndim, 1);
+    assert_int_equal(f.g.nodes[y].dim[0], 3);
+    finish(&f, 3, 1);
+    qat_fill_uniform(&f.g.nodes[f.x], 3, 6, -1, 1);
+    assert_true(grads_ok(&f, y, H_LINEAR));
+    /* The mean over all positions of each channel, by a plain sum here. */
+    forward(&f);
+    size_t per = f.g.nodes[f.x].size, P = per / 3;
+    for (int b = 0; b < 3; b++)
+        for (int c = 0; c < 3; c++) {
+            double sum = 0;
+            for (size_t q = 0; q < P; q++) sum += f.g.nodes[f.x].val[b * per + q * 3 + c];
+            assert_float_equal(f.g.nodes[y].val[b * 3 + c], sum / (double)P, 1e-6);
+        }
+    qat_graph_free(&f.g);
+}
+
+static void test_global_avgpool_1d(void **s) {
+    (void)s;
+    global_case(2);
+}
+
+static void test_global_avgpool_2d(void **s) {
+    (void)s;
+    global_case(3);
+}
+
+/* ---- the shape-agnostic ops on (H, W, C) ------------------------------------------------- */
+
+static const int hwc[3] = {3, 4, 2};
+
+static void assert_hwc(const qat_node *n) {
+    assert_int_equal(n->ndim, 3);
+    for (int d = 0; d < 3; d++) assert_int_equal(n->dim[d], hwc[d]);
+}
+
+static void test_flatten_hwc(void **s) {
+    (void)s;
+    fixture f;
+    start(&f, 3, hwc);
+    int y = qat_flatten(&f.g, "flat", f.x);
+    assert_int_equal(f.g.nodes[y].ndim, 1);
+    assert_int_equal(f.g.nodes[y].dim[0], 24);
+    finish(&f, 2, 1);
+    qat_fill_uniform(&f.g.nodes[f.x], 2, 8, -1, 1);
+    assert_true(grads_ok(&f, y, H_LINEAR));
+    /* Row-major, channels last: element (r, c, k) lands at (r·4 + c)·2 + k. */
+    forward(&f);
+    for (int i = 0; i < 48; i++) assert_float_equal(f.g.nodes[y].val[i], f.g.nodes[f.x].val[i], 0);
+    qat_graph_free(&f.g);
+}
+
+static void bn_hwc_case(int training) {
+    fixture f;
+    int cd[1] = {2};
+    start(&f, 3, hwc);
+    int gam = param(&f, "gamma", 1, cd), bet = param(&f, "beta", 1, cd);
+    int y = qat_batchnorm(&f.g, "bn", f.x, gam, bet, 0.99, 1e-3);
+    assert_hwc(&f.g.nodes[y]);
+    finish(&f, 2, training);
+    randomize_params(&f);
+    for (int j = 0; j < 2; j++) {
+        f.g.state[j] = 0.1f * (float)j - 0.2f;     /* running mean */
+        f.g.state[2 + j] = 0.6f + 0.2f * (float)j; /* running var */
+    }
+    qat_fill_uniform(&f.g.nodes[f.x], 2, 9, -2, 2);
+    assert_true(grads_ok(&f, y, training ? H_CURVED : H_LINEAR));
+    if (training) { /* statistics over batch and all positions: each channel's output has
+                       mean β over the 2·3·4 values of that channel */
+        forward(&f);
+        for (int j = 0; j < 2; j++) {
+            double sum = 0;
+            for (int i = 0; i < 24; i++) sum += f.g.nodes[y].val[i * 2 + j];
+            assert_float_equal(sum / 24, f.g.nodes[bet].val[j], 1e-5);
+        }
+    }
+    qat_graph_free(&f.g);
+}
+
+static void test_batchnorm_hwc(void **s) {
+    (void)s;
+    bn_hwc_case(1);
+    bn_hwc_case(0);
+}
+
+static void test_relu_hwc(void **s) {
+    (void)s;
+    for (int six = 0; six <= 1; six++) {
+        fixture f;
+        start(&f, 3, hwc);
+        int y = six ? qat_relu6(&f.g, "r", f.x) : qat_relu(&f.g, "r", f.x);
+        assert_hwc(&f.g.nodes[y]);
+        finish(&f, 2, 1);
+        qat_fill_spaced(&f.g.nodes[f.x], 2, 10, 0.5f); /* ±0.25 … ±11.75: both clamps */
+        assert_true(grads_ok(&f, y, H_LINEAR));
+        qat_graph_free(&f.g);
+    }
+}
+
+static void test_dropout_hwc(void **s) {
+    (void)s;
+    fixture f;
+    start(&f, 3, hwc);
+    int y = qat_dropout(&f.g, "drop", f.x, 0.3);
+    assert_hwc(&f.g.nodes[y]);
+    finish(&f, 2, 1);
+    qat_fill_uniform(&f.g.nodes[f.x], 2, 11, 0.5f, 1);
+    assert_true(grads_ok(&f, y, H_LINEAR));
+    qat_graph_free(&f.g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_window),
@@ -321,6 +538,16 @@ int main(void) {
         cmocka_unit_test(test_depthwise_mult2),
         cmocka_unit_test(test_depthwise_stride2),
         cmocka_unit_test(test_depthwise_same_stride2_values),
+        cmocka_unit_test(test_maxpool2d),
+        cmocka_unit_test(test_avgpool2d),
+        cmocka_unit_test(test_pool2d_same_stride2_values),
+        cmocka_unit_test(test_maxpool2d_routes_to_argmax),
+        cmocka_unit_test(test_global_avgpool_1d),
+        cmocka_unit_test(test_global_avgpool_2d),
+        cmocka_unit_test(test_flatten_hwc),
+        cmocka_unit_test(test_batchnorm_hwc),
+        cmocka_unit_test(test_relu_hwc),
+        cmocka_unit_test(test_dropout_hwc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
