@@ -6,6 +6,7 @@
 #ifndef QAT_REPORT_H
 #define QAT_REPORT_H
 
+#include "qat/evaluate.h"
 #include "qat/pipeline.h"
 #include "qat/train.h"
 
@@ -38,8 +39,9 @@ qat_status qat_report_timing_json(const qat_pipeline *p, const char *path, qat_e
  * the comparison table, the run's settings, the sparsity sweep, SQNR and layer tables and,
  * drawn by gnuplot with scripts/plots.gp, training curves, accuracy against sparsity, float
  * vs int8 weight histograms, confusion matrices and per-tensor SQNR. Byte-identical for the
- * same config and seed (no timestamps, no latency: that is in timing.json). p is not const
- * because the confusion matrices run the float and int8 models on the test split.
+ * same config and seed (no timestamps, no latency: that is in timing.json). The figures
+ * computed from the models and data come in ev (qat_pipeline_evaluate); the page only
+ * formats them and p's results.
  * Environment: QAT_GNUPLOT (the gnuplot program; default "gnuplot" on PATH) and QAT_SCRIPTS
  * (the folder holding plots.gp; default <folder of the executable>/../scripts, else
  * ./scripts); src/report/html.c says more. When gnuplot or the script is missing or
@@ -47,7 +49,7 @@ qat_status qat_report_timing_json(const qat_pipeline *p, const char *path, qat_e
  * saying so (otherwise it is ""). The status is an error only when report.html could not be
  * written or memory ran out. Never prints. */
 #define QAT_REPORT_WARNING_MAX 256
-qat_status qat_report_html(qat_pipeline *p, const char *path,
+qat_status qat_report_html(const qat_pipeline *p, const qat_evaluation *ev, const char *path,
                            char warning[QAT_REPORT_WARNING_MAX], qat_error *e);
 
 #endif

@@ -34,7 +34,6 @@
 
 #include "qat/io.h"
 
-#define HIST_BINS 61
 #define GNUPLOT_TIMEOUT_MS 60000
 #define NO_PLOTS "report.html has tables but no plots"
 #define MAX_PHASES 4
@@ -45,11 +44,10 @@ static const char *const plot_file[PLOT_COUNT] = {"curves.svg", "sweep.svg", "we
                                                   "confusion.svg", "sqnr.svg"};
 
 typedef struct page {
-    qat_pipeline *p;
+    const qat_pipeline *p;
+    const qat_evaluation *ev;
     qat_variant_stats v[QAT_VARIANT_COUNT];
     int n_v;
-    int *cm[2];            /* confusion [true · k + predicted]: float32, int8 QAT (or NULL) */
-    double cm_acc[2];      /* the accuracies they give */
     char *svg[PLOT_COUNT]; /* inlined as is; NULL when not drawn */
     int nomem;             /* an allocation for the plots failed: an error, not a warning */
 } page;
@@ -65,51 +63,6 @@ typedef struct sweep_point {
     double sparsity, accuracy, float_accuracy;
     long tflite, gzip;
 } sweep_point;
-
-/* ---------------------------------------------------------------- confusion matrices */
-
-static int argmax(const float *v, int n) {
-    int best = 0;
-    for (int i = 1; i < n; i++)
-        if (v[i] > v[best]) best = i;
-    return best;
-}
-
-static double tally(int *cm, const qat_dataset *t, const int *pred) {
-    int k = t->n_classes, right = 0;
-    for (int i = 0; i < t->n; i++) {
-        cm[t->y[i] * k + pred[i]]++;
-        right += pred[i] == t->y[i];
-    }
-    return t->n ? (double)right / t->n : 0;
-}
-
-/* Float predictions with the float model, int8 ones with the integer engine on the QAT IR. */
-static qat_status confusion(page *g, qat_error *e) {
-    qat_pipeline *p = g->p;
-    const qat_dataset *t = &p->test;
-    int k = t->n_classes;
-    int *pred = malloc(((size_t)t->n + 1) * sizeof(int));
-    float *prob = malloc(((size_t)t->n * k + 1) * sizeof(float));
-    g->cm[0] = calloc((size_t)k * k, sizeof(int));
-    g->cm[1] = p->quantized ? calloc((size_t)k * k, sizeof(int)) : NULL;
-    qat_status st = QAT_OK;
-    if (!pred || !prob || !g->cm[0] || (p->quantized && !g->cm[1]))
-        st = qat_error_set(e, QAT_ERR_NOMEM, "report.html: out of memory");
-    if (!st) {
-        qat_model_predict(&p->model, t->x, t->n, prob);
-        for (int i = 0; i < t->n; i++) pred[i] = argmax(prob + (size_t)i * k, k);
-        g->cm_acc[0] = tally(g->cm[0], t, pred);
-    }
-    if (!st && p->quantized) {
-        double acc;
-        st = qat_int8_evaluate(&p->ir_qat, t, pred, NULL, &acc, NULL, e);
-        if (!st) g->cm_acc[1] = tally(g->cm[1], t, pred);
-    }
-    free(pred);
-    free(prob);
-    return st;
-}
 
 /* ---------------------------------------------------------------- what the plots show */
 
@@ -138,53 +91,6 @@ static int sweep_points(const qat_pipeline *p, sweep_point out[MAX_POINTS]) {
         out[j] = s;
     }
     return n;
-}
-
-/* The float model's kernel of layer i, batch norm folded in when one follows (as exported:
- * w' = w·γ/√(σ²+ε) per output channel). */
-static float *float_kernel(const qat_model *m, int i, size_t *n) {
-    const qat_graph *g = &m->g;
-    const qat_node *W = &g->nodes[m->layer[i].w];
-    float *w = malloc(W->size * sizeof(float) + 1);
-    if (!w) return NULL;
-    memcpy(w, W->val, W->size * sizeof(float));
-    *n = W->size;
-    if (i + 1 < m->n_layers && m->spec[i + 1].kind == QAT_LAYER_BATCHNORM) {
-        const qat_model_layer *lb = &m->layer[i + 1];
-        int c = W->dim[0];
-        size_t row = W->size / (size_t)c;
-        const float *mu = g->state + g->nodes[lb->out].offset, *var = mu + c;
-        for (int o = 0; o < c; o++) {
-            float gamma = lb->gamma >= 0 ? g->nodes[lb->gamma].val[o] : 1.0f;
-            qat_bn_fold_kernel(w + o * row, row, gamma,
-                               qat_bn_inv_std(var[o], m->spec[i + 1].epsilon), w + o * row);
-        }
-    }
-    return w;
-}
-
-/* The int8 kernel "<layer>/kernel" of an IR, dequantized with its scales (*w NULL if
- * absent); -1 when out of memory. */
-static int int8_kernel(const qat_ir *ir, const char *layer, float **w, size_t *n) {
-    char name[QAT_IR_NAME_MAX + QAT_NAME_MAX];
-    snprintf(name, sizeof name, "%s/kernel", layer);
-    for (int t = 0; t < ir->n_tensors; t++) {
-        const qat_ir_tensor *T = &ir->tensors[t];
-        if (strcmp(T->name, name) || T->type != QAT_IR_INT8 || !T->data || T->q.n < 1) continue;
-        size_t count = qat_ir_tensor_count(T), inner = 1;
-        for (int d = T->q.axis + 1; d < T->ndim; d++) inner *= (size_t)T->dim[d];
-        if (!(*w = malloc(count * sizeof(float) + 1))) return -1;
-        const int8_t *q = T->data;
-        for (size_t j = 0; j < count; j++) {
-            int c = T->q.n > 1 ? (int)((j / inner) % (size_t)T->dim[T->q.axis]) : 0;
-            int32_t zp = T->q.zero_point ? T->q.zero_point[c] : 0;
-            (*w)[j] = T->q.scale[c] * (float)(q[j] - zp);
-        }
-        *n = count;
-        return 0;
-    }
-    *w = NULL;
-    return 0;
 }
 
 /* ---------------------------------------------------------------- data files for gnuplot */
@@ -250,56 +156,33 @@ static int write_sweep(const char *dir, const qat_pipeline *p) {
     return data_close(f);
 }
 
-static int bin_of(double v, double r) {
-    int b = (int)floor((v + r) / (2 * r) * HIST_BINS);
-    return b < 0 ? 0 : b >= HIST_BINS ? HIST_BINS - 1 : b;
-}
-
-/* hist_<idx>.dat: HIST_BINS bins over ±max|w| of both kernels; "?" when b is NULL. */
-static int write_hist(const char *dir, int idx, const char *layer, const float *a, size_t na,
-                      const float *b, size_t nb) {
-    double r = 0;
-    for (size_t i = 0; i < na; i++) r = fmax(r, fabs(a[i]));
-    for (size_t i = 0; b && i < nb; i++) r = fmax(r, fabs(b[i]));
-    if (!(r > 0)) r = 1;
-    long ca[HIST_BINS] = {0}, cb[HIST_BINS] = {0};
-    for (size_t i = 0; i < na; i++) ca[bin_of(a[i], r)]++;
-    for (size_t i = 0; b && i < nb; i++) cb[bin_of(b[i], r)]++;
+/* hist_<idx>.dat: the bins' centres, the float and the int8 counts ("?" without int8). */
+static int write_hist(const char *dir, int idx, const qat_weight_hist *h) {
+    double r = h->range;
     char name[32];
     snprintf(name, sizeof name, "hist_%d.dat", idx);
     FILE *f = data_file(dir, name);
     if (!f) return -1;
     fputs("\"value\" ", f);
-    put_field(f, layer);
+    put_field(f, h->layer);
     fputs(" \"int8\"\n", f);
-    for (int i = 0; i < HIST_BINS; i++) {
-        fprintf(f, "%.6g %ld", -r + (i + 0.5) * 2 * r / HIST_BINS, ca[i]);
-        if (b) fprintf(f, " %ld\n", cb[i]);
+    for (int i = 0; i < QAT_HIST_BINS; i++) {
+        fprintf(f, "%.6g %ld", -r + (i + 0.5) * 2 * r / QAT_HIST_BINS, h->float_count[i]);
+        if (h->has_int8) fprintf(f, " %ld\n", h->int8_count[i]);
         else fputs(" ?\n", f);
     }
     return data_close(f);
 }
 
-/* One histogram per conv/dense layer; returns how many (or -1, with g->nomem set when
- * memory ran out). */
-static int write_weights(const char *dir, page *g) {
-    const qat_model *m = &g->p->model;
-    int n = 0;
-    for (int i = 0; i < m->n_layers; i++) {
-        if (m->layer[i].w < 0) continue;
-        size_t na = 0, nb = 0;
-        float *a = float_kernel(m, i, &na), *b = NULL;
-        if (!a || int8_kernel(&g->p->ir_qat, m->spec[i].name, &b, &nb)) g->nomem = 1;
-        int bad = g->nomem || write_hist(dir, ++n, m->spec[i].name, a, na, b, nb);
-        free(a);
-        free(b);
-        if (bad) return -1;
-    }
-    return n;
+static int write_weights(const char *dir, const qat_evaluation *ev) {
+    for (int i = 0; i < ev->n_hist; i++)
+        if (write_hist(dir, i + 1, &ev->hist[i])) return -1;
+    return 0;
 }
 
-static int write_confusion(const char *dir, const char *name, const int *cm, const qat_dataset *t) {
-    int k = t->n_classes;
+static int write_confusion(const char *dir, const char *name, const qat_confusion *c) {
+    int k = c->n_classes;
+    const int *cm = c->count;
     FILE *f = data_file(dir, name);
     if (!f) return -1;
     fprintf(f, "predicted true fraction count\n");
@@ -344,12 +227,14 @@ static int write_data(page *g, const char *dir, char *vars, size_t cap) {
     int np = phases(p, ph), nl = 0;
     char ids[64] = "";
     for (int i = 0; i < np; i++) snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%s", i ? " " : "", ph[i].id);
+    const qat_evaluation *ev = g->ev;
     if (write_curves(dir, ph, np) || write_classes(dir, p) ||
-        write_confusion(dir, "conf_float.dat", g->cm[0], &p->test))
+        write_confusion(dir, "conf_float.dat", &ev->confusion[QAT_EVAL_FLOAT32]))
         return -1;
-    if (p->quantized && (write_confusion(dir, "conf_int8.dat", g->cm[1], &p->test) ||
-                         write_sqnr(dir, p) || (nl = write_weights(dir, g)) < 0))
+    if (p->quantized && (write_confusion(dir, "conf_int8.dat", &ev->confusion[QAT_EVAL_INT8_QAT]) ||
+                         write_sqnr(dir, p) || write_weights(dir, ev)))
         return -1;
+    nl = p->quantized ? ev->n_hist : 0;
     if (p->pruned && write_sweep(dir, p)) return -1;
     snprintf(vars, cap, "phases='%s'; nlayers=%d; quantized=%d; pruned=%d; nclasses=%d", ids,
              nl, p->quantized, p->pruned, p->test.n_classes);
@@ -867,7 +752,7 @@ static void section_weights(FILE *f, const page *g) {
              "exported) against the QAT model's int8 kernel dequantized with its scales (line; "
              "%s for conv, %s for dense). The int8 kernel comes from the QAT model, which "
              "trained %d more epochs, so the two differ by that training as well as by rounding.",
-             HIST_BINS, q->per_channel_conv ? "per channel" : "per tensor",
+             QAT_HIST_BINS, q->per_channel_conv ? "per channel" : "per tensor",
              q->per_channel_dense ? "per channel" : "per tensor", g->p->qat_log.epochs_run);
     fputs("<h2>Weights: float vs int8</h2>\n", f);
     figure(f, g, PLOT_WEIGHTS, cap);
@@ -879,8 +764,9 @@ static void section_confusion(FILE *f, const page *g) {
                      "Confusion matrices on the test split (%d samples): rows are the true "
                      "class, columns the predicted one; cells give sample counts, shaded by "
                      "the fraction of the true class. Float32 accuracy %.2f %%",
-                     g->p->test.n, 100 * g->cm_acc[0]);
-    if (g->cm[1]) snprintf(cap + n, sizeof cap - (size_t)n, "; int8 QAT (integer engine) %.2f %%.", 100 * g->cm_acc[1]);
+                     g->p->test.n, 100 * g->ev->confusion[QAT_EVAL_FLOAT32].accuracy);
+    const qat_confusion *q = &g->ev->confusion[QAT_EVAL_INT8_QAT];
+    if (q->count) snprintf(cap + n, sizeof cap - (size_t)n, "; int8 QAT (integer engine) %.2f %%.", 100 * q->accuracy);
     else snprintf(cap + n, sizeof cap - (size_t)n, ".");
     fputs("<h2>Confusion matrices</h2>\n", f);
     figure(f, g, PLOT_CONFUSION, cap);
@@ -912,21 +798,22 @@ static void section_sqnr(FILE *f, const page *g) {
     fputs("</tbody>\n</table>\n", f);
 }
 
+static void layer_row(FILE *f, const qat_layer_row *r) {
+    fputs("<tr><td>", f);
+    esc(f, r->name);
+    fprintf(f, "</td><td>%s</td><td>%s</td><td>(", r->type, r->activation ? r->activation : "");
+    for (int d = 0; d < r->ndim; d++) fprintf(f, "%s%d", d ? ", " : "", r->dim[d]);
+    fputs(")</td><td>", f);
+    put_long(f, r->parameters);
+    fputs("</td></tr>\n", f);
+}
+
 static void section_layers(FILE *f, const qat_model *m) {
     fputs("<h2>Model</h2>\n<table class=\"layers\">\n<thead><tr><th>layer</th><th>type</th><th>activation</th>"
           "<th>output shape</th><th>parameters</th></tr></thead>\n<tbody>\n", f);
     for (int i = 0; i < m->n_layers; i++) {
-        const qat_layer_spec *s = &m->spec[i];
-        const qat_node *out = &m->g.nodes[m->layer[i].out];
-        int affine = s->kind == QAT_LAYER_CONV1D || s->kind == QAT_LAYER_DENSE;
-        fputs("<tr><td>", f);
-        esc(f, s->name);
-        fprintf(f, "</td><td>%s</td><td>%s</td><td>(", qat_layer_kind_name(s->kind),
-                affine ? qat_activation_name(s->activation) : "");
-        for (int d = 0; d < out->ndim; d++) fprintf(f, "%s%d", d ? ", " : "", out->dim[d]);
-        fputs(")</td><td>", f);
-        put_long(f, qat_model_layer_params(m, i));
-        fputs("</td></tr>\n", f);
+        qat_layer_row r = qat_model_layer_row(m, i);
+        layer_row(f, &r);
     }
     fputs("</tbody>\n</table>\n", f);
 }
@@ -953,15 +840,14 @@ static void body(FILE *f, const page *g, const char *warning) {
 
 /* ---------------------------------------------------------------- entry point */
 
-qat_status qat_report_html(qat_pipeline *p, const char *path, char warning[QAT_REPORT_WARNING_MAX],
-                           qat_error *e) {
-    page g = {.p = p};
+qat_status qat_report_html(const qat_pipeline *p, const qat_evaluation *ev, const char *path,
+                           char warning[QAT_REPORT_WARNING_MAX], qat_error *e) {
+    page g = {.p = p, .ev = ev};
     warning[0] = 0;
     g.n_v = qat_report_variants(p, g.v);
-    qat_status st = confusion(&g, e);
-    if (!st) draw_plots(&g, warning);
-    if (!st && g.nomem)
-        st = qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory drawing the plots", path);
+    draw_plots(&g, warning);
+    qat_status st = QAT_OK;
+    if (g.nomem) st = qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory drawing the plots", path);
     qat_afile a;
     if (!st) st = qat_afile_open(&a, path, e);
     if (!st) {
@@ -969,8 +855,6 @@ qat_status qat_report_html(qat_pipeline *p, const char *path, char warning[QAT_R
         body(a.f, &g, warning);
         st = qat_afile_commit(&a, e);
     }
-    free(g.cm[0]);
-    free(g.cm[1]);
     for (int i = 0; i < PLOT_COUNT; i++) free(g.svg[i]);
     return st;
 }

@@ -50,17 +50,15 @@ static void model_section(qat_json *j, const qat_model *m) {
     qat_json_int(j, "macs", qat_model_macs(m));
     qat_json_array(j, "layers");
     for (int i = 0; i < m->n_layers; i++) {
-        const qat_layer_spec *s = &m->spec[i];
-        const qat_node *out = &m->g.nodes[m->layer[i].out];
+        qat_layer_row r = qat_model_layer_row(m, i);
         qat_json_object(j, NULL);
-        qat_json_str(j, "name", s->name);
-        qat_json_str(j, "type", qat_layer_kind_name(s->kind));
-        if (s->kind == QAT_LAYER_CONV1D || s->kind == QAT_LAYER_DENSE)
-            qat_json_str(j, "activation", qat_activation_name(s->activation));
+        qat_json_str(j, "name", r.name);
+        qat_json_str(j, "type", r.type);
+        if (r.activation) qat_json_str(j, "activation", r.activation);
         qat_json_array(j, "output_shape");
-        for (int d = 0; d < out->ndim; d++) qat_json_int(j, NULL, out->dim[d]);
+        for (int d = 0; d < r.ndim; d++) qat_json_int(j, NULL, r.dim[d]);
         qat_json_close(j);
-        qat_json_int(j, "parameters", qat_model_layer_params(m, i));
+        qat_json_int(j, "parameters", r.parameters);
         qat_json_close(j);
     }
     qat_json_close(j);
