@@ -44,7 +44,7 @@ qat_status qat_report_timing_json(const qat_pipeline *p, const char *path, qat_e
  * formats them and p's results.
  * Environment: QAT_GNUPLOT (the gnuplot program; default "gnuplot" on PATH) and QAT_SCRIPTS
  * (the folder holding plots.gp; default <folder of the executable>/../scripts, else
- * ./scripts); src/report/html.c says more. When gnuplot or the script is missing or
+ * ./scripts); src/report/plots.c says more. When gnuplot or the script is missing or
  * gnuplot fails, the page is still written, without plots, and `warning` gets one line
  * saying so (otherwise it is ""). The status is an error only when report.html could not be
  * written or memory ran out. Never prints. */
