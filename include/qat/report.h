@@ -24,12 +24,18 @@ typedef struct qat_variant_stats {
     long tflite_bytes;  /* the exported file (0 before export) */
     long gzip_bytes;    /* ... gzip -9 */
     double sparsity;    /* pruned fraction of the prunable kernels (0 unless pruned) */
+    int runs_on_tflm;   /* TFLite Micro runs float32 and full-int8 models, not hybrid ops */
     double latency_us;  /* host latency per inference (timing only, not in report.json) */
 } qat_variant_stats;
 
 /* Fills the table's columns (only FLOAT32 when the run was not quantized); returns the
  * number of columns filled. */
 int qat_report_variants(const qat_pipeline *p, qat_variant_stats out[QAT_VARIANT_COUNT]);
+
+/* The pruning runs in the order the report lists them: the configured sparsity, then the
+ * sweep's; returns how many (0 unless pruned). */
+#define QAT_PRUNE_RUNS_MAX (QAT_MAX_SWEEP + 1)
+int qat_report_prune_runs(const qat_pipeline *p, const qat_prune_result *out[QAT_PRUNE_RUNS_MAX]);
 
 qat_status qat_report_history_csv(const qat_train_log *log, const char *path, qat_error *e);
 qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e);

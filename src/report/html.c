@@ -5,6 +5,7 @@
 #include "qat/report.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,44 +193,39 @@ static void section_run(FILE *f, const qat_pipeline *p) {
     fputs("</table>\n", f);
 }
 
-static void row_long(FILE *f, const char *label, const long *v, int n, int zero_is_none) {
+/* A row of the comparison table: one field of qat_variant_stats (at `field`) per column. */
+static void row_long(FILE *f, const page *g, const char *label, size_t field, int zero_is_none) {
     fprintf(f, "<tr><td>%s</td>", label);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < g->n_v; i++) {
+        long v = *(const long *)((const char *)&g->v[i] + field);
         fputs("<td>", f);
-        if (zero_is_none && v[i] == 0) fputs("&ndash;", f);
-        else put_long(f, v[i]);
+        if (zero_is_none && v == 0) fputs("&ndash;", f);
+        else put_long(f, v);
         fputs("</td>", f);
     }
     fputs("</tr>\n", f);
 }
 
-static void row_pct(FILE *f, const char *label, const double *v, int n, int digits) {
+static void row_pct(FILE *f, const page *g, const char *label, size_t field, int digits) {
     fprintf(f, "<tr><td>%s</td>", label);
-    for (int i = 0; i < n; i++) fprintf(f, "<td>%.*f</td>", digits, 100 * v[i]);
+    for (int i = 0; i < g->n_v; i++)
+        fprintf(f, "<td>%.*f</td>", digits, 100 * *(const double *)((const char *)&g->v[i] + field));
     fputs("</tr>\n", f);
 }
 
+#define FIELD(name) offsetof(qat_variant_stats, name)
+
 static void comparison_rows(FILE *f, const page *g) {
-    const qat_variant_stats *v = g->v;
-    int n = g->n_v;
-    long tfl[QAT_VARIANT_COUNT] = {0}, gz[QAT_VARIANT_COUNT] = {0}, arena[QAT_VARIANT_COUNT] = {0},
-         macs[QAT_VARIANT_COUNT] = {0}, params[QAT_VARIANT_COUNT] = {0}, wb[QAT_VARIANT_COUNT] = {0};
-    double acc[QAT_VARIANT_COUNT] = {0}, sp[QAT_VARIANT_COUNT] = {0};
-    for (int i = 0; i < n; i++) {
-        tfl[i] = v[i].tflite_bytes, gz[i] = v[i].gzip_bytes, arena[i] = v[i].arena_bytes;
-        macs[i] = v[i].macs, params[i] = v[i].parameters, wb[i] = v[i].weight_bytes;
-        acc[i] = v[i].accuracy, sp[i] = v[i].sparsity;
-    }
-    row_pct(f, "test accuracy (%)", acc, n, 2);
-    row_long(f, "<code>.tflite</code> bytes", tfl, n, 1);
-    row_long(f, "gzip -9 bytes", gz, n, 1);
-    row_long(f, "activation memory (bytes)", arena, n, 1);
-    row_long(f, "MACs per inference", macs, n, 0);
-    row_pct(f, "sparsity (%)", sp, n, 1);
-    row_long(f, "parameters (BN folded)", params, n, 0);
-    row_long(f, "weight bytes", wb, n, 0);
+    row_pct(f, g, "test accuracy (%)", FIELD(accuracy), 2);
+    row_long(f, g, "<code>.tflite</code> bytes", FIELD(tflite_bytes), 1);
+    row_long(f, g, "gzip -9 bytes", FIELD(gzip_bytes), 1);
+    row_long(f, g, "activation memory (bytes)", FIELD(arena_bytes), 1);
+    row_long(f, g, "MACs per inference", FIELD(macs), 0);
+    row_pct(f, g, "sparsity (%)", FIELD(sparsity), 1);
+    row_long(f, g, "parameters (BN folded)", FIELD(parameters), 0);
+    row_long(f, g, "weight bytes", FIELD(weight_bytes), 0);
     fputs("<tr><td>runs on TFLite Micro</td>", f);
-    for (int i = 0; i < n; i++) fputs(i == QAT_VARIANT_DYNAMIC_RANGE ? "<td>no</td>" : "<td>yes</td>", f);
+    for (int i = 0; i < g->n_v; i++) fputs(g->v[i].runs_on_tflm ? "<td>yes</td>" : "<td>no</td>", f);
     fputs("</tr>\n", f);
 }
 
@@ -291,20 +287,22 @@ static void section_curves(FILE *f, const page *g) {
             g->p->quantized ? " and <code>qat_history.csv</code>" : "");
 }
 
+static void sweep_row(FILE *f, const qat_prune_result *r, const char *run) {
+    fprintf(f, "<tr><td>%s</td><td>%g %%</td><td>%.1f</td><td>%.2f</td><td>%.2f</td><td>", run,
+            100 * r->target, 100 * r->sparsity, 100 * r->float_accuracy, 100 * r->accuracy);
+    put_long(f, r->tflite_bytes);
+    fputs("</td><td>", f);
+    put_long(f, r->gzip_bytes);
+    fprintf(f, "</td><td>%ld</td></tr>\n", r->lost_zeros);
+}
+
 static void sweep_table(FILE *f, const qat_pipeline *p) {
+    const qat_prune_result *runs[QAT_PRUNE_RUNS_MAX];
+    int n = qat_report_prune_runs(p, runs);
     fputs("<table>\n<thead><tr><th>run</th><th>target</th><th>sparsity (%)</th>"
           "<th>float, pruned (%)</th><th>int8 QAT (%)</th><th><code>.tflite</code> bytes</th>"
           "<th>gzip -9 bytes</th><th>pruned &ne; 0 in int8</th></tr></thead>\n<tbody>\n", f);
-    for (int i = -1; i < p->n_sweep; i++) {
-        const qat_prune_result *r = i < 0 ? &p->prune_main : &p->sweep[i];
-        fprintf(f, "<tr><td>%s</td><td>%g %%</td><td>%.1f</td><td>%.2f</td><td>%.2f</td><td>",
-                i < 0 ? "configured" : "sweep", 100 * r->target, 100 * r->sparsity,
-                100 * r->float_accuracy, 100 * r->accuracy);
-        put_long(f, r->tflite_bytes);
-        fputs("</td><td>", f);
-        put_long(f, r->gzip_bytes);
-        fprintf(f, "</td><td>%ld</td></tr>\n", r->lost_zeros);
-    }
+    for (int i = 0; i < n; i++) sweep_row(f, runs[i], i ? "sweep" : "configured");
     fputs("</tbody>\n</table>\n", f);
 }
 

@@ -28,7 +28,7 @@
 #define GNUPLOT_TIMEOUT_MS 60000
 #define NO_PLOTS "report.html has tables but no plots"
 #define MAX_PHASES 4
-#define MAX_POINTS (QAT_MAX_SWEEP + 2)
+#define MAX_POINTS (QAT_PRUNE_RUNS_MAX + 1) /* and the unpruned model */
 
 static const char *const plot_file[QAT_PLOT_COUNT] = {"curves.svg", "sweep.svg", "weights.svg",
                                                        "confusion.svg", "sqnr.svg"};
@@ -72,9 +72,10 @@ static int phases(const qat_pipeline *p, phase out[MAX_PHASES]) {
 static int sweep_points(const qat_pipeline *p, sweep_point out[MAX_POINTS]) {
     out[0] = (sweep_point){0, p->qat_accuracy, p->test_accuracy,
                            p->tflite_bytes[QAT_VARIANT_INT8_QAT], p->gzip_bytes[QAT_VARIANT_INT8_QAT]};
-    int n = 1;
-    for (int i = -1; i < p->n_sweep && n < MAX_POINTS; i++) {
-        const qat_prune_result *r = i < 0 ? &p->prune_main : &p->sweep[i];
+    const qat_prune_result *runs[QAT_PRUNE_RUNS_MAX];
+    int n = 1, nr = qat_report_prune_runs(p, runs);
+    for (int i = 0; i < nr && n < MAX_POINTS; i++) {
+        const qat_prune_result *r = runs[i];
         sweep_point s = {r->sparsity, r->accuracy, r->float_accuracy, r->tflite_bytes, r->gzip_bytes};
         int j = n++;
         for (; j > 0 && out[j - 1].sparsity > s.sparsity; j--) out[j] = out[j - 1];

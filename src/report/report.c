@@ -126,8 +126,16 @@ int qat_report_variants(const qat_pipeline *p, qat_variant_stats out[QAT_VARIANT
                                      .macs = v == QAT_VARIANT_INT8_PRUNED ? qat_model_macs(&p->pmodel) : macs,
                                      .accuracy = acc[v], .latency_us = p->latency_us[v],
                                      .tflite_bytes = p->tflite_bytes[v], .gzip_bytes = p->gzip_bytes[v],
-                                     .sparsity = v == QAT_VARIANT_INT8_PRUNED ? p->prune_main.sparsity : 0};
+                                     .sparsity = v == QAT_VARIANT_INT8_PRUNED ? p->prune_main.sparsity : 0,
+                                     .runs_on_tflm = v != QAT_VARIANT_DYNAMIC_RANGE};
     return n;
+}
+
+int qat_report_prune_runs(const qat_pipeline *p, const qat_prune_result *out[QAT_PRUNE_RUNS_MAX]) {
+    if (!p->pruned) return 0;
+    out[0] = &p->prune_main;
+    for (int i = 0; i < p->n_sweep; i++) out[i + 1] = &p->sweep[i];
+    return 1 + p->n_sweep;
 }
 
 static void sqnr_section(qat_json *j, const qat_pipeline *p) {
@@ -166,9 +174,10 @@ static void pruning_section(qat_json *j, const qat_pipeline *p) {
     qat_json_num(j, "power", c->power);
     qat_json_int(j, "block", c->block);
     qat_json_bool(j, "structured", c->structured);
-    qat_json_array(j, "runs"); /* the configured sparsity, then the sweep */
-    prune_result(j, &p->prune_main);
-    for (int i = 0; i < p->n_sweep; i++) prune_result(j, &p->sweep[i]);
+    const qat_prune_result *runs[QAT_PRUNE_RUNS_MAX];
+    int n = qat_report_prune_runs(p, runs);
+    qat_json_array(j, "runs");
+    for (int i = 0; i < n; i++) prune_result(j, runs[i]);
     qat_json_close(j);
     qat_json_close(j);
 }
@@ -194,8 +203,7 @@ static void results_section(qat_json *j, const qat_pipeline *p) {
         if (v[i].tflite_bytes) qat_json_int(j, "tflite_bytes", v[i].tflite_bytes);
         if (v[i].gzip_bytes) qat_json_int(j, "gzip_bytes", v[i].gzip_bytes);
         if (i == QAT_VARIANT_INT8_PRUNED) qat_json_num(j, "sparsity", v[i].sparsity);
-        /* TFLite Micro runs float32 and full-int8 models; it rejects hybrid ops. */
-        qat_json_bool(j, "runs_on_tflite_micro", i != QAT_VARIANT_DYNAMIC_RANGE);
+        qat_json_bool(j, "runs_on_tflite_micro", v[i].runs_on_tflm);
         if (p->quantized) qat_json_int(j, "arena_bytes", v[i].arena_bytes);
         qat_json_int(j, "macs", v[i].macs);
         if (i == QAT_VARIANT_INT8_QAT) {
