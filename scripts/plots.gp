@@ -1,6 +1,6 @@
-# qatrain — the plots of report.html (src/report/html.c runs this; needs gnuplot >= 5.2).
+# qatrain — the plots of report.html (src/report/plots.c runs this; needs gnuplot >= 5.2).
 #
-# Run in a private temporary folder holding the data files html.c wrote; every path here
+# Run in a private temporary folder holding the data files plots.c wrote; every path here
 # is relative to it, so no temporary path ends up in an SVG. Variables, set with -e:
 #   phases     training phases that ran, in order: any of "float qat prune pqat"
 #   nlayers    conv/dense layers with a weight histogram (hist_1.dat ... hist_N.dat)

@@ -6,6 +6,7 @@
 #ifndef QAT_REPORT_H
 #define QAT_REPORT_H
 
+#include "qat/evaluate.h"
 #include "qat/pipeline.h"
 #include "qat/train.h"
 
@@ -23,12 +24,18 @@ typedef struct qat_variant_stats {
     long tflite_bytes;  /* the exported file (0 before export) */
     long gzip_bytes;    /* ... gzip -9 */
     double sparsity;    /* pruned fraction of the prunable kernels (0 unless pruned) */
+    int runs_on_tflm;   /* TFLite Micro runs float32 and full-int8 models, not hybrid ops */
     double latency_us;  /* host latency per inference (timing only, not in report.json) */
 } qat_variant_stats;
 
 /* Fills the table's columns (only FLOAT32 when the run was not quantized); returns the
  * number of columns filled. */
 int qat_report_variants(const qat_pipeline *p, qat_variant_stats out[QAT_VARIANT_COUNT]);
+
+/* The pruning runs in the order the report lists them: the configured sparsity, then the
+ * sweep's; returns how many (0 unless pruned). */
+#define QAT_PRUNE_RUNS_MAX (QAT_MAX_SWEEP + 1)
+int qat_report_prune_runs(const qat_pipeline *p, const qat_prune_result *out[QAT_PRUNE_RUNS_MAX]);
 
 qat_status qat_report_history_csv(const qat_train_log *log, const char *path, qat_error *e);
 qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e);
@@ -38,16 +45,17 @@ qat_status qat_report_timing_json(const qat_pipeline *p, const char *path, qat_e
  * the comparison table, the run's settings, the sparsity sweep, SQNR and layer tables and,
  * drawn by gnuplot with scripts/plots.gp, training curves, accuracy against sparsity, float
  * vs int8 weight histograms, confusion matrices and per-tensor SQNR. Byte-identical for the
- * same config and seed (no timestamps, no latency: that is in timing.json). p is not const
- * because the confusion matrices run the float and int8 models on the test split.
+ * same config and seed (no timestamps, no latency: that is in timing.json). The figures
+ * computed from the models and data come in ev (qat_pipeline_evaluate); the page only
+ * formats them and p's results.
  * Environment: QAT_GNUPLOT (the gnuplot program; default "gnuplot" on PATH) and QAT_SCRIPTS
  * (the folder holding plots.gp; default <folder of the executable>/../scripts, else
- * ./scripts); src/report/html.c says more. When gnuplot or the script is missing or
+ * ./scripts); src/report/plots.c says more. When gnuplot or the script is missing or
  * gnuplot fails, the page is still written, without plots, and `warning` gets one line
  * saying so (otherwise it is ""). The status is an error only when report.html could not be
  * written or memory ran out. Never prints. */
 #define QAT_REPORT_WARNING_MAX 256
-qat_status qat_report_html(qat_pipeline *p, const char *path,
+qat_status qat_report_html(const qat_pipeline *p, const qat_evaluation *ev, const char *path,
                            char warning[QAT_REPORT_WARNING_MAX], qat_error *e);
 
 #endif

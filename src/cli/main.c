@@ -289,7 +289,10 @@ static qat_status write_outputs(qat_pipeline *p, const qat_config *cfg, int quie
     st = qat_pipeline_export(p, e);
     if (!st) st = qat_pipeline_write(p, e);
     if (!st) st = qat_path_join(html, sizeof html, staging, "report.html", e);
-    if (!st) st = qat_report_html(p, html, warning, e); /* without gnuplot: tables, a warning */
+    qat_evaluation ev = {0};
+    if (!st) st = qat_pipeline_evaluate(p, &ev, e);
+    if (!st) st = qat_report_html(p, &ev, html, warning, e); /* without gnuplot: tables, a warning */
+    qat_evaluation_free(&ev);
     if (!st && warning[0] && !quiet) fprintf(stderr, "qatrain: warning: %s\n", warning);
     snprintf(p->cfg.out_dir, sizeof p->cfg.out_dir, "%s", cfg->out_dir);
     if (!st) st = qat_dir_commit(staging, cfg->out_dir, e);

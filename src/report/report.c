@@ -50,17 +50,15 @@ static void model_section(qat_json *j, const qat_model *m) {
     qat_json_int(j, "macs", qat_model_macs(m));
     qat_json_array(j, "layers");
     for (int i = 0; i < m->n_layers; i++) {
-        const qat_layer_spec *s = &m->spec[i];
-        const qat_node *out = &m->g.nodes[m->layer[i].out];
+        qat_layer_row r = qat_model_layer_row(m, i);
         qat_json_object(j, NULL);
-        qat_json_str(j, "name", s->name);
-        qat_json_str(j, "type", qat_layer_kind_name(s->kind));
-        if (s->kind == QAT_LAYER_CONV1D || s->kind == QAT_LAYER_DENSE)
-            qat_json_str(j, "activation", qat_activation_name(s->activation));
+        qat_json_str(j, "name", r.name);
+        qat_json_str(j, "type", r.type);
+        if (r.activation) qat_json_str(j, "activation", r.activation);
         qat_json_array(j, "output_shape");
-        for (int d = 0; d < out->ndim; d++) qat_json_int(j, NULL, out->dim[d]);
+        for (int d = 0; d < r.ndim; d++) qat_json_int(j, NULL, r.dim[d]);
         qat_json_close(j);
-        qat_json_int(j, "parameters", qat_model_layer_params(m, i));
+        qat_json_int(j, "parameters", r.parameters);
         qat_json_close(j);
     }
     qat_json_close(j);
@@ -128,8 +126,16 @@ int qat_report_variants(const qat_pipeline *p, qat_variant_stats out[QAT_VARIANT
                                      .macs = v == QAT_VARIANT_INT8_PRUNED ? qat_model_macs(&p->pmodel) : macs,
                                      .accuracy = acc[v], .latency_us = p->latency_us[v],
                                      .tflite_bytes = p->tflite_bytes[v], .gzip_bytes = p->gzip_bytes[v],
-                                     .sparsity = v == QAT_VARIANT_INT8_PRUNED ? p->prune_main.sparsity : 0};
+                                     .sparsity = v == QAT_VARIANT_INT8_PRUNED ? p->prune_main.sparsity : 0,
+                                     .runs_on_tflm = v != QAT_VARIANT_DYNAMIC_RANGE};
     return n;
+}
+
+int qat_report_prune_runs(const qat_pipeline *p, const qat_prune_result *out[QAT_PRUNE_RUNS_MAX]) {
+    if (!p->pruned) return 0;
+    out[0] = &p->prune_main;
+    for (int i = 0; i < p->n_sweep; i++) out[i + 1] = &p->sweep[i];
+    return 1 + p->n_sweep;
 }
 
 static void sqnr_section(qat_json *j, const qat_pipeline *p) {
@@ -168,9 +174,10 @@ static void pruning_section(qat_json *j, const qat_pipeline *p) {
     qat_json_num(j, "power", c->power);
     qat_json_int(j, "block", c->block);
     qat_json_bool(j, "structured", c->structured);
-    qat_json_array(j, "runs"); /* the configured sparsity, then the sweep */
-    prune_result(j, &p->prune_main);
-    for (int i = 0; i < p->n_sweep; i++) prune_result(j, &p->sweep[i]);
+    const qat_prune_result *runs[QAT_PRUNE_RUNS_MAX];
+    int n = qat_report_prune_runs(p, runs);
+    qat_json_array(j, "runs");
+    for (int i = 0; i < n; i++) prune_result(j, runs[i]);
     qat_json_close(j);
     qat_json_close(j);
 }
@@ -196,8 +203,7 @@ static void results_section(qat_json *j, const qat_pipeline *p) {
         if (v[i].tflite_bytes) qat_json_int(j, "tflite_bytes", v[i].tflite_bytes);
         if (v[i].gzip_bytes) qat_json_int(j, "gzip_bytes", v[i].gzip_bytes);
         if (i == QAT_VARIANT_INT8_PRUNED) qat_json_num(j, "sparsity", v[i].sparsity);
-        /* TFLite Micro runs float32 and full-int8 models; it rejects hybrid ops. */
-        qat_json_bool(j, "runs_on_tflite_micro", i != QAT_VARIANT_DYNAMIC_RANGE);
+        qat_json_bool(j, "runs_on_tflite_micro", v[i].runs_on_tflm);
         if (p->quantized) qat_json_int(j, "arena_bytes", v[i].arena_bytes);
         qat_json_int(j, "macs", v[i].macs);
         if (i == QAT_VARIANT_INT8_QAT) {

@@ -44,6 +44,14 @@ grep -q '<svg' "$h" && die "report.html without gnuplot has an <svg>"
 QAT_GNUPLOT=/nonexistent "$QATRAIN" configs/gesture_cnn.ini $SMALL $SWEEP --out "$TMP/d" 2>"$TMP/d.err"
 [ ! -s "$TMP/d.err" ] || die "--quiet printed: $(cat "$TMP/d.err")"
 cmp "$h" "$TMP/d/report.html" || die "the page without gnuplot differs between runs"
+# A gnuplot that fails: one warning with the last line of its error output, no plots.
+printf '#!/bin/sh\necho "line 7: bad thing" >&2\necho "        ^" >&2\nexit 1\n' >"$TMP/gp-fail"
+chmod +x "$TMP/gp-fail"
+QAT_GNUPLOT="$TMP/gp-fail" "$QATRAIN" configs/gesture_cnn.ini $NOQUIET --out "$TMP/f" >/dev/null 2>"$TMP/f.err" ||
+    die "the run with a failing gnuplot failed: $(cat "$TMP/f.err")"
+[ "$(cat "$TMP/f.err")" = "qatrain: warning: gnuplot failed (line 7: bad thing): report.html has tables but no plots" ] ||
+    die "unexpected warning for a failing gnuplot: $(cat "$TMP/f.err")"
+grep -q '<svg' "$TMP/f/report.html" && die "report.html has an <svg> though gnuplot failed"
 # A missing plot script is a warning too, naming where it was sought.
 QAT_SCRIPTS="$TMP/none" "$QATRAIN" configs/gesture_cnn.ini $NOQUIET --out "$TMP/e" >/dev/null 2>"$TMP/e.err" ||
     die "the run without plots.gp failed"
