@@ -188,7 +188,7 @@ static void summary(const qat_pipeline *p) {
     const qat_model *m = &p->model;
     printf("\nqatrain %s: %s\n", QAT_VERSION, p->cfg.path);
     printf("  data        %s, %d classes, train %d / val %d / test %d samples%s\n",
-           qat_data_source_name(p->cfg.data.source), p->cfg.data.n_classes, p->train.n, p->val.n,
+           qat_data_source_name(p->cfg.data.source), p->cfg.data.n_classes, p->train.n, qat_pipeline_val(p)->n,
            p->test.n, p->val_is_test ? " (validation = test, as the lesson)" : "");
     printf("  model       %zu parameters, %ld MACs per inference\n", m->g.n_params,
            qat_model_macs(m));

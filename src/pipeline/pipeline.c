@@ -27,7 +27,7 @@ void qat_pipeline_init(qat_pipeline *p, const qat_config *cfg) {
 
 void qat_pipeline_free(qat_pipeline *p) {
     qat_dataset_free(&p->train);
-    if (!p->val_is_test) qat_dataset_free(&p->val);
+    qat_dataset_free(&p->val);
     qat_dataset_free(&p->test);
     free(p->test_raw);
     if (p->model_built) qat_model_free(&p->model);
@@ -47,41 +47,45 @@ void qat_pipeline_free(qat_pipeline *p) {
     memset(p, 0, sizeof *p);
 }
 
+/* Hands src's samples to dst (empty before), leaving src empty: one owner at a time. */
+static void dataset_move(qat_dataset *dst, qat_dataset *src) {
+    *dst = *src;
+    memset(src, 0, sizeof *src);
+}
+
+const qat_dataset *qat_pipeline_val(const qat_pipeline *p) {
+    return p->val_is_test ? &p->test : &p->val;
+}
+
+/* Each dataset owns its samples and no two share a buffer: the split's rest either splits
+ * again (training and validation) or moves into p->train; on failure the locals are freed
+ * here and whatever p holds by qat_pipeline_free, each exactly once. */
 qat_status qat_pipeline_data(qat_pipeline *p, qat_error *e) {
     const qat_config *c = &p->cfg;
     qat_dataset all = {0}, rest = {0};
     qat_rng split;
     qat_rng_seed(&split, c->seed, QAT_STREAM_SPLIT);
+    p->val_is_test = !(c->train.val_split > 0);
     qat_status st = qat_data_load(&c->data, c->seed, &all, e);
     if (!st) st = qat_dataset_split(&all, c->data.test_split, &split, &rest, &p->test, e);
-    qat_dataset_free(&all);
-    if (st) goto fail;
-    if (c->train.val_split > 0) {
+    if (!st && !p->val_is_test)
         st = qat_dataset_split(&rest, c->train.val_split, &split, &p->train, &p->val, e);
-        qat_dataset_free(&rest);
-        if (st) goto fail;
-    } else {
-        p->train = rest;
-        rest = (qat_dataset){0}; /* now p->train's: the failure path below must not free it */
-        p->val = p->test;
-        p->val_is_test = 1;
-    }
+    else if (!st)
+        dataset_move(&p->train, &rest);
+    qat_dataset_free(&rest);
+    qat_dataset_free(&all);
+    if (st) return st;
     size_t raw_bytes = (size_t)p->test.n * p->test.window * p->test.channels * sizeof(float);
-    if (!(p->test_raw = malloc(raw_bytes + 1))) {
-        st = qat_error_set(e, QAT_ERR_NOMEM, "data: out of memory");
-        goto fail;
-    }
+    if (!(p->test_raw = malloc(raw_bytes + 1)))
+        return qat_error_set(e, QAT_ERR_NOMEM, "data: out of memory");
     memcpy(p->test_raw, p->test.x, raw_bytes); /* what firmware's qat_prepare_input takes */
     qat_norm norm;
-    if ((st = qat_norm_fit(&p->train, c->data.normalize, &norm, e))) goto fail;
+    if ((st = qat_norm_fit(&p->train, c->data.normalize, &norm, e))) return st;
     qat_norm_apply(&norm, &p->train);
     qat_norm_apply(&norm, &p->test);
     if (!p->val_is_test) qat_norm_apply(&norm, &p->val);
     p->model.norm = norm;
     return QAT_OK;
-fail:
-    qat_dataset_free(&rest);
-    return st;
 }
 
 qat_status qat_pipeline_build(qat_pipeline *p, qat_error *e) {
