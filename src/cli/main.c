@@ -105,12 +105,7 @@ static int parse_args(int argc, char **argv, options *o) {
 static qat_status load_config(const options *o, qat_config *cfg, qat_error *e) {
     qat_status st = qat_config_load(o->config, cfg, e);
     for (int i = 0; !st && i < o->n_sets; i++) st = qat_config_set(cfg, o->sets[i], e);
-    if (!st && o->seed) {
-        char set[64];
-        snprintf(set, sizeof set, "run.seed=%s", o->seed);
-        st = qat_config_set(cfg, set, e);
-        if (st) snprintf(e->msg, sizeof e->msg, "--seed: '%s' is not a valid seed", o->seed);
-    }
+    if (!st && o->seed) st = qat_config_set_option(cfg, "--seed", "run.seed", o->seed, e);
     if (!st && o->out) {
         if (strlen(o->out) >= sizeof cfg->out_dir) return qat_error_set(e, QAT_ERR_CONFIG, "--out: path too long");
         strcpy(cfg->out_dir, o->out);
