@@ -47,6 +47,15 @@ void qat_pipeline_free(qat_pipeline *p) {
     memset(p, 0, sizeof *p);
 }
 
+__attribute__((format(printf, 2, 3)))
+static void warn(qat_pipeline *p, const char *fmt, ...) {
+    if (p->n_warnings == (int)(sizeof p->warnings / sizeof p->warnings[0])) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->warnings[p->n_warnings++], sizeof p->warnings[0], fmt, ap);
+    va_end(ap);
+}
+
 /* Hands src's samples to dst (empty before), leaving src empty: one owner at a time. */
 static void dataset_move(qat_dataset *dst, qat_dataset *src) {
     *dst = *src;
@@ -59,7 +68,8 @@ const qat_dataset *qat_pipeline_val(const qat_pipeline *p) {
 
 /* Each dataset owns its samples and no two share a buffer: the split's rest either splits
  * again (training and validation) or moves into p->train; on failure the locals are freed
- * here and whatever p holds by qat_pipeline_free, each exactly once. */
+ * here and whatever p holds by qat_pipeline_free, each exactly once. The data are judged
+ * (qat_data_validate) before anything is fitted to them. */
 qat_status qat_pipeline_data(qat_pipeline *p, qat_error *e) {
     const qat_config *c = &p->cfg;
     qat_dataset all = {0}, rest = {0};
@@ -72,6 +82,11 @@ qat_status qat_pipeline_data(qat_pipeline *p, qat_error *e) {
         st = qat_dataset_split(&rest, c->train.val_split, &split, &p->train, &p->val, e);
     else if (!st)
         dataset_move(&p->train, &rest);
+    char warning[sizeof p->warnings[0]];
+    qat_data_splits splits = {&p->train, p->val_is_test ? NULL : &p->val, &p->test,
+                              c->train.val_split};
+    if (!st) st = qat_data_validate(&c->data, &all, &splits, warning, sizeof warning, e);
+    if (!st && warning[0]) warn(p, "%s", warning);
     qat_dataset_free(&rest);
     qat_dataset_free(&all);
     if (st) return st;
@@ -151,15 +166,6 @@ qat_status qat_pipeline_write(const qat_pipeline *p, qat_error *e) {
     if (!st) st = qat_path_join(path, sizeof path, dir, "timing.json", e);
     if (!st) st = qat_report_timing_json(p, path, e);
     return st;
-}
-
-__attribute__((format(printf, 2, 3)))
-static void warn(qat_pipeline *p, const char *fmt, ...) {
-    if (p->n_warnings == (int)(sizeof p->warnings / sizeof p->warnings[0])) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(p->warnings[p->n_warnings++], sizeof p->warnings[0], fmt, ap);
-    va_end(ap);
 }
 
 /* The representative set: a stratified seeded subset of the training split — never the
@@ -350,8 +356,11 @@ static qat_status int8_latency(const qat_ir *ir, const float *x, double *us, qat
     if (st) return st;
     const qat_ir_tensor *in = &ir->tensors[ir->input];
     size_t n = qat_ir_tensor_count(in);
-    int8_t q[4096], out[QAT_MAX_CLASSES];
-    QAT_ASSERT(n <= sizeof q);
+    int8_t *q = malloc(n + 1), out[QAT_MAX_CLASSES]; /* window x channels: up to 64 Ki */
+    if (!q) {
+        qat_i8_free(&eng);
+        return qat_error_set(e, QAT_ERR_NOMEM, "latency: out of memory");
+    }
     double t[LAT_ROUNDS];
     for (int r = 0; r < LAT_ROUNDS; r++) {
         double t0 = qat_clock();
@@ -362,11 +371,13 @@ static qat_status int8_latency(const qat_ir *ir, const float *x, double *us, qat
         t[r] = (qat_clock() - t0) / LAT_REPS;
     }
     *us = 1e6 * qat_median(t, LAT_ROUNDS);
+    free(q);
     qat_i8_free(&eng);
     return QAT_OK;
 }
 
 qat_status qat_pipeline_measure(qat_pipeline *p, qat_error *e) {
+    QAT_ASSERT(p->test.n > 0); /* qat_data_validate saw to it */
     const float *x = p->test.x;
     p->latency_us[QAT_VARIANT_FLOAT32] = float_latency(&p->model, x);
     if (!p->quantized) return QAT_OK;
