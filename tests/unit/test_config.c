@@ -446,6 +446,19 @@ static void test_out_of_range(void **state) {
                  "[layer.d] rate: '1' is out of range (must be in [0, 1))");
     expect_error(f, "[layer.b]\ntype = batchnorm\nmomentum = 1\n", 3,
                  "[layer.b] momentum: '1' is out of range");
+    /* finite but beyond what the float arithmetic downstream carries */
+    expect_error(f, "[train]\nlr = 1e300\n", 2, "[train] lr: '1e300' is out of range (must be in (0, 100])");
+    expect_error(f, "[quant]\nlr = 101\n", 2, "[quant] lr: '101' is out of range (must be in (0, 100])");
+    expect_error(f, "[prune]\nlr = 1e9\n", 2, "[prune] lr: '1e9' is out of range");
+    expect_error(f, "[train]\nepsilon = 1e-320\n", 2,
+                 "[train] epsilon: '1e-320' is out of range (must be in [1e-30, 1000])");
+    expect_error(f, "[data]\nrate_hz = 1e-9\n", 2,
+                 "[data] rate_hz: '1e-9' is out of range (must be in [0.001, 1000000])");
+    expect_error(f, "[data]\ncsv_rate_hz = 1e300\n", 2, "[data] csv_rate_hz: '1e300' is out of range");
+    expect_error(f, "[layer.b]\ntype = batchnorm\nepsilon = 1e-20\n", 3,
+                 "[layer.b] epsilon: '1e-20' is out of range (must be in [1e-12, 1000])");
+    expect_error(f, "[data]\nsamples_per_class = 99999999999999999999\n", 2,
+                 "[data] samples_per_class: '99999999999999999999' is out of range");
 }
 
 static void test_seed_is_uint64(void **state) {
@@ -708,6 +721,31 @@ static void test_output_layer(void **state) {
                  "[layer.h] activation: softmax is only allowed on the last layer");
 }
 
+/* A stack that no int8 model can express is refused by validation, at the layer's line. */
+static void test_stack_without_int8_form(void **state) {
+    fixture *f = *state;
+#define TAIL "[layer.f]\ntype = flatten\n[layer.o]\ntype = dense\nunits = 3\n"
+#define CONV "[layer.c]\ntype = conv1d\nfilters = 4\nkernel = 3\n"
+    expect_error(f, "[layer.b]\ntype = batchnorm\n" CONV TAIL, 1,
+                 "[layer.b] type: batchnorm as the first layer has no int8 form");
+    expect_error(f, CONV "[layer.b]\ntype = batchnorm\n[layer.b2]\ntype = batchnorm\n" TAIL, 7,
+                 "[layer.b2] type: batchnorm after batchnorm 'b' has no int8 form");
+    expect_error(f, CONV "[layer.f]\ntype = flatten\n[layer.b]\ntype = batchnorm\n"
+                    "[layer.o]\ntype = dense\nunits = 3\n", 7,
+                 "[layer.b] type: batchnorm after flatten 'f' has no int8 form");
+    expect_error(f, CONV "activation = relu6\n[layer.b]\ntype = batchnorm\n" TAIL, 1,
+                 "[layer.c] activation: activation = relu6 comes before batchnorm 'b'");
+    expect_error(f, CONV "[layer.p]\ntype = maxpool1d\npool = 2\n[layer.r]\ntype = relu\n" TAIL,
+                 8, "[layer.r] type: relu after maxpool1d 'p' has no int8 form");
+    /* the forms that have one: folded, fused, or both */
+    assert_int_equal(load(f, CONV "[layer.b]\ntype = batchnorm\n[layer.r]\ntype = relu6\n" TAIL),
+                     QAT_OK);
+    assert_int_equal(load(f, CONV "[layer.r]\ntype = relu\n[layer.p]\ntype = maxpool1d\npool = 2\n"
+                             TAIL), QAT_OK);
+#undef TAIL
+#undef CONV
+}
+
 static void test_required_layer_keys(void **state) {
     fixture *f = *state;
     expect_error(f, "[layer.c]\ntype = conv1d\nfilters = 4\n[layer.f]\ntype = flatten\n"
@@ -865,6 +903,7 @@ int main(void) {
         cmocka_unit_test(test_malformed_integers),
         cmocka_unit_test(test_out_of_range),
         cmocka_unit_test(test_seed_is_uint64),
+        cmocka_unit_test(test_stack_without_int8_form),
         cmocka_unit_test(test_bad_enum_lists_names),
         cmocka_unit_test(test_booleans),
         cmocka_unit_test(test_syntax_errors),
