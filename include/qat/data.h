@@ -131,6 +131,9 @@ qat_status qat_dataset_subset(const qat_dataset *src, const int *idx, int n, qat
 
 /* Fits normalisation on (training) data; a constant signal is an error. */
 qat_status qat_norm_fit(const qat_dataset *d, qat_norm_kind kind, qat_norm *out, qat_error *e);
+/* Per-axis min and max over every sample and time step of d (channels <= QAT_MAX_CHANNELS);
+ * a value that is not finite is refused, as it would make the range meaningless. */
+qat_status qat_data_axis_ranges(const qat_dataset *d, float *mn, float *mx, qat_error *e);
 /* x' = (x - min) / (max - min), per axis. */
 void qat_norm_apply(const qat_norm *nm, qat_dataset *d);
 

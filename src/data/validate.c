@@ -164,17 +164,6 @@ static qat_status check_splits(const qat_data_config *cfg, const qat_dataset *al
 
 /* ---- normalisation ---- */
 
-static void axis_ranges(const qat_dataset *d, float *mn, float *mx) {
-    for (int k = 0; k < d->channels; k++) mn[k] = INFINITY, mx[k] = -INFINITY;
-    size_t rows = (size_t)d->n * (size_t)d->window;
-    for (size_t r = 0; r < rows; r++)
-        for (int k = 0; k < d->channels; k++) {
-            float v = d->x[r * (size_t)d->channels + (size_t)k];
-            mn[k] = v < mn[k] ? v : mn[k];
-            mx[k] = v > mx[k] ? v : mx[k];
-        }
-}
-
 /* The axes constant over the training split, as " 0, 2 (aZ)", into buf; returns how many. */
 static int constant_axes(const qat_data_config *cfg, const float *mn, const float *mx, int c,
                          char *buf, size_t cap) {
@@ -196,7 +185,8 @@ static qat_status check_ranges(const qat_data_config *cfg, const qat_dataset *tr
     float mn[QAT_MAX_CHANNELS], mx[QAT_MAX_CHANNELS];
     char src[QAT_PATH_MAX + 64], axes[256];
     if (train->n == 0 || train->channels > QAT_MAX_CHANNELS) return QAT_OK;
-    axis_ranges(train, mn, mx);
+    qat_status st = qat_data_axis_ranges(train, mn, mx, e); /* the normaliser's own ranges */
+    if (st) return st;
     int flat = constant_axes(cfg, mn, mx, train->channels, axes, sizeof axes);
     if (!flat) return QAT_OK;
     source_name(cfg, -1, src, sizeof src);
