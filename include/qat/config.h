@@ -55,6 +55,12 @@ qat_status qat_config_load(const char *path, qat_config *cfg, qat_error *e);
 /* One override "section.key=value" (section may contain dots: layer.conv1.filters=8),
  * applied with the same parser and checks as the file; call qat_config_validate after. */
 qat_status qat_config_set(qat_config *cfg, const char *assignment, qat_error *e);
+/* One key set by a command-line option (qat_config_set_option(cfg, "--seed", "run.seed",
+ * "7", e)): the same parser and checks, messages starting with the option's name
+ * ("--seed: '-1' is out of range (must be in [0, 18446744073709551615])"). The value is
+ * taken whole, however long. Not for [layer.*] or [files] keys. */
+qat_status qat_config_set_option(qat_config *cfg, const char *option, const char *key,
+                                 const char *value, qat_error *e);
 /* Cross-key checks: the layer stack fits the window, the last layer matches the classes... */
 qat_status qat_config_validate(const qat_config *cfg, qat_error *e);
 

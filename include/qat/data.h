@@ -23,6 +23,16 @@
 #define QAT_NAME_MAX 32
 #define QAT_MAX_CSV_FILES 64
 
+/* Where one sample came from, for messages (qat_data_sample_name spells it out):
+ *   builtin  file = the recording's number within its class, line = 0
+ *   npy      file = the file's index in its class folder (name order), line = 0
+ *   csv      file = the CSV's index in the config's [files] list, line = the line of the
+ *            gesture's first row */
+typedef struct qat_sample_src {
+    int file;
+    int line;
+} qat_sample_src;
+
 typedef struct qat_dataset {
     int n;                                        /* number of samples */
     int window;                                   /* time steps per sample */
@@ -31,6 +41,8 @@ typedef struct qat_dataset {
     char class_names[QAT_MAX_CLASSES][QAT_NAME_MAX];
     float *x;                                     /* n * window * channels, owned */
     int *y;                                       /* n labels, owned */
+    qat_sample_src *src;                          /* n origins (zero unless the loader
+                                                     records them), owned */
 } qat_dataset;
 
 typedef enum qat_data_source {
@@ -78,13 +90,15 @@ typedef struct qat_norm {
     float max[QAT_MAX_CHANNELS];
 } qat_norm;
 
-/* Allocates x and y for n samples (contents zero). Class names are left to the caller. */
+/* Allocates x, y and src for n samples (contents zero). Class names are left to the
+ * caller. */
 qat_status qat_dataset_alloc(qat_dataset *d, int n, int window, int channels, int n_classes,
                              qat_error *e);
 void qat_dataset_free(qat_dataset *d);
 
-/* Loads (or generates) the whole dataset the config describes. `seed` drives the
- * generator's stream. Every sample is checked finite. */
+/* Loads (or generates) the whole dataset the config describes, recording each sample's
+ * origin. `seed` drives the generator's stream. The values are not judged here: that is
+ * qat_data_validate's, once the splits are known. */
 qat_status qat_data_load(const qat_data_config *cfg, uint64_t seed, qat_dataset *out,
                          qat_error *e);
 
@@ -103,18 +117,50 @@ void qat_data_names_free(char **names, int n);
 /* Writes a dataset in the lesson layout: DIR/<class>/<class>_NNNN.npy, float32 (T, C). */
 qat_status qat_data_write_npy_dir(const qat_dataset *d, const char *dir, qat_error *e);
 
-/* Stratified split: within each class, a seeded shuffle puts round(test_frac * count)
- * samples in `test` and the rest in `train`; original order is kept inside each part. */
+/* Stratified split: within each class, a seeded shuffle puts qat_split_count(count,
+ * test_frac) samples in `test` and the rest in `train`; original order is kept inside each
+ * part. */
 qat_status qat_dataset_split(const qat_dataset *all, double test_frac, qat_rng *rng,
                              qat_dataset *train, qat_dataset *test, qat_error *e);
+/* How many of a class's `count` samples a split of fraction frac takes: round(frac · count),
+ * halves up. */
+int qat_split_count(int count, double frac);
 /* Copies the samples idx[0..n) of src into a new dataset. */
 qat_status qat_dataset_subset(const qat_dataset *src, const int *idx, int n, qat_dataset *out,
                               qat_error *e);
 
 /* Fits normalisation on (training) data; a constant signal is an error. */
 qat_status qat_norm_fit(const qat_dataset *d, qat_norm_kind kind, qat_norm *out, qat_error *e);
+/* Per-axis min and max over every sample and time step of d (channels <= QAT_MAX_CHANNELS);
+ * a value that is not finite is refused, as it would make the range meaningless. */
+qat_status qat_data_axis_ranges(const qat_dataset *d, float *mn, float *mx, qat_error *e);
 /* x' = (x - min) / (max - min), per axis. */
 void qat_norm_apply(const qat_norm *nm, qat_dataset *d);
+
+/* ---- validation: what the later stages assume, checked once before anything trains ---- */
+
+/* The splits qat_data_validate judges; val is NULL when there is none (val_split 0). */
+typedef struct qat_data_splits {
+    const qat_dataset *train, *val, *test;
+    double val_split; /* the fraction of the non-test samples that made val */
+} qat_data_splits;
+
+/* Checks a loaded dataset (`all`, in the order qat_data_load returned it) and, unless s is
+ * NULL, its splits, against what training and quantization assume. The first failure is a
+ * QAT_ERR_DATA naming the data (file and line, folder, or the built-in generator) and the
+ * setting to change:
+ *   - every value finite; no recording all zero (a dead sensor, an empty capture);
+ *   - every class has a sample in each split: test, training, and validation when s->val;
+ *   - min/max normalisation has a range to divide by: for normalize = minmax_axis no axis
+ *     is constant over the training split, for minmax not every value is the same.
+ * An axis constant where nothing divides by its range (normalize = none, or minmax with
+ * other axes varying) is no error: `warning` (cap > 0 bytes; "" when none) says so. */
+qat_status qat_data_validate(const qat_data_config *cfg, const qat_dataset *all,
+                             const qat_data_splits *s, char *warning, size_t cap, qat_error *e);
+/* Names sample i of d for messages, from d->src: "DIR/wave/wave_0003.npy" (npy),
+ * "rec/wave.csv:120" (csv: the gesture's first line), "built-in generator, wave recording 3". */
+void qat_data_sample_name(const qat_data_config *cfg, const qat_dataset *d, int i, char *buf,
+                          size_t cap);
 
 const char *qat_data_source_name(qat_data_source s);
 const char *qat_norm_kind_name(qat_norm_kind k);

@@ -97,8 +97,10 @@ typedef struct qat_resume {
 
 typedef struct qat_pipeline {
     qat_config cfg;
-    qat_dataset train, val, test; /* normalised; val aliases test when cfg val_split = 0 */
-    int val_is_test;
+    qat_dataset train, val, test; /* normalised; each owns its samples. val is empty when
+                                     cfg val_split = 0: training then validates on test, as
+                                     the lesson does (qat_pipeline_val) */
+    int val_is_test;              /* cfg val_split = 0 */
     float *test_raw;              /* the test split's samples before normalisation (as test.x) */
     qat_model model;
     int model_built;
@@ -161,6 +163,8 @@ void qat_pipeline_init(qat_pipeline *p, const qat_config *cfg);
 void qat_pipeline_free(qat_pipeline *p);
 
 qat_status qat_pipeline_data(qat_pipeline *p, qat_error *e);
+/* The split training validates on: &p->val, or &p->test when val_is_test (borrowed). */
+const qat_dataset *qat_pipeline_val(const qat_pipeline *p);
 qat_status qat_pipeline_build(qat_pipeline *p, qat_error *e);
 qat_status qat_pipeline_train(qat_pipeline *p, qat_progress_fn progress, void *ctx, qat_error *e);
 /* Instead of training: the float model from a checkpoint (float.ckpt of an earlier run with

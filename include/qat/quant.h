@@ -191,11 +191,30 @@ typedef struct qat_qmodel {
     qat_qlayer q[QAT_MAX_LAYERS];
 } qat_qmodel;
 
-/* Builds the fake-quant graph for the float model's layer stack (conv1d/dense, optionally
- * followed by batchnorm and then relu/relu6, are one int8 operator) and copies its
- * parameters, batch-norm statistics and normalisation. Stacks that have no exact int8
- * form (a batchnorm or activation not following a conv1d/dense) are a QAT_ERR_CONFIG
- * naming the layer. */
+/* ---- the int8 form of a layer stack ---- */
+
+/* One int8 operator's share of the layer stack. */
+typedef struct qat_int8_block_info {
+    int bn;             /* the batchnorm folded into the conv1d / dense, -1 when none */
+    qat_activation act; /* the fused activation: the layer's own, or a relu/relu6 layer's */
+    int bad;            /* on failure: the layer that has no int8 form ... */
+    const char *key;    /* ... and its key at fault ("type", "activation") */
+} qat_int8_block_info;
+
+/* How the layer stack spec[0..n) groups into int8 operators, one block at a time from layer
+ * i: conv1d or dense, then optionally a batchnorm (folded; only when the layer's own
+ * activation is none), then optionally a relu or relu6 layer (fused; only when there is no
+ * activation yet) make one operator; maxpool1d, flatten and dropout pass their input's
+ * scale through. Returns the first layer after the block, or -1 when layer b->bad has no
+ * int8 form here (a batchnorm not directly after a conv1d/dense, two in a row, a
+ * relu/relu6 with nothing to fuse into), with why (cap bytes) saying so and what to do. */
+int qat_int8_block(const qat_layer_spec *spec, int n, int i, qat_int8_block_info *b, char *why,
+                   size_t cap);
+
+/* Builds the fake-quant graph for the float model's layer stack (grouped by
+ * qat_int8_block) and copies its parameters, batch-norm statistics and normalisation.
+ * Stacks that have no exact int8 form are a QAT_ERR_CONFIG naming the layer (config
+ * validation refuses them first, with the file and line). */
 qat_status qat_qmodel_build(qat_qmodel *qm, const qat_model *fm, const qat_quant_config *qc,
                             int max_batch, qat_error *e);
 void qat_qmodel_free(qat_qmodel *qm);

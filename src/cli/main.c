@@ -105,12 +105,7 @@ static int parse_args(int argc, char **argv, options *o) {
 static qat_status load_config(const options *o, qat_config *cfg, qat_error *e) {
     qat_status st = qat_config_load(o->config, cfg, e);
     for (int i = 0; !st && i < o->n_sets; i++) st = qat_config_set(cfg, o->sets[i], e);
-    if (!st && o->seed) {
-        char set[64];
-        snprintf(set, sizeof set, "run.seed=%s", o->seed);
-        st = qat_config_set(cfg, set, e);
-        if (st) snprintf(e->msg, sizeof e->msg, "--seed: '%s' is not a valid seed", o->seed);
-    }
+    if (!st && o->seed) st = qat_config_set_option(cfg, "--seed", "run.seed", o->seed, e);
     if (!st && o->out) {
         if (strlen(o->out) >= sizeof cfg->out_dir) return qat_error_set(e, QAT_ERR_CONFIG, "--out: path too long");
         strcpy(cfg->out_dir, o->out);
@@ -188,7 +183,7 @@ static void summary(const qat_pipeline *p) {
     const qat_model *m = &p->model;
     printf("\nqatrain %s: %s\n", QAT_VERSION, p->cfg.path);
     printf("  data        %s, %d classes, train %d / val %d / test %d samples%s\n",
-           qat_data_source_name(p->cfg.data.source), p->cfg.data.n_classes, p->train.n, p->val.n,
+           qat_data_source_name(p->cfg.data.source), p->cfg.data.n_classes, p->train.n, qat_pipeline_val(p)->n,
            p->test.n, p->val_is_test ? " (validation = test, as the lesson)" : "");
     printf("  model       %zu parameters, %ld MACs per inference\n", m->g.n_params,
            qat_model_macs(m));
@@ -213,7 +208,9 @@ static void summary(const qat_pipeline *p) {
 
 static int write_data(const qat_config *cfg, const char *dir, int quiet, qat_error *e) {
     qat_dataset all = {0};
+    char warning[1];
     qat_status st = qat_data_load(&cfg->data, cfg->seed, &all, e);
+    if (!st) st = qat_data_validate(&cfg->data, &all, NULL, warning, sizeof warning, e);
     if (!st) st = qat_data_write_npy_dir(&all, dir, e);
     if (!st && !quiet) printf("wrote %d samples to %s/<class>/*.npy\n", all.n, dir);
     qat_dataset_free(&all);
@@ -308,6 +305,12 @@ static qat_status write_outputs(qat_pipeline *p, const qat_config *cfg, int quie
     return st;
 }
 
+/* The pipeline's warnings not printed yet, one line each. */
+static void print_warnings(const qat_pipeline *p, int *printed, int quiet) {
+    for (; *printed < p->n_warnings; ++*printed)
+        if (!quiet) fprintf(stderr, "qatrain: warning: %s\n", p->warnings[*printed]);
+}
+
 /* Training stopped on a signal: save its state for --resume and exit 130 (as a shell does). */
 static int interrupted(qat_pipeline *p, qat_resume *saved, const char *path, const options *o) {
     qat_error e = {0};
@@ -351,15 +354,18 @@ int qat_cli_main(int argc, char **argv) {
     }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    if (!st) st = qat_mkdir_p(cfg.out_dir, &e);
+    int warned = 0;
     if (!st) st = qat_pipeline_data(&p, &e);
+    print_warnings(&p, &warned, o.quiet);
     if (!st) st = qat_pipeline_build(&p, &e);
-    if (!st) st = o.init ? qat_pipeline_load_float(&p, o.init, &e) : qat_pipeline_train(&p, progress, &v, &e);
+    if (!st && o.init) st = qat_pipeline_load_float(&p, o.init, &e);
+    /* Only now, for resume.ckpt: bad data or a wrong --init leave no folder behind. */
+    if (!st) st = qat_mkdir_p(cfg.out_dir, &e);
+    if (!st && !o.init) st = qat_pipeline_train(&p, progress, &v, &e);
     if (!st && cfg.quant.enabled) {
         if (!o.quiet) printf("quantization-aware training (%d epochs)\n", cfg.quant.epochs);
         st = qat_pipeline_quantize(&p, progress, &v, &e);
-        for (int i = 0; !o.quiet && i < p.n_warnings; i++)
-            fprintf(stderr, "qatrain: warning: %s\n", p.warnings[i]);
+        print_warnings(&p, &warned, o.quiet);
     }
     if (!st && cfg.prune.enabled) {
         if (!o.quiet)

@@ -404,15 +404,13 @@ typedef qat_status (*key_setter)(parse_ctx *p, void *base, const char *value);
 
 #define U64_RANGE "must be in [0, 18446744073709551615]"
 
+/* Any number of digits is read whole (leading zeros included): a seed is never cut. */
 static qat_status set_seed(parse_ctx *p, void *base, const char *v) {
     qat_config *cfg = base;
-    double d;
     if (v[0] == '-' && only_chars(v + 1, "0123456789"))
         return key_error(p, SHOW " is out of range (" U64_RANGE ")", v);
-    if (!only_chars(v, "0123456789")) {
-        if (parse_double_text(v, &d)) return key_error(p, SHOW " is not a whole number", v);
-        return key_error(p, SHOW " is not a number", v);
-    }
+    if (!only_chars(v, "0123456789"))
+        return key_error(p, SHOW " is not a seed (digits only, in [0, 18446744073709551615])", v);
     char *end;
     errno = 0;
     unsigned long long x = strtoull(v, &end, 10);
@@ -628,6 +626,20 @@ typedef struct key_def {
 #define F_CUSTOM(fn) .type = K_CUSTOM, .set = (fn)
 #define OPEN 1
 #define CLOSED 0
+/* Limits of the keys that would otherwise be open-ended. Each keeps what the arithmetic
+ * downstream can carry, with room beyond any sensible setting:
+ *   sampling rates: the resampler steps by csv_rate_hz / rate_hz and the generator spans
+ *     window / rate_hz seconds, both finite and non-zero within these;
+ *   learning rates: the optimisers work in float; past 100 every step diverges anyway;
+ *   epsilons: Adam divides by sqrt(v) + epsilon and batch norm by sqrt(var + epsilon) in
+ *     float: a smaller one rounds to 0 (0 / 0 on a zero gradient or a constant channel),
+ *     a larger one flattens the layer (Inception's Adam uses 1.0). */
+#define RATE_MIN 1e-3
+#define RATE_MAX 1e6
+#define LR_MAX 100
+#define EPS_MIN 1e-30
+#define BN_EPS_MIN 1e-12
+#define EPS_MAX 1000
 #define BIT(k) (1u << (k))
 
 static const key_def run_keys[] = {
@@ -640,22 +652,23 @@ static const key_def data_keys[] = {
     {.name = "classes", F_CUSTOM(set_classes)},
     {.name = "window", F_INT(qat_data_config, window, 1, 4096)},
     {.name = "channels", F_INT(qat_data_config, channels, 1, QAT_MAX_CHANNELS)},
-    {.name = "rate_hz", F_DBL(qat_data_config, rate_hz, 0, OPEN, INFINITY, OPEN)},
+    {.name = "rate_hz", F_DBL(qat_data_config, rate_hz, RATE_MIN, CLOSED, RATE_MAX, CLOSED)},
     {.name = "test_split", F_DBL(qat_data_config, test_split, 0, OPEN, 1, OPEN)},
     {.name = "normalize", F_ENUM(qat_data_config, normalize, norm_enum, ALL_VALUES)},
     {.name = "samples_per_class", F_INT(qat_data_config, samples_per_class, 1, 100000)},
     {.name = "dir", F_CUSTOM(set_dir)},
-    {.name = "csv_rate_hz", F_DBL(qat_data_config, csv_rate_hz, 0, OPEN, INFINITY, OPEN)},
+    {.name = "csv_rate_hz",
+     F_DBL(qat_data_config, csv_rate_hz, RATE_MIN, CLOSED, RATE_MAX, CLOSED)},
     {.name = "csv_gesture_rows", F_INT(qat_data_config, csv_gesture_rows, 0, 100000)},
     {.name = "csv_columns", F_CUSTOM(set_csv_columns)},
 };
 
 static const key_def train_keys[] = {
     {.name = "optimizer", F_ENUM(qat_train_config, optimizer, opt_enum, ALL_VALUES)},
-    {.name = "lr", F_DBL(qat_train_config, lr, 0, OPEN, INFINITY, OPEN)},
+    {.name = "lr", F_DBL(qat_train_config, lr, 0, OPEN, LR_MAX, CLOSED)},
     {.name = "beta1", F_DBL(qat_train_config, beta1, 0, CLOSED, 1, OPEN)},
     {.name = "beta2", F_DBL(qat_train_config, beta2, 0, CLOSED, 1, OPEN)},
-    {.name = "epsilon", F_DBL(qat_train_config, epsilon, 0, OPEN, INFINITY, OPEN)},
+    {.name = "epsilon", F_DBL(qat_train_config, epsilon, EPS_MIN, CLOSED, EPS_MAX, CLOSED)},
     {.name = "momentum", F_DBL(qat_train_config, momentum, 0, CLOSED, 1, OPEN)},
     {.name = "nesterov", F_BOOL(qat_train_config, nesterov)},
     {.name = "epochs", F_INT(qat_train_config, epochs, 1, 100000)},
@@ -664,7 +677,7 @@ static const key_def train_keys[] = {
     {.name = "monitor", F_ENUM(qat_train_config, monitor, mon_enum, ALL_VALUES)},
     {.name = "plateau_patience", F_INT(qat_train_config, plateau_patience, 0, 1000000)},
     {.name = "plateau_factor", F_DBL(qat_train_config, plateau_factor, 0, OPEN, 1, OPEN)},
-    {.name = "min_lr", F_DBL(qat_train_config, min_lr, 0, CLOSED, INFINITY, OPEN)},
+    {.name = "min_lr", F_DBL(qat_train_config, min_lr, 0, CLOSED, LR_MAX, CLOSED)},
     {.name = "early_stop_patience", F_INT(qat_train_config, early_stop_patience, 0, 1000000)},
     {.name = "restore_best", F_BOOL(qat_train_config, restore_best)},
 };
@@ -712,7 +725,7 @@ static const key_def quant_keys[] = {
     {.name = "weight_bits", F_INT(qat_quant_config, weight_bits, 2, 8)},
     {.name = "act_bits", F_INT(qat_quant_config, act_bits, 2, 8)},
     {.name = "epochs", F_INT(qat_quant_config, epochs, 0, 100000)},
-    {.name = "lr", F_DBL(qat_quant_config, lr, 0, OPEN, INFINITY, OPEN)},
+    {.name = "lr", F_DBL(qat_quant_config, lr, 0, OPEN, LR_MAX, CLOSED)},
     {.name = "batch", F_INT(qat_quant_config, batch, 1, 65536)},
     {.name = "observer_freeze_epoch", F_INT(qat_quant_config, observer_freeze_epoch, 0, 100000)},
     {.name = "bn_freeze_epoch", F_INT(qat_quant_config, bn_freeze_epoch, 0, 100000)},
@@ -766,7 +779,7 @@ static const key_def prune_keys[] = {
     {.name = "frequency", F_INT(qat_prune_config, frequency, 1, 1000000)},
     {.name = "power", F_DBL(qat_prune_config, power, 0, OPEN, 100, CLOSED)},
     {.name = "epochs", F_INT(qat_prune_config, epochs, 1, 100000)},
-    {.name = "lr", F_DBL(qat_prune_config, lr, 0, OPEN, INFINITY, OPEN)},
+    {.name = "lr", F_DBL(qat_prune_config, lr, 0, OPEN, LR_MAX, CLOSED)},
     {.name = "block", F_INT(qat_prune_config, block, 1, 1024)},
     {.name = "structured", F_BOOL(qat_prune_config, structured)},
     {.name = "sweep", F_CUSTOM(set_sweep)},
@@ -799,7 +812,8 @@ static const key_def layer_keys[] = {
     {.name = "pool", F_INT(qat_layer_spec, pool, 1, 4096), .kinds = POOL},
     {.name = "rate", F_DBL(qat_layer_spec, rate, 0, CLOSED, 1, OPEN), .kinds = DROPOUT},
     {.name = "momentum", F_DBL(qat_layer_spec, momentum, 0, OPEN, 1, OPEN), .kinds = BN},
-    {.name = "epsilon", F_DBL(qat_layer_spec, epsilon, 0, OPEN, INFINITY, OPEN), .kinds = BN},
+    {.name = "epsilon", F_DBL(qat_layer_spec, epsilon, BN_EPS_MIN, CLOSED, EPS_MAX, CLOSED),
+     .kinds = BN},
 };
 
 typedef struct section_def {
@@ -1160,6 +1174,18 @@ static qat_status set_assignment(parse_ctx *p, const char *left, const char *val
         p->has_type = 1;
     }
     return apply_key(p, sec, layer, dot + 1, value);
+}
+
+qat_status qat_config_set_option(qat_config *cfg, const char *option, const char *key,
+                                 const char *value, qat_error *e) {
+    parse_ctx ctx = {.cfg = cfg, .e = e, .base_dir = ""};
+    snprintf(ctx.where, sizeof ctx.where, "%s", option);
+    const char *dot = strchr(key, '.');
+    char section[SECTION_MAX];
+    snprintf(section, sizeof section, "%.*s", dot ? (int)(dot - key) : 0, key);
+    section_kind sec = dot ? section_lookup(section) : SEC_NONE;
+    QAT_ASSERT(sec != SEC_NONE && sec != SEC_LAYER && sec != SEC_FILES); /* the CLI's own keys */
+    return apply_key(&ctx, sec, -1, dot + 1, value);
 }
 
 qat_status qat_config_set(qat_config *cfg, const char *assignment, qat_error *e) {

@@ -191,6 +191,18 @@ static qat_status check_output(const qat_config *cfg, const qat_layer_spec *l, q
     return QAT_OK;
 }
 
+/* Every model is lowered (the float .tflite too): the stack must group into int8
+ * operators, by the very routine the fake-quant graph builder follows. */
+static qat_status check_int8_form(const qat_config *cfg, qat_error *e) {
+    for (int i = 0; i < cfg->n_layers;) {
+        qat_int8_block_info b;
+        char why[PROBLEM_MAX];
+        i = qat_int8_block(cfg->layers, cfg->n_layers, i, &b, why, sizeof why);
+        if (i < 0) return layer_error(cfg, &cfg->layers[b.bad], b.key, e, "%s", why);
+    }
+    return QAT_OK;
+}
+
 static qat_status check_layers(const qat_config *cfg, qat_error *e) {
     if (cfg->n_layers < 1) return config_error(cfg, 0, e, "no layers (add [layer.NAME] sections)");
     if (cfg->n_layers > QAT_MAX_LAYERS)
@@ -224,7 +236,8 @@ static qat_status check_layers(const qat_config *cfg, qat_error *e) {
                            "%.3g activations per sample; this layer weighs most): use fewer "
                            "filters / units or a shorter window", bytes / (1024.0 * 1024 * 1024),
                            params, acts);
-    return check_output(cfg, &cfg->layers[cfg->n_layers - 1], e);
+    qat_status st = check_output(cfg, &cfg->layers[cfg->n_layers - 1], e);
+    return st ? st : check_int8_form(cfg, e);
 }
 
 /* ---- training ------------------------------------------------------------------------ */

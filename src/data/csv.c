@@ -19,6 +19,7 @@
  *     files in one dataset; min/max normalisation makes either usable alone;
  *   - fields are split at every comma; a quoted field containing a comma reads as a ragged
  *     row (an error), never as silently shifted columns. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ typedef struct csv_table {
     double *v;
     int rows, cap_rows;
     int *gest; /* gest[g] = first row of gesture g; gest[n_gest] = rows */
+    int *gest_line; /* gest_line[g] = the file line of that row */
     int n_gest, cap_gest;
 } csv_table;
 
@@ -37,6 +39,7 @@ typedef struct csv_table {
 typedef struct sample_buf {
     float *x;
     int *y;
+    qat_sample_src *src;
     int n, cap;
 } sample_buf;
 
@@ -91,6 +94,10 @@ static qat_status parse_number(const line_ctx *lc, const char *col, const char *
     if (!isfinite(v))
         return qat_error_set(lc->e, QAT_ERR_DATA, "%s:%d: column %s: '%.40s' is not finite",
                              lc->path, lc->line, col, text);
+    if (fabs(v) > FLT_MAX) /* samples are float32: it would become Inf */
+        return qat_error_set(lc->e, QAT_ERR_DATA, "%s:%d: column %s: '%.40s' is beyond the "
+                             "float32 range (magnitude at most %g)", lc->path, lc->line, col,
+                             text, (double)FLT_MAX);
     *out = v;
     return QAT_OK;
 }
@@ -100,6 +107,7 @@ static qat_status parse_number(const line_ctx *lc, const char *col, const char *
 static void table_free(csv_table *t) {
     free(t->v);
     free(t->gest);
+    free(t->gest_line);
     memset(t, 0, sizeof *t);
 }
 
@@ -116,15 +124,18 @@ static qat_status table_add_row(csv_table *t, int channels, const double *row, c
     return QAT_OK;
 }
 
-/* Records that a gesture starts at row `start`. */
-static qat_status table_mark(csv_table *t, int start, const char *path, qat_error *e) {
+/* Records that a gesture starts at row `start`, read from line `line`. */
+static qat_status table_mark(csv_table *t, int start, int line, const char *path, qat_error *e) {
     if (t->n_gest + 1 >= t->cap_gest) {
         int cap = t->cap_gest ? 2 * t->cap_gest : 64;
         int *g = realloc(t->gest, (size_t)cap * sizeof *g);
-        if (!g) return qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory", path);
-        t->gest = g;
+        if (g) t->gest = g;
+        int *l = g ? realloc(t->gest_line, (size_t)cap * sizeof *l) : NULL;
+        if (!l) return qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory", path);
+        t->gest_line = l;
         t->cap_gest = cap;
     }
+    t->gest_line[t->n_gest] = line;
     t->gest[t->n_gest++] = start;
     return QAT_OK;
 }
@@ -178,25 +189,22 @@ static qat_status parse_line(csv_parse *p, char *line) {
         qat_status s = parse_number(&p->lc, p->cfg->csv_columns[k], fields[p->col[k]], &row[k]);
         if (s) return s;
     }
-    if (p->cfg->csv_gesture_rows == 0 && !p->in_gesture) {
-        qat_status s = table_mark(p->t, p->t->rows, p->lc.path, p->lc.e);
+    int rows_per = p->cfg->csv_gesture_rows;
+    if (rows_per ? p->t->rows % rows_per == 0 : !p->in_gesture) { /* a gesture starts here */
+        qat_status s = table_mark(p->t, p->t->rows, p->lc.line, p->lc.path, p->lc.e);
         if (s) return s;
     }
     p->in_gesture = 1;
     return table_add_row(p->t, p->cfg->channels, row, p->lc.path, p->lc.e);
 }
 
-/* Fixed-row mode: every csv_gesture_rows rows is a gesture. */
-static qat_status split_fixed(csv_table *t, int rows_per, const char *path, qat_error *e) {
+/* Fixed-row mode: every csv_gesture_rows rows is a gesture (marked as they were read). */
+static qat_status check_fixed(const csv_table *t, int rows_per, const char *path, qat_error *e) {
     if (t->rows % rows_per)
         return qat_error_set(e, QAT_ERR_DATA,
                              "%s: %d data rows is not a multiple of csv_gesture_rows %d "
                              "(%d rows left over)",
                              path, t->rows, rows_per, t->rows % rows_per);
-    for (int r = 0; r < t->rows; r += rows_per) {
-        qat_status s = table_mark(t, r, path, e);
-        if (s) return s;
-    }
     return QAT_OK;
 }
 
@@ -215,7 +223,7 @@ static qat_status parse_text(const qat_data_config *cfg, const char *path, char 
     }
     if (!p.n_header) return qat_error_set(e, QAT_ERR_DATA, "%s: empty file (no header)", path);
     if (cfg->csv_gesture_rows > 0) {
-        qat_status s = split_fixed(t, cfg->csv_gesture_rows, path, e);
+        qat_status s = check_fixed(t, cfg->csv_gesture_rows, path, e);
         if (s) return s;
     }
     if (t->rows == 0) return qat_error_set(e, QAT_ERR_DATA, "%s: no gestures (no data rows)", path);
@@ -256,13 +264,15 @@ static qat_status buf_reserve(sample_buf *b, int more, size_t per, qat_error *e)
     float *x = realloc(b->x, (size_t)cap * per * sizeof *x);
     if (x) b->x = x;
     int *y = x ? realloc(b->y, (size_t)cap * sizeof *y) : NULL;
-    if (!x || !y) return qat_error_set(e, QAT_ERR_NOMEM, "csv: out of memory for %d gestures", cap);
-    b->y = y;
+    if (y) b->y = y;
+    qat_sample_src *src = y ? realloc(b->src, (size_t)cap * sizeof *src) : NULL;
+    if (!src) return qat_error_set(e, QAT_ERR_NOMEM, "csv: out of memory for %d gestures", cap);
+    b->src = src;
     b->cap = cap;
     return QAT_OK;
 }
 
-static qat_status append_gestures(const qat_data_config *cfg, const csv_table *t, int cls,
+static qat_status append_gestures(const qat_data_config *cfg, const csv_table *t, int file,
                                   sample_buf *b, qat_error *e) {
     size_t per = (size_t)cfg->window * (size_t)cfg->channels;
     qat_status s = buf_reserve(b, t->n_gest, per, e);
@@ -272,13 +282,14 @@ static qat_status append_gestures(const qat_data_config *cfg, const csv_table *t
         memset(dst, 0, per * sizeof *dst);
         resample(t->v + (size_t)t->gest[g] * (size_t)cfg->channels, t->gest[g + 1] - t->gest[g],
                  cfg->channels, cfg->csv_rate_hz, cfg->rate_hz, cfg->window, dst);
-        b->y[b->n] = cls;
+        b->y[b->n] = cfg->csv[file].cls;
+        b->src[b->n] = (qat_sample_src){file, t->gest_line[g]};
     }
     return QAT_OK;
 }
 
-static qat_status load_file(const qat_data_config *cfg, const qat_csv_file *f, sample_buf *b,
-                            qat_error *e) {
+static qat_status load_file(const qat_data_config *cfg, int i, sample_buf *b, qat_error *e) {
+    const qat_csv_file *f = &cfg->csv[i];
     void *text;
     size_t n;
     qat_status s = qat_read_file(f->path, &text, &n, e);
@@ -287,7 +298,7 @@ static qat_status load_file(const qat_data_config *cfg, const qat_csv_file *f, s
         s = qat_error_set(e, QAT_ERR_FORMAT, "%s: binary data (a NUL byte) in a CSV file", f->path);
     csv_table t = {0};
     if (!s) s = parse_text(cfg, f->path, text, &t, e);
-    if (!s) s = append_gestures(cfg, &t, f->cls, b, e);
+    if (!s) s = append_gestures(cfg, &t, i, b, e);
     table_free(&t);
     free(text);
     return s;
@@ -332,6 +343,7 @@ static qat_status to_dataset(const qat_data_config *cfg, const sample_buf *b, qa
     memcpy(out->x, b->x,
            (size_t)b->n * (size_t)cfg->window * (size_t)cfg->channels * sizeof *out->x);
     memcpy(out->y, b->y, (size_t)b->n * sizeof *out->y);
+    memcpy(out->src, b->src, (size_t)b->n * sizeof *out->src);
     for (int c = 0; c < cfg->n_classes; c++)
         snprintf(out->class_names[c], QAT_NAME_MAX, "%s", cfg->classes[c]);
     return QAT_OK;
@@ -342,9 +354,10 @@ qat_status qat_data_load_csv(const qat_data_config *cfg, qat_dataset *out, qat_e
     qat_status s = check_config(cfg, e);
     sample_buf b = {0};
     /* Files are read in config order, so samples come grouped as the config lists them. */
-    for (int i = 0; !s && i < cfg->n_csv; i++) s = load_file(cfg, &cfg->csv[i], &b, e);
+    for (int i = 0; !s && i < cfg->n_csv; i++) s = load_file(cfg, i, &b, e);
     if (!s) s = to_dataset(cfg, &b, out, e);
     free(b.x);
     free(b.y);
+    free(b.src);
     return s;
 }

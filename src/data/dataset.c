@@ -20,7 +20,8 @@ qat_status qat_dataset_alloc(qat_dataset *d, int n, int window, int channels, in
     /* At least one element each, so that an empty dataset still has valid pointers. */
     d->x = calloc(n ? (size_t)n * per : 1, sizeof *d->x);
     d->y = calloc(n ? (size_t)n : 1, sizeof *d->y);
-    if (!d->x || !d->y) {
+    d->src = calloc(n ? (size_t)n : 1, sizeof *d->src);
+    if (!d->x || !d->y || !d->src) {
         qat_dataset_free(d);
         return qat_error_set(e, QAT_ERR_NOMEM, "dataset: out of memory for %d samples", n);
     }
@@ -34,6 +35,7 @@ qat_status qat_dataset_alloc(qat_dataset *d, int n, int window, int channels, in
 void qat_dataset_free(qat_dataset *d) {
     free(d->x);
     free(d->y);
+    free(d->src);
     memset(d, 0, sizeof *d);
 }
 
@@ -62,12 +64,17 @@ qat_status qat_dataset_subset(const qat_dataset *src, const int *idx, int n, qat
     for (int i = 0; i < n; i++) {
         memcpy(out->x + (size_t)i * per, src->x + (size_t)idx[i] * per, per * sizeof *out->x);
         out->y[i] = src->y[idx[i]];
+        if (src->src) out->src[i] = src->src[idx[i]];
     }
     return QAT_OK;
 }
 
-/* Marks the test samples: per class, the first round(frac * count) of a seeded shuffle of
- * that class's indices. Classes are visited in label order so the draws are reproducible. */
+int qat_split_count(int count, double frac) {
+    return (int)(frac * count + 0.5);
+}
+
+/* Marks the test samples: per class, the first qat_split_count of a seeded shuffle of that
+ * class's indices. Classes are visited in label order so the draws are reproducible. */
 static qat_status mark_test(const qat_dataset *all, double frac, qat_rng *rng, char *is_test,
                             qat_error *e) {
     int *idx = malloc((size_t)(all->n ? all->n : 1) * sizeof *idx);
@@ -77,7 +84,7 @@ static qat_status mark_test(const qat_dataset *all, double frac, qat_rng *rng, c
         for (int i = 0; i < all->n; i++)
             if (all->y[i] == c) idx[count++] = i;
         qat_rng_shuffle(rng, idx, count);
-        int k = (int)(frac * count + 0.5);
+        int k = qat_split_count(count, frac);
         for (int j = 0; j < k; j++) is_test[idx[j]] = 1;
     }
     free(idx);

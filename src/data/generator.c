@@ -336,6 +336,7 @@ qat_status qat_gesture_generate(const qat_data_config *cfg, qat_rng *rng, qat_da
         draw_motion(rng, kinds[c], span, &m);
         render(rng, &m, cfg->window, cfg->rate_hz, out->x + (size_t)i * (size_t)cfg->window * 3);
         out->y[i] = c;
+        out->src[i].file = i % per_class;
     }
     return QAT_OK;
 }

@@ -5,9 +5,7 @@
 
 #include "qat/data.h"
 
-/* Per-axis min and max over every sample and time step; non-finite values are refused
- * because they would make the range meaningless. */
-static qat_status axis_ranges(const qat_dataset *d, float *mn, float *mx, qat_error *e) {
+qat_status qat_data_axis_ranges(const qat_dataset *d, float *mn, float *mx, qat_error *e) {
     int c = d->channels;
     for (int k = 0; k < c; k++) {
         mn[k] = INFINITY;
@@ -52,7 +50,7 @@ qat_status qat_norm_fit(const qat_dataset *d, qat_norm_kind kind, qat_norm *out,
     for (int k = 0; k < d->channels; k++) out->max[k] = 1.0f; /* identity for QAT_NORM_NONE */
     if (kind == QAT_NORM_NONE) return QAT_OK;
     if (d->n == 0) return qat_error_set(e, QAT_ERR_DATA, "normalisation: no training samples");
-    qat_status s = axis_ranges(d, out->min, out->max, e);
+    qat_status s = qat_data_axis_ranges(d, out->min, out->max, e);
     if (s) return s;
     if (kind == QAT_NORM_MINMAX) merge_axes(out);
     for (int k = 0; k < d->channels; k++)

@@ -132,6 +132,7 @@ static qat_status load_all(const qat_data_config *cfg, const file_list *lists, q
             if (!s)
                 s = load_recording(path, cfg->window, cfg->channels, out->x + (size_t)i * per, e);
             out->y[i] = c;
+            out->src[i].file = f;
         }
         if (s) return s;
     }

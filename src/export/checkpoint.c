@@ -11,6 +11,19 @@
 
 static const char MAGIC[8] = "QATCKPT";
 
+/* What kind of model a checkpoint holds: the fake-quant (QAT) graph has the float model's
+ * layers and parameters but other state, and a file of one kind never loads into the other. */
+static uint32_t model_kind(const qat_model *m) {
+    for (int i = 0; i < m->g.n_nodes; i++)
+        if (m->g.nodes[i].op == QAT_OP_FAKE_QUANT) return QAT_CHECKPOINT_FAKE_QUANT;
+    return 0;
+}
+
+static const char *kind_text(uint32_t kind) {
+    return kind & QAT_CHECKPOINT_FAKE_QUANT ? "a QAT model (the fake-quant graph, as qat.ckpt)"
+                                            : "a float model (as float.ckpt)";
+}
+
 static uint64_t fnv(uint64_t h, const void *data, size_t n) {
     const unsigned char *p = data;
     for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ULL;
@@ -85,7 +98,7 @@ qat_status qat_checkpoint_save(const qat_model *m, const char *path, qat_error *
     wbuf b = {0};
     put(&b, MAGIC, 8);
     put_u32(&b, QAT_CHECKPOINT_VERSION);
-    put_u32(&b, 0);
+    put_u32(&b, model_kind(m));
     put_u64(&b, qat_model_signature(m));
     put_u32(&b, (uint32_t)m->window);
     put_u32(&b, (uint32_t)m->channels);
@@ -142,6 +155,30 @@ static int get_f32s(rbuf *r, float *v, size_t n) {
     return 1;
 }
 
+/* The signature differs: say how the file's model differs from this one. */
+static qat_status another_model(const qat_model *m, const char *path, const uint32_t *dims,
+                                uint64_t np, uint64_t ns, qat_error *e) {
+    static const char *const what[4] = {"window", "channel count", "class count",
+                                        "layer count"};
+    const long mine[4] = {m->window, m->channels, m->n_classes, m->n_layers};
+    char diff[200];
+    int i = 0;
+    while (i < 4 && (long)dims[i] == mine[i]) i++;
+    if (i < 4)
+        snprintf(diff, sizeof diff, "its %s is %u, this config's %ld", what[i], dims[i], mine[i]);
+    else if (np != m->g.n_params)
+        snprintf(diff, sizeof diff, "it has %llu parameters, this config's %zu",
+                 (unsigned long long)np, m->g.n_params);
+    else if (ns != m->g.n_state)
+        snprintf(diff, sizeof diff, "it has %llu state values, this config's %zu (another kind "
+                 "of model with the same layers)", (unsigned long long)ns, m->g.n_state);
+    else
+        snprintf(diff, sizeof diff, "the same sizes, but other layers (names, kinds, kernels, "
+                 "padding or activations)");
+    return qat_error_set(e, QAT_ERR_FORMAT, "%s: checkpoint is from another model: %s", path,
+                         diff);
+}
+
 static qat_status parse(qat_model *m, const char *path, rbuf *r, float *params, float *state,
                         qat_norm *norm, qat_error *e) {
     char magic[8];
@@ -153,19 +190,19 @@ static qat_status parse(qat_model *m, const char *path, rbuf *r, float *params, 
     if (version != QAT_CHECKPOINT_VERSION)
         return qat_error_set(e, QAT_ERR_FORMAT, "%s: checkpoint version %u, this qatrain reads %u",
                              path, version, QAT_CHECKPOINT_VERSION);
-    if (flags != 0) /* none defined yet: a file that sets one needs a newer reader */
+    if (flags & ~QAT_CHECKPOINT_FAKE_QUANT) /* a file that sets another needs a newer reader */
         return qat_error_set(e, QAT_ERR_FORMAT,
                              "%s: checkpoint flags 0x%x are unknown to this qatrain", path, flags);
+    if (flags != model_kind(m))
+        return qat_error_set(e, QAT_ERR_FORMAT, "%s: holds %s; this needs %s", path,
+                             kind_text(flags), kind_text(model_kind(m)));
     if (!get_u64(r, &sig)) goto truncated;
     for (int i = 0; i < 4; i++)
         if (!get_u32(r, &dims[i])) goto truncated;
     if (!get_u64(r, &np) || !get_u64(r, &ns) || !get_u32(r, &kind) || !get_u32(r, &nch))
         goto truncated;
     if (sig != qat_model_signature(m) || np != m->g.n_params || ns != m->g.n_state)
-        return qat_error_set(e, QAT_ERR_FORMAT,
-                             "%s: checkpoint is from another model (%u layers, %llu parameters; "
-                             "this config has %d layers, %zu parameters)",
-                             path, dims[3], (unsigned long long)np, m->n_layers, m->g.n_params);
+        return another_model(m, path, dims, np, ns, e);
     if (kind >= QAT_NORM_KIND_COUNT || nch > QAT_MAX_CHANNELS)
         return qat_error_set(e, QAT_ERR_FORMAT, "%s: bad normalisation record", path);
     norm->kind = (qat_norm_kind)kind;

@@ -27,7 +27,7 @@ void qat_pipeline_init(qat_pipeline *p, const qat_config *cfg) {
 
 void qat_pipeline_free(qat_pipeline *p) {
     qat_dataset_free(&p->train);
-    if (!p->val_is_test) qat_dataset_free(&p->val);
+    qat_dataset_free(&p->val);
     qat_dataset_free(&p->test);
     free(p->test_raw);
     if (p->model_built) qat_model_free(&p->model);
@@ -47,41 +47,60 @@ void qat_pipeline_free(qat_pipeline *p) {
     memset(p, 0, sizeof *p);
 }
 
+__attribute__((format(printf, 2, 3)))
+static void warn(qat_pipeline *p, const char *fmt, ...) {
+    if (p->n_warnings == (int)(sizeof p->warnings / sizeof p->warnings[0])) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->warnings[p->n_warnings++], sizeof p->warnings[0], fmt, ap);
+    va_end(ap);
+}
+
+/* Hands src's samples to dst (empty before), leaving src empty: one owner at a time. */
+static void dataset_move(qat_dataset *dst, qat_dataset *src) {
+    *dst = *src;
+    memset(src, 0, sizeof *src);
+}
+
+const qat_dataset *qat_pipeline_val(const qat_pipeline *p) {
+    return p->val_is_test ? &p->test : &p->val;
+}
+
+/* Each dataset owns its samples and no two share a buffer: the split's rest either splits
+ * again (training and validation) or moves into p->train; on failure the locals are freed
+ * here and whatever p holds by qat_pipeline_free, each exactly once. The data are judged
+ * (qat_data_validate) before anything is fitted to them. */
 qat_status qat_pipeline_data(qat_pipeline *p, qat_error *e) {
     const qat_config *c = &p->cfg;
     qat_dataset all = {0}, rest = {0};
     qat_rng split;
     qat_rng_seed(&split, c->seed, QAT_STREAM_SPLIT);
+    p->val_is_test = !(c->train.val_split > 0);
     qat_status st = qat_data_load(&c->data, c->seed, &all, e);
     if (!st) st = qat_dataset_split(&all, c->data.test_split, &split, &rest, &p->test, e);
-    qat_dataset_free(&all);
-    if (st) goto fail;
-    if (c->train.val_split > 0) {
+    if (!st && !p->val_is_test)
         st = qat_dataset_split(&rest, c->train.val_split, &split, &p->train, &p->val, e);
-        qat_dataset_free(&rest);
-        if (st) goto fail;
-    } else {
-        p->train = rest;
-        rest = (qat_dataset){0}; /* now p->train's: the failure path below must not free it */
-        p->val = p->test;
-        p->val_is_test = 1;
-    }
+    else if (!st)
+        dataset_move(&p->train, &rest);
+    char warning[sizeof p->warnings[0]];
+    qat_data_splits splits = {&p->train, p->val_is_test ? NULL : &p->val, &p->test,
+                              c->train.val_split};
+    if (!st) st = qat_data_validate(&c->data, &all, &splits, warning, sizeof warning, e);
+    if (!st && warning[0]) warn(p, "%s", warning);
+    qat_dataset_free(&rest);
+    qat_dataset_free(&all);
+    if (st) return st;
     size_t raw_bytes = (size_t)p->test.n * p->test.window * p->test.channels * sizeof(float);
-    if (!(p->test_raw = malloc(raw_bytes + 1))) {
-        st = qat_error_set(e, QAT_ERR_NOMEM, "data: out of memory");
-        goto fail;
-    }
+    if (!(p->test_raw = malloc(raw_bytes + 1)))
+        return qat_error_set(e, QAT_ERR_NOMEM, "data: out of memory");
     memcpy(p->test_raw, p->test.x, raw_bytes); /* what firmware's qat_prepare_input takes */
     qat_norm norm;
-    if ((st = qat_norm_fit(&p->train, c->data.normalize, &norm, e))) goto fail;
+    if ((st = qat_norm_fit(&p->train, c->data.normalize, &norm, e))) return st;
     qat_norm_apply(&norm, &p->train);
     qat_norm_apply(&norm, &p->test);
     if (!p->val_is_test) qat_norm_apply(&norm, &p->val);
     p->model.norm = norm;
     return QAT_OK;
-fail:
-    qat_dataset_free(&rest);
-    return st;
 }
 
 qat_status qat_pipeline_build(qat_pipeline *p, qat_error *e) {
@@ -147,15 +166,6 @@ qat_status qat_pipeline_write(const qat_pipeline *p, qat_error *e) {
     if (!st) st = qat_path_join(path, sizeof path, dir, "timing.json", e);
     if (!st) st = qat_report_timing_json(p, path, e);
     return st;
-}
-
-__attribute__((format(printf, 2, 3)))
-static void warn(qat_pipeline *p, const char *fmt, ...) {
-    if (p->n_warnings == (int)(sizeof p->warnings / sizeof p->warnings[0])) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(p->warnings[p->n_warnings++], sizeof p->warnings[0], fmt, ap);
-    va_end(ap);
 }
 
 /* The representative set: a stratified seeded subset of the training split — never the
@@ -346,8 +356,11 @@ static qat_status int8_latency(const qat_ir *ir, const float *x, double *us, qat
     if (st) return st;
     const qat_ir_tensor *in = &ir->tensors[ir->input];
     size_t n = qat_ir_tensor_count(in);
-    int8_t q[4096], out[QAT_MAX_CLASSES];
-    QAT_ASSERT(n <= sizeof q);
+    int8_t *q = malloc(n + 1), out[QAT_MAX_CLASSES]; /* window x channels: up to 64 Ki */
+    if (!q) {
+        qat_i8_free(&eng);
+        return qat_error_set(e, QAT_ERR_NOMEM, "latency: out of memory");
+    }
     double t[LAT_ROUNDS];
     for (int r = 0; r < LAT_ROUNDS; r++) {
         double t0 = qat_clock();
@@ -358,11 +371,13 @@ static qat_status int8_latency(const qat_ir *ir, const float *x, double *us, qat
         t[r] = (qat_clock() - t0) / LAT_REPS;
     }
     *us = 1e6 * qat_median(t, LAT_ROUNDS);
+    free(q);
     qat_i8_free(&eng);
     return QAT_OK;
 }
 
 qat_status qat_pipeline_measure(qat_pipeline *p, qat_error *e) {
+    QAT_ASSERT(p->test.n > 0); /* qat_data_validate saw to it */
     const float *x = p->test.x;
     p->latency_us[QAT_VARIANT_FLOAT32] = float_latency(&p->model, x);
     if (!p->quantized) return QAT_OK;

@@ -77,7 +77,7 @@ qat_status qat_phase_train(qat_pipeline *p, qat_model *m, const qat_train_config
         cb.stop = p->stop;
         cb.save = &p->state.current;
         cb.resume = from && k == from->n_done ? &from->current : NULL;
-        st = qat_train(m, t, &p->train, &p->val, seed, log, &cb, e);
+        st = qat_train(m, t, &p->train, qat_pipeline_val(p), seed, log, &cb, e);
         if (st == QAT_ERR_INTERRUPTED) p->interrupted = 1;
     }
     return st ? st : record_push(p, m, log, t->epochs, e);

@@ -32,24 +32,19 @@ static int fq_act(builder *b, const char *name, int x, int bits, int freeze,
 }
 
 static qat_status layer_error(const qat_layer_spec *s, qat_error *e, const char *why) {
-    return qat_error_set(e, QAT_ERR_CONFIG, "layer '%s' (%s): %s", s->name,
-                         qat_layer_kind_name(s->kind), why);
+    return qat_error_set(e, QAT_ERR_CONFIG, "layer '%s': %s", s->name, why);
 }
 
-/* conv1d / dense [→ batchnorm] [→ relu | relu6]: one int8 operator. Returns the index of
- * the next unconsumed layer, or -1 (out of memory). */
-static int affine_block(builder *b, int i) {
+/* conv1d / dense [→ batchnorm] [→ relu | relu6]: one int8 operator, layers i..j-1 as
+ * qat_int8_block grouped them. Returns j, or -1 (out of memory). */
+static int affine_block(builder *b, int i, int j, const qat_int8_block_info *blk) {
     qat_qmodel *qm = b->qm;
     const qat_layer_spec *s = &qm->m.spec[i];
     qat_model_layer *l = &qm->m.layer[i];
     qat_graph *g = b->g;
     const qat_node *X = &g->nodes[b->x];
-    int conv = s->kind == QAT_LAYER_CONV1D, cin = X->dim[X->ndim - 1], j = i + 1;
-    int bn = j < qm->m.n_layers && qm->m.spec[j].kind == QAT_LAYER_BATCHNORM ? j++ : -1;
-    qat_activation act = s->activation == QAT_ACT_SOFTMAX ? QAT_ACT_NONE : s->activation;
-    if (act == QAT_ACT_NONE && j < qm->m.n_layers &&
-        (qm->m.spec[j].kind == QAT_LAYER_RELU || qm->m.spec[j].kind == QAT_LAYER_RELU6))
-        act = qm->m.spec[j++].kind == QAT_LAYER_RELU ? QAT_ACT_RELU : QAT_ACT_RELU6;
+    int conv = s->kind == QAT_LAYER_CONV1D, cin = X->dim[X->ndim - 1], bn = blk->bn;
+    qat_activation act = blk->act;
     int wd[3] = {s->units, conv ? s->kernel : cin, cin}, bd[1] = {s->units};
     l->w = param(b, s->name, "kernel", conv ? 3 : 2, wd);
     l->b = s->use_bias ? param(b, s->name, "bias", 1, bd) : -1;
@@ -118,25 +113,12 @@ static qat_status build_graph(builder *b, qat_error *e) {
     b->x = b->cur_fq = qm->input_fq = fq_act(b, "input", b->x, b->qc->act_bits, b->qc->observer_freeze_epoch, NULL);
     for (int i = 0; i < qm->m.n_layers && b->x >= 0;) {
         const qat_layer_spec *s = &qm->m.spec[i];
-        switch (s->kind) {
-        case QAT_LAYER_CONV1D:
-        case QAT_LAYER_DENSE:
-            if (i + 1 < qm->m.n_layers && qm->m.spec[i + 1].kind == QAT_LAYER_BATCHNORM &&
-                s->activation != QAT_ACT_NONE)
-                return layer_error(s, e, "is followed by batchnorm but has an activation of its "
-                                         "own: batch norm cannot be folded across it (set "
-                                         "activation = none and add a relu/relu6 layer after "
-                                         "the batchnorm)");
-            i = affine_block(b, i);
-            break;
-        case QAT_LAYER_MAXPOOL1D:
-        case QAT_LAYER_FLATTEN:
-        case QAT_LAYER_DROPOUT: i = passthrough(b, i); break;
-        default:
-            return layer_error(s, e, "has no int8 form here: batchnorm and relu/relu6 layers "
-                                     "must directly follow a conv1d or dense layer (with no "
-                                     "activation of its own) to be folded and fused");
-        }
+        qat_int8_block_info blk;
+        char why[QAT_ERROR_MAX];
+        int j = qat_int8_block(qm->m.spec, qm->m.n_layers, i, &blk, why, sizeof why);
+        if (j < 0) return layer_error(&qm->m.spec[blk.bad], e, why);
+        i = s->kind == QAT_LAYER_CONV1D || s->kind == QAT_LAYER_DENSE ? affine_block(b, i, j, &blk)
+                                                                     : passthrough(b, i);
         if (i < 0) b->x = -1;
     }
     qm->m.logits = b->x;

@@ -132,7 +132,7 @@ static void run_data(FILE *f, const qat_pipeline *p) {
         esc(f, d->classes[c]);
     }
     fprintf(f, "); windows of %d steps &times; %d axes at %g Hz; train %d / validation %d / test %d samples%s</td></tr>\n",
-            d->window, d->channels, d->rate_hz, p->train.n, p->val.n, p->test.n,
+            d->window, d->channels, d->rate_hz, p->train.n, qat_pipeline_val(p)->n, p->test.n,
             p->val_is_test ? " (validation is the test split, as in the lesson)" : "");
 }
 

@@ -29,7 +29,7 @@ static void data_section(qat_json *j, const qat_pipeline *p) {
     qat_json_int(j, "channels", d->channels);
     qat_json_num(j, "rate_hz", d->rate_hz);
     qat_json_int(j, "train_samples", p->train.n);
-    qat_json_int(j, "validation_samples", p->val.n);
+    qat_json_int(j, "validation_samples", qat_pipeline_val(p)->n);
     qat_json_int(j, "test_samples", p->test.n);
     qat_json_bool(j, "validation_is_test", p->val_is_test);
     qat_json_object(j, "normalization");

@@ -107,7 +107,10 @@ broken inf && printf '\000\000\200\177' | dd of="$f" bs=1 seek=200 conv=notrunc 
 train 'inf/wave/wave_0001\.npy: element [0-9]+ \[[0-9]+, [0-9]\] is Inf' inf.ini $TINY
 
 # ---- recorded CSV ----------------------------------------------------------------------
-printf 'aX,aY,aZ,gX,gY,gZ\n1,2,3,4,5,6\n1,2,3,4,5,6\n' >ok.csv
+# Five gestures of two rows: enough per class for the default split (the broken file is read
+# first, so most cases never get this far).
+printf 'aX,aY,aZ,gX,gY,gZ\n' >ok.csv
+for i in 1 2 3 4 5; do printf '1,2,3,4,5,6\n1,2,3,4,5,6\n' >>ok.csv; done
 csv() { # NAME CONTENT(printf format): the wave recordings of a 3-class CSV config
     printf "$2" >"$1.csv"
     printf '[data]\nsource = csv\ncsv_rate_hz = 50\ncsv_gesture_rows = 2\nwindow = 2\n[files]\nwave = %s.csv\npunch = ok.csv\nflex = ok.csv\n[layer.flat]\ntype = flatten\n[layer.out]\ntype = dense\nunits = 3\nactivation = softmax\n' "$1" >"$1.ini"
@@ -125,8 +128,8 @@ train "overflow\.csv:3: column aZ: '1e999' is not finite" overflow.ini
 csv leftover 'aX,aY,aZ\n1,2,3\n1,2,3\n1,2,3\n'
 train 'leftover\.csv: 3 data rows is not a multiple of csv_gesture_rows 2' leftover.ini
 # Every axis constant with a per-axis range (this once freed the training split twice).
-csv constaxis 'aX,aY,aZ\n1,2,3\n1,2,3\n'
-train 'normalisation: axis 0 is constant \(1\) in the training data' constaxis.ini --set data.normalize=minmax_axis
+csv constaxis 'aX,aY,aZ\n1,2,3\n1,2,3\n1,2,3\n1,2,3\n1,2,3\n1,2,3\n1,2,3\n1,2,3\n1,2,3\n1,2,3\n'
+train 'constaxis\.csv and 2 more CSV files: constant over the 12 training samples: axes 0 \(aX\) = 1, 1 \(aY\) = 2, 2 \(aZ\) = 3; \[data\] normalize = minmax_axis' constaxis.ini --set data.normalize=minmax_axis
 
 # ---- .tflite (qatrain's own int8 export, broken) -------------------------------------------
 m=keep.orig/model_int8.tflite
@@ -158,7 +161,7 @@ ran in9.npy
 fails '/proc/qat\.npy: cannot write' -- "$Q" run "$m" keep.orig/test_inputs_int8.npy /proc/qat.npy
 
 # ---- the command line ------------------------------------------------------------------
-train "--seed: 'abc' is not a valid seed" "$L" --seed abc
+train "^qatrain: --seed: 'abc' is not a seed \\(digits only, in \\[0, 18446744073709551615\\]\\)\$" "$L" --seed abc
 train '--set needs a value' "$L" --set
 train '--set train\.epochs: expected section\.key=value' "$L" --set train.epochs
 train '--set bogus\.epochs: unknown section \[bogus\]' "$L" --set bogus.epochs=3

@@ -427,14 +427,14 @@ static void test_malformed_integers(void **state) {
 
 static void test_out_of_range(void **state) {
     fixture *f = *state;
-    expect_error(f, "[train]\nlr = 0\n", 2, "[train] lr: '0' is out of range (must be > 0)");
+    expect_error(f, "[train]\nlr = 0\n", 2, "[train] lr: '0' is out of range (must be in (0, 100])");
     expect_error(f, "[train]\nlr = -1e-3\n", 2, "[train] lr: '-1e-3' is out of range");
     expect_error(f, "[train]\nplateau_factor = 1\n", 2,
                  "[train] plateau_factor: '1' is out of range (must be in (0, 1))");
     expect_error(f, "[train]\nbeta1 = 1\n", 2,
                  "[train] beta1: '1' is out of range (must be in [0, 1))");
     expect_error(f, "[train]\nmin_lr = -0.1\n", 2,
-                 "[train] min_lr: '-0.1' is out of range (must be >= 0)");
+                 "[train] min_lr: '-0.1' is out of range (must be in [0, 100])");
     expect_error(f, "[data]\ntest_split = 1\n", 2, "[data] test_split: '1' is out of range");
     expect_error(f, "[data]\nwindow = 0\n", 2,
                  "[data] window: '0' is out of range (must be in [1, 4096])");
@@ -446,6 +446,19 @@ static void test_out_of_range(void **state) {
                  "[layer.d] rate: '1' is out of range (must be in [0, 1))");
     expect_error(f, "[layer.b]\ntype = batchnorm\nmomentum = 1\n", 3,
                  "[layer.b] momentum: '1' is out of range");
+    /* finite but beyond what the float arithmetic downstream carries */
+    expect_error(f, "[train]\nlr = 1e300\n", 2, "[train] lr: '1e300' is out of range (must be in (0, 100])");
+    expect_error(f, "[quant]\nlr = 101\n", 2, "[quant] lr: '101' is out of range (must be in (0, 100])");
+    expect_error(f, "[prune]\nlr = 1e9\n", 2, "[prune] lr: '1e9' is out of range");
+    expect_error(f, "[train]\nepsilon = 1e-320\n", 2,
+                 "[train] epsilon: '1e-320' is out of range (must be in [1e-30, 1000])");
+    expect_error(f, "[data]\nrate_hz = 1e-9\n", 2,
+                 "[data] rate_hz: '1e-9' is out of range (must be in [0.001, 1000000])");
+    expect_error(f, "[data]\ncsv_rate_hz = 1e300\n", 2, "[data] csv_rate_hz: '1e300' is out of range");
+    expect_error(f, "[layer.b]\ntype = batchnorm\nepsilon = 1e-20\n", 3,
+                 "[layer.b] epsilon: '1e-20' is out of range (must be in [1e-12, 1000])");
+    expect_error(f, "[data]\nsamples_per_class = 99999999999999999999\n", 2,
+                 "[data] samples_per_class: '99999999999999999999' is out of range");
 }
 
 static void test_seed_is_uint64(void **state) {
@@ -455,7 +468,7 @@ static void test_seed_is_uint64(void **state) {
     expect_error(f, "[run]\nseed = 18446744073709551616\n", 2,
                  "[run] seed: '18446744073709551616' is out of range");
     expect_error(f, "[run]\nseed = -1\n", 2, "[run] seed: '-1' is out of range");
-    expect_error(f, "[run]\nseed = forty\n", 2, "[run] seed: 'forty' is not a number");
+    expect_error(f, "[run]\nseed = forty\n", 2, "[run] seed: 'forty' is not a seed (digits only");
 }
 
 static void test_bad_enum_lists_names(void **state) {
@@ -708,6 +721,31 @@ static void test_output_layer(void **state) {
                  "[layer.h] activation: softmax is only allowed on the last layer");
 }
 
+/* A stack that no int8 model can express is refused by validation, at the layer's line. */
+static void test_stack_without_int8_form(void **state) {
+    fixture *f = *state;
+#define TAIL "[layer.f]\ntype = flatten\n[layer.o]\ntype = dense\nunits = 3\n"
+#define CONV "[layer.c]\ntype = conv1d\nfilters = 4\nkernel = 3\n"
+    expect_error(f, "[layer.b]\ntype = batchnorm\n" CONV TAIL, 1,
+                 "[layer.b] type: batchnorm as the first layer has no int8 form");
+    expect_error(f, CONV "[layer.b]\ntype = batchnorm\n[layer.b2]\ntype = batchnorm\n" TAIL, 7,
+                 "[layer.b2] type: batchnorm after batchnorm 'b' has no int8 form");
+    expect_error(f, CONV "[layer.f]\ntype = flatten\n[layer.b]\ntype = batchnorm\n"
+                    "[layer.o]\ntype = dense\nunits = 3\n", 7,
+                 "[layer.b] type: batchnorm after flatten 'f' has no int8 form");
+    expect_error(f, CONV "activation = relu6\n[layer.b]\ntype = batchnorm\n" TAIL, 1,
+                 "[layer.c] activation: activation = relu6 comes before batchnorm 'b'");
+    expect_error(f, CONV "[layer.p]\ntype = maxpool1d\npool = 2\n[layer.r]\ntype = relu\n" TAIL,
+                 8, "[layer.r] type: relu after maxpool1d 'p' has no int8 form");
+    /* the forms that have one: folded, fused, or both */
+    assert_int_equal(load(f, CONV "[layer.b]\ntype = batchnorm\n[layer.r]\ntype = relu6\n" TAIL),
+                     QAT_OK);
+    assert_int_equal(load(f, CONV "[layer.r]\ntype = relu\n[layer.p]\ntype = maxpool1d\npool = 2\n"
+                             TAIL), QAT_OK);
+#undef TAIL
+#undef CONV
+}
+
 static void test_required_layer_keys(void **state) {
     fixture *f = *state;
     expect_error(f, "[layer.c]\ntype = conv1d\nfilters = 4\n[layer.f]\ntype = flatten\n"
@@ -754,8 +792,8 @@ static void test_set_layer_keys(void **state) {
     assert_dbl_equal(c.layers[6].rate, 0.5);
     assert_int_equal(c.layers[5].activation, QAT_ACT_RELU6);
     /* changing a type starts the layer afresh: its keys must be given again */
-    assert_int_equal(qat_config_set(&c, "layer.pool2.type=relu", &e), QAT_OK);
-    assert_int_equal(c.layers[3].kind, QAT_LAYER_RELU);
+    assert_int_equal(qat_config_set(&c, "layer.pool2.type=flatten", &e), QAT_OK);
+    assert_int_equal(c.layers[3].kind, QAT_LAYER_FLATTEN);
     assert_int_equal(qat_config_validate(&c, &e), QAT_OK);
     assert_int_equal(qat_config_set(&c, "layer.dense1.type=conv1d", &e), QAT_OK);
     assert_int_equal(qat_config_validate(&c, &e), QAT_ERR_CONFIG);
@@ -865,6 +903,7 @@ int main(void) {
         cmocka_unit_test(test_malformed_integers),
         cmocka_unit_test(test_out_of_range),
         cmocka_unit_test(test_seed_is_uint64),
+        cmocka_unit_test(test_stack_without_int8_form),
         cmocka_unit_test(test_bad_enum_lists_names),
         cmocka_unit_test(test_booleans),
         cmocka_unit_test(test_syntax_errors),
