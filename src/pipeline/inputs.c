@@ -1,12 +1,10 @@
 /* The files a run reads besides its config, digested (size and 64-bit hash) so that --resume
  * can tell an input changed since the interruption (see pipeline.h). */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "qat/hash.h"
+#include "qat/io.h"
 
 #include "phase.h"
 
@@ -33,21 +31,25 @@ qat_status qat_inputs_push(qat_inputs *in, qat_input_role role, const char *name
     return QAT_OK;
 }
 
-/* Size and hash of a file's contents, read in blocks (no allocation); an unreadable file
- * gets QAT_INPUT_UNREADABLE: the stage that reads it reports why. */
+/* Size and hash of a file's contents, read in blocks (no allocation); a file that cannot be
+ * read (missing, a named pipe, a folder...) gets QAT_INPUT_UNREADABLE: the stage that reads
+ * it reports why. */
 static void digest_file(const char *path, uint64_t *size, uint64_t *hash) {
     unsigned char buf[1 << 14];
-    int fd = open(path, O_RDONLY);
+    FILE *f;
     uint64_t n = 0, h = 0;
-    ssize_t got = fd < 0 ? -1 : 0;
-    while (fd >= 0 && ((got = read(fd, buf, sizeof buf)) > 0 || (got < 0 && errno == EINTR))) {
-        if (got < 0) continue;
-        h = qat_hash64(h, buf, (size_t)got);
+    *size = QAT_INPUT_UNREADABLE;
+    *hash = 0;
+    if (qat_input_open(path, 0, &f, NULL, NULL)) return;
+    for (size_t got; (got = fread(buf, 1, sizeof buf, f)) > 0;) {
+        h = qat_hash64(h, buf, got);
         n += (uint64_t)got;
     }
-    *size = got == 0 ? n : QAT_INPUT_UNREADABLE;
-    *hash = got == 0 ? h : 0;
-    if (fd >= 0) close(fd);
+    if (!ferror(f)) {
+        *size = n;
+        *hash = h;
+    }
+    fclose(f);
 }
 
 /* The folder a role's names are relative to. */

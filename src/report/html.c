@@ -38,6 +38,7 @@
 #define GNUPLOT_TIMEOUT_MS 60000
 #define NO_PLOTS "report.html has tables but no plots"
 #define MAX_PHASES 4
+#define SVG_MAX_BYTES (16u << 20) /* a plot is tens of kilobytes; larger is not gnuplot's */
 #define MAX_POINTS (QAT_MAX_SWEEP + 2)
 
 enum { PLOT_CURVES, PLOT_SWEEP, PLOT_WEIGHTS, PLOT_CONFUSION, PLOT_SQNR, PLOT_COUNT };
@@ -450,8 +451,9 @@ static int wait_child(pid_t pid, int *status) {
 static void last_error_line(const char *dir, char *why, size_t cap) {
     char path[QAT_PATH_MAX + 32], line[256];
     snprintf(path, sizeof path, "%s/gnuplot.err", dir);
-    FILE *f = fopen(path, "r");
+    FILE *f = NULL;
     why[0] = 0;
+    if (qat_input_open(path, 0, &f, NULL, NULL)) return;
     while (f && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = 0;
         const char *t = line + strspn(line, " \t");
@@ -508,7 +510,8 @@ static int load_svgs(page *g, const char *dir) {
         void *data = NULL;
         snprintf(path, sizeof path, "%s/%s", dir, plot_file[i]);
         qat_error e = {0};
-        if (want[i] && qat_read_file(path, &data, &n, &e) == QAT_OK && strstr(data, "<svg"))
+        if (want[i] && qat_read_file_max(path, SVG_MAX_BYTES, &data, &n, &e) == QAT_OK &&
+            strstr(data, "<svg"))
             g->svg[i] = data;
         else
             free(data);
