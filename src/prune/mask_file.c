@@ -150,7 +150,7 @@ static uint64_t max_bytes(const qat_graph *g) {
     uint64_t n = 8 + 4 + 4 + (1u << 20);
     for (int i = 0; i < g->n_nodes; i++) {
         const qat_node *m = &g->nodes[i];
-        if (m->op == QAT_OP_PRUNE_MASK)
+        if (m->op == QAT_OP_MASK)
             n += 4 + QAT_NODE_NAME_MAX + 4 + 4 * (uint64_t)m->ndim + (m->size + 7) / 8;
     }
     return n;
