@@ -33,6 +33,14 @@ typedef struct qat_sample_src {
     int line;
 } qat_sample_src;
 
+/* Limits on the numbers the data readers take in (each refusal names the file, line or
+ * element, and the limits): sample rates (rate_hz, csv_rate_hz) within [QAT_RATE_HZ_MIN,
+ * QAT_RATE_HZ_MAX], so that every resampling position is finite; recorded values within
+ * ±QAT_DATA_VALUE_MAX, so that they and the normaliser's max − min fit float32. */
+#define QAT_RATE_HZ_MIN 1e-3
+#define QAT_RATE_HZ_MAX 1e6
+#define QAT_DATA_VALUE_MAX 1e38
+
 typedef struct qat_dataset {
     int n;                                        /* number of samples */
     int window;                                   /* time steps per sample */

@@ -10,6 +10,7 @@
 #include "qat/error.h"
 
 #define QAT_NPY_MAX_DIM 8
+#define QAT_NPY_HEADER_MAX (1 << 20) /* bytes of header dict read at most */
 
 typedef enum qat_dtype {
     QAT_DTYPE_F32,
@@ -25,6 +26,8 @@ typedef struct qat_npy {
     int ndim;                    /* 0 for a scalar */
     size_t shape[QAT_NPY_MAX_DIM];
     size_t count;                /* product of shape */
+    size_t file_rows;            /* shape[0] as the file declares it (qat_npy_read_rows may
+                                    read fewer; shape[0] says how many it read) */
     void *data;                  /* count elements of dtype, owned; free with qat_npy_free */
 } qat_npy;
 
@@ -32,6 +35,10 @@ size_t qat_dtype_size(qat_dtype t);
 /* Reads a whole .npy; every malformation (magic, version, header, dtype, fortran order,
  * shape overflow, truncated data) is a QAT_ERR_FORMAT naming the file. */
 qat_status qat_npy_read(const char *path, qat_npy *out, qat_error *e);
+/* The same checks (the whole file's size must match its header), but only the first
+ * max_rows rows (along dimension 0) are read: out->shape[0] and out->count describe what
+ * was read. For recordings of which the model uses a window. */
+qat_status qat_npy_read_rows(const char *path, size_t max_rows, qat_npy *out, qat_error *e);
 /* Converts the payload to float32 in place (F32, F64, I8, I32 accepted); checks finite. */
 qat_status qat_npy_to_f32(qat_npy *a, const char *path, qat_error *e);
 void qat_npy_free(qat_npy *a);

@@ -62,12 +62,10 @@ typedef enum qat_input_role {
     QAT_INPUT_ROLE_COUNT
 } qat_input_role;
 
-#define QAT_INPUT_UNREADABLE UINT64_MAX /* size of a file that could not be read */
-
 typedef struct qat_input_file {
     qat_input_role role;
     char *name;    /* owned */
-    uint64_t size; /* bytes, or QAT_INPUT_UNREADABLE */
+    uint64_t size; /* bytes */
     uint64_t hash; /* qat_hash64 of the contents (chained over 16 KiB blocks) */
 } qat_input_file;
 
@@ -77,7 +75,9 @@ typedef struct qat_inputs {
 } qat_inputs;
 
 /* Digests every input of the run cfg describes (init: the --init checkpoint, or NULL). A file
- * that cannot be read is recorded as such, not reported: the stage reading it says why. */
+ * that cannot be opened (io.h: qat_input_open) is an error here, naming it, so that a bad
+ * masks file or --init fails the run before training, not after. A class folder that cannot
+ * be listed adds nothing: loading the data, next, reports it. */
 qat_status qat_inputs_digest(const qat_config *cfg, const char *init, qat_inputs *out,
                              qat_error *e);
 /* QAT_OK when the inputs are those `saved` recorded; else QAT_ERR_FORMAT naming the first

@@ -1,7 +1,9 @@
-/* Atomic output files and small path helpers. */
+/* Atomic output files, the one way input files are opened, and small path helpers. */
 #include "qat/io.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -59,17 +61,80 @@ qat_status qat_write_file(const char *path, const void *data, size_t n, qat_erro
     return qat_afile_commit(&a, e);
 }
 
-qat_status qat_read_file(const char *path, void **data, size_t *n, qat_error *e) {
+/* What a file that is not a regular file is, for the message. */
+static const char *file_kind(mode_t m) {
+    if (S_ISDIR(m)) return "a folder";
+    if (S_ISFIFO(m)) return "a named pipe";
+    if (S_ISCHR(m)) return "a character device";
+    if (S_ISBLK(m)) return "a block device";
+    if (S_ISSOCK(m)) return "a socket";
+    return "an unusual kind of file";
+}
+
+qat_status qat_input_open(const char *path, uint64_t max_bytes, FILE **f, uint64_t *size,
+                          qat_error *e) {
+    *f = NULL;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return qat_error_set(e, QAT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    qat_status s = QAT_OK;
+    if (fstat(fd, &st) != 0)
+        s = qat_error_set(e, QAT_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        s = qat_error_set(e, QAT_ERR_IO, "%s: not a regular file (%s)", path,
+                          file_kind(st.st_mode));
+    else if (max_bytes && (uint64_t)st.st_size > max_bytes)
+        s = qat_error_set(e, QAT_ERR_FORMAT, "%s: %llu bytes, more than the %llu bytes "
+                          "expected at most for this input", path,
+                          (unsigned long long)st.st_size, (unsigned long long)max_bytes);
+    int flags = s ? 0 : fcntl(fd, F_GETFL);
+    if (!s && (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0))
+        s = qat_error_set(e, QAT_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+    if (!s && !(*f = fdopen(fd, "rb")))
+        s = qat_error_set(e, errno == ENOMEM ? QAT_ERR_NOMEM : QAT_ERR_IO, "%s: cannot read: %s",
+                          path, strerror(errno));
+    if (s) {
+        close(fd);
+        return s;
+    }
+    if (size) *size = (uint64_t)st.st_size;
+    return QAT_OK;
+}
+
+qat_status qat_input_opendir(const char *path, DIR **d, qat_error *e) {
+    *d = NULL;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_DIRECTORY);
+    if (fd < 0) {
+        int err = errno;
+        struct stat st; /* only to say what it is: open has refused it already */
+        if (err == ENOTDIR && stat(path, &st) == 0)
+            return qat_error_set(e, QAT_ERR_IO, "%s: not a folder (%s)", path,
+                                 S_ISREG(st.st_mode) ? "a file" : file_kind(st.st_mode));
+        return qat_error_set(e, QAT_ERR_IO, "%s: cannot open: %s", path, strerror(err));
+    }
+    if (!(*d = fdopendir(fd))) {
+        int err = errno;
+        close(fd);
+        return qat_error_set(e, err == ENOMEM ? QAT_ERR_NOMEM : QAT_ERR_IO, "%s: cannot list: %s",
+                             path, strerror(err));
+    }
+    return QAT_OK;
+}
+
+qat_status qat_read_file_max(const char *path, uint64_t max_bytes, void **data, size_t *n,
+                             qat_error *e) {
     *data = NULL;
     *n = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return qat_error_set(e, QAT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    FILE *f;
+    uint64_t size64;
+    qat_status s = qat_input_open(path, max_bytes, &f, &size64, e);
+    if (s) return s;
+    if (size64 >= SIZE_MAX) {
         fclose(f);
-        return qat_error_set(e, QAT_ERR_IO, "%s: not a regular file", path);
+        return qat_error_set(e, QAT_ERR_NOMEM, "%s: too large to read (%llu bytes)", path,
+                             (unsigned long long)size64);
     }
-    size_t size = (size_t)st.st_size;
+    size_t size = (size_t)size64;
     unsigned char *buf = malloc(size + 1); /* +1: room for a terminator for text readers */
     if (!buf) {
         fclose(f);
@@ -80,12 +145,17 @@ qat_status qat_read_file(const char *path, void **data, size_t *n, qat_error *e)
     fclose(f);
     if (bad || got != size) {
         free(buf);
-        return qat_error_set(e, QAT_ERR_IO, "%s: read failed", path);
+        return qat_error_set(e, QAT_ERR_IO, "%s: read failed%s", path,
+                             bad ? "" : " (the file shrank while being read)");
     }
     buf[size] = 0;
     *data = buf;
     *n = size;
     return QAT_OK;
+}
+
+qat_status qat_read_file(const char *path, void **data, size_t *n, qat_error *e) {
+    return qat_read_file_max(path, 0, data, n, e);
 }
 
 qat_status qat_mkdir_p(const char *path, qat_error *e) {

@@ -18,22 +18,23 @@
  *   - units are not converted (some recordings are in g, some in m/s^2): do not mix such
  *     files in one dataset; min/max normalisation makes either usable alone;
  *   - fields are split at every comma; a quoted field containing a comma reads as a ragged
- *     row (an error), never as silently shifted columns. */
-#include <float.h>
+ *     row (an error), never as silently shifted columns;
+ *   - the file is streamed, one line at a time (at most CSV_LINE_MAX bytes, CSV_MAX_FIELDS
+ *     fields), and of each gesture only the rows the resampler reaches are kept: memory is
+ *     bounded by the samples made, not by the file (a 1 GB recording of one gesture costs a
+ *     window). Every line is still parsed and checked, used or not;
+ *   - values must be finite and within ±QAT_DATA_VALUE_MAX, rates within [QAT_RATE_HZ_MIN,
+ *     QAT_RATE_HZ_MAX]; a value out of range is named by file, line and column. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "qat/data.h"
 
-/* One file's picked columns: rows × channels values, and where each gesture starts. */
-typedef struct csv_table {
-    double *v;
-    int rows, cap_rows;
-    int *gest; /* gest[g] = first row of gesture g; gest[n_gest] = rows */
-    int *gest_line; /* gest_line[g] = the file line of that row */
-    int n_gest, cap_gest;
-} csv_table;
+#define CSV_MAX_FIELDS 256
+#define CSV_LINE_MAX 65536       /* bytes per line, without its end */
+#define CSV_BLOCK (1 << 16)      /* bytes read at a time */
 
 /* Growing store of finished samples across files. */
 typedef struct sample_buf {
@@ -45,9 +46,50 @@ typedef struct sample_buf {
 
 typedef struct line_ctx {
     const char *path;
-    int line; /* 1-based, for messages */
+    long line; /* 1-based, for messages */
     qat_error *e;
 } line_ctx;
+
+/* ---- lines: a bounded buffered reader ---- */
+
+typedef struct line_in {
+    FILE *f;
+    char *buf;        /* CSV_LINE_MAX + CSV_BLOCK + 1 bytes */
+    size_t start, end; /* unread bytes are buf[start, end) */
+    int eof;
+} line_in;
+
+/* The next line (its end removed, NUL-terminated, modifiable) in *line, its length in *len;
+ * *line is NULL at the end of the file. */
+static qat_status next_line(line_in *r, const line_ctx *lc, char **line, size_t *len) {
+    *line = NULL;
+    for (;;) {
+        char *at = r->buf + r->start;
+        size_t have = r->end - r->start;
+        char *nl = memchr(at, '\n', have);
+        if (nl || (r->eof && have)) {
+            *len = nl ? (size_t)(nl - at) : have;
+            if (*len > CSV_LINE_MAX) break;
+            at[*len] = 0;
+            r->start += *len + (nl != NULL);
+            *line = at;
+            return QAT_OK;
+        }
+        if (r->eof) return QAT_OK;
+        if (have > CSV_LINE_MAX) break;
+        memmove(r->buf, at, have);
+        r->start = 0;
+        r->end = have + fread(r->buf + have, 1, CSV_BLOCK, r->f);
+        if (r->end == have) {
+            if (ferror(r->f))
+                return qat_error_set(lc->e, QAT_ERR_IO, "%s:%ld: read failed", lc->path,
+                                     lc->line + 1);
+            r->eof = 1;
+        }
+    }
+    return qat_error_set(lc->e, QAT_ERR_FORMAT, "%s:%ld: line longer than %d bytes", lc->path,
+                         lc->line + 1, CSV_LINE_MAX);
+}
 
 /* ---- fields ---- */
 
@@ -89,54 +131,18 @@ static qat_status parse_number(const line_ctx *lc, const char *col, const char *
     char *end;
     double v = strtod(text, &end);
     if (!text[0] || *end)
-        return qat_error_set(lc->e, QAT_ERR_FORMAT, "%s:%d: column %s: '%.40s' is not a number",
+        return qat_error_set(lc->e, QAT_ERR_FORMAT, "%s:%ld: column %s: '%.40s' is not a number",
                              lc->path, lc->line, col, text);
     if (!isfinite(v))
-        return qat_error_set(lc->e, QAT_ERR_DATA, "%s:%d: column %s: '%.40s' is not finite",
+        return qat_error_set(lc->e, QAT_ERR_DATA, "%s:%ld: column %s: '%.40s' is not finite",
                              lc->path, lc->line, col, text);
-    if (fabs(v) > FLT_MAX) /* samples are float32: it would become Inf */
-        return qat_error_set(lc->e, QAT_ERR_DATA, "%s:%d: column %s: '%.40s' is beyond the "
-                             "float32 range (magnitude at most %g)", lc->path, lc->line, col,
-                             text, (double)FLT_MAX);
+    if (fabs(v) > QAT_DATA_VALUE_MAX)
+        return qat_error_set(lc->e, QAT_ERR_DATA,
+                             "%s:%ld: column %s: '%.40s' is outside [-%g, %g] (float32, with room "
+                             "for normalisation)",
+                             lc->path, lc->line, col, text, QAT_DATA_VALUE_MAX,
+                             QAT_DATA_VALUE_MAX);
     *out = v;
-    return QAT_OK;
-}
-
-/* ---- table building ---- */
-
-static void table_free(csv_table *t) {
-    free(t->v);
-    free(t->gest);
-    free(t->gest_line);
-    memset(t, 0, sizeof *t);
-}
-
-static qat_status table_add_row(csv_table *t, int channels, const double *row, const char *path,
-                                qat_error *e) {
-    if (t->rows == t->cap_rows) {
-        int cap = t->cap_rows ? 2 * t->cap_rows : 1024;
-        double *v = realloc(t->v, (size_t)cap * (size_t)channels * sizeof *v);
-        if (!v) return qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory", path);
-        t->v = v;
-        t->cap_rows = cap;
-    }
-    memcpy(t->v + (size_t)t->rows++ * (size_t)channels, row, (size_t)channels * sizeof *row);
-    return QAT_OK;
-}
-
-/* Records that a gesture starts at row `start`, read from line `line`. */
-static qat_status table_mark(csv_table *t, int start, int line, const char *path, qat_error *e) {
-    if (t->n_gest + 1 >= t->cap_gest) {
-        int cap = t->cap_gest ? 2 * t->cap_gest : 64;
-        int *g = realloc(t->gest, (size_t)cap * sizeof *g);
-        if (g) t->gest = g;
-        int *l = g ? realloc(t->gest_line, (size_t)cap * sizeof *l) : NULL;
-        if (!l) return qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory", path);
-        t->gest_line = l;
-        t->cap_gest = cap;
-    }
-    t->gest_line[t->n_gest] = line;
-    t->gest[t->n_gest++] = start;
     return QAT_OK;
 }
 
@@ -149,85 +155,9 @@ static qat_status find_columns(const qat_data_config *cfg, char **fields, int n,
             if (!strcmp(fields[i], cfg->csv_columns[k])) col[k] = i;
         if (col[k] < 0)
             return qat_error_set(lc->e, QAT_ERR_DATA,
-                                 "%s:%d: no column '%s' in the header (first field '%.20s')",
+                                 "%s:%ld: no column '%s' in the header (first field '%.20s')",
                                  lc->path, lc->line, cfg->csv_columns[k], n ? fields[0] : "");
     }
-    return QAT_OK;
-}
-
-/* Parser state while walking the lines of one file. */
-typedef struct csv_parse {
-    const qat_data_config *cfg;
-    line_ctx lc;
-    int n_header;                 /* 0 until the header is read */
-    int col[QAT_MAX_CHANNELS];    /* picked column indices */
-    int in_gesture;               /* blank-line mode: the previous line was a data row */
-    csv_table *t;
-} csv_parse;
-
-#define CSV_MAX_FIELDS 256
-
-static qat_status parse_line(csv_parse *p, char *line) {
-    char *fields[CSV_MAX_FIELDS];
-    int n = split_fields(line, fields, CSV_MAX_FIELDS);
-    if (n < 0)
-        return qat_error_set(p->lc.e, QAT_ERR_FORMAT, "%s:%d: more than %d fields", p->lc.path,
-                             p->lc.line, CSV_MAX_FIELDS);
-    if (all_empty(fields, n)) { /* blank line or a row of empty fields: a separator */
-        p->in_gesture = 0;
-        return QAT_OK;
-    }
-    if (!p->n_header) {
-        p->n_header = n;
-        return find_columns(p->cfg, fields, n, p->col, &p->lc);
-    }
-    if (n != p->n_header)
-        return qat_error_set(p->lc.e, QAT_ERR_FORMAT, "%s:%d: %d fields, the header has %d",
-                             p->lc.path, p->lc.line, n, p->n_header);
-    double row[QAT_MAX_CHANNELS];
-    for (int k = 0; k < p->cfg->channels; k++) {
-        qat_status s = parse_number(&p->lc, p->cfg->csv_columns[k], fields[p->col[k]], &row[k]);
-        if (s) return s;
-    }
-    int rows_per = p->cfg->csv_gesture_rows;
-    if (rows_per ? p->t->rows % rows_per == 0 : !p->in_gesture) { /* a gesture starts here */
-        qat_status s = table_mark(p->t, p->t->rows, p->lc.line, p->lc.path, p->lc.e);
-        if (s) return s;
-    }
-    p->in_gesture = 1;
-    return table_add_row(p->t, p->cfg->channels, row, p->lc.path, p->lc.e);
-}
-
-/* Fixed-row mode: every csv_gesture_rows rows is a gesture (marked as they were read). */
-static qat_status check_fixed(const csv_table *t, int rows_per, const char *path, qat_error *e) {
-    if (t->rows % rows_per)
-        return qat_error_set(e, QAT_ERR_DATA,
-                             "%s: %d data rows is not a multiple of csv_gesture_rows %d "
-                             "(%d rows left over)",
-                             path, t->rows, rows_per, t->rows % rows_per);
-    return QAT_OK;
-}
-
-/* Parses the text of one file (NUL-terminated, modified in place) into gestures. */
-static qat_status parse_text(const qat_data_config *cfg, const char *path, char *text,
-                             csv_table *t, qat_error *e) {
-    csv_parse p = {.cfg = cfg, .lc = {path, 0, e}, .t = t};
-    if (!strncmp(text, "\xEF\xBB\xBF", 3)) text += 3; /* a UTF-8 byte order mark, as Excel writes */
-    for (char *line = text; line;) {
-        char *nl = strchr(line, '\n');
-        if (nl) *nl = 0;
-        p.lc.line++;
-        qat_status s = parse_line(&p, line);
-        if (s) return s;
-        line = nl ? nl + 1 : NULL;
-    }
-    if (!p.n_header) return qat_error_set(e, QAT_ERR_DATA, "%s: empty file (no header)", path);
-    if (cfg->csv_gesture_rows > 0) {
-        qat_status s = check_fixed(t, cfg->csv_gesture_rows, path, e);
-        if (s) return s;
-    }
-    if (t->rows == 0) return qat_error_set(e, QAT_ERR_DATA, "%s: no gestures (no data rows)", path);
-    t->gest[t->n_gest] = t->rows; /* table_mark keeps room for this end marker */
     return QAT_OK;
 }
 
@@ -236,7 +166,8 @@ static qat_status parse_text(const qat_data_config *cfg, const char *path, char 
 /* Linear interpolation of one gesture (rows × channels at rate_in) onto the model's time
  * grid (rate_out), keeping the first `window` points; later points stay zero. Output point
  * k sits at input position k * rate_in / rate_out; points past the last input row are not
- * produced, so a gesture of 119 rows at 119 Hz yields 50 points at 50 Hz. */
+ * produced, so a gesture of 119 rows at 119 Hz yields 50 points at 50 Hz. Rates are within
+ * [QAT_RATE_HZ_MIN, QAT_RATE_HZ_MAX] (check_config), so every position is finite. */
 static void resample(const double *v, int rows, int channels, double rate_in, double rate_out,
                      int window, float *dst) {
     double step = rate_in / rate_out;
@@ -257,6 +188,14 @@ static void resample(const double *v, int rows, int channels, double rate_in, do
     }
 }
 
+/* Rows of a gesture that resample() reads: the last point sits at (window - 1) * step, and
+ * interpolation reads the row after it. Rows past these change nothing, so they are not
+ * kept (a gesture's rows beyond this bound are only counted). */
+static int rows_used(const qat_data_config *cfg) {
+    double last = (cfg->window - 1) * (cfg->csv_rate_hz / cfg->rate_hz);
+    return last < INT_MAX - 2 ? (int)last + 2 : INT_MAX;
+}
+
 static qat_status buf_reserve(sample_buf *b, int more, size_t per, qat_error *e) {
     if (b->n + more <= b->cap) return QAT_OK;
     int cap = b->cap ? b->cap : 64;
@@ -272,36 +211,143 @@ static qat_status buf_reserve(sample_buf *b, int more, size_t per, qat_error *e)
     return QAT_OK;
 }
 
-static qat_status append_gestures(const qat_data_config *cfg, const csv_table *t, int file,
-                                  sample_buf *b, qat_error *e) {
+/* ---- one file, streamed ---- */
+
+/* Parser state while walking the lines of one file. */
+typedef struct csv_parse {
+    const qat_data_config *cfg;
+    line_ctx lc;
+    int file;                     /* the file's index in the config's list */
+    int cls;                      /* the file's class */
+    long gest_line;               /* the line of the current gesture's first row */
+    int n_header;                 /* 0 until the header is read */
+    int col[QAT_MAX_CHANNELS];    /* picked column indices */
+    int in_gesture;               /* blank-line mode: the previous line was a data row */
+    long long rows;               /* data rows so far */
+    long long gest_rows;          /* rows of the current gesture so far */
+    double *kept;                 /* its first rows (at most `used`) × channels */
+    int n_kept, cap_kept, used;
+    sample_buf *out;
+} csv_parse;
+
+/* Resamples the current gesture (if any) into a new sample. */
+static qat_status finish_gesture(csv_parse *p) {
+    if (p->gest_rows == 0) return QAT_OK;
+    const qat_data_config *cfg = p->cfg;
     size_t per = (size_t)cfg->window * (size_t)cfg->channels;
-    qat_status s = buf_reserve(b, t->n_gest, per, e);
+    qat_status s = buf_reserve(p->out, 1, per, p->lc.e);
     if (s) return s;
-    for (int g = 0; g < t->n_gest; g++, b->n++) {
-        float *dst = b->x + (size_t)b->n * per;
-        memset(dst, 0, per * sizeof *dst);
-        resample(t->v + (size_t)t->gest[g] * (size_t)cfg->channels, t->gest[g + 1] - t->gest[g],
-                 cfg->channels, cfg->csv_rate_hz, cfg->rate_hz, cfg->window, dst);
-        b->y[b->n] = cfg->csv[file].cls;
-        b->src[b->n] = (qat_sample_src){file, t->gest_line[g]};
-    }
+    float *dst = p->out->x + (size_t)p->out->n * per;
+    memset(dst, 0, per * sizeof *dst);
+    resample(p->kept, p->n_kept, cfg->channels, cfg->csv_rate_hz, cfg->rate_hz, cfg->window, dst);
+    p->out->y[p->out->n] = p->cls;
+    p->out->src[p->out->n++] = (qat_sample_src){p->file, (int)p->gest_line};
+    p->gest_rows = 0;
+    p->n_kept = 0;
     return QAT_OK;
+}
+
+/* Adds a data row to the current gesture, keeping it only when resampling reads it. */
+static qat_status add_row(csv_parse *p, const double *row) {
+    int ch = p->cfg->channels;
+    if (p->gest_rows++ == 0) p->gest_line = p->lc.line;
+    p->rows++;
+    if (p->n_kept >= p->used) return QAT_OK;
+    if (p->n_kept == p->cap_kept) {
+        int cap = p->cap_kept > p->used / 2 ? p->used : p->cap_kept ? 2 * p->cap_kept : 256;
+        if (cap > p->used) cap = p->used;
+        double *v = realloc(p->kept, (size_t)cap * (size_t)ch * sizeof *v);
+        if (!v) return qat_error_set(p->lc.e, QAT_ERR_NOMEM, "%s: out of memory", p->lc.path);
+        p->kept = v;
+        p->cap_kept = cap;
+    }
+    memcpy(p->kept + (size_t)p->n_kept++ * (size_t)ch, row, (size_t)ch * sizeof *row);
+    return QAT_OK;
+}
+
+static qat_status parse_line(csv_parse *p, char *line) {
+    char *fields[CSV_MAX_FIELDS];
+    int n = split_fields(line, fields, CSV_MAX_FIELDS);
+    if (n < 0)
+        return qat_error_set(p->lc.e, QAT_ERR_FORMAT, "%s:%ld: more than %d fields", p->lc.path,
+                             p->lc.line, CSV_MAX_FIELDS);
+    if (all_empty(fields, n)) { /* blank line or a row of empty fields: a separator */
+        p->in_gesture = 0;
+        return p->cfg->csv_gesture_rows == 0 ? finish_gesture(p) : QAT_OK;
+    }
+    if (!p->n_header) {
+        p->n_header = n;
+        return find_columns(p->cfg, fields, n, p->col, &p->lc);
+    }
+    if (n != p->n_header)
+        return qat_error_set(p->lc.e, QAT_ERR_FORMAT, "%s:%ld: %d fields, the header has %d",
+                             p->lc.path, p->lc.line, n, p->n_header);
+    double row[QAT_MAX_CHANNELS];
+    for (int k = 0; k < p->cfg->channels; k++) {
+        qat_status s = parse_number(&p->lc, p->cfg->csv_columns[k], fields[p->col[k]], &row[k]);
+        if (s) return s;
+    }
+    int per = p->cfg->csv_gesture_rows;
+    p->in_gesture = 1;
+    if (per > 0 && p->gest_rows == per) { /* fixed-row mode: this row starts the next one */
+        qat_status s = finish_gesture(p);
+        if (s) return s;
+    }
+    return add_row(p, row);
+}
+
+/* Walks the lines of an open file; at the end, the last gesture is finished. */
+static qat_status parse_stream(csv_parse *p, line_in *r) {
+    char *line;
+    size_t len;
+    for (;;) {
+        qat_status s = next_line(r, &p->lc, &line, &len);
+        if (s) return s;
+        if (!line) break;
+        p->lc.line++;
+        if (memchr(line, 0, len))
+            return qat_error_set(p->lc.e, QAT_ERR_FORMAT,
+                                 "%s:%ld: binary data (a NUL byte) in a CSV file", p->lc.path,
+                                 p->lc.line);
+        if (p->lc.line == 1 && !strncmp(line, "\xEF\xBB\xBF", 3))
+            line += 3; /* a UTF-8 byte order mark, as Excel writes */
+        if ((s = parse_line(p, line))) return s;
+    }
+    const char *path = p->lc.path;
+    if (!p->n_header)
+        return qat_error_set(p->lc.e, QAT_ERR_DATA, "%s: empty file (no header)", path);
+    int per = p->cfg->csv_gesture_rows;
+    if (per > 0 && p->rows % per)
+        return qat_error_set(p->lc.e, QAT_ERR_DATA,
+                             "%s: %lld data rows is not a multiple of csv_gesture_rows %d "
+                             "(%lld rows left over)",
+                             path, p->rows, per, p->rows % per);
+    if (p->rows == 0)
+        return qat_error_set(p->lc.e, QAT_ERR_DATA, "%s: no gestures (no data rows)", path);
+    return finish_gesture(p);
 }
 
 static qat_status load_file(const qat_data_config *cfg, int i, sample_buf *b, qat_error *e) {
     const qat_csv_file *f = &cfg->csv[i];
-    void *text;
-    size_t n;
-    qat_status s = qat_read_file(f->path, &text, &n, e);
+    line_in r = {0};
+    qat_status s = qat_input_open(f->path, 0, &r.f, NULL, e);
     if (s) return s;
-    if (memchr(text, 0, n))
-        s = qat_error_set(e, QAT_ERR_FORMAT, "%s: binary data (a NUL byte) in a CSV file", f->path);
-    csv_table t = {0};
-    if (!s) s = parse_text(cfg, f->path, text, &t, e);
-    if (!s) s = append_gestures(cfg, &t, i, b, e);
-    table_free(&t);
-    free(text);
+    csv_parse p = {.cfg = cfg, .lc = {f->path, 0, e}, .file = i, .cls = f->cls, .used = rows_used(cfg),
+                   .out = b};
+    if (!(r.buf = malloc(CSV_LINE_MAX + CSV_BLOCK + 1)))
+        s = qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory", f->path);
+    if (!s) s = parse_stream(&p, &r);
+    free(p.kept);
+    free(r.buf);
+    fclose(r.f);
     return s;
+}
+
+static qat_status check_rate(const char *key, double hz, qat_error *e) {
+    if (hz >= QAT_RATE_HZ_MIN && hz <= QAT_RATE_HZ_MAX) return QAT_OK;
+    return qat_error_set(e, QAT_ERR_CONFIG,
+                         "csv: [data] %s = %g is outside [%g, %g] Hz, the rates the resampler "
+                         "takes", key, hz, QAT_RATE_HZ_MIN, QAT_RATE_HZ_MAX);
 }
 
 static qat_status check_config(const qat_data_config *cfg, qat_error *e) {
@@ -312,11 +358,12 @@ static qat_status check_config(const qat_data_config *cfg, qat_error *e) {
         cfg->channels > QAT_MAX_CHANNELS || cfg->window <= 0)
         return qat_error_set(e, QAT_ERR_CONFIG, "csv: bad classes/channels/window (%d, %d, %d)",
                              cfg->n_classes, cfg->channels, cfg->window);
-    if (!(cfg->csv_rate_hz > 0) || !(cfg->rate_hz > 0) || cfg->csv_gesture_rows < 0)
-        return qat_error_set(e, QAT_ERR_CONFIG,
-                             "csv: csv_rate_hz (%g) and rate_hz (%g) must be > 0, "
-                             "csv_gesture_rows (%d) >= 0",
-                             cfg->csv_rate_hz, cfg->rate_hz, cfg->csv_gesture_rows);
+    qat_status s = check_rate("csv_rate_hz", cfg->csv_rate_hz, e);
+    if (!s) s = check_rate("rate_hz", cfg->rate_hz, e);
+    if (s) return s;
+    if (cfg->csv_gesture_rows < 0)
+        return qat_error_set(e, QAT_ERR_CONFIG, "csv: csv_gesture_rows (%d) must be >= 0",
+                             cfg->csv_gesture_rows);
     for (int k = 0; k < cfg->channels; k++)
         if (!cfg->csv_columns[k][0]) /* an empty name would match an empty spacer column */
             return qat_error_set(e, QAT_ERR_CONFIG,

@@ -1,7 +1,8 @@
 /* NumPy .npy files: "\x93NUMPY", version, header length, a Python dict literal naming
  * descr / fortran_order / shape, then the raw little-endian C-order payload.
- * Format reference: numpy/lib/format.py (NEP 1). The whole file is read at once: the
- * lesson's files are a few kilobytes, and a single read makes truncation checks exact. */
+ * Format reference: numpy/lib/format.py (NEP 1). The header is checked against the file's
+ * size (so truncation is exact) and only the payload asked for is read: a recording of which
+ * the model uses 50 rows costs 50 rows of memory, however long it is. */
 #include "qat/npy.h"
 
 #include <math.h>
@@ -213,9 +214,10 @@ static qat_status parse_descr(const char *descr, const char *path, qat_dtype *ou
                          descr);
 }
 
-/* Magic, version and header length; *hdr / *hlen get the dict text. */
-static qat_status parse_preamble(const unsigned char *buf, size_t n, const char *path,
-                                 size_t *hdr, size_t *hlen, qat_error *e) {
+/* Magic, version and header length from the file's first bytes (buf, n of them; `total`
+ * the file's size); *hdr / *hlen get where the dict text starts and its length. */
+static qat_status parse_preamble(const unsigned char *buf, size_t n, uint64_t total,
+                                 const char *path, size_t *hdr, size_t *hlen, qat_error *e) {
     if (n < NPY_MAGIC_LEN + 2 || memcmp(buf, NPY_MAGIC, NPY_MAGIC_LEN))
         return qat_error_set(e, QAT_ERR_FORMAT, "%s: not a .npy file (bad magic)", path);
     unsigned major = buf[6], minor = buf[7];
@@ -228,16 +230,20 @@ static qat_status parse_preamble(const unsigned char *buf, size_t n, const char 
     size_t len = 0;
     for (size_t i = 0; i < lenbytes; i++) len |= (size_t)buf[8 + i] << (8 * i);
     *hdr = 8 + lenbytes;
-    if (len > n - *hdr)
+    if (len > total - *hdr)
         return qat_error_set(e, QAT_ERR_FORMAT,
-                             "%s: truncated .npy header: header says %zu bytes, file holds %zu",
-                             path, len, n - *hdr);
+                             "%s: truncated .npy header: header says %zu bytes, file holds %llu",
+                             path, len, (unsigned long long)(total - *hdr));
+    if (len > QAT_NPY_HEADER_MAX)
+        return qat_error_set(e, QAT_ERR_FORMAT,
+                             "%s: .npy header of %zu bytes; at most %d are read (NumPy writes "
+                             "a few hundred)", path, len, QAT_NPY_HEADER_MAX);
     *hlen = len;
     return QAT_OK;
 }
 
-static qat_status check_payload(const npy_header *h, qat_npy *out, size_t avail, const char *path,
-                                qat_error *e) {
+static qat_status check_payload(const npy_header *h, qat_npy *out, uint64_t avail,
+                                const char *path, qat_error *e) {
     size_t count = 1, size = dtypes[out->dtype].size;
     for (int i = 0; i < h->ndim; i++) {
         if (h->shape[i] && count > SIZE_MAX / h->shape[i])
@@ -250,49 +256,75 @@ static qat_status check_payload(const npy_header *h, qat_npy *out, size_t avail,
     if (avail < count * size)
         return qat_error_set(
             e, QAT_ERR_FORMAT,
-            "%s: truncated: header says %zu values (%zu bytes), file holds %zu bytes", path, count,
-            count * size, avail);
+            "%s: truncated: header says %zu values (%zu bytes), file holds %llu bytes", path,
+            count, count * size, (unsigned long long)avail);
     if (avail > count * size)
         return qat_error_set(e, QAT_ERR_FORMAT,
-                             "%s: %zu unexpected bytes after the %zu values the header declares",
-                             path, avail - count * size, count);
+                             "%s: %llu unexpected bytes after the %zu values the header declares",
+                             path, (unsigned long long)(avail - count * size), count);
     out->ndim = h->ndim;
     out->count = count;
     return QAT_OK;
 }
 
-static qat_status decode(const unsigned char *buf, size_t n, const char *path, qat_npy *out,
-                         qat_error *e) {
-    size_t hdr = 0, hlen = 0;
-    qat_status s = parse_preamble(buf, n, path, &hdr, &hlen, e);
+/* The header (preamble and dict) of the open file f of `total` bytes: out gets dtype, ndim,
+ * shape and count, checked against the file's size; f is left at the payload. */
+static qat_status read_header(FILE *f, uint64_t total, const char *path, qat_npy *out,
+                              qat_error *e) {
+    unsigned char pre[12];
+    size_t hdr = 0, hlen = 0, got = fread(pre, 1, sizeof pre, f);
+    qat_status s = parse_preamble(pre, got, total, path, &hdr, &hlen, e);
     if (s) return s;
-    cursor c = {(const char *)buf + hdr, (const char *)buf + hdr + hlen, path, e};
+    char *text = malloc(hlen + 1);
+    if (!text) return qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory", path);
+    if (fseek(f, (long)hdr, SEEK_SET) != 0 || fread(text, 1, hlen, f) != hlen) {
+        free(text);
+        return qat_error_set(e, QAT_ERR_IO, "%s: read failed", path);
+    }
+    cursor c = {text, text + hlen, path, e};
     npy_header h;
-    if ((s = parse_dict(&c, &h))) return s;
-    if ((s = parse_descr(h.descr, path, &out->dtype, e))) return s;
+    if (!(s = parse_dict(&c, &h))) s = parse_descr(h.descr, path, &out->dtype, e);
+    free(text);
+    if (s) return s;
     if (h.fortran)
         return qat_error_set(e, QAT_ERR_FORMAT,
                              "%s: fortran_order is True; save the array in C order", path);
-    if ((s = check_payload(&h, out, n - hdr - hlen, path, e))) return s;
+    return check_payload(&h, out, total - hdr - hlen, path, e);
+}
+
+/* The payload's first `rows` rows (all of it when the array has no rows). */
+static qat_status read_payload(FILE *f, size_t rows, const char *path, qat_npy *out,
+                               qat_error *e) {
+    out->file_rows = out->ndim > 0 ? out->shape[0] : 0;
+    if (out->ndim > 0 && rows < out->shape[0]) {
+        out->count = out->shape[0] ? out->count / out->shape[0] * rows : 0;
+        out->shape[0] = rows;
+    }
     size_t bytes = out->count * dtypes[out->dtype].size;
     out->data = malloc(bytes ? bytes : 1);
     if (!out->data)
         return qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory (%zu bytes)", path, bytes);
-    memcpy(out->data, buf + hdr + hlen, bytes);
+    if (fread(out->data, 1, bytes, f) != bytes)
+        return qat_error_set(e, QAT_ERR_IO, "%s: read failed", path);
     swap_elements(out->data, out->count, dtypes[out->dtype].size);
     return QAT_OK;
 }
 
-qat_status qat_npy_read(const char *path, qat_npy *out, qat_error *e) {
+qat_status qat_npy_read_rows(const char *path, size_t max_rows, qat_npy *out, qat_error *e) {
     memset(out, 0, sizeof *out);
-    void *buf;
-    size_t n;
-    qat_status s = qat_read_file(path, &buf, &n, e);
+    FILE *f;
+    uint64_t total;
+    qat_status s = qat_input_open(path, 0, &f, &total, e);
     if (s) return s;
-    s = decode(buf, n, path, out, e);
-    free(buf);
+    s = read_header(f, total, path, out, e);
+    if (!s) s = read_payload(f, max_rows, path, out, e);
+    fclose(f);
     if (s) qat_npy_free(out);
     return s;
+}
+
+qat_status qat_npy_read(const char *path, qat_npy *out, qat_error *e) {
+    return qat_npy_read_rows(path, SIZE_MAX, out, e);
 }
 
 void qat_npy_free(qat_npy *a) {

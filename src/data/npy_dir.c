@@ -1,7 +1,7 @@
 /* The lessons' folder layout: one folder per class under DIR, one .npy file per recording,
  * each a (T, C) array. */
 #include <dirent.h>
-#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,11 +47,9 @@ static int cmp_names(const void *a, const void *b) {
  * and the dataset must not depend on it. */
 static qat_status list_npy(const char *folder, file_list *l, qat_error *e) {
     memset(l, 0, sizeof *l);
-    DIR *dir = opendir(folder);
-    if (!dir)
-        return qat_error_set(e, QAT_ERR_DATA, "%s: cannot open class folder: %s", folder,
-                             strerror(errno));
-    qat_status s = QAT_OK;
+    DIR *dir;
+    qat_status s = qat_input_opendir(folder, &dir, e);
+    if (s) return s;
     for (struct dirent *ent; !s && (ent = readdir(dir));)
         if (has_npy_suffix(ent->d_name)) s = list_push(l, ent->d_name, folder, e);
     closedir(dir);
@@ -69,22 +67,36 @@ static qat_status check_recording(const qat_npy *a, int channels, const char *pa
     int ok = (a->ndim == 2 && a->shape[1] == (size_t)channels) || (a->ndim == 1 && channels == 1);
     if (ok && a->shape[0] > 0) return QAT_OK;
     char shape[96] = "(";
-    for (int i = 0; i < a->ndim; i++)
+    for (int i = 0; i < a->ndim; i++) /* as the file says: only the rows used were read */
         snprintf(shape + strlen(shape), sizeof shape - strlen(shape), i ? ", %zu" : "%zu",
-                 a->shape[i]);
+                 i ? a->shape[i] : a->file_rows);
     snprintf(shape + strlen(shape), sizeof shape - strlen(shape), a->ndim == 1 ? ",)" : ")");
     return qat_error_set(e, QAT_ERR_DATA, "%s: shape %s, expected (T, %d) with T > 0", path, shape,
                          channels);
 }
 
+/* Values (finite already) within ±QAT_DATA_VALUE_MAX, so the normaliser's range fits. */
+static qat_status check_range(const qat_npy *a, int channels, const char *path, qat_error *e) {
+    const float *v = a->data;
+    for (size_t i = 0; i < a->count; i++)
+        if (fabsf(v[i]) > QAT_DATA_VALUE_MAX)
+            return qat_error_set(e, QAT_ERR_DATA,
+                                 "%s: element [%zu, %zu] = %g is outside [-%g, %g] (float32, "
+                                 "with room for normalisation)",
+                                 path, i / (size_t)channels, i % (size_t)channels, (double)v[i],
+                                 QAT_DATA_VALUE_MAX, QAT_DATA_VALUE_MAX);
+    return QAT_OK;
+}
+
 /* Reads one recording into dst (window × channels), truncating or zero-padding the time axis
- * as the lesson does; dst is already zeroed. */
+ * as the lesson does; dst is already zeroed. Only the rows used are read. */
 static qat_status load_recording(const char *path, int window, int channels, float *dst,
                                  qat_error *e) {
     qat_npy a;
-    qat_status s = qat_npy_read(path, &a, e);
+    qat_status s = qat_npy_read_rows(path, (size_t)window, &a, e);
     if (!s) s = check_recording(&a, channels, path, e);
     if (!s) s = qat_npy_to_f32(&a, path, e);
+    if (!s) s = check_range(&a, channels, path, e);
     if (!s) {
         size_t t = a.shape[0] < (size_t)window ? a.shape[0] : (size_t)window;
         memcpy(dst, a.data, t * (size_t)channels * sizeof *dst);

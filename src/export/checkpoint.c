@@ -232,10 +232,28 @@ truncated:
     return qat_error_set(e, QAT_ERR_FORMAT, "%s: truncated checkpoint (%zu bytes)", path, r->n);
 }
 
+/* The largest checkpoint of m (a full normalisation record), plus 1 MiB so that a file of a
+ * somewhat larger model is still read far enough to say whose it is; anything larger is
+ * refused unread (memory stays bounded by the model, whatever file is named). */
+static uint64_t max_bytes(const qat_model *m) {
+    uint64_t fixed = 8 + 4 + 4 + 8 + 4 * 4 + 8 + 8 + 4 + 4 + 8 * QAT_MAX_CHANNELS + 4;
+    return fixed + 4 * ((uint64_t)m->g.n_params + m->g.n_state) + (1u << 20);
+}
+
+/* Trained weights are finite: a file whose CRC holds over NaN or infinite ones was saved
+ * from a diverged run, and training from it would only diverge again. */
+static qat_status check_finite(const float *params, size_t n, const char *path, qat_error *e) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(params[i]))
+            return qat_error_set(e, QAT_ERR_FORMAT, "%s: parameter %zu of %zu is %s", path, i, n,
+                                 isnan(params[i]) ? "NaN" : "infinite");
+    return QAT_OK;
+}
+
 qat_status qat_checkpoint_load(qat_model *m, const char *path, qat_error *e) {
     void *data;
     size_t n;
-    qat_status st = qat_read_file(path, &data, &n, e);
+    qat_status st = qat_read_file_max(path, max_bytes(m), &data, &n, e);
     if (st) return st;
     rbuf r = {data, n, 0};
     float *params = malloc((m->g.n_params + 1) * sizeof(float));
@@ -245,6 +263,7 @@ qat_status qat_checkpoint_load(qat_model *m, const char *path, qat_error *e) {
         st = qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory", path);
     else
         st = parse(m, path, &r, params, state, &norm, e);
+    if (!st) st = check_finite(params, m->g.n_params, path, e);
     if (!st) {
         memcpy(m->g.params, params, m->g.n_params * sizeof(float));
         memcpy(m->g.state, state, m->g.n_state * sizeof(float));

@@ -191,8 +191,9 @@ static qat_status read_tensor(ctx *c, const qat_fb_table *tt, int ti, const qat_
     uint64_t count = 1;
     for (int d = 0; d < t.ndim; d++) {
         t.dim[d] = qat_fb_vec_i32(&shape, (uint32_t)d);
-        if (t.dim[d] < 0)
-            return bad(c, "tensor %d '%s' has dimension %d = %d", ti, tname, d, t.dim[d]);
+        if (t.dim[d] < 1) /* an empty tensor: no operator qatrain runs has a use for one */
+            return bad(c, "tensor %d '%s' has dimension %d = %d; dimensions must be >= 1", ti,
+                       tname, d, t.dim[d]);
         count *= (uint64_t)t.dim[d];
         if (count > QAT_FB_MAX_SIZE) return bad(c, "tensor %d '%s' is too large", ti, tname);
     }
@@ -583,7 +584,8 @@ qat_status qat_tflite_read(const char *path, qat_ir *ir, qat_error *e) {
     void *buf;
     size_t len;
     qat_ir_init(ir);
-    qat_status s = qat_read_file(path, &buf, &len, e);
+    /* a flatbuffer is smaller than 2 GiB: a larger file is refused unread */
+    qat_status s = qat_read_file_max(path, QAT_FB_MAX_SIZE, &buf, &len, e);
     if (s) return s;
     s = qat_tflite_parse(buf, len, path, ir, e);
     free(buf);

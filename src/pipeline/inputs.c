@@ -1,12 +1,10 @@
 /* The files a run reads besides its config, digested (size and 64-bit hash) so that --resume
  * can tell an input changed since the interruption (see pipeline.h). */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "qat/hash.h"
+#include "qat/io.h"
 
 #include "phase.h"
 
@@ -33,21 +31,24 @@ qat_status qat_inputs_push(qat_inputs *in, qat_input_role role, const char *name
     return QAT_OK;
 }
 
-/* Size and hash of a file's contents, read in blocks (no allocation); an unreadable file
- * gets QAT_INPUT_UNREADABLE: the stage that reads it reports why. */
-static void digest_file(const char *path, uint64_t *size, uint64_t *hash) {
+/* Size and hash of a file's contents, read in blocks (no allocation). A file that cannot be
+ * opened (missing, a named pipe, a folder...) is refused here, before anything trains: the
+ * stage that reads it may come minutes later (a masks file is read after training). */
+static qat_status digest_file(const char *path, uint64_t *size, uint64_t *hash, qat_error *e) {
     unsigned char buf[1 << 14];
-    int fd = open(path, O_RDONLY);
+    FILE *f;
     uint64_t n = 0, h = 0;
-    ssize_t got = fd < 0 ? -1 : 0;
-    while (fd >= 0 && ((got = read(fd, buf, sizeof buf)) > 0 || (got < 0 && errno == EINTR))) {
-        if (got < 0) continue;
-        h = qat_hash64(h, buf, (size_t)got);
+    qat_status st = qat_input_open(path, 0, &f, NULL, e);
+    if (st) return st;
+    for (size_t got; (got = fread(buf, 1, sizeof buf, f)) > 0;) {
+        h = qat_hash64(h, buf, got);
         n += (uint64_t)got;
     }
-    *size = got == 0 ? n : QAT_INPUT_UNREADABLE;
-    *hash = got == 0 ? h : 0;
-    if (fd >= 0) close(fd);
+    if (ferror(f)) st = qat_error_set(e, QAT_ERR_IO, "%s: read failed", path);
+    fclose(f);
+    *size = n;
+    *hash = h;
+    return st;
 }
 
 /* The folder a role's names are relative to. */
@@ -69,10 +70,10 @@ static const char *relative(const char *path, const char *dir) {
 static qat_status add(qat_inputs *in, qat_input_role role, const char *name, const qat_config *cfg,
                       qat_error *e) {
     char path[QAT_PATH_MAX];
-    uint64_t size = QAT_INPUT_UNREADABLE, hash = 0;
-    if (qat_path_join(path, sizeof path, root(role, cfg), name, NULL) == QAT_OK)
-        digest_file(path, &size, &hash);
-    return qat_inputs_push(in, role, name, size, hash, e);
+    uint64_t size = 0, hash = 0;
+    qat_status st = qat_path_join(path, sizeof path, root(role, cfg), name, e);
+    if (!st) st = digest_file(path, &size, &hash, e);
+    return st ? st : qat_inputs_push(in, role, name, size, hash, e);
 }
 
 /* Every .npy of every class folder, in loading order; a folder that cannot be listed adds

@@ -144,10 +144,22 @@ truncated:
     return qat_error_set(e, QAT_ERR_FORMAT, "%s: truncated mask file", path);
 }
 
+/* The largest mask file of g's masks, plus 1 MiB so that a file of a somewhat larger model
+ * is still read far enough to say whose it is; anything larger is refused unread. */
+static uint64_t max_bytes(const qat_graph *g) {
+    uint64_t n = 8 + 4 + 4 + (1u << 20);
+    for (int i = 0; i < g->n_nodes; i++) {
+        const qat_node *m = &g->nodes[i];
+        if (m->op == QAT_OP_MASK)
+            n += 4 + QAT_NODE_NAME_MAX + 4 + 4 * (uint64_t)m->ndim + (m->size + 7) / 8;
+    }
+    return n;
+}
+
 qat_status qat_mask_file_read(qat_graph *g, const char *path, qat_error *e) {
     void *data;
     size_t n;
-    qat_status st = qat_read_file(path, &data, &n, e);
+    qat_status st = qat_read_file_max(path, max_bytes(g), &data, &n, e);
     if (st) return st;
     cursor c = {data, n, 8};
     uint32_t count, want = 0, crc = 0;

@@ -28,6 +28,7 @@
 #define GNUPLOT_TIMEOUT_MS 60000
 #define NO_PLOTS "report.html has tables but no plots"
 #define MAX_PHASES 4
+#define SVG_MAX_BYTES (16u << 20) /* a plot is tens of kilobytes; larger is not gnuplot's */
 #define MAX_POINTS (QAT_PRUNE_RUNS_MAX + 1) /* and the unpruned model */
 
 static const char *const plot_file[QAT_PLOT_COUNT] = {"curves.svg", "sweep.svg", "weights.svg",
@@ -340,7 +341,8 @@ static int load_svgs(job *g, const char *dir) {
         void *data = NULL;
         snprintf(path, sizeof path, "%s/%s", dir, plot_file[i]);
         qat_error e = {0};
-        if (want[i] && qat_read_file(path, &data, &n, &e) == QAT_OK && strstr(data, "<svg"))
+        if (want[i] && qat_read_file_max(path, SVG_MAX_BYTES, &data, &n, &e) == QAT_OK &&
+            strstr(data, "<svg"))
             g->out->svg[i] = data;
         else
             free(data);

@@ -321,7 +321,7 @@ static void test_no_gestures(void **state) {
     qat_dataset d;
     qat_error e = {0};
     assert_int_equal(load_one(path, 4, &d, &e), QAT_ERR_FORMAT);
-    assert_non_null(strstr(e.msg, "binary.csv: binary data"));
+    assert_non_null(strstr(e.msg, "binary.csv:2: binary data"));
 }
 
 static void test_config_errors(void **state) {

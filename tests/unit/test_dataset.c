@@ -359,7 +359,7 @@ static void test_npy_dir_errors(void **state) {
     qat_error e = {0};
     /* Missing class folder. */
     put_f64(dir, "class0", "a.npy", 4, 2, 0);
-    assert_int_equal(qat_data_load_npy_dir(&cfg, &d, &e), QAT_ERR_DATA);
+    assert_int_equal(qat_data_load_npy_dir(&cfg, &d, &e), QAT_ERR_IO);
     assert_non_null(strstr(e.msg, "bad/class1"));
     /* Empty class folder. */
     sub_path(path, sizeof path, dir, "class1");

@@ -817,6 +817,65 @@ static void test_malformed_models(void **state) {
     expect_format_error(f, f->len, "the model has 0 outputs");
 }
 
+/* Sets int32 field `id` of operator k's options table to v. */
+static void set_option(fixture *f, uint32_t k, int id, int32_t v) {
+    qat_fb_table op = vec_table(&f->v.ops, k), opt;
+    assert_int_equal(qat_fb_read_table(&op, QAT_TFL_OP_BUILTIN_OPTIONS, &opt, NULL), 0);
+    put32(f->m + field_at(&opt, id), (uint32_t)v);
+}
+
+/* Numbers the reader range-checks where it parses them: each refusal names the tensor or
+ * operator, and the value. */
+static void test_reader_ranges(void **state) {
+    fixture *f = *state;
+    qat_fb_vec v;
+    const int32_t dims[] = {0, -3, INT32_MIN};
+    const char *const dim_msg[] = {"tensor 0 'input' has dimension 1 = 0; dimensions must be >= 1",
+                                   "tensor 0 'input' has dimension 1 = -3",
+                                   "tensor 0 'input' has dimension 1 = -2147483648"};
+    for (int i = 0; i < 3; i++) { /* the model's input: [1, 8, 3] -> [1, d, 3] */
+        fresh(f);
+        qat_fb_table t = vec_table(&f->v.tensors, 0);
+        assert_int_equal(qat_fb_read_vec(&t, QAT_TFL_TENSOR_SHAPE, 4, &v, NULL), 0);
+        put32(f->m + v.pos + 4, (uint32_t)dims[i]);
+        expect_format_error(f, f->len, dim_msg[i]);
+    }
+    fresh(f); /* a zero dimension in a constant's shape, too (conv/w [4,1,3,3] -> [0,...]) */
+    qat_fb_table w = vec_table(&f->v.tensors, 4);
+    assert_int_equal(qat_fb_read_vec(&w, QAT_TFL_TENSOR_SHAPE, 4, &v, NULL), 0);
+    put32(f->m + v.pos, 0);
+    expect_format_error(f, f->len, "tensor 4 'conv/w' has dimension 0 = 0");
+
+    const int32_t bad[] = {0, -1, INT32_MIN};
+    for (int i = 0; i < 3; i++) {
+        fresh(f);
+        set_option(f, 2, QAT_TFL_CONV_STRIDE_H, bad[i]);
+        expect_format_error(f, f->len, "operator 2 (CONV_2D) has stride");
+        fresh(f);
+        set_option(f, 2, QAT_TFL_CONV_DILATION_W, bad[i]);
+        expect_format_error(f, f->len, "operator 2 (CONV_2D) has dilation");
+        fresh(f);
+        set_option(f, 3, QAT_TFL_DW_DILATION_H, bad[i]);
+        expect_format_error(f, f->len, "operator 3 (DEPTHWISE_CONV_2D) has dilation");
+        fresh(f);
+        set_option(f, 4, QAT_TFL_POOL_FILTER_W, bad[i]);
+        expect_format_error(f, f->len, "operator 4 (MAX_POOL_2D) has filter");
+        fresh(f);
+        set_option(f, 5, QAT_TFL_POOL_STRIDE_W, bad[i]);
+        expect_format_error(f, f->len, "operator 5 (AVERAGE_POOL_2D) has stride");
+    }
+    fresh(f);
+    set_option(f, 3, QAT_TFL_DW_DEPTH_MULTIPLIER, -2);
+    expect_format_error(f, f->len, "operator 3 (DEPTHWISE_CONV_2D) has depth_multiplier -2");
+    fresh(f); /* padding is an enum of two values */
+    {
+        qat_fb_table op = vec_table(&f->v.ops, 2), opt;
+        assert_int_equal(qat_fb_read_table(&op, QAT_TFL_OP_BUILTIN_OPTIONS, &opt, NULL), 0);
+        f->m[field_at(&opt, QAT_TFL_CONV_PADDING)] = 7;
+    }
+    expect_format_error(f, f->len, "operator 2 (CONV_2D) has padding 7");
+}
+
 static void parse_copy_is_clean(const unsigned char *src, size_t len, int *ok) {
     unsigned char *copy = malloc(len ? len : 1);
     assert_non_null(copy);
@@ -910,6 +969,7 @@ int main(void) {
         cmocka_unit_test(test_golden_models),
         cmocka_unit_test(test_golden_details),
         cmocka_unit_test_setup_teardown(test_malformed_models, setup_fixture, teardown_fixture),
+        cmocka_unit_test_setup_teardown(test_reader_ranges, setup_fixture, teardown_fixture),
         cmocka_unit_test_setup_teardown(test_every_truncation_fails_cleanly, setup_fixture,
                                         teardown_fixture),
         cmocka_unit_test_setup_teardown(test_every_byte_mutation_is_safe, setup_fixture,
