@@ -3,9 +3,10 @@
  * A graph is a flat array of nodes; a node only takes inputs created before it, so the
  * build order is a topological order: forward walks the array, backward walks it back.
  * Activations carry a leading batch dimension (up to max_batch samples); their `dim`
- * is per sample, channels last (Keras' (T, C)). Every trainable tensor lives in one flat
- * block (params / grads), every non-trainable state tensor (batch-norm running
- * statistics) in another, so optimisers and checkpoints are plain loops.
+ * is per sample, channels last (Keras' (T, C) for 1-D, (H, W, C) for 2-D). Every
+ * trainable tensor lives in one flat block (params / grads), every non-trainable state
+ * tensor (batch-norm running statistics) in another, so optimisers and checkpoints are
+ * plain loops.
  *
  * Lifecycle: qat_graph_init → qat_graph_input / qat_graph_param / op builders (ops.h) →
  * qat_graph_compile (allocates) → qat_graph_forward / qat_graph_backward → qat_graph_free. */
@@ -18,8 +19,9 @@
 #include "qat/rng.h"
 
 #define QAT_MAX_INPUTS 3
-#define QAT_MAX_DIM 3
+#define QAT_MAX_DIM 4
 #define QAT_NODE_NAME_MAX 48
+#define QAT_NODE_PARAMS_MAX 64
 
 typedef enum qat_op {
     QAT_OP_INPUT,        /* fed by the caller */
@@ -30,7 +32,12 @@ typedef enum qat_op {
     QAT_OP_RELU,         /* y = max(x, 0) */
     QAT_OP_RELU6,        /* y = min(max(x, 0), 6) */
     QAT_OP_MAXPOOL1D,    /* y[t,c] = max_{j<pool} x[t*pool+j-pad,c] */
-    QAT_OP_FLATTEN,      /* (T, C) -> (T*C), row-major */
+    QAT_OP_CONV2D,       /* y[i,j,o] = b[o] + sum_{u,v,c} w[o,u,v,c] x[i*sh+u-pt, j*sw+v-pl, c] */
+    QAT_OP_DEPTHWISE_CONV2D, /* y[i,j,cM+m] = b[cM+m] + sum_{u,v} w[0,u,v,cM+m] x[.., .., c] */
+    QAT_OP_MAXPOOL2D,    /* y[i,j,c] = max over the window's in-bounds cells */
+    QAT_OP_AVGPOOL2D,    /* y[i,j,c] = mean over the window's in-bounds cells */
+    QAT_OP_GLOBAL_AVGPOOL, /* (T, C) or (H, W, C) -> (C): the mean over all positions */
+    QAT_OP_FLATTEN,      /* (T, C) or (H, W, C) -> (T*C) or (H*W*C), row-major */
     QAT_OP_DROPOUT,      /* training: y = x * m / (1 - rate), m ~ Bernoulli(1 - rate) */
     QAT_OP_SOFTMAX_XENT, /* scalar: mean over the batch of -log softmax(x)[label] */
     QAT_OP_FAKE_QUANT,   /* activation fake-quant with observer (quant.h) */
@@ -39,7 +46,7 @@ typedef enum qat_op {
     QAT_OP_FOLD_WEIGHT,  /* batch-norm folding into the kernel */
     QAT_OP_FOLD_BIAS,    /* ... and into the bias */
     QAT_OP_BN_TRACK,     /* running statistics under folding */
-    QAT_OP_PRUNE_MASK,   /* w ⊙ mask (prune.h) */
+    QAT_OP_MASK,         /* w ⊙ mask (pruning: prune.h) */
     QAT_OP_COUNT
 } qat_op;
 
@@ -55,11 +62,9 @@ typedef struct qat_node {
     int needs_grad;           /* a gradient flows into this node */
     float *val, *grad;        /* grad is NULL when !needs_grad */
     size_t offset;            /* PARAM: offset in g->params; BATCHNORM: in g->state */
-    int iattr[8];             /* conv1d: pad_left, padding; maxpool1d: pool, pad_left;
-                                 fake-quant: qmin, qmax, observer, freeze epoch, then its
-                                 requantization (quant.h): pre, in_fq, w_fq, act | fc << 4 */
-    double fattr[4];          /* dropout: rate; batchnorm: momentum, epsilon;
-                                 fake-quant: EMA decay, percentile, warm-up steps */
+    _Alignas(8) unsigned char params[QAT_NODE_PARAMS_MAX]; /* the op's typed parameters:
+                                 the struct its family declares (ops.h, quant.h, prune.h),
+                                 read through QAT_NODE_PARAMS */
     size_t aux_sample;        /* bytes of op scratch kept from forward to backward, per sample */
     size_t aux_fixed;         /* ... and per pass (e.g. batch-norm statistics) */
     unsigned char *aux;       /* im2col, argmax, dropout mask, normalised x, probabilities */
@@ -113,6 +118,22 @@ void qat_graph_backward(qat_graph *g, const qat_pass *p, int loss);
 /* The same from any node `out` whose grad the caller has filled (gradient checks). */
 void qat_graph_backward_from(qat_graph *g, const qat_pass *p, int out);
 void qat_graph_zero_grads(qat_graph *g);
+
+/* A node's parameters as the struct of its op family (as TFLite Micro's kernels take a small
+ * params struct), after checking the node is that op: QAT_NODE_PARAMS(qat_conv1d_params, n,
+ * QAT_OP_CONV1D). Each family's header asserts its structs fit (QAT_PARAMS_FIT). */
+static inline void *qat_node_params(qat_node *n, qat_op op) {
+    QAT_ASSERT(n->op == op);
+    return n->params;
+}
+static inline const void *qat_node_params_const(const qat_node *n, qat_op op) {
+    QAT_ASSERT(n->op == op);
+    return n->params;
+}
+#define QAT_NODE_PARAMS(type, n, op) ((type *)qat_node_params((n), (op)))
+#define QAT_NODE_PARAMS_CONST(type, n, op) ((const type *)qat_node_params_const((n), (op)))
+#define QAT_PARAMS_FIT(type) \
+    _Static_assert(sizeof(type) <= QAT_NODE_PARAMS_MAX, #type " fits a node's params")
 
 /* Number of elements of node n for a batch. */
 static inline size_t qat_node_len(const qat_node *n, int batch) {

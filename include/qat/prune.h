@@ -53,10 +53,7 @@ typedef struct qat_prune_config {
 
 const char *qat_prune_schedule_name(qat_prune_schedule s);
 
-/* Graph op: y = w ⊙ mask, the mask (w's size, 0 or 1) at node->offset in g->state,
- * initialised to 1 by qat_prune_reset; `block` (kept in iattr[0]; 0 means 1) is the
- * number of weights along an output row pruned together. */
-int qat_prune_mask(qat_graph *g, const char *name, int w, int block);
+/* The mask op itself is qat_mask (ops.h). */
 /* The block size layer l is pruned with: its own prune_block, else the run's block. */
 int qat_prune_block_of(const qat_layer_spec *l, const qat_prune_config *c);
 /* Sets every mask node's mask to all-ones. */

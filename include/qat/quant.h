@@ -95,6 +95,36 @@ typedef struct qat_fq_opts {
     const qat_fq_requant *requant; /* NULL: quantize the input value (input, pools' inputs) */
 } qat_fq_opts;
 
+/* The fake-quant ops' parameters (a node's params, QAT_NODE_PARAMS). */
+typedef struct qat_fake_quant_params {
+    int qmin, qmax;
+    qat_observer_kind observer;
+    int freeze_epoch;
+    double decay, percentile;
+    int warmup;
+    int requantizes;               /* 1: requant holds the affine op it follows */
+    qat_fq_requant requant;
+} qat_fake_quant_params;
+typedef struct qat_fq_weight_params {
+    int qmax, per_channel;
+} qat_fq_weight_params;
+typedef struct qat_fq_bias_params {
+    int in_fq, w_fq;               /* the nodes whose scales make the bias scale */
+} qat_fq_bias_params;
+typedef struct qat_fold_params {   /* fold_weight, fold_bias */
+    int channels;
+    double epsilon;
+} qat_fold_params;
+typedef struct qat_bn_track_params {
+    int freeze_epoch, channels;
+    double epsilon, momentum;
+} qat_bn_track_params;
+QAT_PARAMS_FIT(qat_fake_quant_params);
+QAT_PARAMS_FIT(qat_fq_weight_params);
+QAT_PARAMS_FIT(qat_fq_bias_params);
+QAT_PARAMS_FIT(qat_fold_params);
+QAT_PARAMS_FIT(qat_bn_track_params);
+
 /* Activation fake-quant, per tensor. Observes its input when the pass calibrates, or trains
  * before the freeze epoch; quantizes unless the pass calibrates (or nothing was observed
  * yet). Backward: the clipped straight-through estimator — dy inside the representable
@@ -106,6 +136,13 @@ int qat_fake_quant_weight(qat_graph *g, const char *name, int w, int qmax, int p
 /* Bias rounded to int32 at scale s_in · s_w[c] (the input's and the weights' fake-quant
  * nodes give the scales). Backward: identity. */
 int qat_fake_quant_bias(qat_graph *g, const char *name, int b, int in_fq, int w_fq);
+/* Batch-norm folding of one output channel — the one routine: the fold ops below, the
+ * dynamic-range model and the report's float kernels all fold with it, so they hold the
+ * exported model's values. inv_std = 1/√(σ² + ε) in double; the kernel row is multiplied by
+ * (float)(γ·inv_std); the bias is (float)(β + (b − μ)·γ·inv_std) in double. */
+double qat_bn_inv_std(float var, double epsilon);
+void qat_bn_fold_kernel(const float *w, size_t row, float gamma, double inv_std, float *out);
+float qat_bn_fold_bias_value(float b, float gamma, float beta, float mu, double inv_std);
 /* Batch-norm folding (see above); bn_state is the offset of μ (C values) and σ² (C values)
  * in g->state. b may be -1 (no bias). */
 int qat_fold_weight(qat_graph *g, const char *name, int w, int gamma, size_t bn_state,

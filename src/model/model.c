@@ -27,7 +27,7 @@ static int kernel(qat_model *m, int i, int masks) {
     if (!masks || !s->prune) return l->w;
     char name[QAT_NODE_NAME_MAX];
     snprintf(name, sizeof name, "%s/mask", s->name);
-    return l->mask = qat_prune_mask(&m->g, name, l->w, s->prune_block);
+    return l->mask = qat_mask(&m->g, name, l->w, s->prune_block);
 }
 
 /* Adds one layer on node x; returns its output node (or -1: out of memory). */

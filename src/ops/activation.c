@@ -1,6 +1,7 @@
 /* Element-wise activations. ReLU: y = max(x, 0), dx += dy·[x > 0].
  * ReLU6: y = min(max(x, 0), 6), dx += dy·[0 < x < 6]. */
 #include <math.h>
+#include <string.h>
 
 #include "op_impl.h"
 #include "qat/ops.h"
@@ -8,7 +9,8 @@
 static int unary(qat_graph *g, qat_op op, const char *name, int x) {
     if (x < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *X = &g->nodes[x];
-    int ndim = X->ndim, dim[QAT_MAX_DIM] = {X->dim[0], X->dim[1], X->dim[2]};
+    int ndim = X->ndim, dim[QAT_MAX_DIM];
+    memcpy(dim, X->dim, sizeof dim);
     return qat_op_node(g, op, name, 1, &x, ndim, dim);
 }
 

@@ -24,8 +24,8 @@ int qat_batchnorm(qat_graph *g, const char *name, int x, int gamma, int beta, do
     int id = qat_op_node(g, QAT_OP_BATCHNORM, name, 3, in, ndim, dim);
     if (id < 0) return -1;
     qat_node *n = &g->nodes[id];
-    n->fattr[0] = momentum;
-    n->fattr[1] = epsilon;
+    *QAT_NODE_PARAMS(qat_batchnorm_params, n, QAT_OP_BATCHNORM) =
+        (qat_batchnorm_params){momentum, epsilon};
     n->offset = qat_graph_state(g, 2 * (size_t)c);
     n->aux_sample = n->size * sizeof(float);      /* x̂ */
     n->aux_fixed = 2 * (size_t)c * sizeof(float); /* μ and r used by this pass */
@@ -43,6 +43,7 @@ void qat_batchnorm_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
                 *bet = qat_in(g, n, 2)->val;
     float *xhat = (float *)n->aux, *mu = xhat + n->size * (size_t)g->max_batch, *r = mu + c;
     float *run_mean = g->state + n->offset, *run_var = run_mean + c;
+    const qat_batchnorm_params *bp = QAT_NODE_PARAMS(qat_batchnorm_params, n, QAT_OP_BATCHNORM);
     for (int j = 0; j < c; j++) {
         double mean = run_mean[j], var = run_var[j];
         if (p->training) {
@@ -54,12 +55,12 @@ void qat_batchnorm_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
                 ss += d * d;
             }
             var = ss / (double)rows;
-            double mom = n->fattr[0];
+            double mom = bp->momentum;
             run_mean[j] = (float)(mom * run_mean[j] + (1 - mom) * mean);
             run_var[j] = (float)(mom * run_var[j] + (1 - mom) * var);
         }
         mu[j] = (float)mean;
-        r[j] = (float)(1.0 / sqrt(var + n->fattr[1]));
+        r[j] = (float)(1.0 / sqrt(var + bp->epsilon));
     }
     for (size_t i = 0; i < rows; i++)
         for (int j = 0; j < c; j++) {

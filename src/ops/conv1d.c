@@ -21,8 +21,8 @@ int qat_conv1d(qat_graph *g, const char *name, int x, int w, int b, qat_padding 
     int id = qat_op_node(g, QAT_OP_CONV1D, name, b >= 0 ? 3 : 2, in, 2, dim);
     if (id < 0) return -1;
     qat_node *n = &g->nodes[id];
-    n->iattr[0] = pad == QAT_PAD_SAME ? (K - 1) / 2 : 0;
-    n->iattr[1] = pad;
+    *QAT_NODE_PARAMS(qat_conv1d_params, n, QAT_OP_CONV1D) =
+        (qat_conv1d_params){pad == QAT_PAD_SAME ? (K - 1) / 2 : 0, pad};
     n->aux_sample = (size_t)tout * K * C * sizeof(float);
     qat_need_scratch(g, n->aux_sample);
     return id;
@@ -34,7 +34,8 @@ typedef struct geom {
 
 static geom conv_geom(qat_graph *g, const qat_node *n) {
     const qat_node *X = qat_in(g, n, 0), *W = qat_in(g, n, 1);
-    return (geom){X->dim[0], X->dim[1], W->dim[0], W->dim[1], n->dim[0], n->iattr[0]};
+    const qat_conv1d_params *cp = QAT_NODE_PARAMS_CONST(qat_conv1d_params, n, QAT_OP_CONV1D);
+    return (geom){X->dim[0], X->dim[1], W->dim[0], W->dim[1], n->dim[0], cp->pad_left};
 }
 
 static void im2col(const geom *s, int batch, const float *x, float *col) {

@@ -17,8 +17,8 @@ int qat_maxpool1d(qat_graph *g, const char *name, int x, int pool, qat_padding p
     if (id < 0) return -1;
     qat_node *n = &g->nodes[id];
     int total = (tout - 1) * pool + pool - T;
-    n->iattr[0] = pool;
-    n->iattr[1] = pad == QAT_PAD_SAME && total > 0 ? total / 2 : 0;
+    *QAT_NODE_PARAMS(qat_maxpool1d_params, n, QAT_OP_MAXPOOL1D) =
+        (qat_maxpool1d_params){pool, pad == QAT_PAD_SAME && total > 0 ? total / 2 : 0};
     n->aux_sample = n->size * sizeof(int32_t);
     return id;
 }
@@ -27,7 +27,8 @@ int qat_maxpool1d(qat_graph *g, const char *name, int x, int pool, qat_padding p
  * maximum of every channel at once. */
 void qat_maxpool1d_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     const qat_node *X = qat_in(g, n, 0);
-    int T = X->dim[0], C = X->dim[1], tout = n->dim[0], pool = n->iattr[0], pad = n->iattr[1];
+    const qat_maxpool1d_params *mp = QAT_NODE_PARAMS(qat_maxpool1d_params, n, QAT_OP_MAXPOOL1D);
+    int T = X->dim[0], C = X->dim[1], tout = n->dim[0], pool = mp->pool, pad = mp->pad_left;
     int32_t *arg = (int32_t *)n->aux;
     for (int b = 0; b < p->batch; b++)
         for (int t = 0; t < tout; t++) {

@@ -24,6 +24,11 @@ QAT_OP_DECL(batchnorm);
 QAT_OP_DECL(relu);
 QAT_OP_DECL(relu6);
 QAT_OP_DECL(maxpool1d);
+QAT_OP_DECL(conv2d);
+QAT_OP_DECL(depthwise_conv2d);
+QAT_OP_DECL(maxpool2d);
+QAT_OP_DECL(avgpool2d);
+QAT_OP_DECL(global_avgpool);
 QAT_OP_DECL(flatten);
 QAT_OP_DECL(dropout);
 QAT_OP_DECL(softmax_xent);
@@ -33,7 +38,7 @@ QAT_OP_DECL(fq_bias);
 QAT_OP_DECL(fold_weight);
 QAT_OP_DECL(fold_bias);
 QAT_OP_DECL(bn_track);
-QAT_OP_DECL(prune_mask);
+QAT_OP_DECL(mask);
 
 /* Sets a node's per-sample shape and size (graph.c). */
 void qat_node_set_shape(qat_node *n, int ndim, const int *dim);
@@ -48,6 +53,28 @@ static inline int qat_op_node(qat_graph *g, qat_op op, const char *name, int n_i
 
 static inline void qat_need_scratch(qat_graph *g, size_t per_sample) {
     if (per_sample > g->scratch_sample) g->scratch_sample = per_sample;
+}
+
+/* A 2-D window op's geometry (conv2d, depthwise, pools): input H×W, window KH×KW, output
+ * HO×WO, strides, and the padding before (top, left) that qat_window chose. */
+typedef struct qat_win2d {
+    int H, W, KH, KW, HO, WO, sh, sw, pt, pl;
+} qat_win2d;
+
+/* Output (i, j)'s window: it starts at input cell (r0, c0) (possibly outside the image) and
+ * its in-bounds taps are rows [u0, u1), columns [v0, v1) of the window. Skipping the others
+ * is what zero padding contributes (and how 'padded cells never win' a max-pool). */
+typedef struct qat_taps {
+    int r0, c0, u0, u1, v0, v1;
+} qat_taps;
+
+static inline qat_taps qat_win2d_taps(const qat_win2d *s, int i, int j) {
+    qat_taps t = {i * s->sh - s->pt, j * s->sw - s->pl, 0, 0, 0, 0};
+    t.u0 = t.r0 < 0 ? -t.r0 : 0;
+    t.u1 = s->H - t.r0 < s->KH ? s->H - t.r0 : s->KH;
+    t.v0 = t.c0 < 0 ? -t.c0 : 0;
+    t.v1 = s->W - t.c0 < s->KW ? s->W - t.c0 : s->KW;
+    return t;
 }
 
 static inline qat_node *qat_in(qat_graph *g, const qat_node *n, int i) {

@@ -12,6 +12,11 @@ const qat_op_def qat_op_defs[QAT_OP_COUNT] = {
     OP(RELU, relu),
     OP(RELU6, relu6),
     OP(MAXPOOL1D, maxpool1d),
+    OP(CONV2D, conv2d),
+    OP(DEPTHWISE_CONV2D, depthwise_conv2d),
+    OP(MAXPOOL2D, maxpool2d),
+    OP(AVGPOOL2D, avgpool2d),
+    OP(GLOBAL_AVGPOOL, global_avgpool),
     OP(FLATTEN, flatten),
     OP(DROPOUT, dropout),
     OP(SOFTMAX_XENT, softmax_xent),
@@ -21,7 +26,7 @@ const qat_op_def qat_op_defs[QAT_OP_COUNT] = {
     OP(FOLD_WEIGHT, fold_weight),
     OP(FOLD_BIAS, fold_bias),
     OP(BN_TRACK, bn_track),
-    OP(PRUNE_MASK, prune_mask),
+    OP(MASK, mask),
 };
 _Static_assert(sizeof qat_op_defs / sizeof qat_op_defs[0] == QAT_OP_COUNT, "op table");
 

@@ -1,36 +1,12 @@
-/* The mask op and magnitude pruning over every mask node of a graph (see prune.h). */
+/* Magnitude pruning over every mask node of a graph (see prune.h; the mask op itself is
+ * src/ops/mask.c). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../ops/op_impl.h"
+#include "qat/ops.h"
 #include "qat/prune.h"
-
-int qat_prune_mask(qat_graph *g, const char *name, int w, int block) {
-    if (w < 0) return -1; /* an earlier builder ran out of memory */
-    const qat_node *W = &g->nodes[w];
-    int ndim = W->ndim, dim[QAT_MAX_DIM] = {W->dim[0], W->dim[1], W->dim[2]};
-    int id = qat_op_node(g, QAT_OP_PRUNE_MASK, name, 1, &w, ndim, dim);
-    if (id < 0) return -1;
-    qat_node *n = &g->nodes[id];
-    n->batched = 0;
-    n->iattr[0] = block;
-    n->offset = qat_graph_state(g, n->size);
-    return id;
-}
-
-void qat_prune_mask_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
-    (void)p;
-    const float *w = qat_in(g, n, 0)->val, *mask = g->state + n->offset;
-    for (size_t i = 0; i < n->size; i++) n->val[i] = w[i] * mask[i];
-}
-
-void qat_prune_mask_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
-    (void)p;
-    float *dw = qat_in(g, n, 0)->grad;
-    const float *mask = g->state + n->offset;
-    for (size_t i = 0; i < n->size; i++) dw[i] += n->grad[i] * mask[i];
-}
 
 int qat_prune_block_of(const qat_layer_spec *l, const qat_prune_config *c) {
     return l->prune_block ? l->prune_block : c->block;
@@ -39,7 +15,7 @@ int qat_prune_block_of(const qat_layer_spec *l, const qat_prune_config *c) {
 void qat_prune_reset(qat_graph *g) {
     for (int i = 0; i < g->n_nodes; i++) {
         const qat_node *n = &g->nodes[i];
-        if (n->op != QAT_OP_PRUNE_MASK) continue;
+        if (n->op != QAT_OP_MASK) continue;
         for (size_t k = 0; k < n->size; k++) g->state[n->offset + k] = 1;
     }
 }
@@ -95,8 +71,8 @@ static int update_node(const qat_node *n, const float *w, float *mask, double sp
 int qat_prune_update(qat_graph *g, double sparsity) {
     for (int i = 0; i < g->n_nodes; i++) {
         const qat_node *n = &g->nodes[i];
-        if (n->op != QAT_OP_PRUNE_MASK) continue;
-        size_t b = n->iattr[0] > 1 ? (size_t)n->iattr[0] : 1;
+        if (n->op != QAT_OP_MASK) continue;
+        size_t b = (size_t)qat_mask_block(n);
         if (update_node(n, g->nodes[n->in[0]].val, g->state + n->offset, sparsity, b)) return -1;
     }
     return 0;
@@ -105,7 +81,7 @@ int qat_prune_update(qat_graph *g, double sparsity) {
 void qat_prune_enforce(qat_graph *g, qat_optim *o) {
     for (int i = 0; i < g->n_nodes; i++) {
         const qat_node *n = &g->nodes[i];
-        if (n->op != QAT_OP_PRUNE_MASK) continue;
+        if (n->op != QAT_OP_MASK) continue;
         const qat_node *W = &g->nodes[n->in[0]];
         const float *mask = g->state + n->offset;
         for (size_t k = 0; k < n->size; k++) {
@@ -120,7 +96,7 @@ double qat_prune_measured(const qat_graph *g) {
     size_t zeros = 0, total = 0;
     for (int i = 0; i < g->n_nodes; i++) {
         const qat_node *n = &g->nodes[i];
-        if (n->op != QAT_OP_PRUNE_MASK) continue;
+        if (n->op != QAT_OP_MASK) continue;
         for (size_t k = 0; k < n->size; k++) zeros += g->state[n->offset + k] == 0;
         total += n->size;
     }

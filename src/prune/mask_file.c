@@ -9,6 +9,7 @@
 
 #include "qat/io.h"
 #include "qat/json.h"
+#include "qat/ops.h"
 #include "qat/prune.h"
 
 static const char MAGIC[8] = {'Q', 'A', 'T', 'M', 'A', 'S', 'K', '1'};
@@ -38,12 +39,12 @@ qat_status qat_mask_file_write(const qat_graph *g, const char *path, qat_error *
     if (st) return st;
     uLong crc = crc32(0L, Z_NULL, 0);
     uint32_t count = 0;
-    for (int i = 0; i < g->n_nodes; i++) count += g->nodes[i].op == QAT_OP_PRUNE_MASK;
+    for (int i = 0; i < g->n_nodes; i++) count += g->nodes[i].op == QAT_OP_MASK;
     put(a.f, MAGIC, 8, &crc);
     put_u32(a.f, count, &crc);
     for (int i = 0; i < g->n_nodes; i++) {
         const qat_node *n = &g->nodes[i];
-        if (n->op != QAT_OP_PRUNE_MASK) continue;
+        if (n->op != QAT_OP_MASK) continue;
         char name[QAT_NODE_NAME_MAX];
         layer_name(n, name, sizeof name);
         put_u32(a.f, (uint32_t)strlen(name), &crc);
@@ -72,7 +73,7 @@ qat_status qat_mask_json_write(const qat_graph *g, const char *path, qat_error *
     qat_json_array(&j, "layers");
     for (int i = 0; i < g->n_nodes; i++) {
         const qat_node *n = &g->nodes[i];
-        if (n->op != QAT_OP_PRUNE_MASK) continue;
+        if (n->op != QAT_OP_MASK) continue;
         char name[QAT_NODE_NAME_MAX];
         layer_name(n, name, sizeof name);
         size_t zeros = 0;
@@ -85,7 +86,7 @@ qat_status qat_mask_json_write(const qat_graph *g, const char *path, qat_error *
         qat_json_int(&j, "weights", (long)n->size);
         qat_json_int(&j, "pruned", (long)zeros);
         qat_json_num(&j, "sparsity", (double)zeros / (double)n->size);
-        qat_json_int(&j, "block", n->iattr[0] > 1 ? n->iattr[0] : 1);
+        qat_json_int(&j, "block", qat_mask_block(n));
         qat_json_close(&j);
     }
     qat_json_close(&j);
@@ -150,7 +151,7 @@ qat_status qat_mask_file_read(qat_graph *g, const char *path, qat_error *e) {
     if (st) return st;
     cursor c = {data, n, 8};
     uint32_t count, want = 0, crc = 0;
-    for (int i = 0; i < g->n_nodes; i++) want += g->nodes[i].op == QAT_OP_PRUNE_MASK;
+    for (int i = 0; i < g->n_nodes; i++) want += g->nodes[i].op == QAT_OP_MASK;
     float *masks = malloc((g->n_state + 1) * sizeof(float));
     if (!masks) st = qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory", path);
     else if (n < 8 || memcmp(data, MAGIC, 8))
@@ -161,7 +162,7 @@ qat_status qat_mask_file_read(qat_graph *g, const char *path, qat_error *e) {
         st = qat_error_set(e, QAT_ERR_FORMAT, "%s: masks for %u layers, this model prunes %u "
                            "(a mask file from another model?)", path, count, want);
     for (int i = 0; !st && i < g->n_nodes; i++)
-        if (g->nodes[i].op == QAT_OP_PRUNE_MASK)
+        if (g->nodes[i].op == QAT_OP_MASK)
             st = read_layer(&c, &g->nodes[i], masks + g->nodes[i].offset, path, e);
     size_t body = c.at;
     if (!st && !get_u32(&c, &crc)) st = qat_error_set(e, QAT_ERR_FORMAT, "%s: truncated mask file", path);
@@ -170,7 +171,7 @@ qat_status qat_mask_file_read(qat_graph *g, const char *path, qat_error *e) {
         st = qat_error_set(e, QAT_ERR_FORMAT, "%s: checksum mismatch (file corrupted)", path);
     for (int i = 0; !st && i < g->n_nodes; i++) {
         const qat_node *m = &g->nodes[i];
-        if (m->op == QAT_OP_PRUNE_MASK)
+        if (m->op == QAT_OP_MASK)
             memcpy(g->state + m->offset, masks + m->offset, m->size * sizeof(float));
     }
     free(masks);

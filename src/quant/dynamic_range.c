@@ -19,14 +19,13 @@ static void fold_layer(qat_model *m, int conv_layer, int bn_layer) {
     float *mu = g->state + bn->offset, *var = mu + c;
     double eps = m->spec[bn_layer].epsilon;
     for (int o = 0; o < c; o++) {
-        double sd = sqrt((double)var[o] + eps), mult = G->val[o] / sd;
-        for (int i = 0; i < row; i++) W->val[(size_t)o * row + i] = (float)(W->val[(size_t)o * row + i] * mult);
-        double b = l->b >= 0 ? g->nodes[l->b].val[o] : 0;
-        /* The folded bias goes into β; BN becomes y ↦ (y − μ)·1 + μ with γ = σ, β = μ. */
-        double folded = B->val[o] + (b - mu[o]) * mult;
+        double is = qat_bn_inv_std(var[o], eps);
+        float *w = W->val + (size_t)o * row, b = l->b >= 0 ? g->nodes[l->b].val[o] : 0;
+        qat_bn_fold_kernel(w, (size_t)row, G->val[o], is, w);
+        /* The folded bias goes into β; BN becomes y ↦ y·1 + β with γ = √(σ² + ε), μ = 0. */
+        B->val[o] = qat_bn_fold_bias_value(b, G->val[o], B->val[o], mu[o], is);
         if (l->b >= 0) g->nodes[l->b].val[o] = 0;
-        G->val[o] = (float)sd;
-        B->val[o] = (float)(folded);
+        G->val[o] = (float)sqrt((double)var[o] + eps);
         mu[o] = 0;
     }
 }

@@ -25,26 +25,18 @@ enum { OBS_LO, OBS_HI, OBS_STEPS, OBS_SIZE }; /* observer state, in g->state */
 int qat_fake_quant(qat_graph *g, const char *name, int x, const qat_fq_opts *o) {
     if (x < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *X = &g->nodes[x];
-    int ndim = X->ndim, dim[QAT_MAX_DIM] = {X->dim[0], X->dim[1], X->dim[2]};
+    int ndim = X->ndim, dim[QAT_MAX_DIM];
+    memcpy(dim, X->dim, sizeof dim);
     int id = qat_op_node(g, QAT_OP_FAKE_QUANT, name, 1, &x, ndim, dim);
     if (id < 0) return -1;
     qat_node *n = &g->nodes[id];
-    n->iattr[0] = o->qmin;
-    n->iattr[1] = o->qmax;
-    n->iattr[2] = o->observer;
-    n->iattr[3] = o->freeze_epoch;
-    n->fattr[0] = o->decay;
-    n->fattr[1] = o->percentile;
-    n->fattr[2] = o->warmup;
+    qat_fake_quant_params *q = QAT_NODE_PARAMS(qat_fake_quant_params, n, QAT_OP_FAKE_QUANT);
+    *q = (qat_fake_quant_params){o->qmin, o->qmax,  o->observer, o->freeze_epoch, o->decay,
+                                 o->percentile, o->warmup, o->requant != NULL, {0}};
     n->offset = qat_graph_state(g, OBS_SIZE);
     n->aux_fixed = sizeof(act_aux);
-    n->iattr[4] = -1; /* no requantization */
     if (o->requant) {
-        const qat_fq_requant *r = o->requant;
-        n->iattr[4] = r->pre;
-        n->iattr[5] = r->in_fq;
-        n->iattr[6] = r->w_fq;
-        n->iattr[7] = (int)r->act | (r->fc_per_tensor ? 1 << 4 : 0);
+        q->requant = *o->requant;
         /* per output channel: 1 / (s_in·s_w), multiplier, shift (X may have moved: dim) */
         n->aux_fixed = AUX_REQUANT + (size_t)dim[ndim - 1] * (sizeof(double) + 8);
     }
@@ -54,8 +46,13 @@ int qat_fake_quant(qat_graph *g, const char *name, int x, const qat_fq_opts *o) 
 
 void qat_fq_act_qparams(const qat_graph *g, int node, float *scale, int32_t *zp) {
     const qat_node *n = &g->nodes[node];
+    const qat_fake_quant_params *q = QAT_NODE_PARAMS_CONST(qat_fake_quant_params, n, QAT_OP_FAKE_QUANT);
     const float *st = g->state + n->offset;
-    qat_act_qparams(st[OBS_LO], st[OBS_HI], n->iattr[0], n->iattr[1], scale, zp);
+    qat_act_qparams(st[OBS_LO], st[OBS_HI], q->qmin, q->qmax, scale, zp);
+}
+
+static const qat_fake_quant_params *params(const qat_node *n) {
+    return QAT_NODE_PARAMS_CONST(qat_fake_quant_params, n, QAT_OP_FAKE_QUANT);
 }
 
 static int cmp_float(const void *a, const void *b) {
@@ -66,7 +63,8 @@ static int cmp_float(const void *a, const void *b) {
 /* The batch's low and high statistic for the observer kind. */
 static void batch_range(qat_graph *g, const qat_node *n, const float *x, size_t len, float *lo,
                         float *hi) {
-    if (n->iattr[2] != QAT_OBS_PERCENTILE) {
+    const qat_fake_quant_params *o = params(n);
+    if (o->observer != QAT_OBS_PERCENTILE) {
         *lo = *hi = x[0];
         for (size_t i = 1; i < len; i++) {
             *lo = x[i] < *lo ? x[i] : *lo;
@@ -77,26 +75,27 @@ static void batch_range(qat_graph *g, const qat_node *n, const float *x, size_t 
     float *s = (float *)g->scratch;
     memcpy(s, x, len * sizeof(float));
     qsort(s, len, sizeof(float), cmp_float);
-    double q = n->fattr[1] / 100.0;
+    double q = o->percentile / 100.0;
     *hi = s[(size_t)floor(q * (double)(len - 1) + 0.5)];
     *lo = s[(size_t)floor((1 - q) * (double)(len - 1) + 0.5)];
 }
 
 static void observe(qat_graph *g, qat_node *n, const float *x, size_t len) {
+    const qat_fake_quant_params *o = params(n);
     float *st = g->state + n->offset, lo, hi;
     batch_range(g, n, x, len, &lo, &hi);
     float steps = st[OBS_STEPS];
     if (steps == 0) {
         st[OBS_LO] = lo;
         st[OBS_HI] = hi;
-    } else if (n->iattr[2] == QAT_OBS_PERCENTILE) { /* running mean of batch percentiles */
+    } else if (o->observer == QAT_OBS_PERCENTILE) { /* running mean of batch percentiles */
         st[OBS_LO] += (lo - st[OBS_LO]) / (steps + 1);
         st[OBS_HI] += (hi - st[OBS_HI]) / (steps + 1);
-    } else if (n->iattr[2] == QAT_OBS_MINMAX || steps < n->fattr[2]) {
+    } else if (o->observer == QAT_OBS_MINMAX || steps < o->warmup) {
         st[OBS_LO] = lo < st[OBS_LO] ? lo : st[OBS_LO];
         st[OBS_HI] = hi > st[OBS_HI] ? hi : st[OBS_HI];
     } else {
-        float d = (float)n->fattr[0];
+        float d = (float)o->decay;
         st[OBS_LO] = d * st[OBS_LO] + (1 - d) * lo;
         st[OBS_HI] = d * st[OBS_HI] + (1 - d) * hi;
     }
@@ -110,22 +109,24 @@ static qat_ir_act ir_act(qat_activation a) {
 /* The engine's requantization of the affine output (qat_fq_requant), or 0 when the
  * affine op's input is not quantized yet (then the value is quantized as it is). */
 static int requantize(qat_graph *g, qat_node *n, const qat_pass *p, const act_aux *a) {
-    const act_aux *in = (const act_aux *)g->nodes[n->iattr[5]].aux;
-    if (n->iattr[4] < 0 || !in->active) return 0;
-    int ns, ch = n->dim[n->ndim - 1], fc = n->iattr[7] >> 4 & 1;
-    const float *sw = qat_fq_weight_scales(g, n->iattr[6], &ns);
+    const qat_fake_quant_params *o = params(n);
+    const qat_fq_requant *r = &o->requant;
+    if (!o->requantizes || !((const act_aux *)g->nodes[r->in_fq].aux)->active) return 0;
+    const act_aux *in = (const act_aux *)g->nodes[r->in_fq].aux;
+    int ns, ch = n->dim[n->ndim - 1];
+    const float *sw = qat_fq_weight_scales(g, r->w_fq, &ns);
     double *inv = (double *)(n->aux + AUX_REQUANT);
     int32_t *mult = (int32_t *)(inv + ch), lo, hi;
     int *shift = (int *)(mult + ch);
     for (int c = 0; c < ch; c++) {
         float s = sw[ns > 1 ? c : 0];
-        qat_affine_multiplier(in->scale, s, a->scale, fc, &mult[c], &shift[c]);
+        qat_affine_multiplier(in->scale, s, a->scale, r->fc_per_tensor, &mult[c], &shift[c]);
         inv[c] = 1.0 / ((double)in->scale * (double)s);
     }
-    qat_i8_activation_range(ir_act((qat_activation)(n->iattr[7] & 15)), a->scale, a->zp, &lo, &hi);
-    lo = lo > n->iattr[0] ? lo : n->iattr[0];
-    hi = hi < n->iattr[1] ? hi : n->iattr[1];
-    const float *y = g->nodes[n->iattr[4]].val;
+    qat_i8_activation_range(ir_act(r->act), a->scale, a->zp, &lo, &hi);
+    lo = lo > o->qmin ? lo : o->qmin;
+    hi = hi < o->qmax ? hi : o->qmax;
+    const float *y = g->nodes[r->pre].val;
     size_t len = qat_node_len(n, p->batch);
     for (size_t i = 0; i < len; i++) {
         int c = (int)(i % (size_t)ch);
@@ -141,7 +142,8 @@ static int requantize(qat_graph *g, qat_node *n, const qat_pass *p, const act_au
 void qat_fake_quant_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     const float *x = qat_in(g, n, 0)->val;
     size_t len = qat_node_len(n, p->batch);
-    int frozen = n->iattr[3] > 0 && p->epoch > n->iattr[3];
+    const qat_fake_quant_params *o = params(n);
+    int frozen = o->freeze_epoch > 0 && p->epoch > o->freeze_epoch;
     if (p->calibrate || (p->training && !frozen)) observe(g, n, x, len);
     act_aux *a = (act_aux *)n->aux;
     a->active = !p->calibrate && g->state[n->offset + OBS_STEPS] > 0;
@@ -149,7 +151,7 @@ void qat_fake_quant_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
         memcpy(n->val, x, len * sizeof(float));
         return;
     }
-    int qmin = n->iattr[0], qmax = n->iattr[1];
+    int qmin = o->qmin, qmax = o->qmax;
     qat_fq_act_qparams(g, (int)(n - g->nodes), &a->scale, &a->zp);
     a->lo = (float)(qmin - a->zp) * a->scale;
     a->hi = (float)(qmax - a->zp) * a->scale;
@@ -183,28 +185,30 @@ void qat_weight_scales(const float *w, int rows, int row, int per_channel, int q
 int qat_fake_quant_weight(qat_graph *g, const char *name, int w, int qmax, int per_channel) {
     if (w < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *W = &g->nodes[w];
-    int ndim = W->ndim, dim[QAT_MAX_DIM] = {W->dim[0], W->dim[1], W->dim[2]};
+    int ndim = W->ndim, dim[QAT_MAX_DIM];
+    memcpy(dim, W->dim, sizeof dim);
     int id = qat_op_node(g, QAT_OP_FQ_WEIGHT, name, 1, &w, ndim, dim);
     if (id < 0) return -1;
     qat_node *n = &g->nodes[id];
     n->batched = 0;
-    n->iattr[0] = qmax;
-    n->iattr[1] = per_channel;
+    *QAT_NODE_PARAMS(qat_fq_weight_params, n, QAT_OP_FQ_WEIGHT) =
+        (qat_fq_weight_params){qmax, per_channel};
     n->aux_fixed = (size_t)n->dim[0] * sizeof(float);
     return id;
 }
 
 const float *qat_fq_weight_scales(const qat_graph *g, int node, int *n) {
     const qat_node *q = &g->nodes[node];
-    *n = q->iattr[1] ? q->dim[0] : 1;
+    *n = QAT_NODE_PARAMS_CONST(qat_fq_weight_params, q, QAT_OP_FQ_WEIGHT)->per_channel ? q->dim[0] : 1;
     return (const float *)q->aux;
 }
 
 void qat_fq_weight_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     const float *w = qat_in(g, n, 0)->val;
     float *scales = (float *)n->aux;
-    int rows = n->dim[0], row = (int)(n->size / (size_t)rows), qmax = n->iattr[0];
-    int per_channel = n->iattr[1];
+    const qat_fq_weight_params *wp = QAT_NODE_PARAMS(qat_fq_weight_params, n, QAT_OP_FQ_WEIGHT);
+    int rows = n->dim[0], row = (int)(n->size / (size_t)rows), qmax = wp->qmax;
+    int per_channel = wp->per_channel;
     qat_weight_scales(w, rows, row, per_channel, qmax, scales);
     if (p->calibrate) { /* PTQ calibrates on the float model, as the converter does */
         memcpy(n->val, w, n->size * sizeof(float));
@@ -235,16 +239,16 @@ int qat_fake_quant_bias(qat_graph *g, const char *name, int b, int in_fq, int w_
     if (id < 0) return -1;
     qat_node *n = &g->nodes[id];
     n->batched = 0;
-    n->iattr[0] = in_fq;
-    n->iattr[1] = w_fq;
+    *QAT_NODE_PARAMS(qat_fq_bias_params, n, QAT_OP_FQ_BIAS) = (qat_fq_bias_params){in_fq, w_fq};
     return id;
 }
 
 void qat_fq_bias_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     const float *b = qat_in(g, n, 0)->val;
-    const act_aux *in = (const act_aux *)g->nodes[n->iattr[0]].aux;
+    const qat_fq_bias_params *bp = QAT_NODE_PARAMS(qat_fq_bias_params, n, QAT_OP_FQ_BIAS);
+    const act_aux *in = (const act_aux *)g->nodes[bp->in_fq].aux;
     int ns;
-    const float *sw = qat_fq_weight_scales(g, n->iattr[1], &ns);
+    const float *sw = qat_fq_weight_scales(g, bp->w_fq, &ns);
     for (size_t c = 0; c < n->size; c++) {
         if (p->calibrate || !in->active) { /* the input is not quantized (yet) */
             n->val[c] = b[c];

@@ -12,24 +12,43 @@
 #include "../ops/op_impl.h"
 #include "qat/quant.h"
 
-static double inv_std(const qat_graph *g, const qat_node *n, int c) {
-    int channels = n->iattr[1];
-    return 1.0 / sqrt((double)g->state[n->offset + channels + c] + n->fattr[0]);
+double qat_bn_inv_std(float var, double epsilon) {
+    return 1.0 / sqrt((double)var + epsilon);
+}
+
+void qat_bn_fold_kernel(const float *w, size_t row, float gamma, double inv_std, float *out) {
+    float m = (float)(gamma * inv_std);
+    for (size_t i = 0; i < row; i++) out[i] = w[i] * m;
+}
+
+float qat_bn_fold_bias_value(float b, float gamma, float beta, float mu, double inv_std) {
+    return (float)(beta + ((double)b - (double)mu) * (gamma * inv_std));
+}
+
+/* 1/√(σ² + ε) of channel c, from the running variance in g->state (μ at n->offset, then σ²). */
+static double inv_std(const qat_graph *g, const qat_node *n, int channels, double epsilon, int c) {
+    return qat_bn_inv_std(g->state[n->offset + channels + c], epsilon);
+}
+
+static double fold_inv_std(const qat_graph *g, qat_node *n, qat_op op, int c) {
+    const qat_fold_params *f = QAT_NODE_PARAMS(qat_fold_params, n, op);
+    return inv_std(g, n, f->channels, f->epsilon, c);
 }
 
 int qat_fold_weight(qat_graph *g, const char *name, int w, int gamma, size_t bn_state,
                     double epsilon) {
     if (w < 0 || gamma < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *W = &g->nodes[w];
-    int ndim = W->ndim, dim[QAT_MAX_DIM] = {W->dim[0], W->dim[1], W->dim[2]}, in[2] = {w, gamma};
+    int ndim = W->ndim, dim[QAT_MAX_DIM], in[2] = {w, gamma};
+    memcpy(dim, W->dim, sizeof dim);
     QAT_ASSERT(g->nodes[gamma].size == (size_t)W->dim[0]);
     int id = qat_op_node(g, QAT_OP_FOLD_WEIGHT, name, 2, in, ndim, dim);
     if (id < 0) return -1;
     qat_node *n = &g->nodes[id];
     n->batched = 0;
     n->offset = bn_state;
-    n->iattr[1] = dim[0]; /* not W->dim: adding the node may have moved g->nodes */
-    n->fattr[0] = epsilon;
+    /* dim, not W->dim: adding the node may have moved g->nodes */
+    *QAT_NODE_PARAMS(qat_fold_params, n, QAT_OP_FOLD_WEIGHT) = (qat_fold_params){dim[0], epsilon};
     n->aux_fixed = (size_t)dim[0] * sizeof(double); /* 1/√(σ² + ε) per channel */
     return id;
 }
@@ -40,9 +59,8 @@ void qat_fold_weight_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     int rows = n->dim[0], row = (int)(n->size / (size_t)rows);
     double *is = (double *)n->aux;
     for (int r = 0; r < rows; r++) {
-        is[r] = inv_std(g, n, r);
-        float m = (float)(gam[r] * is[r]);
-        for (int i = 0; i < row; i++) n->val[(size_t)r * row + i] = w[(size_t)r * row + i] * m;
+        is[r] = fold_inv_std(g, n, QAT_OP_FOLD_WEIGHT, r);
+        qat_bn_fold_kernel(w + (size_t)r * row, (size_t)row, gam[r], is[r], n->val + (size_t)r * row);
     }
 }
 
@@ -73,8 +91,7 @@ int qat_fold_bias(qat_graph *g, const char *name, int b, int gamma, int beta, si
     qat_node *n = &g->nodes[id];
     n->batched = 0;
     n->offset = bn_state;
-    n->iattr[1] = c;
-    n->fattr[0] = epsilon;
+    *QAT_NODE_PARAMS(qat_fold_params, n, QAT_OP_FOLD_BIAS) = (qat_fold_params){c, epsilon};
     n->aux_fixed = 2 * (size_t)c * sizeof(double); /* 1/√(σ² + ε), then μ, per channel */
     return id;
 }
@@ -85,10 +102,9 @@ void qat_fold_bias_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     const float *b = n->n_in == 3 ? qat_in(g, n, 2)->val : NULL, *mu = g->state + n->offset;
     double *is = (double *)n->aux, *mu_used = is + n->dim[0];
     for (int c = 0; c < n->dim[0]; c++) {
-        is[c] = inv_std(g, n, c);
+        is[c] = fold_inv_std(g, n, QAT_OP_FOLD_BIAS, c);
         mu_used[c] = mu[c];
-        double m = gam[c] * is[c];
-        n->val[c] = (float)(bet[c] + ((b ? b[c] : 0) - (double)mu[c]) * m);
+        n->val[c] = qat_bn_fold_bias_value(b ? b[c] : 0, gam[c], bet[c], mu[c], is[c]);
     }
 }
 
@@ -110,16 +126,16 @@ int qat_bn_track(qat_graph *g, const char *name, int y, int beta, int gamma, siz
                  double momentum, double epsilon, int freeze_epoch) {
     if (y < 0 || beta < 0 || gamma < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *Y = &g->nodes[y];
-    int ndim = Y->ndim, dim[QAT_MAX_DIM] = {Y->dim[0], Y->dim[1], Y->dim[2]};
+    int ndim = Y->ndim, dim[QAT_MAX_DIM];
+    memcpy(dim, Y->dim, sizeof dim);
     int in[3] = {y, beta, gamma};
     int id = qat_op_node(g, QAT_OP_BN_TRACK, name, 3, in, ndim, dim);
     if (id < 0) return -1;
     qat_node *n = &g->nodes[id];
     n->offset = bn_state;
-    n->iattr[0] = freeze_epoch;
-    n->iattr[1] = dim[ndim - 1]; /* not Y->dim: adding the node may have moved g->nodes */
-    n->fattr[0] = epsilon;
-    n->fattr[1] = momentum;
+    /* dim, not Y->dim: adding the node may have moved g->nodes */
+    *QAT_NODE_PARAMS(qat_bn_track_params, n, QAT_OP_BN_TRACK) =
+        (qat_bn_track_params){freeze_epoch, dim[ndim - 1], epsilon, momentum};
     return id;
 }
 
@@ -128,18 +144,19 @@ void qat_bn_track_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     const float *gam = qat_in(g, n, 2)->val;
     size_t len = qat_node_len(n, p->batch);
     memcpy(n->val, y, len * sizeof(float));
-    if (!p->training || p->epoch > n->iattr[0]) return;
-    int c = n->iattr[1];
+    const qat_bn_track_params *t = QAT_NODE_PARAMS(qat_bn_track_params, n, QAT_OP_BN_TRACK);
+    if (!p->training || p->epoch > t->freeze_epoch) return;
+    int c = t->channels;
     size_t rows = len / (size_t)c;
     float *mu = g->state + n->offset, *var = mu + c;
-    double mom = n->fattr[1];
+    double mom = t->momentum;
     for (int j = 0; j < c; j++) {
         double s = 0, ss = 0;
         for (size_t i = 0; i < rows; i++) s += y[i * c + j];
         double mean = s / (double)rows;
         for (size_t i = 0; i < rows; i++) ss += (y[i * c + j] - mean) * (y[i * c + j] - mean);
         /* y' = (y − μ_run)·m + β ⇒ pre-BN batch mean μ_run + (mean' − β)/m, var var'/m². */
-        double m = gam[j] * inv_std(g, n, j);
+        double m = gam[j] * inv_std(g, n, c, t->epsilon, j);
         if (fabs(m) < 1e-12) continue;
         double pre_mean = mu[j] + (mean - bet[j]) / m, pre_var = ss / (double)rows / (m * m);
         mu[j] = (float)(mom * mu[j] + (1 - mom) * pre_mean);

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "qat/ops.h"
-#include "qat/prune.h"
 #include "qat/quant.h"
 
 typedef struct builder {
@@ -57,7 +56,7 @@ static int affine_block(builder *b, int i) {
     if (b->masked[i]) { /* the float model's pruning mask comes along */
         char nm[QAT_NODE_NAME_MAX];
         snprintf(nm, sizeof nm, "%s/mask", s->name);
-        l->mask = qat_prune_mask(g, nm, l->w, s->prune_block);
+        l->mask = qat_mask(g, nm, l->w, s->prune_block);
     }
     int w_real = l->mask >= 0 ? l->mask : l->w, b_real = l->b;
     size_t bn_state = 0;
@@ -219,7 +218,8 @@ void qat_qmodel_export_float(const qat_qmodel *qm, qat_model *fm) {
 
 void qat_qmodel_set_observer(qat_qmodel *qm, qat_observer_kind observer) {
     for (int i = 0; i < qm->m.g.n_nodes; i++)
-        if (qm->m.g.nodes[i].op == QAT_OP_FAKE_QUANT) qm->m.g.nodes[i].iattr[2] = observer;
+        if (qm->m.g.nodes[i].op == QAT_OP_FAKE_QUANT)
+            QAT_NODE_PARAMS(qat_fake_quant_params, &qm->m.g.nodes[i], QAT_OP_FAKE_QUANT)->observer = observer;
 }
 
 void qat_qmodel_calibrate(qat_qmodel *qm, const qat_dataset *d, qat_observer_kind observer) {

@@ -155,9 +155,9 @@ static float *float_kernel(const qat_model *m, int i, size_t *n) {
         size_t row = W->size / (size_t)c;
         const float *mu = g->state + g->nodes[lb->out].offset, *var = mu + c;
         for (int o = 0; o < c; o++) {
-            double gamma = lb->gamma >= 0 ? g->nodes[lb->gamma].val[o] : 1.0;
-            double mult = gamma / sqrt((double)var[o] + m->spec[i + 1].epsilon);
-            for (size_t j = 0; j < row; j++) w[o * row + j] = (float)(w[o * row + j] * mult);
+            float gamma = lb->gamma >= 0 ? g->nodes[lb->gamma].val[o] : 1.0f;
+            qat_bn_fold_kernel(w + o * row, row, gamma,
+                               qat_bn_inv_std(var[o], m->spec[i + 1].epsilon), w + o * row);
         }
     }
     return w;

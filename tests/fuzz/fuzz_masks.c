@@ -25,7 +25,7 @@ static void load(qat_model *m, const uint8_t *data, size_t size) {
     if (st && memcmp(before, m->g.state, ns) != 0) abort(); /* a failed read changed the graph */
     for (int i = 0; !st && i < m->g.n_nodes; i++) {
         const qat_node *n = &m->g.nodes[i];
-        if (n->op != QAT_OP_PRUNE_MASK) continue;
+        if (n->op != QAT_OP_MASK) continue;
         for (size_t k = 0; k < n->size; k++) {
             const float v = m->g.state[n->offset + k];
             if (v != 0.0f && v != 1.0f) abort();

@@ -59,7 +59,7 @@ static void dense_net(net *n, int out, int in, int block) {
     n->x = qat_graph_input(&n->g, "x", 1, xd);
     n->g.nodes[n->x].needs_grad = 1;
     n->w = qat_graph_param(&n->g, "d/kernel", 2, wd);
-    n->m = qat_prune_mask(&n->g, "d/mask", n->w, block);
+    n->m = qat_mask(&n->g, "d/mask", n->w, block);
     n->y = qat_dense(&n->g, "d", n->x, n->m, -1);
     qat_error e;
     assert_int_equal(qat_graph_compile(&n->g, 2, &e), QAT_OK);
