@@ -26,18 +26,18 @@ static int die(const char *what, const qat_error *e) {
 
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "../shared/reference/tflm-golden/gesture_base";
-    char path[1024];
+    char model[1024], path[1024];
     qat_error e = {0};
     qat_ir ir;
     qat_npy in = {0}, out = {0};
-    snprintf(path, sizeof path, "%s/model.tflite", dir);
-    if (qat_tflite_read(path, &ir, &e)) return die("model", &e);
+    snprintf(model, sizeof model, "%s/model.tflite", dir);
+    if (qat_tflite_read(model, &ir, &e)) return die("model", &e);
     snprintf(path, sizeof path, "%s/inputs.npy", dir);
     if (qat_npy_read(path, &in, &e)) return die("inputs", &e);
     snprintf(path, sizeof path, "%s/outputs.npy", dir);
     if (qat_npy_read(path, &out, &e)) return die("outputs", &e);
     qat_i8_engine eng;
-    if (qat_i8_prepare(&eng, &ir, &e)) return die("prepare", &e);
+    if (qat_i8_prepare(&eng, &ir, model, &e)) return die("prepare", &e);
     size_t n = in.shape[0], isz = in.count / n, osz = out.count / n;
     int8_t y[64];
     for (size_t i = 0; i < n; i++) { /* correctness first */

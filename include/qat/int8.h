@@ -89,8 +89,12 @@ typedef struct qat_i8_engine {
 } qat_i8_engine;
 
 /* Checks every node (types, shapes, quantization rules TFLM enforces), computes the
- * kernels' parameters, plans and allocates the arena. Errors name the node and tensor. */
-qat_status qat_i8_prepare(qat_i8_engine *eng, const qat_ir *ir, qat_error *e);
+ * kernels' parameters, plans and allocates the arena. `source` names the model in errors
+ * (required): the file it was read from, or what it is ("int8 evaluation"). Each error is
+ * one line, "SOURCE: operator I (OP): ..." naming the tensor, or "SOURCE: ..." for the
+ * model as a whole (no operators, an input with no values). On failure eng is zeroed. */
+qat_status qat_i8_prepare(qat_i8_engine *eng, const qat_ir *ir, const char *source,
+                          qat_error *e);
 /* Runs one sample: copies `input` (the input tensor's bytes) in and the output tensor's
  * bytes out. */
 void qat_i8_invoke(qat_i8_engine *eng, const void *input, void *output);

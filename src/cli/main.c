@@ -225,14 +225,7 @@ static int tflite_command(int argc, char **argv) {
         return qat_cmd_inspect(argv[2]);
     }
     if (argc != 4 && argc != 5) return fail("usage: qatrain run FILE.tflite INPUT.npy [OUTPUT.npy]");
-    char out[1024];
-    if (argc == 5) snprintf(out, sizeof out, "%s", argv[4]);
-    else {
-        const char *dot = strrchr(argv[3], '.');
-        int stem = dot ? (int)(dot - argv[3]) : (int)strlen(argv[3]);
-        snprintf(out, sizeof out, "%.*s_out.npy", stem, argv[3]);
-    }
-    return qat_cmd_run(argv[2], argv[3], out);
+    return qat_cmd_run(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 }
 
 /* Which run this is, for --resume: the config file's bytes and every option that changes
@@ -323,7 +316,31 @@ static int interrupted(qat_pipeline *p, qat_resume *saved, const char *path, con
     return 130;
 }
 
+/* What qatrain printed, checked once at the end rather than after every printf: a write to
+ * stdout or stderr that failed (a full disk, `> /dev/full`, a closed descriptor) makes a run
+ * that otherwise succeeded exit 2, with one line on stderr if stderr still takes it. The
+ * files the command wrote are whole (each written atomically), only what it printed is lost. */
+static int check_printed(int rc) {
+    errno = 0;
+    const int out_failed = fflush(stdout) != 0 || ferror(stdout);
+    const int why = errno;
+    const int err_failed = fflush(stderr) != 0 || ferror(stderr);
+    clearerr(stdout); /* a second call in the same process starts clean */
+    clearerr(stderr);
+    if (rc != 0 || (!out_failed && !err_failed)) return rc;
+    if (out_failed)
+        fprintf(stderr, "qatrain: cannot write to standard output (%s): the printed results are incomplete\n",
+                why ? strerror(why) : "write error");
+    return EXIT_BAD_INPUT;
+}
+
+static int cli_main(int argc, char **argv);
+
 int qat_cli_main(int argc, char **argv) {
+    return check_printed(cli_main(argc, argv));
+}
+
+static int cli_main(int argc, char **argv) {
     stop_requested = 0; /* a second call in the same process starts unstopped */
     int cmd = tflite_command(argc, argv);
     if (cmd >= 0) return cmd;

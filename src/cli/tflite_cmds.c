@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "qat/int8.h"
+#include "qat/io.h"
 #include "qat/npy.h"
 #include "qat/tflite.h"
 
@@ -109,7 +110,7 @@ int qat_cmd_inspect(const char *path) {
                 break;
             }
     qat_i8_engine eng;
-    if (qat_i8_prepare(&eng, &ir, &e) == QAT_OK) {
+    if (qat_i8_prepare(&eng, &ir, path, &e) == QAT_OK) {
         qat_i8_free(&eng);
         putchar('\n');
         if (print_arena(&ir, &e)) printf("tensor arena: %s\n", e.msg);
@@ -121,34 +122,66 @@ int qat_cmd_inspect(const char *path) {
 }
 
 /* Input samples: an .npy of the model input's type, shaped (N, input shape without its
- * leading 1) or (N, full input shape). */
-static int check_input(const qat_ir_tensor *in, const qat_npy *x, const char *path, size_t *n) {
+ * leading 1) or (N, full input shape). The engine has checked that the input holds values. */
+static int check_input(const qat_ir_tensor *in, const qat_npy *x, const char *path,
+                       const char *model, size_t *n) {
     static const char *const dtype[] = {"float32", "float64", "int8", "int32", "int64"};
     _Static_assert(sizeof dtype / sizeof dtype[0] == QAT_DTYPE_COUNT, "dtype names");
-    size_t per = qat_ir_tensor_count(in);
-    qat_dtype want = in->type == QAT_IR_INT8 ? QAT_DTYPE_I8 : QAT_DTYPE_F32;
+    const size_t per = qat_ir_tensor_count(in);
+    const qat_dtype want = in->type == QAT_IR_INT8 ? QAT_DTYPE_I8 : QAT_DTYPE_F32;
+    char shape[64];
+    size_t k = 0;
+    for (int d = 0; d < in->ndim && k < sizeof shape; d++)
+        k += (size_t)snprintf(shape + k, sizeof shape - k, d ? ", %d" : "%d", in->dim[d]);
     if ((in->type != QAT_IR_INT8 && in->type != QAT_IR_FLOAT32) || x->dtype != want) {
-        fprintf(stderr, "qatrain: %s: the model input is %s; the file holds %s data\n", path,
-                in->type == QAT_IR_INT8 ? "int8" : qat_ir_type_name(in->type), dtype[x->dtype]);
+        fprintf(stderr, "qatrain: %s: holds %s data; the input of %s is %s [%s]\n", path,
+                dtype[x->dtype], model, in->type == QAT_IR_INT8 ? "int8" : qat_ir_type_name(in->type),
+                shape);
         return 2;
     }
+    QAT_ASSERT(per > 0);
     if (x->ndim < 1 || x->count % per != 0 || x->count / per != x->shape[0]) {
-        fprintf(stderr, "qatrain: %s: shape does not hold whole samples of %zu values (the model's "
-                        "input shape)\n", path, per);
+        fprintf(stderr, "qatrain: %s: shape does not hold whole samples of %zu values (the input "
+                        "of %s is [%s])\n", path, per, model, shape);
         return 2;
     }
     *n = x->shape[0];
     return 0;
 }
 
+/* `run`'s default output, INPUT_out.npy beside INPUT: the file name's extension (from its last
+ * dot; a hidden file's leading dot is not one, nor a dot in a folder's name) replaced, trailing
+ * slashes dropped. 0, or 2 when the name does not fit. */
+static int default_output(const char *input, char *out, size_t cap) {
+    size_t len = strlen(input);
+    while (len > 1 && input[len - 1] == '/') len--;
+    size_t base = len;
+    while (base > 0 && input[base - 1] != '/') base--;
+    size_t stem = len;
+    for (size_t i = len; i > base + 1; i--)
+        if (input[i - 1] == '.') {
+            stem = i - 1;
+            break;
+        }
+    if ((size_t)snprintf(out, cap, "%.*s_out.npy", (int)stem, input) < cap) return 0;
+    fprintf(stderr, "qatrain: %s: path too long for the default output name (give OUTPUT.npy)\n",
+            input);
+    return 2;
+}
+
 int qat_cmd_run(const char *model, const char *input, const char *output) {
+    char default_out[QAT_PATH_MAX];
+    if (!output) {
+        if (default_output(input, default_out, sizeof default_out)) return 2;
+        output = default_out;
+    }
     qat_ir ir;
     qat_error e = {0};
     qat_npy x = {0};
     qat_i8_engine eng;
     if (qat_tflite_read(model, &ir, &e)) return qat_cli_fail(e.msg);
     int rc = 0;
-    if (qat_i8_prepare(&eng, &ir, &e)) {
+    if (qat_i8_prepare(&eng, &ir, model, &e)) {
         rc = qat_cli_fail(e.msg);
         goto done_ir;
     }
@@ -158,7 +191,7 @@ int qat_cmd_run(const char *model, const char *input, const char *output) {
     }
     size_t n;
     const qat_ir_tensor *in = &ir.tensors[ir.input], *out = &ir.tensors[ir.output];
-    if ((rc = check_input(in, &x, input, &n))) goto done;
+    if ((rc = check_input(in, &x, input, model, &n))) goto done;
     size_t in_bytes = qat_ir_tensor_count(in) * qat_ir_type_size(in->type);
     size_t out_bytes = qat_ir_tensor_count(out) * qat_ir_type_size(out->type);
     unsigned char *y = malloc(n * out_bytes + 1);

@@ -2,7 +2,8 @@
  * plan), Invoke (one sample through the kernels), Free.
  *
  * Prepare rejects anything TFLM would reject, and anything our kernels do not implement,
- * with one line naming the node, its op and the offending tensor. Multipliers are computed
+ * with one line naming the model (the caller's source name: the file it was read from),
+ * the operator's index and opcode, and the offending tensor. Multipliers are computed
  * here from the float32 scales stored in the IR, in each TFLM kernel's own expression order
  * (reference/tflite-int8.md §7), so Invoke is pure integer work apart from (DE)QUANTIZE.
  *
@@ -43,20 +44,22 @@ struct qat_i8_prepared {
 
 typedef struct ctx {
     const qat_ir *ir;
+    const char *source; /* the model's name in messages: its file, or what it is */
     int node;
     qat_error *e;
 } ctx;
 
 static qat_status bad(const ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* "node <i> <OP>: <message>" as one QAT_ERR_FORMAT line. */
+/* "<source>: operator <i> (<OP>): <message>" as one QAT_ERR_FORMAT line (the .tflite
+ * reader's form, and the index `qatrain inspect` lists the operator under). */
 static qat_status bad(const ctx *c, const char *fmt, ...) {
     char msg[QAT_ERROR_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return qat_error_set(c->e, QAT_ERR_FORMAT, "node %d %s: %s", c->node,
+    return qat_error_set(c->e, QAT_ERR_FORMAT, "%s: operator %d (%s): %s", c->source, c->node,
                          qat_ir_opcode_name(c->ir->nodes[c->node].op), msg);
 }
 
@@ -74,8 +77,8 @@ static qat_status check_type(const ctx *c, int idx, const char *role, qat_ir_typ
     const qat_ir_tensor *t = tensor_of(c, idx);
     if (t->type == want) return QAT_OK;
     if (t->type == QAT_IR_FLOAT32 && want == QAT_IR_INT8)
-        return bad(c, "float32 kernels are not supported by the int8 engine (%s '%s' is FLOAT32)",
-                   role, t->name);
+        return bad(c, "float32 kernels are not supported by the int8 engine (%s '%s' is FLOAT32; "
+                   "it runs full-int8 models such as model_int8.tflite)", role, t->name);
     return bad(c, "%s '%s' has type %s, expected %s", role, t->name, qat_ir_type_name(t->type),
                qat_ir_type_name(want));
 }
@@ -223,7 +226,8 @@ static qat_status alloc_multipliers(const ctx *c, qat_i8_prepared *p, int n) {
     p->multiplier = malloc((size_t)n * sizeof *p->multiplier);
     p->shift = malloc((size_t)n * sizeof *p->shift);
     if (!p->multiplier || !p->shift)
-        return qat_error_set(c->e, QAT_ERR_NOMEM, "node %d: out of memory", c->node);
+        return qat_error_set(c->e, QAT_ERR_NOMEM, "%s: operator %d: out of memory", c->source,
+                             c->node);
     p->conv.multiplier = p->multiplier;
     p->conv.shift = p->shift;
     return QAT_OK;
@@ -308,7 +312,9 @@ static qat_status prepare_conv(const ctx *c, const qat_ir_node *n, qat_i8_prepar
         (s = alloc_multipliers(c, p, oc)))
         return s;
     p->packed = malloc(qat_i8_conv2d_packed_size(f->dim, in->dim[3]));
-    if (!p->packed) return qat_error_set(c->e, QAT_ERR_NOMEM, "node %d: out of memory", c->node);
+    if (!p->packed)
+        return qat_error_set(c->e, QAT_ERR_NOMEM, "%s: operator %d: out of memory", c->source,
+                             c->node);
     qat_i8_conv2d_pack(f->dim, in->dim[3], f->data, p->packed);
     memcpy(p->in_shape, in->dim, sizeof p->in_shape);
     memcpy(p->filter_shape, f->dim, sizeof p->filter_shape);
@@ -498,8 +504,9 @@ static qat_status prepare_dequantize(const ctx *c, const qat_ir_node *n, qat_i8_
 
 /* ---- graph structure ------------------------------------------------------------------- */
 
-/* Indices in range, required inputs present, outputs written once, activations read only
- * after they are written. `written` marks tensors available so far. */
+/* Indices in range, required inputs present, outputs written once and holding values,
+ * activations read only after they are written (never an operator's own output).
+ * `written` marks tensors available so far. */
 static qat_status check_wiring(const ctx *c, const qat_ir_node *n, unsigned char *written) {
     static const int n_required[QAT_IR_OPCODE_COUNT] = {
         [QAT_IR_RESHAPE] = 1, [QAT_IR_CONV_2D] = 2, [QAT_IR_DEPTHWISE_CONV_2D] = 2,
@@ -507,20 +514,28 @@ static qat_status check_wiring(const ctx *c, const qat_ir_node *n, unsigned char
         [QAT_IR_SOFTMAX] = 1, [QAT_IR_QUANTIZE] = 1, [QAT_IR_DEQUANTIZE] = 1};
     const int nt = c->ir->n_tensors;
     if ((unsigned)n->op >= QAT_IR_OPCODE_COUNT)
-        return qat_error_set(c->e, QAT_ERR_FORMAT, "node %d: unknown opcode %d", c->node, (int)n->op);
+        return qat_error_set(c->e, QAT_ERR_FORMAT, "%s: operator %d: unknown opcode %d", c->source,
+                             c->node, (int)n->op);
     if (n->n_in < n_required[n->op] || n->n_in > 3)
         return bad(c, "has %d inputs, expected %d to 3", n->n_in, n_required[n->op]);
+    if (n->out < 0 || n->out >= nt) return bad(c, "output refers to tensor %d (the IR has %d)", n->out, nt);
+    const qat_ir_tensor *out = tensor_of(c, n->out);
     for (int k = 0; k < n->n_in; k++) {
         const int t = n->in[k];
         if (t < -1 || t >= nt || (t == -1 && k < n_required[n->op]))
             return bad(c, "input %d refers to tensor %d (the IR has %d)", k, t, nt);
+        if (t == n->out) return bad(c, "input %d '%s' is its own output", k, out->name);
         if (t >= 0 && !c->ir->tensors[t].data && !written[t])
-            return bad(c, "input '%s' is read before any node writes it", c->ir->tensors[t].name);
+            return bad(c, "input '%s' is read before any operator writes it", c->ir->tensors[t].name);
     }
-    if (n->out < 0 || n->out >= nt) return bad(c, "output refers to tensor %d (the IR has %d)", n->out, nt);
-    if (c->ir->tensors[n->out].data)
-        return bad(c, "output '%s' is a constant tensor", c->ir->tensors[n->out].name);
-    if (written[n->out]) return bad(c, "output '%s' is written twice", c->ir->tensors[n->out].name);
+    if (out->data) return bad(c, "output '%s' is a constant tensor", out->name);
+    if (written[n->out])
+        return bad(c, "output '%s' is written twice (by an earlier operator%s)", out->name,
+                   n->out == c->ir->input ? " or as the model's input" : "");
+    if (qat_ir_tensor_count(out) == 0) {
+        char s[64];
+        return bad(c, "output '%s' has shape %s: no values", out->name, shape_str(out, s, sizeof s));
+    }
     written[n->out] = 1;
     return QAT_OK;
 }
@@ -549,46 +564,57 @@ static qat_status prepare_node(const ctx *c, const qat_ir_node *node, qat_i8_pre
 
 /* ---- prepare / invoke / free ------------------------------------------------------------- */
 
-static qat_status check_io(const qat_ir *ir, qat_error *e) {
+/* The graph's ends: tensors, not constants, the input holding values; some operator. */
+static qat_status check_io(const qat_ir *ir, const char *source, qat_error *e) {
     if (ir->input < 0 || ir->input >= ir->n_tensors || ir->output < 0 || ir->output >= ir->n_tensors)
-        return qat_error_set(e, QAT_ERR_FORMAT, "int8 engine: the IR's input (%d) or output (%d) is not a tensor",
-                             ir->input, ir->output);
-    if (ir->tensors[ir->input].data || ir->tensors[ir->output].data)
-        return qat_error_set(e, QAT_ERR_FORMAT, "int8 engine: the IR's input and output must not be constants");
+        return qat_error_set(e, QAT_ERR_FORMAT, "%s: the model's input (%d) or output (%d) is not "
+                             "a tensor", source, ir->input, ir->output);
+    const qat_ir_tensor *in = &ir->tensors[ir->input], *out = &ir->tensors[ir->output];
+    if (in->data || out->data)
+        return qat_error_set(e, QAT_ERR_FORMAT, "%s: the model's %s '%s' is a constant tensor",
+                             source, in->data ? "input" : "output", in->data ? in->name : out->name);
+    if (qat_ir_tensor_count(in) == 0) {
+        char s[64];
+        return qat_error_set(e, QAT_ERR_FORMAT, "%s: the model's input '%s' has shape %s: no values",
+                             source, in->name, shape_str(in, s, sizeof s));
+    }
+    if (ir->n_nodes == 0)
+        return qat_error_set(e, QAT_ERR_FORMAT, "%s: the model has no operators", source);
     return QAT_OK;
 }
 
-static qat_status prepare_nodes(qat_i8_engine *eng, qat_error *e) {
+static qat_status prepare_nodes(qat_i8_engine *eng, const char *source, qat_error *e) {
     const qat_ir *ir = eng->ir;
     unsigned char *written = calloc((size_t)ir->n_tensors, 1);
-    if (!written) return qat_error_set(e, QAT_ERR_NOMEM, "int8 engine: out of memory");
+    if (!written) return qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory", source);
     written[ir->input] = 1;
     qat_status s = QAT_OK;
     for (int i = 0; i < ir->n_nodes && !s; i++) {
-        const ctx c = {ir, i, e};
+        const ctx c = {ir, source, i, e};
         s = check_wiring(&c, &ir->nodes[i], written);
         if (!s) s = prepare_node(&c, &ir->nodes[i], &eng->nodes[i]);
     }
     if (!s && !written[ir->output])
-        s = qat_error_set(e, QAT_ERR_FORMAT, "int8 engine: no node writes the output tensor '%s'",
-                          ir->tensors[ir->output].name);
+        s = qat_error_set(e, QAT_ERR_FORMAT, "%s: no operator writes the model's output '%s'",
+                          source, ir->tensors[ir->output].name);
     free(written);
     return s;
 }
 
-qat_status qat_i8_prepare(qat_i8_engine *eng, const qat_ir *ir, qat_error *e) {
+qat_status qat_i8_prepare(qat_i8_engine *eng, const qat_ir *ir, const char *source, qat_error *e) {
     memset(eng, 0, sizeof *eng);
-    qat_status s = check_io(ir, e);
+    QAT_ASSERT(source);
+    qat_status s = check_io(ir, source, e);
     if (s) return s;
     eng->ir = ir;
-    eng->nodes = calloc((size_t)(ir->n_nodes ? ir->n_nodes : 1), sizeof *eng->nodes);
+    eng->nodes = calloc((size_t)ir->n_nodes, sizeof *eng->nodes);
     eng->offset = malloc((size_t)ir->n_tensors * sizeof *eng->offset);
     if (!eng->nodes || !eng->offset) {
         qat_i8_free(eng);
-        return qat_error_set(e, QAT_ERR_NOMEM, "int8 engine: out of memory");
+        return qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory", source);
     }
     int n_buffers; /* every tensor some node writes, and the input (plan.h) */
-    if ((s = prepare_nodes(eng, e)) ||
+    if ((s = prepare_nodes(eng, source, e)) ||
         (s = qat_i8_plan_ir(ir, 0, eng->offset, &eng->arena_bytes, &n_buffers, e))) {
         qat_i8_free(eng);
         return s;
@@ -596,7 +622,7 @@ qat_status qat_i8_prepare(qat_i8_engine *eng, const qat_ir *ir, qat_error *e) {
     eng->arena = aligned_alloc(ARENA_ALIGN, eng->arena_bytes ? eng->arena_bytes : ARENA_ALIGN);
     if (!eng->arena) {
         qat_i8_free(eng);
-        return qat_error_set(e, QAT_ERR_NOMEM, "int8 engine: cannot allocate a %zu-byte arena",
+        return qat_error_set(e, QAT_ERR_NOMEM, "%s: cannot allocate a %zu-byte arena", source,
                              eng->arena_bytes);
     }
     return QAT_OK;

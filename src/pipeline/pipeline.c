@@ -352,7 +352,7 @@ static double float_latency(qat_model *m, const float *x) {
 
 static qat_status int8_latency(const qat_ir *ir, const float *x, double *us, qat_error *e) {
     qat_i8_engine eng;
-    qat_status st = qat_i8_prepare(&eng, ir, e);
+    qat_status st = qat_i8_prepare(&eng, ir, "int8 latency measurement", e);
     if (st) return st;
     const qat_ir_tensor *in = &ir->tensors[ir->input];
     size_t n = qat_ir_tensor_count(in);

@@ -22,7 +22,7 @@ static int argmax_f32(const float *v, int n) {
 qat_status qat_int8_evaluate(const qat_ir *ir, const qat_dataset *d, int *preds, void *raw_out,
                              double *accuracy, size_t *arena_bytes, qat_error *e) {
     qat_i8_engine eng;
-    qat_status st = qat_i8_prepare(&eng, ir, e);
+    qat_status st = qat_i8_prepare(&eng, ir, "int8 evaluation", e);
     if (st) return st;
     const qat_ir_tensor *in = &ir->tensors[ir->input], *out = &ir->tensors[ir->output];
     size_t n_in = (size_t)d->window * d->channels, out_bytes = qat_ir_tensor_count(out) * qat_ir_type_size(out->type);

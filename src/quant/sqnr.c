@@ -61,7 +61,7 @@ qat_status qat_sqnr(const qat_ir *ir, const qat_qmodel *qm, qat_model *fm, const
                     qat_tensor_sqnr *out, int *n, qat_error *e) {
     probe p[QAT_MAX_LAYERS + 1];
     qat_i8_engine eng;
-    qat_status st = qat_i8_prepare(&eng, ir, e);
+    qat_status st = qat_i8_prepare(&eng, ir, "SQNR measurement", e);
     if (st) return st;
     const qat_ir_tensor *in = &ir->tensors[ir->input], *o = &ir->tensors[ir->output];
     QAT_ASSERT(in->type == QAT_IR_INT8);

@@ -46,7 +46,7 @@ int qat_fuzz_tflite(const uint8_t *data, size_t size) {
             abort();
     round_trip(&ir);
     qat_i8_engine eng;
-    st = qat_i8_prepare(&eng, &ir, &e);
+    st = qat_i8_prepare(&eng, &ir, NAME, &e);
     qat_fuzz_check_error(st, &e, NULL);
     if (!st) {
         size_t in_bytes = tensor_bytes(&ir.tensors[ir.input]);

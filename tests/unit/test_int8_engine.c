@@ -263,7 +263,7 @@ static void check_against_reference(const gesture_cfg *cfg, unsigned seed) {
     build_gesture(&ir, cfg, seed);
     qat_i8_engine eng;
     qat_error e = {0};
-    if (qat_i8_prepare(&eng, &ir, &e) != QAT_OK) fail_msg("prepare: %s", e.msg);
+    if (qat_i8_prepare(&eng, &ir, "test", &e) != QAT_OK) fail_msg("prepare: %s", e.msg);
     qat_rng r;
     qat_rng_seed(&r, seed, 9);
     int distinct = 0;
@@ -330,7 +330,7 @@ static void test_float_interface(void **state) {
     ir.output = fout;
     qat_i8_engine eng;
     qat_error e = {0};
-    if (qat_i8_prepare(&eng, &ir, &e) != QAT_OK) fail_msg("prepare: %s", e.msg);
+    if (qat_i8_prepare(&eng, &ir, "test", &e) != QAT_OK) fail_msg("prepare: %s", e.msg);
     qat_rng r;
     qat_rng_seed(&r, 3, 3);
     for (int s = 0; s < 10; s++) {
@@ -358,7 +358,7 @@ static void test_requantize_node(void **state) {
     ir.input = a, ir.output = b;
     qat_i8_engine eng;
     qat_error e = {0};
-    assert_int_equal(qat_i8_prepare(&eng, &ir, &e), QAT_OK);
+    assert_int_equal(qat_i8_prepare(&eng, &ir, "test", &e), QAT_OK);
     int8_t x[256], got[256];
     for (int i = 0; i < 256; i++) x[i] = (int8_t)(i - 128);
     qat_i8_invoke(&eng, x, got);
@@ -376,15 +376,16 @@ static void test_requantize_node(void **state) {
 
 /* ---- validation messages --------------------------------------------------------------------- */
 
-/* Prepare must fail with QAT_ERR_FORMAT and one line containing every `want` string; the
- * engine is left zeroed. */
+/* Prepare must fail with QAT_ERR_FORMAT and one line starting with want1 (the source name,
+ * "test", and the operator) and containing want2; the engine is left zeroed. */
 static void expect_rejected(const qat_ir *ir, const char *want1, const char *want2) {
     qat_i8_engine eng;
     qat_error e = {0};
-    assert_int_equal(qat_i8_prepare(&eng, ir, &e), QAT_ERR_FORMAT);
+    assert_int_equal(qat_i8_prepare(&eng, ir, "test", &e), QAT_ERR_FORMAT);
     assert_int_equal(e.status, QAT_ERR_FORMAT);
-    if (!strstr(e.msg, want1) || (want2 && !strstr(e.msg, want2)))
-        fail_msg("message \"%s\" lacks \"%s\" / \"%s\"", e.msg, want1, want2 ? want2 : "");
+    if (strncmp(e.msg, want1, strlen(want1)) || (want2 && !strstr(e.msg, want2)))
+        fail_msg("message \"%s\" does not start with \"%s\" or lacks \"%s\"", e.msg, want1,
+                 want2 ? want2 : "");
     assert_null(strchr(e.msg, '\n'));
     assert_null(eng.nodes);
     assert_null(eng.arena);
@@ -409,10 +410,10 @@ static void test_reject_softmax_scale(void **state) {
     (void)state;
     qat_ir ir = gesture();
     ir.tensors[find(&ir, "probs")].q.scale[0] = 1.0f / 255;
-    expect_rejected(&ir, "node 8 SOFTMAX: ", "'probs'");
+    expect_rejected(&ir, "test: operator 8 (SOFTMAX): ", "'probs'");
     ir.tensors[find(&ir, "probs")].q.scale[0] = 1.0f / 256;
     ir.tensors[find(&ir, "probs")].q.zero_point[0] = 0;
-    expect_rejected(&ir, "node 8 SOFTMAX: ", "zero point -128");
+    expect_rejected(&ir, "test: operator 8 (SOFTMAX): ", "zero point -128");
     qat_ir_free(&ir);
 }
 
@@ -420,10 +421,10 @@ static void test_reject_pool_qparams(void **state) {
     (void)state;
     qat_ir ir = gesture();
     ir.tensors[find(&ir, "pool1")].q.scale[0] = 0.07f;
-    expect_rejected(&ir, "node 2 MAX_POOL_2D: ", "'pool1'");
+    expect_rejected(&ir, "test: operator 2 (MAX_POOL_2D): ", "'pool1'");
     ir.tensors[find(&ir, "pool1")].q.scale[0] = 0.06f;
     ir.tensors[find(&ir, "pool1")].q.zero_point[0] = -127;
-    expect_rejected(&ir, "node 2 MAX_POOL_2D: ", "'conv1'");
+    expect_rejected(&ir, "test: operator 2 (MAX_POOL_2D): ", "'conv1'");
     qat_ir_free(&ir);
 }
 
@@ -431,7 +432,7 @@ static void test_reject_reshape_qparams(void **state) {
     (void)state;
     qat_ir ir = gesture();
     ir.tensors[find(&ir, "flatten")].q.zero_point[0] = 0;
-    expect_rejected(&ir, "node 5 RESHAPE: ", "'flatten'");
+    expect_rejected(&ir, "test: operator 5 (RESHAPE): ", "'flatten'");
     qat_ir_free(&ir);
 }
 
@@ -441,7 +442,7 @@ static void test_reject_bias_count(void **state) {
     qat_ir_tensor *b = &ir.tensors[find(&ir, "conv2/bias")];
     b->dim[0] = 31;
     b->bytes = 31 * 4;
-    expect_rejected(&ir, "node 3 CONV_2D: ", "bias 'conv2/bias' has 31 values for 32 output channels");
+    expect_rejected(&ir, "test: operator 3 (CONV_2D): ", "bias 'conv2/bias' has 31 values for 32 output channels");
     qat_ir_free(&ir);
 }
 
@@ -449,9 +450,9 @@ static void test_reject_per_channel_count(void **state) {
     (void)state;
     qat_ir ir = gesture();
     ir.tensors[find(&ir, "conv1/filter")].q.n = 15;
-    expect_rejected(&ir, "node 1 CONV_2D: ", "filter 'conv1/filter' has 15 scales for 16");
+    expect_rejected(&ir, "test: operator 1 (CONV_2D): ", "filter 'conv1/filter' has 15 scales for 16");
     ir.tensors[find(&ir, "conv1/filter")].q.n = 0;
-    expect_rejected(&ir, "node 1 CONV_2D: ", "no quantization");
+    expect_rejected(&ir, "test: operator 1 (CONV_2D): ", "no quantization");
     qat_ir_free(&ir);
 }
 
@@ -459,16 +460,16 @@ static void test_reject_shape_mismatch(void **state) {
     (void)state;
     qat_ir ir = gesture();
     ir.tensors[find(&ir, "conv1")].dim[2] = 45;
-    expect_rejected(&ir, "node 1 CONV_2D: ", "output 'conv1' has shape [1,1,45,16], expected [1,1,46,16]");
+    expect_rejected(&ir, "test: operator 1 (CONV_2D): ", "output 'conv1' has shape [1,1,45,16], expected [1,1,46,16]");
     qat_ir_free(&ir);
     ir = gesture();
     ir.tensors[find(&ir, "fc1/weights")].dim[1] = 319;
     ir.tensors[find(&ir, "fc1/weights")].bytes = 32 * 319;
-    expect_rejected(&ir, "node 6 FULLY_CONNECTED: ", "'flatten'");
+    expect_rejected(&ir, "test: operator 6 (FULLY_CONNECTED): ", "'flatten'");
     qat_ir_free(&ir);
     ir = gesture();
     ir.tensors[find(&ir, "input_4d")].dim[2] = 49;
-    expect_rejected(&ir, "node 0 RESHAPE: ", "'input_4d'");
+    expect_rejected(&ir, "test: operator 0 (RESHAPE): ", "'input_4d'");
     qat_ir_free(&ir);
 }
 
@@ -483,31 +484,211 @@ static void test_reject_float_conv(void **state) {
     add(&ir, (qat_ir_node){.op = QAT_IR_CONV_2D, .n_in = 2, .in = {x, f, -1}, .out = y,
                            .padding = QAT_IR_PAD_VALID, .stride_w = 1, .stride_h = 1});
     ir.input = x, ir.output = y;
-    expect_rejected(&ir, "node 0 CONV_2D: float32 kernels are not supported by the int8 engine", "'x'");
+    expect_rejected(&ir, "test: operator 0 (CONV_2D): float32 kernels are not supported by the int8 engine", "'x'");
     qat_ir_free(&ir);
 }
 
 static void test_reject_wiring(void **state) {
     (void)state;
+    static const struct {
+        int node, input, out; /* the change: node's input 0 or its output becomes this tensor */
+        const char *tensor, *want1, *want2;
+    } cases[] = {
+        {3, 1, 0, "pool2", "test: operator 3 (CONV_2D): ", "'pool2' is read before"},
+        {8, 1, 0, "probs", "test: operator 8 (SOFTMAX): ", "input 0 'probs' is its own output"},
+        {2, 1, 0, "pool1", "test: operator 2 (MAX_POOL_2D): ", "'pool1' is its own output"},
+        {6, 1, 0, "fc1", "test: operator 6 (FULLY_CONNECTED): ", "'fc1' is its own output"},
+        {0, 1, 0, "input_4d", "test: operator 0 (RESHAPE): ", "'input_4d' is its own output"},
+        {2, 0, 1, "conv1", "test: operator 2 (MAX_POOL_2D): ", "'conv1' is its own output"},
+        {3, 0, 1, "conv1", "test: operator 3 (CONV_2D): ", "'conv1' is written twice"},
+        {6, 0, 1, "conv2", "test: operator 6 (FULLY_CONNECTED): ", "'conv2' is written twice"},
+        {1, 0, 1, "input", "test: operator 1 (CONV_2D): ", "'input' is written twice (by an "
+                                                           "earlier operator or as the model's input)"},
+        {4, 0, 1, "conv2/filter", "test: operator 4 (MAX_POOL_2D): ", "'conv2/filter' is a constant"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        qat_ir ir = gesture();
+        if (cases[i].input) ir.nodes[cases[i].node].in[0] = find(&ir, cases[i].tensor);
+        else ir.nodes[cases[i].node].out = find(&ir, cases[i].tensor);
+        expect_rejected(&ir, cases[i].want1, cases[i].want2);
+        qat_ir_free(&ir);
+    }
     qat_ir ir = gesture();
-    ir.nodes[3].in[0] = find(&ir, "pool2"); /* read before written */
-    expect_rejected(&ir, "node 3 CONV_2D: ", "'pool2' is read before");
-    qat_ir_free(&ir);
-    ir = gesture();
-    ir.nodes[2].out = find(&ir, "conv1"); /* written twice */
-    expect_rejected(&ir, "node 2 MAX_POOL_2D: ", "'conv1' is written twice");
-    qat_ir_free(&ir);
-    ir = gesture();
     ir.nodes[6].in[1] = 999;
-    expect_rejected(&ir, "node 6 FULLY_CONNECTED: ", "tensor 999");
+    expect_rejected(&ir, "test: operator 6 (FULLY_CONNECTED): ", "tensor 999");
+    ir.nodes[6].in[1] = -1;
+    expect_rejected(&ir, "test: operator 6 (FULLY_CONNECTED): ", "input 1 refers to tensor -1");
     qat_ir_free(&ir);
+}
+
+/* What is wrong with the model as a whole names the source, with no operator. */
+static void test_reject_model(void **state) {
+    (void)state;
+    qat_ir ir = gesture();
+    const int n_nodes = ir.n_nodes;
+    ir.n_nodes = 0;
+    expect_rejected(&ir, "test: the model has no operators", NULL);
+    ir.output = ir.input; /* a copy: still nothing to run */
+    expect_rejected(&ir, "test: the model has no operators", NULL);
+    ir.n_nodes = n_nodes;
+    ir.output = find(&ir, "fc2/bias");
+    expect_rejected(&ir, "test: the model's output 'fc2/bias' is a constant tensor", NULL);
+    ir.output = ir.n_tensors;
+    expect_rejected(&ir, "test: the model's input (0) or output (", "is not a tensor");
+    ir.output = -1;
+    expect_rejected(&ir, "test: the model's input (0) or output (-1) is not a tensor", NULL);
+    qat_ir_free(&ir);
+    ir = gesture();
+    const int orphan = act(&ir, "orphan", 2, (int[]){1, 3}, 0.1f, 0);
+    ir.output = orphan;
+    expect_rejected(&ir, "test: no operator writes the model's output 'orphan'", NULL);
+    ir.output = find(&ir, "probs");
+    ir.input = find(&ir, "shape_4d");
+    expect_rejected(&ir, "test: the model's input 'shape_4d' is a constant tensor", NULL);
+    qat_ir_free(&ir);
+}
+
+/* Tensors with a dimension 0 hold no values: the graph input (where `run` would divide by
+ * the sample size) or any operator's output, whatever else agrees with the empty shape. */
+static void test_reject_no_values(void **state) {
+    (void)state;
+    qat_ir ir = gesture();
+    for (int t = 0; t < ir.n_tensors; t++)
+        if (!ir.tensors[t].data) ir.tensors[t].dim[0] = 0; /* a batch of 0 everywhere */
+    expect_rejected(&ir, "test: the model's input 'input' has shape [0,50,3]: no values", NULL);
+    qat_ir_free(&ir);
+    ir = gesture();
+    ir.tensors[find(&ir, "fc1")].dim[1] = 0;
+    expect_rejected(&ir, "test: operator 6 (FULLY_CONNECTED): output 'fc1' has shape [1,0]: no values",
+                    NULL);
+    qat_ir_free(&ir);
+    ir = gesture();
+    ir.tensors[find(&ir, "input")].dim[1] = 0;
+    ir.tensors[find(&ir, "input_4d")].dim[2] = 0;
+    expect_rejected(&ir, "test: the model's input 'input' has shape [1,0,3]: no values", NULL);
+    qat_ir_free(&ir);
+}
+
+/* Windows and strides the reader accepts: larger than the input, or large enough to
+ * overflow the kernels' int coordinates. */
+static void test_reject_windows(void **state) {
+    (void)state;
+    static const struct {
+        int node, filter_w, filter_h, stride_w, dilation_w;
+        const char *want1, *want2;
+    } cases[] = {
+        {2, 47, 0, 0, 0, "test: operator 2 (MAX_POOL_2D): ", "window 1x47 does not fit input 'conv1' (1x46)"},
+        {4, 0, 2, 0, 0, "test: operator 4 (MAX_POOL_2D): ", "window 2x2 does not fit input 'conv2'"},
+        {2, INT32_MAX, INT32_MAX, 0, 0, "test: operator 2 (MAX_POOL_2D): ", "is too large"},
+        {2, 0, 0, INT32_MAX, 0, "test: operator 2 (MAX_POOL_2D): ", "stride 1x2147483647"},
+        {2, INT32_MAX - 20, 0, 0, 0, "test: operator 2 (MAX_POOL_2D): ", "is too large"},
+        {1, 0, 0, INT32_MAX, 0, "test: operator 1 (CONV_2D): ", "is too large"},
+        {3, 0, 0, INT32_MAX - 50, 0, "test: operator 3 (CONV_2D): ", "expected [1,1,1,32]"},
+        {1, 0, 0, 0, 1 << 30, "test: operator 1 (CONV_2D): ", "dilation 1x1073741824"},
+        {1, 0, 0, 0, 100, "test: operator 1 (CONV_2D): ", "window 1x5 does not fit input 'input_4d'"},
+        {1, 0, 0, -1, 0, "test: operator 1 (CONV_2D): ", "strides 1x-1 must be >= 1"},
+        {2, -3, 0, 0, 0, "test: operator 2 (MAX_POOL_2D): ", "filter 1x-3 must be >= 1"},
+        {3, 0, 0, 0, -2, "test: operator 3 (CONV_2D): ", "dilations 1x-2 must be >= 1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        qat_ir ir = gesture();
+        qat_ir_node *n = &ir.nodes[cases[i].node];
+        if (cases[i].filter_w) n->filter_w = cases[i].filter_w;
+        if (cases[i].filter_h) n->filter_h = cases[i].filter_h;
+        if (cases[i].stride_w) n->stride_w = cases[i].stride_w;
+        if (cases[i].dilation_w) n->dilation_w = cases[i].dilation_w;
+        expect_rejected(&ir, cases[i].want1, cases[i].want2);
+        qat_ir_free(&ir);
+    }
+}
+
+/* Scales and zero points the reader accepts (finite, non-negative, zero points in range for
+ * their own type) that the engine refuses: with the operator that meets them first. */
+static void test_reject_extreme_qparams(void **state) {
+    (void)state;
+    static const struct {
+        const char *tensor;
+        float scale; /* 0: keep */
+        int32_t zp;  /* INT32_MIN: keep */
+        const char *want1, *want2;
+    } cases[] = {
+        {"conv1", -1.0f, INT32_MIN, "test: operator 1 (CONV_2D): ", "output 'conv1' has invalid scale -1"},
+        {"conv1", 1e-45f, INT32_MIN, "test: operator 1 (CONV_2D): ", "could overflow the int32 accumulator"},
+        {"conv1", 3e38f, INT32_MIN, "test: operator 2 (MAX_POOL_2D): ", "must keep input 'conv1'"},
+        {"conv1/filter", -1.0f, INT32_MIN, "test: operator 1 (CONV_2D): ", "filter 'conv1/filter' has invalid scale"},
+        {"conv1/filter", INFINITY, INT32_MIN, "test: operator 1 (CONV_2D): ", "has invalid scale inf"},
+        {"fc1/weights", NAN, INT32_MIN, "test: operator 6 (FULLY_CONNECTED): ", "has invalid scale nan"},
+        {"fc1/weights", 3e38f, INT32_MIN, "test: operator 6 (FULLY_CONNECTED): ", "bias 'fc1/bias' scale"},
+        {"conv1", 0, 128, "test: operator 1 (CONV_2D): ", "zero point 128 is outside [-128, 127]"},
+        {"input", 0, -1000, "test: operator 0 (RESHAPE): ", "zero point -1000 is outside"},
+        {"conv2/filter", 0, 1, "test: operator 3 (CONV_2D): ", "zero point 1, expected 0"},
+        {"logits", 0, INT32_MAX, "test: operator 7 (FULLY_CONNECTED): ", "zero point 2147483647"},
+        {"input", 1e-30f, INT32_MIN, "test: operator 0 (RESHAPE): ", "must keep input 'input'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        qat_ir ir = gesture();
+        qat_ir_tensor *t = &ir.tensors[find(&ir, cases[i].tensor)];
+        for (int k = 0; k < t->q.n; k++) {
+            if (cases[i].scale != 0) t->q.scale[k] = cases[i].scale;
+            if (cases[i].zp != INT32_MIN) t->q.zero_point[k] = cases[i].zp;
+        }
+        expect_rejected(&ir, cases[i].want1, cases[i].want2);
+        qat_ir_free(&ir);
+    }
+    qat_ir ir = gesture(); /* scale 0 on the first activation some kernel divides by */
+    ir.tensors[find(&ir, "conv1")].q.scale[0] = 0.0f;
+    ir.tensors[find(&ir, "pool1")].q.scale[0] = 0.0f;
+    expect_rejected(&ir, "test: operator 1 (CONV_2D): ", "output 'conv1' has invalid scale 0");
+    qat_ir_free(&ir);
+}
+
+/* Every scale and zero point of the model, one at a time, set to an extreme: prepare either
+ * refuses with one line naming the source and an operator, or the model runs (here and under
+ * ASan/UBSan: no overflow, no out-of-range access) on a zero and a full-range input. */
+static void test_extreme_qparams_sweep(void **state) {
+    (void)state;
+    static const float scales[] = {0.0f, 1e-45f, 1e-30f, 1e-6f, 1e6f, 1e30f, 3.4e38f, INFINITY, NAN};
+    static const int32_t zps[] = {-129, -128, 127, 128, INT32_MIN, INT32_MAX};
+    int refused = 0, ran = 0;
+    qat_ir base = gesture();
+    for (int t = 0; t < base.n_tensors; t++) {
+        if (base.tensors[t].q.n == 0) continue;
+        const int n_cases = (int)(sizeof scales / sizeof scales[0] + sizeof zps / sizeof zps[0]);
+        for (int c = 0; c < n_cases; c++) {
+            qat_ir ir = gesture();
+            qat_qparams *q = &ir.tensors[t].q;
+            for (int k = 0; k < q->n; k++)
+                if (c < (int)(sizeof scales / sizeof scales[0])) q->scale[k] = scales[c];
+                else q->zero_point[k] = zps[c - (int)(sizeof scales / sizeof scales[0])];
+            qat_i8_engine eng;
+            qat_error e = {0};
+            if (qat_i8_prepare(&eng, &ir, "test", &e) == QAT_OK) {
+                int8_t x[150], y[3];
+                memset(x, 0, sizeof x);
+                qat_i8_invoke(&eng, x, y);
+                for (int i = 0; i < 150; i++) x[i] = (int8_t)(i % 2 ? 127 : -128);
+                qat_i8_invoke(&eng, x, y);
+                qat_i8_free(&eng);
+                ran++;
+            } else {
+                if (strncmp(e.msg, "test: ", 6) || strchr(e.msg, '\n'))
+                    fail_msg("tensor %s case %d: message \"%s\"", base.tensors[t].name, c, e.msg);
+                assert_null(eng.nodes);
+                refused++;
+            }
+            qat_ir_free(&ir);
+        }
+    }
+    qat_ir_free(&base);
+    print_message("extreme qparams: %d refused, %d ran\n", refused, ran);
+    assert_true(refused > 0 && ran > 0);
 }
 
 static void test_reject_softmax_beta(void **state) {
     (void)state;
     qat_ir ir = gesture();
     ir.nodes[8].beta = 0.0f; /* a missing SoftmaxOptions leaves beta 0 */
-    expect_rejected(&ir, "node 8 SOFTMAX: ", "beta 0");
+    expect_rejected(&ir, "test: operator 8 (SOFTMAX): ", "beta 0");
     qat_ir_free(&ir);
 }
 
@@ -520,7 +701,7 @@ static void test_memory_plan(void **state) {
     qat_ir ir = gesture();
     qat_i8_engine eng;
     qat_error e = {0};
-    assert_int_equal(qat_i8_prepare(&eng, &ir, &e), QAT_OK);
+    assert_int_equal(qat_i8_prepare(&eng, &ir, "test", &e), QAT_OK);
     size_t sum = 0, pair = 0;
     int first[64], last[64];
     for (int t = 0; t < ir.n_tensors; t++) {
@@ -575,6 +756,11 @@ int main(void) {
         cmocka_unit_test(test_reject_shape_mismatch),
         cmocka_unit_test(test_reject_float_conv),
         cmocka_unit_test(test_reject_wiring),
+        cmocka_unit_test(test_reject_model),
+        cmocka_unit_test(test_reject_no_values),
+        cmocka_unit_test(test_reject_windows),
+        cmocka_unit_test(test_reject_extreme_qparams),
+        cmocka_unit_test(test_extreme_qparams_sweep),
         cmocka_unit_test(test_reject_softmax_beta),
         cmocka_unit_test(test_memory_plan),
     };

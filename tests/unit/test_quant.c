@@ -247,7 +247,7 @@ static void test_lowering_lesson(void **s) {
     assert_int_equal(ir.tensors[ir.nodes[6].in[1]].q.n, 1); /* dense per tensor */
     qat_i8_engine eng;
     qat_error e;
-    assert_int_equal(qat_i8_prepare(&eng, &ir, &e), QAT_OK);
+    assert_int_equal(qat_i8_prepare(&eng, &ir, "test", &e), QAT_OK);
     qat_i8_free(&eng);
     qat_ir_free(&ir);
     lower_lesson(4, &ir);

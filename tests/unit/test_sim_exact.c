@@ -64,7 +64,7 @@ static void check(qat_config *cfg, const char *what) {
     assert_int_equal(qat_pipeline_train(&p, NULL, NULL, &e), QAT_OK);
     assert_int_equal(qat_pipeline_quantize(&p, NULL, NULL, &e), QAT_OK);
     qat_i8_engine eng;
-    assert_int_equal(qat_i8_prepare(&eng, &p.ir_qat, &e), QAT_OK);
+    assert_int_equal(qat_i8_prepare(&eng, &p.ir_qat, "test", &e), QAT_OK);
     const qat_ir_tensor *in = &p.ir_qat.tensors[p.ir_qat.input];
     size_t n_in = qat_ir_tensor_count(in);
     compare c = {&p.qm.m.g, &p.ir_qat, 0, 0, 0};

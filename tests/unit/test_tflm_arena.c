@@ -161,7 +161,7 @@ static void chain(qat_ir *ir, int layers, int last_per_channel) {
 static void estimate_ir(const qat_ir *ir, qat_i8_tflm_arena *a) {
     qat_error e = {0};
     qat_i8_engine eng;
-    assert_int_equal(qat_i8_prepare(&eng, ir, &e), QAT_OK); /* a model the engine runs */
+    assert_int_equal(qat_i8_prepare(&eng, ir, "test", &e), QAT_OK); /* a model the engine runs */
     for (int k = 0; k < QAT_I8_ABI_COUNT; k++) {
         assert_int_equal(qat_i8_tflm_arena_estimate(ir, (qat_i8_abi)k, &a[k], &e), QAT_OK);
         check_sums(&a[k]);
