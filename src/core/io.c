@@ -2,6 +2,7 @@
 #include "qat/io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,7 +14,10 @@ qat_status qat_afile_open(qat_afile *a, const char *path, qat_error *e) {
         return qat_error_set(e, QAT_ERR_IO, "%s: path too long", path);
     strcpy(a->path, path);
     snprintf(a->tmp, sizeof a->tmp, "%s.tmp.%ld", path, (long)getpid());
-    a->f = fopen(a->tmp, "wb");
+    /* never through a link planted at the temporary name: it would write where it points */
+    int fd = open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+    a->f = fd < 0 ? NULL : fdopen(fd, "wb");
+    if (!a->f && fd >= 0) close(fd);
     if (!a->f)
         return qat_error_set(e, QAT_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
     return QAT_OK;

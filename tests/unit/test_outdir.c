@@ -248,6 +248,31 @@ static void test_remove_file_only_removes_regular_files(void **state) {
     assert_string_equal(get(outside, "target"), "outside");
 }
 
+/* qat_write_file's temporary file ("<path>.tmp.<pid>") is never opened through a link
+ * planted at its name (in a child, which knows its own pid). */
+static void test_atomic_write_never_through_a_link(void **state) {
+    (void)state;
+    char out[OUT_CAP], outside[OUTSIDE_CAP], path[PATH_CAP];
+    fresh(out, outside);
+    assert_int_equal(mkdir(out, 0777), 0);
+    put(outside, "victim", "outside");
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char tmp[2 * PATH_CAP];
+        snprintf(path, sizeof path, "%s/victim", outside);
+        snprintf(tmp, sizeof tmp, "%s/file.tmp.%ld", out, (long)getpid());
+        qat_error e = {0};
+        if (symlink(path, tmp) != 0) _exit(3);
+        snprintf(tmp, sizeof tmp, "%s/file", out);
+        _exit(qat_write_file(tmp, "new", 3, &e) == QAT_OK ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 3);
+    assert_string_equal(get(outside, "victim"), "outside");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_set_swapped_in_with_manifest),
@@ -257,6 +282,7 @@ int main(void) {
         cmocka_unit_test(test_bad_manifest_refused),
         cmocka_unit_test(test_dead_runs_cleaned_links_not_followed),
         cmocka_unit_test(test_remove_file_only_removes_regular_files),
+        cmocka_unit_test(test_atomic_write_never_through_a_link),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }
