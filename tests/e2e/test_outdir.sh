@@ -121,5 +121,12 @@ expect_error 2 'foreign/punch: is a folder qatrain did not write' -- \
     die "write-data refused a foreign folder but changed it"
 rm -r "$P/foreign" "$D"
 [ "$(outside)" = "$before_outside" ] || die "--write-data changed something outside its folder"
-echo "output folder: 17 cases passed"
+# --out itself a link to a folder: followed once, as the user's choice of folder; the link
+# stays a link.
+mkdir "$TMP/real"
+ln -s "$TMP/real" "$TMP/via"
+"$QATRAIN" $C $TINY --set prune.enabled=false --out "$TMP/via"
+[ -L "$TMP/via" ] && [ -f "$TMP/real/report.json" ] && [ -f "$TMP/real/.qatrain-manifest" ] ||
+    die "--out as a link to a folder: not written there"
+echo "output folder: 18 cases passed"
 exit 0
