@@ -56,13 +56,6 @@ qat_status qat_read_file(const char *path, void **data, size_t *n, qat_error *e)
 /* Size of data compressed as `gzip -9` would (zlib deflate, gzip wrapper). */
 qat_status qat_gzip_size(const void *data, size_t n, long *size, qat_error *e);
 
-/* Moves every file of the folder `staging` into `dir` (each by rename, so each is replaced
- * whole) and removes `staging`. Writing a run's files into a staging folder first and
- * moving them at the end means a failure midway (a full disk) leaves `dir` as it was. */
-qat_status qat_dir_commit(const char *staging, const char *dir, qat_error *e);
-/* Removes the folder `staging` and the files in it (after a failure). */
-void qat_dir_discard(const char *staging);
-
 /* Creates a directory and its parents (like mkdir -p); checks it is writable. */
 qat_status qat_mkdir_p(const char *path, qat_error *e);
 /* dst = dir + "/" + name, or name alone when name is absolute or dir is empty. */

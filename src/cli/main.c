@@ -5,12 +5,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <signal.h>
-#include <dirent.h>
 #include <errno.h>
 
 #include "cli.h"
 #include "qat/config.h"
 #include "qat/hash.h"
+#include "qat/outdir.h"
 #include "qat/pipeline.h"
 #include "qat/report.h"
 
@@ -206,14 +206,35 @@ static void summary(const qat_pipeline *p) {
            p->cfg.out_dir, p->quantized ? " model_int8.tflite (for TFLite Micro), model_int8.{h,c}" : "");
 }
 
+/* A test hook's value from the environment (0 when unset). */
+static long test_hook(const char *name) {
+    const char *v = getenv(name);
+    return v ? strtol(v, NULL, 10) : 0;
+}
+
+/* The dataset in the lessons' layout, staged and swapped in as a set like a run's outputs:
+ * a failure, Ctrl-C or SIGTERM before the swap leaves DIR as it was. */
 static int write_data(const qat_config *cfg, const char *dir, int quiet, qat_error *e) {
     qat_dataset all = {0};
     char warning[1];
+    qat_outdir od;
     qat_status st = qat_data_load(&cfg->data, cfg->seed, &all, e);
     if (!st) st = qat_data_validate(&cfg->data, &all, NULL, warning, sizeof warning, e);
-    if (!st) st = qat_data_write_npy_dir(&all, dir, e);
+    if (!st) st = qat_outdir_open(&od, dir, e);
+    else od = (qat_outdir){.fd = -1, .staging_fd = -1};
+    od.fail_at = test_hook("QATRAIN_TEST_FAIL_COMMIT_AT");
+    if (!st) st = qat_data_write_npy_dir(&all, od.staging, e);
+    if (!st && test_hook("QATRAIN_TEST_SIGTERM_WRITE_DATA")) raise(SIGTERM); /* tests: a real one */
+    if (!st && stop_requested)
+        st = qat_error_set(e, QAT_ERR_INTERRUPTED, "%s: interrupted; the folder is as it was", dir);
+    if (!st) st = qat_outdir_commit(&od, e);
+    qat_outdir_discard(&od, st ? e : NULL);
     if (!st && !quiet) printf("wrote %d samples to %s/<class>/*.npy\n", all.n, dir);
     qat_dataset_free(&all);
+    if (st == QAT_ERR_INTERRUPTED) {
+        fprintf(stderr, "qatrain: %s\n", e->msg);
+        return 130;
+    }
     return st ? fail(e->msg) : 0;
 }
 
@@ -244,57 +265,26 @@ static qat_status run_id(const options *o, uint64_t *id, qat_error *e) {
     return QAT_OK;
 }
 
-#define STAGING_PREFIX ".qatrain-partial-"
-
-/* Staging folders of runs that died without cleaning up (SIGKILL, power loss) are removed:
- * those whose process no longer exists on this machine. A live run's folder is left. */
-static void discard_stale_staging(const char *out) {
-    DIR *d = opendir(out);
-    if (!d) return;
-    struct dirent *ent;
-    char path[QAT_PATH_MAX];
-    size_t n = strlen(STAGING_PREFIX);
-    while ((ent = readdir(d))) {
-        if (strncmp(ent->d_name, STAGING_PREFIX, n)) continue;
-        char *end;
-        long pid = strtol(ent->d_name + n, &end, 10);
-        if (*end || pid <= 0 || pid == (long)getpid()) continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours to test */
-        if (qat_path_join(path, sizeof path, out, ent->d_name, NULL) == QAT_OK) qat_dir_discard(path);
-    }
-    closedir(d);
-}
-
-/* Every output file goes to a staging folder inside OUT first and moves into OUT only when
- * all were written: a failure midway (a full disk) leaves an earlier run's files as they
- * were, never half this run's and half the last's. */
+/* Every output file goes to the output folder's staging folder first; the set is swapped
+ * in only when all were written (include/qat/outdir.h): a failure midway (a full disk)
+ * leaves an earlier run's files as they were, never half this run's and half the last's. */
 static qat_status write_outputs(qat_pipeline *p, const qat_config *cfg, int quiet, qat_error *e) {
-    char staging[QAT_PATH_MAX], name[64], html[QAT_PATH_MAX], warning[QAT_REPORT_WARNING_MAX];
-    snprintf(name, sizeof name, STAGING_PREFIX "%ld", (long)getpid());
-    discard_stale_staging(cfg->out_dir);
-    qat_status st = qat_path_join(staging, sizeof staging, cfg->out_dir, name, e);
-    if (!st) st = qat_mkdir_p(staging, e);
-    if (st) return st;
-    snprintf(p->cfg.out_dir, sizeof p->cfg.out_dir, "%s", staging);
-    st = qat_pipeline_export(p, e);
+    char html[QAT_PATH_MAX], warning[QAT_REPORT_WARNING_MAX];
+    qat_outdir od;
+    qat_status st = qat_outdir_open(&od, cfg->out_dir, e);
+    od.fail_at = test_hook("QATRAIN_TEST_FAIL_COMMIT_AT");
+    snprintf(p->cfg.out_dir, sizeof p->cfg.out_dir, "%s", od.staging);
+    if (!st) st = qat_pipeline_export(p, e);
     if (!st) st = qat_pipeline_write(p, e);
-    if (!st) st = qat_path_join(html, sizeof html, staging, "report.html", e);
+    if (!st) st = qat_path_join(html, sizeof html, od.staging, "report.html", e);
     qat_evaluation ev = {0};
     if (!st) st = qat_pipeline_evaluate(p, &ev, e);
     if (!st) st = qat_report_html(p, &ev, html, warning, e); /* without gnuplot: tables, a warning */
     qat_evaluation_free(&ev);
     if (!st && warning[0] && !quiet) fprintf(stderr, "qatrain: warning: %s\n", warning);
     snprintf(p->cfg.out_dir, sizeof p->cfg.out_dir, "%s", cfg->out_dir);
-    if (!st) st = qat_dir_commit(staging, cfg->out_dir, e);
-    if (st) {
-        qat_dir_discard(staging);
-        size_t n = strlen(staging); /* name the file where the user will look for it */
-        if (!strncmp(e->msg, staging, n)) {
-            char msg[QAT_ERROR_MAX];
-            snprintf(msg, sizeof msg, "%s%s", cfg->out_dir, e->msg + n);
-            memcpy(e->msg, msg, sizeof msg);
-        }
-    }
+    if (!st) st = qat_outdir_commit(&od, e);
+    qat_outdir_discard(&od, st ? e : NULL);
     return st;
 }
 
@@ -350,7 +340,11 @@ static int cli_main(int argc, char **argv) {
     qat_error e = {0};
     static qat_config cfg; /* large: keep it off the stack */
     if (load_config(&o, &cfg, &e)) return fail(e.msg);
-    if (o.write_data) return write_data(&cfg, o.write_data, o.quiet, &e);
+    if (o.write_data) {
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
+        return write_data(&cfg, o.write_data, o.quiet, &e);
+    }
     static qat_pipeline p;
     static qat_resume saved;
     qat_pipeline_init(&p, &cfg);
@@ -396,7 +390,7 @@ static int cli_main(int argc, char **argv) {
      * and finishing them beats leaving an unfinished folder. */
     if (!st) st = qat_pipeline_measure(&p, &e);
     if (!st) st = write_outputs(&p, &cfg, o.quiet, &e);
-    if (!st) unlink(resume_path); /* finished: nothing left to resume */
+    if (!st) qat_outdir_remove_file(cfg.out_dir, "resume.ckpt"); /* finished: nothing to resume */
     qat_resume_free(&saved);
     if (!st && !o.quiet) summary(&p);
     qat_pipeline_free(&p);

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <dirent.h>
 
 qat_status qat_afile_open(qat_afile *a, const char *path, qat_error *e) {
     memset(a, 0, sizeof *a);
@@ -16,7 +15,10 @@ qat_status qat_afile_open(qat_afile *a, const char *path, qat_error *e) {
         return qat_error_set(e, QAT_ERR_IO, "%s: path too long", path);
     strcpy(a->path, path);
     snprintf(a->tmp, sizeof a->tmp, "%s.tmp.%ld", path, (long)getpid());
-    a->f = fopen(a->tmp, "wb");
+    /* never through a link planted at the temporary name: it would write where it points */
+    int fd = open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+    a->f = fd < 0 ? NULL : fdopen(fd, "wb");
+    if (!a->f && fd >= 0) close(fd);
     if (!a->f)
         return qat_error_set(e, QAT_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
     return QAT_OK;
@@ -198,35 +200,4 @@ void qat_path_dir(char *dst, size_t cap, const char *path) {
     }
     size_t n = slash == path ? 1 : (size_t)(slash - path);
     snprintf(dst, cap, "%.*s", (int)n, path);
-}
-
-qat_status qat_dir_commit(const char *staging, const char *dir, qat_error *e) {
-    DIR *d = opendir(staging);
-    if (!d) return qat_error_set(e, QAT_ERR_IO, "%s: cannot open: %s", staging, strerror(errno));
-    qat_status st = QAT_OK;
-    struct dirent *ent;
-    char from[QAT_PATH_MAX], to[QAT_PATH_MAX];
-    while (!st && (ent = readdir(d))) {
-        if (ent->d_name[0] == '.') continue;
-        st = qat_path_join(from, sizeof from, staging, ent->d_name, e);
-        if (!st) st = qat_path_join(to, sizeof to, dir, ent->d_name, e);
-        if (!st && rename(from, to) != 0)
-            st = qat_error_set(e, QAT_ERR_IO, "%s: cannot move into place: %s", to, strerror(errno));
-    }
-    closedir(d);
-    if (!st) rmdir(staging);
-    return st;
-}
-
-void qat_dir_discard(const char *staging) {
-    DIR *d = opendir(staging);
-    if (!d) return;
-    struct dirent *ent;
-    char path[QAT_PATH_MAX];
-    while ((ent = readdir(d))) {
-        if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..")) continue;
-        if (qat_path_join(path, sizeof path, staging, ent->d_name, NULL) == QAT_OK) unlink(path);
-    }
-    closedir(d);
-    rmdir(staging);
 }
