@@ -208,6 +208,9 @@ void qat_weight_scales(const float *w, int rows, int row, int per_channel, int q
 typedef struct qat_qlayer {
     int spec;           /* its (first) layer in the spec: conv1d, dense, maxpool1d, flatten */
     qat_layer_kind kind;
+    int node;           /* the graph node of the operator (lowering reads its op and params):
+                           the conv / dense output before its activation, the pool (the
+                           qat_fq_avgpool node for average pools), the flatten */
     int in_fq;          /* fake-quant node whose qparams the input carries */
     int out_fq;         /* ... and the output (the same as in_fq for pool and flatten) */
     int w_real, b_real; /* conv1d / dense: kernel and bias after folding, before rounding
