@@ -95,8 +95,9 @@ static int int8_kernel(lowering *L, const char *name, int ndim, const int *dim, 
     return t;
 }
 
-/* A kernel seen as rows × row values with its output channels per_channel-wise (lowering's
- * and the fake-quant nodes' view, qat_weight_channel); oc: how many output channels. */
+/* A kernel seen as rows × row values with its output channels the rows (conv, dense) or the
+ * columns (a depthwise kernel's last axis): the view qat_weight_channel indexes; oc: how many
+ * output channels (and bias values) there are, whatever the scales are shared by. */
 typedef struct kernel_view {
     int rows, row, oc;
 } kernel_view;
@@ -114,7 +115,7 @@ static int int8_consts(lowering *L, const qat_qlayer *q, const char *wn, const c
                        int ndim, const int *wdim, const float *bias, int *w_t, int *b_t) {
     const qat_graph *g = &L->qm->m.g;
     const qat_node *W = &g->nodes[q->w_real];
-    kernel_view v = view_of(W, q->per_channel == QAT_WEIGHT_PER_LAST);
+    kernel_view v = view_of(W, g->nodes[q->node].op == QAT_OP_DEPTHWISE_CONV2D);
     int ns, qmin, qmax, bd[1] = {v.oc};
     const float *scales = qat_fq_weight_scales(g, q->w_fq, &ns);
     qat_weight_range(q->weight_bits, &qmin, &qmax);
@@ -143,8 +144,7 @@ static int affine_consts(lowering *L, const qat_qlayer *q, const char *name, int
     /* the converter's hybrid kernels: per channel for convolutions, per tensor for dense */
     int axis = op == QAT_OP_DENSE ? QAT_WEIGHT_PER_TENSOR
                : op == QAT_OP_DEPTHWISE_CONV2D ? QAT_WEIGHT_PER_LAST : QAT_WEIGHT_PER_ROW;
-    kernel_view v = view_of(W, L->quantized ? q->per_channel == QAT_WEIGHT_PER_LAST
-                                            : axis == QAT_WEIGHT_PER_LAST);
+    kernel_view v = view_of(W, op == QAT_OP_DEPTHWISE_CONV2D);
     int bd[1] = {v.oc};
     float *bias = calloc((size_t)v.oc, sizeof(float));
     char wn[QAT_IR_NAME_MAX], bn[QAT_IR_NAME_MAX];

@@ -173,7 +173,7 @@ static int passthrough(builder *b, int i) {
         y = F->op == QAT_OP_AVGPOOL2D
                 ? qat_avgpool2d(g, s->name, b->x, QAT_NODE_PARAMS_CONST(qat_pool2d_params, F, F->op))
                 : qat_global_avgpool(g, s->name, b->x);
-        snprintf(nm, sizeof nm, "%s/int8_round", s->name);
+        snprintf(nm, sizeof nm, "%s/fq", s->name); /* the int8 tensor's grid, as fq_act */
         y = qat_fq_avgpool(g, nm, y, b->cur_fq);
         break;
     case QAT_OP_FLATTEN: y = qat_flatten(g, s->name, b->x); break;
@@ -310,7 +310,7 @@ void qat_qmodel_set_observer(qat_qmodel *qm, qat_observer_kind observer) {
 
 void qat_qmodel_calibrate(qat_qmodel *qm, const qat_dataset *d, qat_observer_kind observer) {
     qat_graph *g = &qm->m.g;
-    size_t in = (size_t)qm->m.window * qm->m.channels;
+    size_t in = g->nodes[qm->m.input].size; /* (window, channels) or (H, W, C) */
     qat_qmodel_set_observer(qm, observer);
     for (int start = 0; start < d->n; start += g->max_batch) {
         int b = d->n - start < g->max_batch ? d->n - start : g->max_batch;
