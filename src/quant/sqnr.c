@@ -65,7 +65,7 @@ qat_status qat_sqnr(const qat_ir *ir, const qat_qmodel *qm, qat_model *fm, const
     if (st) return st;
     const qat_ir_tensor *in = &ir->tensors[ir->input], *o = &ir->tensors[ir->output];
     QAT_ASSERT(in->type == QAT_IR_INT8);
-    size_t per = (size_t)d->window * d->channels;
+    size_t per = qat_ir_tensor_count(in); /* one sample: (window, channels) or (H, W, C) */
     int8_t *x = malloc(per), *y = malloc(qat_ir_tensor_count(o));
     if (!x || !y) {
         free(x);
