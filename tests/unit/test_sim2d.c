@@ -226,6 +226,18 @@ static void check(int weight_bits, int per_channel_conv) {
             if (per_channel_conv) assert_int_equal(k->q.axis, 3);
             assert_int_equal(ir.nodes[i].depth_multiplier, 2);
         }
+    /* TFLM's arena for it: every operator's input and output live at once in the plan */
+    for (int abi = 0; abi < QAT_I8_ABI_COUNT; abi++) {
+        qat_i8_tflm_arena a;
+        assert_int_equal(qat_i8_tflm_arena_estimate(&ir, (qat_i8_abi)abi, &a, &e), QAT_OK);
+        for (int i = 0; i < ir.n_nodes; i++) {
+            const qat_ir_node *n = &ir.nodes[i];
+            size_t both = qat_ir_tensor_count(&ir.tensors[n->in[0]]) +
+                          qat_ir_tensor_count(&ir.tensors[n->out]);
+            assert_true(a.activations >= both);
+        }
+        assert_true(a.min >= a.used && a.used > a.activations);
+    }
     int8_t *y = malloc((size_t)SAMPLES * CLASSES), *y2 = malloc((size_t)SAMPLES * CLASSES);
     assert_non_null(y);
     assert_non_null(y2);
