@@ -16,118 +16,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gradcheck.h"
+#include "model2d.h"
 #include "qat/int8.h"
 #include "qat/ops.h"
 #include "qat/quant.h"
 #include "qat/tflite.h"
 
-enum { H = 9, W = 10, C = 2, CLASSES = 3, SAMPLES = 40 };
+enum { H = 9, W = 10, C = 2, CLASSES = 3, SAMPLES = 40 }; /* qat_m2d_mixed's input */
 
-/* ---- the float model, layer by layer ---- */
-
-static int pnode(qat_graph *g, const char *layer, const char *what, int ndim, const int *dim) {
-    char nm[QAT_NODE_NAME_MAX];
-    snprintf(nm, sizeof nm, "%s/%s", layer, what);
-    return qat_graph_param(g, nm, ndim, dim);
-}
-
-/* Appends layer `name`; kind matters only where the quantizer reads it (batchnorm, relu6,
- * a conv's own activation): the op is what the graph says. */
-static qat_model_layer *add(qat_model *m, const char *name, qat_layer_kind kind,
-                            qat_activation act) {
-    qat_layer_spec *s = &m->spec[m->n_layers];
-    memset(s, 0, sizeof *s);
-    snprintf(s->name, sizeof s->name, "%s", name);
-    s->kind = kind;
-    s->activation = act;
-    s->use_bias = 1;
-    s->momentum = 0.99;
-    s->epsilon = 1e-3;
-    qat_model_layer *l = &m->layer[m->n_layers++];
-    *l = (qat_model_layer){-1, -1, -1, -1, -1, -1, -1};
-    return l;
-}
-
-static int conv(qat_model *m, int x, const char *name, int depthwise, int o, int k, int stride,
-                qat_padding pad, qat_activation act) {
-    qat_graph *g = &m->g;
-    int cin = g->nodes[x].dim[2];
-    qat_model_layer *l = add(m, name, QAT_LAYER_CONV1D, act);
-    int wd[4] = {depthwise ? 1 : o, k, k, depthwise ? cin * o : cin};
-    int bd[1] = {depthwise ? cin * o : o};
-    l->w = pnode(g, name, "kernel", 4, wd);
-    l->b = pnode(g, name, "bias", 1, bd);
-    qat_conv2d_params cp = {stride, stride, pad, depthwise ? o : 1, 0, 0};
-    l->linear = depthwise ? qat_depthwise_conv2d(g, name, x, l->w, l->b, &cp)
-                          : qat_conv2d(g, name, x, l->w, l->b, &cp);
-    l->out = act == QAT_ACT_RELU ? qat_relu(g, name, l->linear) : l->linear;
-    return l->out;
-}
-
-static int batchnorm(qat_model *m, int x, const char *name) {
-    qat_model_layer *l = add(m, name, QAT_LAYER_BATCHNORM, QAT_ACT_NONE);
-    int cd[1] = {m->g.nodes[x].dim[2]};
-    l->gamma = pnode(&m->g, name, "gamma", 1, cd);
-    l->beta = pnode(&m->g, name, "beta", 1, cd);
-    return l->out = qat_batchnorm(&m->g, name, x, l->gamma, l->beta, 0.99, 1e-3);
-}
-
-/* A pool (kind: not a batchnorm or activation, so the quantizer passes it through). */
-static int pool(qat_model *m, int x, const char *name, qat_op op, int ph, int pw, int stride,
-                qat_padding pad) {
-    qat_model_layer *l = add(m, name, QAT_LAYER_FLATTEN, QAT_ACT_NONE);
-    qat_pool2d_params pp = {ph, pw, stride, stride, pad, 0, 0};
-    return l->out = op == QAT_OP_MAXPOOL2D ? qat_maxpool2d(&m->g, name, x, &pp)
-                    : op == QAT_OP_AVGPOOL2D ? qat_avgpool2d(&m->g, name, x, &pp)
-                                             : qat_global_avgpool(&m->g, name, x);
-}
-
-/* input (9, 10, 2) → c1 conv2d 4 3×3 s2 SAME relu (5, 5, 4) → d1 depthwise ×2 3×3 SAME
- * (5, 5, 8) → b1 batchnorm → r1 relu6 → p1 maxpool 2×2 s2 SAME (3, 3, 8) → a1 avgpool 3×2
- * s1 SAME (3, 3, 8) → c2 conv2d 5 1×1 relu (3, 3, 5) → g1 global avgpool (5) → fc dense 3. */
 static void build_float(qat_model *m, unsigned seed) {
-    memset(m, 0, sizeof *m);
-    qat_graph *g = &m->g;
-    qat_graph_init(g);
-    int in[3] = {H, W, C};
-    int x = m->input = qat_graph_input(g, "input", 3, in);
-    x = conv(m, x, "c1", 0, 4, 3, 2, QAT_PAD_SAME, QAT_ACT_RELU);
-    x = conv(m, x, "d1", 1, 2, 3, 1, QAT_PAD_SAME, QAT_ACT_NONE);
-    x = batchnorm(m, x, "b1");
-    x = add(m, "r1", QAT_LAYER_RELU6, QAT_ACT_NONE)->out = qat_relu6(g, "r1", x);
-    x = pool(m, x, "p1", QAT_OP_MAXPOOL2D, 2, 2, 2, QAT_PAD_SAME);
-    x = pool(m, x, "a1", QAT_OP_AVGPOOL2D, 3, 2, 1, QAT_PAD_SAME);
-    x = conv(m, x, "c2", 0, 5, 1, 1, QAT_PAD_VALID, QAT_ACT_RELU);
-    x = pool(m, x, "g1", QAT_OP_GLOBAL_AVGPOOL, 0, 0, 0, QAT_PAD_VALID);
-    qat_model_layer *l = add(m, "fc", QAT_LAYER_DENSE, QAT_ACT_SOFTMAX);
-    int wd[2] = {CLASSES, g->nodes[x].dim[0]}, bd[1] = {CLASSES};
-    l->w = pnode(g, "fc", "kernel", 2, wd);
-    l->b = pnode(g, "fc", "bias", 1, bd);
-    x = l->out = l->linear = qat_dense(g, "fc", x, l->w, l->b);
-    m->logits = x;
-    m->loss = qat_softmax_xent(g, "loss", x);
-    m->window = H * W; /* window · channels: the per-sample input size model.c copies */
-    m->channels = C;
-    m->n_classes = CLASSES;
+    qat_m2d_mixed(m, CLASSES);
     qat_error e = {0};
-    assert_int_equal(qat_graph_compile(g, 8, &e), QAT_OK);
-    /* weights with both signs, biases, BN statistics far from identity */
-    for (int i = 0; i < m->n_layers; i++) {
-        const qat_model_layer *L = &m->layer[i];
-        if (L->w >= 0) qat_fill_uniform(&g->nodes[L->w], 1, seed + 10 * i, -0.6f, 0.6f);
-        if (L->b >= 0) qat_fill_uniform(&g->nodes[L->b], 1, seed + 10 * i + 1, -0.2f, 0.3f);
-        if (L->gamma >= 0) {
-            qat_fill_uniform(&g->nodes[L->gamma], 1, seed + 10 * i + 2, 0.5f, 1.5f);
-            qat_fill_uniform(&g->nodes[L->beta], 1, seed + 10 * i + 3, -0.3f, 0.3f);
-            qat_node *bn = &g->nodes[L->out];
-            float *st = g->state + bn->offset;
-            for (int c = 0; c < 8; c++) {
-                st[c] = 0.1f * (float)(c % 3) - 0.1f;     /* μ */
-                st[8 + c] = 0.3f + 0.2f * (float)(c % 4); /* σ² */
-            }
-        }
-    }
+    assert_int_equal(qat_graph_compile(&m->g, 8, &e), QAT_OK);
+    qat_m2d_init(m, seed);
 }
 
 /* ---- tensor-by-tensor comparison ---- */
