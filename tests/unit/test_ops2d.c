@@ -230,6 +230,56 @@ static void test_conv2d_layout_values(void **s) {
     qat_graph_free(&f.g);
 }
 
+/* A 1×T image through conv2d with a (O, 1, K, C) kernel is conv1d on (T, C): the same
+ * im2col rows, the same GEMM, so the same bits, forward and backward (valid and same,
+ * odd and even K: an independent check of the 2-D window rule against conv1d's). */
+static void test_conv2d_matches_conv1d(void **s) {
+    (void)s;
+    for (int k = 3; k <= 4; k++)
+        for (int same = 0; same <= 1; same++) {
+            qat_graph g;
+            qat_graph_init(&g);
+            int x1d[2] = {9, 3}, x2d[3] = {1, 9, 3}, w1d[3] = {4, k, 3}, w2d[4] = {4, 1, k, 3};
+            int bd[1] = {4};
+            qat_padding pad = same ? QAT_PAD_SAME : QAT_PAD_VALID;
+            int x1 = qat_graph_input(&g, "x1", 2, x1d), x2 = qat_graph_input(&g, "x2", 3, x2d);
+            g.nodes[x1].needs_grad = g.nodes[x2].needs_grad = 1;
+            int w1 = qat_graph_param(&g, "w1", 3, w1d), w2 = qat_graph_param(&g, "w2", 4, w2d);
+            int b1 = qat_graph_param(&g, "b1", 1, bd), b2 = qat_graph_param(&g, "b2", 1, bd);
+            int y1 = qat_conv1d(&g, "c1", x1, w1, b1, pad);
+            qat_conv2d_params p = {1, 1, pad, 1, 0, 0};
+            int y2 = qat_conv2d(&g, "c2", x2, w2, b2, &p);
+            qat_error e = {0};
+            assert_int_equal(qat_graph_compile(&g, 2, &e), QAT_OK);
+            qat_pass pass = {.batch = 2, .training = 1};
+            qat_fill_uniform(&g.nodes[x1], 2, 12, -1, 1);
+            qat_fill_uniform(&g.nodes[w1], 1, 13, -1, 1);
+            qat_fill_uniform(&g.nodes[b1], 1, 14, -1, 1);
+            memcpy(g.nodes[x2].val, g.nodes[x1].val, 2 * 27 * sizeof(float));
+            memcpy(g.nodes[w2].val, g.nodes[w1].val, g.nodes[w1].size * sizeof(float));
+            memcpy(g.nodes[b2].val, g.nodes[b1].val, 4 * sizeof(float));
+            qat_graph_forward(&g, &pass, g.n_nodes);
+            size_t len = qat_node_len(&g.nodes[y1], 2);
+            assert_int_equal(len, qat_node_len(&g.nodes[y2], 2));
+            assert_memory_equal(g.nodes[y1].val, g.nodes[y2].val, len * sizeof(float));
+            for (size_t i = 0; i < len; i++)
+                g.nodes[y1].grad[i] = g.nodes[y2].grad[i] = (float)((int)(i % 7) - 3) / 4;
+            /* backward_from clears every earlier activation gradient: one conv at a time */
+            float dx1[54], dw1[48], db1[4];
+            qat_graph_zero_grads(&g);
+            qat_graph_backward_from(&g, &pass, y1);
+            memcpy(dx1, g.nodes[x1].grad, sizeof dx1);
+            memcpy(dw1, g.nodes[w1].grad, g.nodes[w1].size * sizeof(float));
+            memcpy(db1, g.nodes[b1].grad, sizeof db1);
+            qat_graph_zero_grads(&g);
+            qat_graph_backward_from(&g, &pass, y2);
+            assert_memory_equal(dx1, g.nodes[x2].grad, sizeof dx1);
+            assert_memory_equal(dw1, g.nodes[w2].grad, g.nodes[w1].size * sizeof(float));
+            assert_memory_equal(db1, g.nodes[b2].grad, sizeof db1);
+            qat_graph_free(&g);
+        }
+}
+
 /* ---- depthwise conv2d ------------------------------------------------------------------ */
 
 static void depthwise_case(conv_shape cs, int mult) {
@@ -271,6 +321,51 @@ static void test_depthwise_stride2(void **s) {
     depthwise_case((conv_shape){7, 5, 2, 0, 3, 3, 2, 2, QAT_PAD_SAME, 1}, 1); /* odd */
     depthwise_case((conv_shape){6, 8, 2, 0, 3, 3, 2, 2, QAT_PAD_SAME, 1}, 2); /* even */
     depthwise_case((conv_shape){7, 6, 2, 0, 3, 3, 2, 1, QAT_PAD_VALID, 0}, 1);
+}
+
+/* Depthwise is conv2d with a kernel that is zero off its channel: output channel c·M + m
+ * of conv2d's (C·M, KH, KW, C) kernel holds the depthwise taps at input channel c only.
+ * Two independent implementations (direct loops against im2col + GEMM) of the same sums,
+ * in different orders: equal to float rounding, over strides, paddings and multipliers. */
+static void test_depthwise_matches_conv2d(void **s) {
+    (void)s;
+    const conv_shape shapes[] = {{7, 6, 3, 0, 3, 3, 2, 2, QAT_PAD_SAME, 1},
+                                 {6, 8, 2, 0, 3, 2, 2, 1, QAT_PAD_SAME, 1},
+                                 {7, 5, 2, 0, 2, 3, 1, 2, QAT_PAD_VALID, 1}};
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
+        for (int mult = 1; mult <= 2; mult++) {
+            conv_shape cs = shapes[k];
+            int cm = cs.c * mult;
+            qat_graph g;
+            qat_graph_init(&g);
+            int xd[3] = {cs.h, cs.w, cs.c}, dwd[4] = {1, cs.kh, cs.kw, cm};
+            int cwd[4] = {cm, cs.kh, cs.kw, cs.c}, bd[1] = {cm};
+            int x = qat_graph_input(&g, "x", 3, xd);
+            int dw = qat_graph_param(&g, "dw", 4, dwd), cw = qat_graph_param(&g, "cw", 4, cwd);
+            int b = qat_graph_param(&g, "b", 1, bd);
+            qat_conv2d_params pd = {cs.sh, cs.sw, cs.pad, mult, 0, 0};
+            qat_conv2d_params pc = {cs.sh, cs.sw, cs.pad, 1, 0, 0};
+            int yd = qat_depthwise_conv2d(&g, "d", x, dw, b, &pd);
+            int yc = qat_conv2d(&g, "c", x, cw, b, &pc);
+            qat_error e = {0};
+            assert_int_equal(qat_graph_compile(&g, 2, &e), QAT_OK);
+            qat_pass pass = {.batch = 2};
+            qat_fill_uniform(&g.nodes[x], 2, 15, -1, 1);
+            qat_fill_uniform(&g.nodes[dw], 1, 16, -1, 1);
+            qat_fill_uniform(&g.nodes[b], 1, 17, -1, 1);
+            float *cwv = g.nodes[cw].val;
+            memset(cwv, 0, g.nodes[cw].size * sizeof(float));
+            for (int t = 0; t < cs.kh * cs.kw; t++)
+                for (int o = 0; o < cm; o++)
+                    cwv[((size_t)o * cs.kh * cs.kw + t) * cs.c + o / mult] =
+                        g.nodes[dw].val[t * cm + o];
+            qat_graph_forward(&g, &pass, g.n_nodes);
+            size_t len = qat_node_len(&g.nodes[yd], 2);
+            assert_int_equal(len, qat_node_len(&g.nodes[yc], 2));
+            for (size_t i = 0; i < len; i++)
+                assert_float_equal(g.nodes[yd].val[i], g.nodes[yc].val[i], 1e-5);
+            qat_graph_free(&g);
+        }
 }
 
 /* 4×4 image, two channels: channel 0 counts 1..16, channel 1 is 10× that; multiplier 2;
@@ -533,11 +628,13 @@ int main(void) {
         cmocka_unit_test(test_conv2d_1x1),
         cmocka_unit_test(test_conv2d_same_stride2_values),
         cmocka_unit_test(test_conv2d_layout_values),
+        cmocka_unit_test(test_conv2d_matches_conv1d),
         cmocka_unit_test(test_depthwise_valid),
         cmocka_unit_test(test_depthwise_same),
         cmocka_unit_test(test_depthwise_mult2),
         cmocka_unit_test(test_depthwise_stride2),
         cmocka_unit_test(test_depthwise_same_stride2_values),
+        cmocka_unit_test(test_depthwise_matches_conv2d),
         cmocka_unit_test(test_maxpool2d),
         cmocka_unit_test(test_avgpool2d),
         cmocka_unit_test(test_pool2d_same_stride2_values),
