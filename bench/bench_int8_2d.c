@@ -24,7 +24,7 @@ static int bench(const char *what, int separable) {
     static qat_model fm;
     static qat_qmodel qm;
     qat_error e = {0};
-    if (separable) qat_m2d_separable(&fm);
+    if (separable) qat_m2d_separable(&fm, 0);
     else qat_m2d_lab(&fm);
     if (qat_graph_compile(&fm.g, CAL, &e)) return fprintf(stderr, "%s\n", e.msg), 1;
     qat_m2d_init(&fm, 7);

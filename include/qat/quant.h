@@ -221,6 +221,9 @@ typedef struct qat_qlayer {
     int last;           /* the last layer of the spec this operator covers (conv, bn, relu) */
     int bn;             /* the folded batchnorm layer, -1 when none */
     size_t bn_state;    /* its running statistics in the graph's state block */
+    int depthwise_half; /* 1: the depthwise half of a separable conv, whose int8 output (the
+                           tensor "<name>/depthwise") the pointwise half (the next operator,
+                           same spec) reads */
 } qat_qlayer;
 
 typedef struct qat_qmodel {

@@ -300,6 +300,10 @@ static int layer(lowering *L, const qat_qlayer *q, int *four_d) {
         if (reshape(L, nm, 4, dim) < 0) return -1;
         *four_d = 1;
     }
+    if (q->depthwise_half) { /* the int8 tensor between a separable conv's halves */
+        snprintf(nm, sizeof nm, "%s/depthwise", s->name);
+        return affine(L, q, nm);
+    }
     if (q->w_fq >= 0) return affine(L, q, s->name);
     if (N->op != QAT_OP_FLATTEN) {
         if (pool(L, q, s->name) < 0) return -1;

@@ -125,13 +125,50 @@ static int affine_operator(builder *b, int i, const affine_in *in) {
     if (y < 0 || w_real < 0) return -1;
     qat_qlayer *q = &qm->q[qm->n_q++];
     *q = (qat_qlayer){i,     s->kind, lin,         b->cur_fq,  y,         w_real, b_real, wq,
-                      wbits, abits,   per_channel, in->act,    in->last, in->bn, bn_state};
+                      wbits, abits,   per_channel, in->act,    in->last, in->bn, bn_state, 0};
     b->x = b->cur_fq = y;
     return 0;
 }
 
-/* A conv / dense layer [→ batchnorm] [→ relu | relu6]. Returns the index of the next
- * unconsumed layer, or -1 (out of memory). */
+/* The kernel behind a conv op node (in either graph): past its weight fake-quant, the
+ * param and the pruning mask on it (-1 when none). */
+static void kernel_of(const qat_graph *g, int op, int *param, int *mask) {
+    int k = g->nodes[op].in[1];
+    if (g->nodes[k].op == QAT_OP_FQ_WEIGHT) k = g->nodes[k].in[0];
+    *mask = g->nodes[k].op == QAT_OP_MASK ? k : -1;
+    *param = *mask >= 0 ? g->nodes[k].in[0] : k;
+}
+
+/* A separable conv: layer i's pointwise conv reads a depthwise conv built in the same layer
+ * (not the previous layer's output). Returns that depthwise node of the float model, or -1. */
+static int separable_depthwise(const qat_model *fm, int i) {
+    const qat_graph *g = &fm->g;
+    int in = g->nodes[fm->layer[i].linear].in[0], prev = i > 0 ? fm->layer[i - 1].out : fm->input;
+    return g->nodes[in].op == QAT_OP_DEPTHWISE_CONV2D && in != prev ? in : -1;
+}
+
+/* The depthwise half of separable layer i (float node fd): its kernel (and mask) → the
+ * depthwise conv with no bias and no fused activation → the fake-quant of the int8 tensor
+ * "<name>/depthwise" between the halves. */
+static int depthwise_half(builder *b, int i, int fd) {
+    const qat_layer_spec *s = &b->qm->m.spec[i];
+    int fparam, fmask;
+    kernel_of(&b->fm->g, fd, &fparam, &fmask);
+    int w = param_like(b, s->name, "depthwise_kernel", fparam);
+    if (fmask >= 0)
+        w = mask_of(b, s->name, "depthwise_mask", w,
+                    QAT_NODE_PARAMS_CONST(qat_mask_params, float_node(b, fmask), QAT_OP_MASK)->block);
+    char nm[QAT_NODE_NAME_MAX];
+    snprintf(nm, sizeof nm, "%s/depthwise", s->name);
+    affine_in in = {fd, w, -1, -1, i, QAT_ACT_NONE, nm};
+    if (affine_operator(b, i, &in)) return -1;
+    b->qm->q[b->qm->n_q - 1].depthwise_half = 1;
+    return 0;
+}
+
+/* A conv / dense layer [→ batchnorm] [→ relu | relu6] (a separable conv: its depthwise half,
+ * then the pointwise conv with the folding and the activation). Returns the index of the
+ * next unconsumed layer, or -1 (out of memory). */
 static int affine_block(builder *b, int i) {
     qat_qmodel *qm = b->qm;
     const qat_layer_spec *s = &qm->m.spec[i];
@@ -143,6 +180,8 @@ static int affine_block(builder *b, int i) {
     if (act == QAT_ACT_NONE && j < qm->m.n_layers &&
         (qm->m.spec[j].kind == QAT_LAYER_RELU || qm->m.spec[j].kind == QAT_LAYER_RELU6))
         act = qm->m.spec[j++].kind == QAT_LAYER_RELU ? QAT_ACT_RELU : QAT_ACT_RELU6;
+    int fd = separable_depthwise(b->fm, i);
+    if (fd >= 0 && depthwise_half(b, i, fd)) return -1;
     l->w = param_like(b, s->name, "kernel", fl->w);
     l->b = fl->b >= 0 ? param_like(b, s->name, "bias", fl->b) : -1;
     if (fl->mask >= 0) l->mask = mask_of(b, s->name, "mask", l->w, s->prune_block);
@@ -183,7 +222,7 @@ static int passthrough(builder *b, int i) {
     if (F->op != QAT_OP_DROPOUT) {
         qat_qlayer *q = &qm->q[qm->n_q++];
         *q = (qat_qlayer){i, s->kind, y, b->cur_fq, b->cur_fq, -1, -1, -1, 0, 0, 0,
-                          QAT_ACT_NONE, i, -1, 0};
+                          QAT_ACT_NONE, i, -1, 0, 0};
     }
     l->out = b->x = y;
     return i + 1;
@@ -257,6 +296,19 @@ static void sync(qat_qmodel *qm, qat_model *fm, int to_q) {
         const qat_node *f = &fm->g.nodes[fmask], *q = &qm->m.g.nodes[qmask];
         float *fs = fm->g.state + f->offset, *qs = qm->m.g.state + q->offset;
         memcpy(to_q ? qs : fs, to_q ? fs : qs, f->size * sizeof(float));
+    }
+    for (int i = 0; i < qm->n_q; i++) { /* separable convs' depthwise kernels and masks */
+        const qat_qlayer *q = &qm->q[i];
+        if (!q->depthwise_half) continue;
+        int fp, fk, qp, qk;
+        kernel_of(&fm->g, separable_depthwise(fm, q->spec), &fp, &fk);
+        kernel_of(&qm->m.g, q->node, &qp, &qk);
+        if (to_q) copy_param(&qm->m.g, qp, &fm->g, fp);
+        else copy_param(&fm->g, fp, &qm->m.g, qp);
+        if (fk >= 0 && qk >= 0) {
+            float *fs = fm->g.state + fm->g.nodes[fk].offset, *qs = qm->m.g.state + qm->m.g.nodes[qk].offset;
+            memcpy(to_q ? qs : fs, to_q ? fs : qs, fm->g.nodes[fk].size * sizeof(float));
+        }
     }
     for (int i = 0; i < qm->n_q; i++) {
         const qat_qlayer *q = &qm->q[i];

@@ -51,6 +51,7 @@ static int probes(const qat_ir *ir, const qat_qmodel *qm, const qat_model *fm, p
     p[n++] = (probe){ir->input, fm->input, 0, 0};
     for (int i = 0; i < qm->n_q; i++) {
         const qat_qlayer *q = &qm->q[i];
+        if (q->depthwise_half) continue; /* its layer's tensor is the pointwise half's */
         int t = tensor_named(ir, qm->m.spec[q->spec].name);
         if (t >= 0) p[n++] = (probe){t, fm->layer[q->last].out, 0, 0};
     }

@@ -66,6 +66,36 @@ static inline int qat_m2d_relu6(qat_model *m, int x, const char *name) {
     return qat_m2d_add(m, name, QAT_LAYER_RELU6, QAT_ACT_NONE)->out = qat_relu6(&m->g, name, x);
 }
 
+/* A pruning mask on kernel param w (all ones but every third weight), as the float model
+ * puts one between a pruned kernel and its op. */
+static inline int qat_m2d_mask(qat_model *m, const char *layer, const char *what, int w) {
+    char nm[QAT_NODE_NAME_MAX];
+    snprintf(nm, sizeof nm, "%s/%s", layer, what);
+    return qat_mask(&m->g, nm, w, 1);
+}
+
+/* SeparableConv2D as Keras builds it: a depthwise conv k×k (multiplier 1, no bias) then a
+ * 1×1 pointwise conv with o filters and the bias, both in one layer (linear, w, b, mask are
+ * the pointwise half's); masked: pruning masks on both kernels. */
+static inline int qat_m2d_separable_conv(qat_model *m, int x, const char *name, int o, int k,
+                                         int stride, qat_padding pad, int masked) {
+    qat_graph *g = &m->g;
+    int cin = g->nodes[x].dim[2];
+    qat_model_layer *l = qat_m2d_add(m, name, QAT_LAYER_CONV1D, QAT_ACT_NONE);
+    int dd[4] = {1, k, k, cin}, wd[4] = {o, 1, 1, cin}, bd[1] = {o};
+    int dw = qat_m2d_param(g, name, "depthwise_kernel", 4, dd);
+    l->w = qat_m2d_param(g, name, "kernel", 4, wd);
+    l->b = qat_m2d_param(g, name, "bias", 1, bd);
+    int dw_real = masked ? qat_m2d_mask(m, name, "depthwise_mask", dw) : dw;
+    if (masked) l->mask = qat_m2d_mask(m, name, "mask", l->w);
+    qat_conv2d_params dp = {stride, stride, pad, 1, 0, 0}, pp = {1, 1, QAT_PAD_VALID, 1, 0, 0};
+    char nm[QAT_NODE_NAME_MAX];
+    snprintf(nm, sizeof nm, "%s/depthwise", name);
+    int mid = qat_depthwise_conv2d(g, nm, x, dw_real, -1, &dp);
+    return l->out = l->linear =
+               qat_conv2d(g, name, mid, l->mask >= 0 ? l->mask : l->w, l->b, &pp);
+}
+
 /* MaxPool2D, AveragePool2D (ph × pw, stride) or global average pooling (op
  * QAT_OP_GLOBAL_AVGPOOL); its kind only needs to be none the quantizer fuses. */
 static inline int qat_m2d_pool(qat_model *m, int x, const char *name, qat_op op, int ph, int pw,
@@ -114,14 +144,13 @@ static inline void qat_m2d_lab(qat_model *m) {
 }
 
 /* The advanced chapter's block: 32×32×1 → conv2d 16 3×3 s2 SAME → batchnorm → relu6 →
- * separable 32 3×3 SAME (its depthwise half "sep/depthwise", its 1×1 pointwise half "sep")
- * → batchnorm → relu6 → global average pooling → dense 10. */
-static inline void qat_m2d_separable(qat_model *m) {
+ * separable 32 3×3 SAME → batchnorm → relu6 → global average pooling → dense 10; masked:
+ * the separable conv's kernels pruned (qat_m2d_mask). */
+static inline void qat_m2d_separable(qat_model *m, int masked) {
     int x = qat_m2d_input(m, 32, 32, 1);
     x = qat_m2d_conv(m, x, "conv1", 0, 16, 3, 2, QAT_PAD_SAME, QAT_ACT_NONE);
     x = qat_m2d_relu6(m, qat_m2d_batchnorm(m, x, "bn1"), "relu1");
-    x = qat_m2d_conv(m, x, "sep/depthwise", 1, 1, 3, 1, QAT_PAD_SAME, QAT_ACT_NONE);
-    x = qat_m2d_conv(m, x, "sep", 0, 32, 1, 1, QAT_PAD_VALID, QAT_ACT_NONE);
+    x = qat_m2d_separable_conv(m, x, "sep", 32, 3, 1, QAT_PAD_SAME, masked);
     x = qat_m2d_relu6(m, qat_m2d_batchnorm(m, x, "bn2"), "relu2");
     x = qat_m2d_pool(m, x, "gap", QAT_OP_GLOBAL_AVGPOOL, 0, 0, 0, QAT_PAD_VALID);
     qat_m2d_finish(m, x, 10);
@@ -152,9 +181,16 @@ static inline void qat_m2d_fill(float *v, size_t n, unsigned *seed, float lo, fl
 }
 
 /* After qat_graph_compile: weights and biases from the sequence, batch-norm γ, β and
- * running statistics away from the identity. */
+ * running statistics away from the identity, every mask zero on every third weight. */
 static inline void qat_m2d_init(qat_model *m, unsigned seed) {
     qat_graph *g = &m->g;
+    for (int i = 0; i < g->n_nodes; i++) {
+        if (g->nodes[i].op == QAT_OP_MASK)
+            for (size_t k = 0; k < g->nodes[i].size; k++)
+                g->state[g->nodes[i].offset + k] = k % 3 == 1 ? 0.0f : 1.0f;
+        if (g->nodes[i].op == QAT_OP_PARAM && strstr(g->nodes[i].name, "depthwise_kernel"))
+            qat_m2d_fill(g->nodes[i].val, g->nodes[i].size, &seed, -0.6f, 0.6f);
+    }
     for (int i = 0; i < m->n_layers; i++) {
         const qat_model_layer *l = &m->layer[i];
         if (l->w >= 0) {

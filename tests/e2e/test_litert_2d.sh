@@ -2,7 +2,8 @@
 # lesson: tests/tools/export2d writes the exports of three hand-built 2-D models (the mixed
 # stack with Conv2D SAME stride 2, DepthwiseConv2D x2 with BN folded, MaxPool2D,
 # AveragePool2D SAME, a 1x1 Conv2D and global average pooling; the lab's CNN; the separable
-# block) and LiteRT runs every one:
+# block with a pruned SeparableConv2D: DEPTHWISE_CONV_2D, its int8 output, CONV_2D) and
+# LiteRT runs every one:
 # - float32: probabilities within 1e-5 relative or 1e-6 absolute of qatrain's float model;
 # - int8 (through its float interface), against the int8 engine: logits within three steps
 #   (one in the 1-D lesson: here one-step differences of LiteRT's single-rounding
@@ -12,8 +13,8 @@
 # - dynamic range and float16: accuracy within 5 points of float32's.
 # Measured over LITERT_SEED=1..6 (labels are the random-weight float model's own
 # predictions, so near-ties are common): logits at most 3 steps apart (mixed, seed 1; else
-# 1); predictions differ on 0-3 of 200 samples (98.5-100 % agreement), every one a near-tie
-# of at most 2 logit steps; dynamic range 0 to 4 points below float32 (lab), float16 0 to
+# 1), 2 (separable), 1 (lab); predictions differ on 0-3 of 200 samples (98.5-100 %
+# agreement, the lab CNN's 10 random classes), every one a near-tie of at most 2 logit steps; dynamic range 0 to 4 points below float32 (lab), float16 0 to
 # 0.5 — trained models (the pipeline's 2-D configs) have wider margins.
 #     for s in 1 2 3 4 5 6; do LITERT_SEED=$s sh tests/e2e/test_litert_2d.sh; done
 . tests/e2e/lib.inc

@@ -81,7 +81,7 @@ int main(int argc, char **argv) {
     const char *dir = argv[2];
     if (!strcmp(argv[1], "mixed")) qat_m2d_mixed(&fm, 4);
     else if (!strcmp(argv[1], "lab")) qat_m2d_lab(&fm);
-    else if (!strcmp(argv[1], "separable")) qat_m2d_separable(&fm);
+    else if (!strcmp(argv[1], "separable")) qat_m2d_separable(&fm, 1);
     else return fail("unknown model (mixed, lab, separable)", NULL);
     if (qat_graph_compile(&fm.g, CAL, &e)) return fail("compile", &e);
     qat_m2d_init(&fm, 11 * s0);

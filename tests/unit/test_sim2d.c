@@ -1,7 +1,9 @@
 /* The one principle on 2-D layers (DESIGN.md), tensor by tensor: a float model with
  * Conv2D (SAME, stride 2 on odd and even sizes), DepthwiseConv2D (depth multiplier 2) with
  * batch norm folded and ReLU6 fused, MaxPool2D, AveragePool2D (SAME: windows of unequal
- * counts), a 1×1 Conv2D, global average pooling and Dense, calibrated, quantized and lowered:
+ * counts), a 1×1 Conv2D, global average pooling and Dense — and the advanced chapter's
+ * block with a pruned SeparableConv2D, BN folded into its pointwise half — calibrated,
+ * quantized and lowered:
  * the int8 engine running the IR holds in every int8 tensor exactly the values the
  * fake-quant graph holds there, for every sample; the .tflite written from that IR reads
  * back into an IR the engine runs to the same bytes. The float model is built from the ops
@@ -22,10 +24,24 @@
 #include "qat/quant.h"
 #include "qat/tflite.h"
 
-enum { H = 9, W = 10, C = 2, CLASSES = 3, SAMPLES = 40 }; /* qat_m2d_mixed's input */
+enum { SAMPLES = 40, MAX_IN = 1024, MAX_CLASSES = 10 };
 
-static void build_float(qat_model *m, unsigned seed) {
-    qat_m2d_mixed(m, CLASSES);
+/* The stacks checked and what their IR must hold. */
+typedef struct stack {
+    const char *what;
+    int separable;   /* qat_m2d_separable (masked), else qat_m2d_mixed */
+    int int8_tensors; /* per sample, the engine's int8 tensors with a graph counterpart */
+    int depthwise, avg_pools, max_pools, convs, dw_channels, multiplier;
+} stack;
+
+/* mixed: input, c1, d1, p1, a1, c2, g1, fc; separable: input, conv1, sep/depthwise, sep,
+ * gap, fc */
+static const stack MIXED = {"mixed stack", 0, 8, 1, 2, 1, 2, 8, 2};
+static const stack SEPARABLE = {"separable block", 1, 6, 1, 1, 0, 2, 16, 1};
+
+static void build_float(qat_model *m, const stack *k, unsigned seed) {
+    if (k->separable) qat_m2d_separable(m, 1);
+    else qat_m2d_mixed(m, 3);
     qat_error e = {0};
     assert_int_equal(qat_graph_compile(&m->g, 8, &e), QAT_OK);
     qat_m2d_init(m, seed);
@@ -60,7 +76,7 @@ static void trace(void *ctx, int node, int tensor, const void *data) {
     if (!n) return;
     size_t count = qat_ir_tensor_count(t);
     assert_int_equal(count, n->size);
-    int8_t q[1024];
+    static int8_t q[8192];
     assert_true(count <= sizeof q);
     qat_i8_quantize(n->val, count, t->q.scale[0], t->q.zero_point[0], q);
     c->tensors++;
@@ -77,10 +93,11 @@ static void run_engine(const qat_ir *ir, const float *x, int8_t *out, compare *c
     const qat_ir_tensor *in = &ir->tensors[ir->input];
     size_t n_in = qat_ir_tensor_count(in), n_out = qat_ir_tensor_count(&ir->tensors[ir->output]);
     for (int i = 0; i < SAMPLES; i++) {
-        int8_t xq[H * W * C];
+        int8_t xq[MAX_IN];
+        assert_true(n_in <= MAX_IN);
         qat_i8_quantize(x + (size_t)i * n_in, n_in, in->q.scale[0], in->q.zero_point[0], xq);
         if (c) {
-            float logits[CLASSES];
+            float logits[MAX_CLASSES];
             qat_model_logits((qat_model *)c->g, x + (size_t)i * n_in, 1, logits);
             qat_i8_invoke_traced(&eng, xq, out + (size_t)i * n_out, trace, c);
         } else {
@@ -96,10 +113,25 @@ static int ir_has(const qat_ir *ir, qat_ir_opcode op) {
     return n;
 }
 
-static void check(int weight_bits, int per_channel_conv) {
+/* The float model's and the fake-quant model's state of the mask node named name agree. */
+static void same_mask(const qat_graph *a, const qat_graph *b, const char *name) {
+    const qat_node *na = NULL, *nb = NULL;
+    for (int i = 0; i < a->n_nodes; i++)
+        if (!strcmp(a->nodes[i].name, name)) na = &a->nodes[i];
+    for (int i = 0; i < b->n_nodes; i++)
+        if (!strcmp(b->nodes[i].name, name)) nb = &b->nodes[i];
+    assert_non_null(na);
+    assert_non_null(nb);
+    assert_int_equal(na->op, QAT_OP_MASK);
+    assert_int_equal(nb->op, QAT_OP_MASK);
+    assert_memory_equal(a->state + na->offset, b->state + nb->offset, na->size * sizeof(float));
+}
+
+static void check(const stack *k, int weight_bits, int per_channel_conv) {
     static qat_model fm;
     static qat_qmodel qm;
-    build_float(&fm, 100u + (unsigned)weight_bits);
+    build_float(&fm, k, 100u + (unsigned)weight_bits);
+    const size_t per = fm.g.nodes[fm.input].size, classes = (size_t)fm.n_classes;
     qat_quant_config qc = {0};
     qc.ptq_observer = qc.qat_observer = QAT_OBS_MINMAX;
     qc.per_channel_conv = per_channel_conv;
@@ -107,25 +139,29 @@ static void check(int weight_bits, int per_channel_conv) {
     qc.act_bits = 8;
     qat_error e = {0};
     assert_int_equal(qat_qmodel_build(&qm, &fm, &qc, 8, &e), QAT_OK);
-    float *x = malloc(sizeof(float) * SAMPLES * H * W * C);
+    if (k->separable) { /* both halves' pruning masks came along */
+        same_mask(&fm.g, &qm.m.g, "sep/depthwise_mask");
+        same_mask(&fm.g, &qm.m.g, "sep/mask");
+    }
+    float *x = malloc(sizeof(float) * SAMPLES * per);
     assert_non_null(x);
     qat_dataset d = {.n = SAMPLES, .x = x};
-    for (size_t i = 0; i < (size_t)SAMPLES * H * W * C; i++)
+    for (size_t i = 0; i < (size_t)SAMPLES * per; i++)
         x[i] = (float)sin(0.37 * (double)i + weight_bits) * 1.5f + 0.2f;
     qat_qmodel_calibrate(&qm, &d, QAT_OBS_MINMAX);
     qat_ir ir;
     assert_int_equal(qat_lower(&qm, QAT_LOWER_INT8, &ir, &e), QAT_OK);
-    assert_int_equal(ir_has(&ir, QAT_IR_DEPTHWISE_CONV_2D), 1);
-    assert_int_equal(ir_has(&ir, QAT_IR_AVERAGE_POOL_2D), 2); /* a1, and g1 over the map */
-    assert_int_equal(ir_has(&ir, QAT_IR_MAX_POOL_2D), 1);
-    assert_int_equal(ir_has(&ir, QAT_IR_CONV_2D), 2);
+    assert_int_equal(ir_has(&ir, QAT_IR_DEPTHWISE_CONV_2D), k->depthwise);
+    assert_int_equal(ir_has(&ir, QAT_IR_AVERAGE_POOL_2D), k->avg_pools); /* global: over the map */
+    assert_int_equal(ir_has(&ir, QAT_IR_MAX_POOL_2D), k->max_pools);
+    assert_int_equal(ir_has(&ir, QAT_IR_CONV_2D), k->convs);
     /* the depthwise kernel: per channel along its last axis when the config asks */
     for (int i = 0; i < ir.n_nodes; i++)
         if (ir.nodes[i].op == QAT_IR_DEPTHWISE_CONV_2D) {
-            const qat_ir_tensor *k = &ir.tensors[ir.nodes[i].in[1]];
-            assert_int_equal(k->q.n, per_channel_conv ? 8 : 1);
-            if (per_channel_conv) assert_int_equal(k->q.axis, 3);
-            assert_int_equal(ir.nodes[i].depth_multiplier, 2);
+            const qat_ir_tensor *kt = &ir.tensors[ir.nodes[i].in[1]];
+            assert_int_equal(kt->q.n, per_channel_conv ? k->dw_channels : 1);
+            if (per_channel_conv) assert_int_equal(kt->q.axis, 3);
+            assert_int_equal(ir.nodes[i].depth_multiplier, k->multiplier);
         }
     /* TFLM's arena for it: every operator's input and output live at once in the plan */
     for (int abi = 0; abi < QAT_I8_ABI_COUNT; abi++) {
@@ -139,16 +175,15 @@ static void check(int weight_bits, int per_channel_conv) {
         }
         assert_true(a.min >= a.used && a.used > a.activations);
     }
-    int8_t *y = malloc((size_t)SAMPLES * CLASSES), *y2 = malloc((size_t)SAMPLES * CLASSES);
+    int8_t *y = malloc((size_t)SAMPLES * classes), *y2 = malloc((size_t)SAMPLES * classes);
     assert_non_null(y);
     assert_non_null(y2);
     compare c = {&qm.m.g, &ir, 0, 0, 0};
     run_engine(&ir, x, y, &c);
-    printf("2-D stack, %d-bit weights, %s conv: %d samples, %ld tensors, %ld int8 values, "
-           "%ld differ\n", weight_bits, per_channel_conv ? "per-channel" : "per-tensor", SAMPLES,
-           c.tensors, c.values, c.differ);
-    /* input, c1, d1, p1, a1, c2, g1, fc */
-    assert_int_equal(c.tensors, 8L * SAMPLES);
+    printf("%s, %d-bit weights, %s conv: %d samples, %ld tensors, %ld int8 values, "
+           "%ld differ\n", k->what, weight_bits, per_channel_conv ? "per-channel" : "per-tensor",
+           SAMPLES, c.tensors, c.values, c.differ);
+    assert_int_equal(c.tensors, (long)k->int8_tensors * SAMPLES);
     assert_int_equal(c.differ, 0);
     /* the .tflite of that IR runs to the same bytes */
     unsigned char *buf;
@@ -157,7 +192,7 @@ static void check(int weight_bits, int per_channel_conv) {
     assert_int_equal(qat_tflite_serialize(&ir, NULL, &buf, &len, &e), QAT_OK);
     assert_int_equal(qat_tflite_parse(buf, len, "sim2d", &back, &e), QAT_OK);
     run_engine(&back, x, y2, NULL);
-    assert_memory_equal(y, y2, (size_t)SAMPLES * CLASSES);
+    assert_memory_equal(y, y2, (size_t)SAMPLES * classes);
     free(buf);
     free(y);
     free(y2);
@@ -170,19 +205,28 @@ static void check(int weight_bits, int per_channel_conv) {
 
 static void test_2d_stack_8bit(void **s) {
     (void)s;
-    check(8, 1);
+    check(&MIXED, 8, 1);
 }
 
 static void test_2d_stack_4bit_per_tensor(void **s) {
     (void)s;
-    check(4, 0);
-    check(4, 1);
+    check(&MIXED, 4, 0);
+    check(&MIXED, 4, 1);
+}
+
+/* Separable: the depthwise half's int8 output "sep/depthwise" is a tensor of its own, BN
+ * folds into the pointwise half, both kernels pruned. */
+static void test_separable_block(void **s) {
+    (void)s;
+    check(&SEPARABLE, 8, 1);
+    check(&SEPARABLE, 4, 0);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_2d_stack_8bit),
         cmocka_unit_test(test_2d_stack_4bit_per_tensor),
+        cmocka_unit_test(test_separable_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
