@@ -246,6 +246,13 @@ void qat_qmodel_free(qat_qmodel *qm);
 void qat_qmodel_calibrate(qat_qmodel *qm, const qat_dataset *d, qat_observer_kind observer);
 /* Switches the observer of every activation fake-quant node (PTQ → QAT). */
 void qat_qmodel_set_observer(qat_qmodel *qm, qat_observer_kind observer);
+/* Layer i of a float model is a SeparableConv2D when its pointwise conv reads a depthwise
+ * conv built in the same layer (not the previous layer's output): returns that depthwise
+ * node, else -1. */
+int qat_separable_depthwise(const qat_model *fm, int i);
+/* The kernel param behind conv op node `op` (past its weight fake-quant), and the pruning
+ * mask between them (-1 when none). */
+void qat_conv_kernel(const qat_graph *g, int op, int *param, int *mask);
 /* Copies the fake-quant model's trained float parameters and batch-norm statistics back
  * into a float model of the same stack. */
 void qat_qmodel_export_float(const qat_qmodel *qm, qat_model *fm);

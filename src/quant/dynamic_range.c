@@ -102,9 +102,18 @@ static void round_half(qat_node *n) {
     for (size_t i = 0; n && i < n->size; i++) n->val[i] = qat_half_to_float(qat_float_to_half(n->val[i]));
 }
 
+/* A separable layer's depthwise kernel (no bias, never folded), or NULL. */
+static qat_node *separable_kernel(qat_model *m, int i) {
+    int dw = qat_separable_depthwise(m, i), param, mask;
+    if (dw < 0) return NULL;
+    qat_conv_kernel(&m->g, dw, &param, &mask);
+    return &m->g.nodes[param];
+}
+
 void qat_float16_apply(qat_model *m) {
     for (int i = 0; i < m->n_layers; i++) {
         if (!affine_node(m, i)) continue;
+        round_half(separable_kernel(m, i));
         int bn = i + 1 < m->n_layers && m->spec[i + 1].kind == QAT_LAYER_BATCHNORM;
         if (bn) fold_layer(m, i, i + 1);
         round_half(&m->g.nodes[m->layer[i].w]);
@@ -122,6 +131,9 @@ qat_status qat_dynamic_range_apply(qat_model *m, int min_elements, qat_error *e)
         /* the converter's hybrid kernels: per channel for convolutions, per tensor for dense */
         int axis = A->op == QAT_OP_DENSE ? QAT_WEIGHT_PER_TENSOR
                    : channels_last(m, i) ? QAT_WEIGHT_PER_LAST : QAT_WEIGHT_PER_ROW;
+        qat_node *D = separable_kernel(m, i);
+        if (D && D->size >= (size_t)min_elements && quantize_kernel(D, QAT_WEIGHT_PER_LAST))
+            return qat_error_set(e, QAT_ERR_NOMEM, "dynamic range: out of memory");
         if (W->size >= (size_t)min_elements && quantize_kernel(W, axis))
             return qat_error_set(e, QAT_ERR_NOMEM, "dynamic range: out of memory");
     }

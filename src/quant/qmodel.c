@@ -130,19 +130,16 @@ static int affine_operator(builder *b, int i, const affine_in *in) {
     return 0;
 }
 
-/* The kernel behind a conv op node (in either graph): past its weight fake-quant, the
- * param and the pruning mask on it (-1 when none). */
-static void kernel_of(const qat_graph *g, int op, int *param, int *mask) {
+void qat_conv_kernel(const qat_graph *g, int op, int *param, int *mask) {
     int k = g->nodes[op].in[1];
     if (g->nodes[k].op == QAT_OP_FQ_WEIGHT) k = g->nodes[k].in[0];
     *mask = g->nodes[k].op == QAT_OP_MASK ? k : -1;
     *param = *mask >= 0 ? g->nodes[k].in[0] : k;
 }
 
-/* A separable conv: layer i's pointwise conv reads a depthwise conv built in the same layer
- * (not the previous layer's output). Returns that depthwise node of the float model, or -1. */
-static int separable_depthwise(const qat_model *fm, int i) {
+int qat_separable_depthwise(const qat_model *fm, int i) {
     const qat_graph *g = &fm->g;
+    if (fm->layer[i].linear < 0) return -1;
     int in = g->nodes[fm->layer[i].linear].in[0], prev = i > 0 ? fm->layer[i - 1].out : fm->input;
     return g->nodes[in].op == QAT_OP_DEPTHWISE_CONV2D && in != prev ? in : -1;
 }
@@ -153,7 +150,7 @@ static int separable_depthwise(const qat_model *fm, int i) {
 static int depthwise_half(builder *b, int i, int fd) {
     const qat_layer_spec *s = &b->qm->m.spec[i];
     int fparam, fmask;
-    kernel_of(&b->fm->g, fd, &fparam, &fmask);
+    qat_conv_kernel(&b->fm->g, fd, &fparam, &fmask);
     int w = param_like(b, s->name, "depthwise_kernel", fparam);
     if (fmask >= 0)
         w = mask_of(b, s->name, "depthwise_mask", w,
@@ -180,7 +177,7 @@ static int affine_block(builder *b, int i) {
     if (act == QAT_ACT_NONE && j < qm->m.n_layers &&
         (qm->m.spec[j].kind == QAT_LAYER_RELU || qm->m.spec[j].kind == QAT_LAYER_RELU6))
         act = qm->m.spec[j++].kind == QAT_LAYER_RELU ? QAT_ACT_RELU : QAT_ACT_RELU6;
-    int fd = separable_depthwise(b->fm, i);
+    int fd = qat_separable_depthwise(b->fm, i);
     if (fd >= 0 && depthwise_half(b, i, fd)) return -1;
     l->w = param_like(b, s->name, "kernel", fl->w);
     l->b = fl->b >= 0 ? param_like(b, s->name, "bias", fl->b) : -1;
@@ -301,8 +298,8 @@ static void sync(qat_qmodel *qm, qat_model *fm, int to_q) {
         const qat_qlayer *q = &qm->q[i];
         if (!q->depthwise_half) continue;
         int fp, fk, qp, qk;
-        kernel_of(&fm->g, separable_depthwise(fm, q->spec), &fp, &fk);
-        kernel_of(&qm->m.g, q->node, &qp, &qk);
+        qat_conv_kernel(&fm->g, qat_separable_depthwise(fm, q->spec), &fp, &fk);
+        qat_conv_kernel(&qm->m.g, q->node, &qp, &qk);
         if (to_q) copy_param(&qm->m.g, qp, &fm->g, fp);
         else copy_param(&fm->g, fp, &qm->m.g, qp);
         if (fk >= 0 && qk >= 0) {

@@ -222,11 +222,43 @@ static void test_separable_block(void **s) {
     check(&SEPARABLE, 4, 0);
 }
 
+/* The float16 and dynamic-range models the report scores hold what those exports store:
+ * the separable conv's depthwise kernel too is in half precision, or on its int8 grid per
+ * last-axis channel (min_elements 1: every kernel quantized). */
+static void test_separable_float_forms(void **s) {
+    (void)s;
+    static qat_model m;
+    build_float(&m, &SEPARABLE, 7);
+    int dw = qat_separable_depthwise(&m, 3), param, mask;
+    assert_true(dw >= 0);
+    qat_conv_kernel(&m.g, dw, &param, &mask);
+    assert_true(mask >= 0);
+    const qat_node *D = &m.g.nodes[param];
+    int ch = D->dim[3], exact = 0;
+    qat_float16_apply(&m);
+    for (size_t k = 0; k < D->size; k++)
+        exact += qat_half_to_float(qat_float_to_half(D->val[k])) == D->val[k];
+    assert_int_equal(exact, (int)D->size);
+    qat_graph_free(&m.g);
+    build_float(&m, &SEPARABLE, 7);
+    qat_error e = {0};
+    assert_int_equal(qat_dynamic_range_apply(&m, 1, &e), QAT_OK);
+    float scales[64];
+    assert_true(ch <= 64);
+    qat_weight_scales(D->val, (int)(D->size / (size_t)ch), ch, QAT_WEIGHT_PER_LAST, 127, scales);
+    for (size_t k = 0; k < D->size; k++) {
+        float q = D->val[k] / scales[k % (size_t)ch];
+        assert_true(fabsf(q - roundf(q)) < 1e-3f);
+    }
+    qat_graph_free(&m.g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_2d_stack_8bit),
         cmocka_unit_test(test_2d_stack_4bit_per_tensor),
         cmocka_unit_test(test_separable_block),
+        cmocka_unit_test(test_separable_float_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
