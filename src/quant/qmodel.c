@@ -186,6 +186,7 @@ qat_status qat_qmodel_build(qat_qmodel *qm, const qat_model *fm, const qat_quant
     m->n_layers = fm->n_layers;
     m->window = fm->window;
     m->channels = fm->channels;
+    m->in = fm->in;
     m->n_classes = fm->n_classes;
     m->norm = fm->norm;
     qat_graph_init(&m->g);
@@ -194,7 +195,7 @@ qat_status qat_qmodel_build(qat_qmodel *qm, const qat_model *fm, const qat_quant
      * blocks fill in what they build. A relu/relu6 layer fused into the operator before it
      * keeps only its output. */
     for (int i = 0; i < fm->n_layers; i++) {
-        m->layer[i] = (qat_model_layer){-1, -1, -1, -1, -1, -1, -1};
+        m->layer[i] = QAT_MODEL_LAYER_NONE;
         masked[i] = fm->layer[i].mask >= 0;
     }
     builder b = {masked, qm, qc, &m->g, -1, -1};
