@@ -67,6 +67,7 @@ typedef struct qat_layer_spec {
     int prune_block;           /* kernel layers: weights pruned together, 0 = [prune] block
                                 * (the pruning stage resolves it) */
     int line;                  /* INI line of the section header, 0 when built in */
+    int strides_given;         /* config: `strides` was set, so `pool` no longer sets them */
 } qat_layer_spec;
 
 /* The shape of one sample at some point of the model: (T, C) or (H, W, C) or (N). */
