@@ -151,15 +151,17 @@ static int depthwise_half(builder *b, int i, int fd) {
     const qat_layer_spec *s = &b->qm->m.spec[i];
     int fparam, fmask;
     qat_conv_kernel(&b->fm->g, fd, &fparam, &fmask);
-    int w = param_like(b, s->name, "depthwise_kernel", fparam);
+    qat_model_layer *l = &b->qm->m.layer[i];
+    int w = l->dw = param_like(b, s->name, "depthwise_kernel", fparam);
     if (fmask >= 0)
-        w = mask_of(b, s->name, "depthwise_mask", w,
+        w = l->dw_mask = mask_of(b, s->name, "depthwise_mask", w,
                     QAT_NODE_PARAMS_CONST(qat_mask_params, float_node(b, fmask), QAT_OP_MASK)->block);
     char nm[QAT_NODE_NAME_MAX];
     snprintf(nm, sizeof nm, "%s/depthwise", s->name);
     affine_in in = {fd, w, -1, -1, i, QAT_ACT_NONE, nm};
     if (affine_operator(b, i, &in)) return -1;
     b->qm->q[b->qm->n_q - 1].depthwise_half = 1;
+    l->mid = b->qm->q[b->qm->n_q - 1].node;
     return 0;
 }
 
@@ -325,13 +327,14 @@ qat_status qat_qmodel_build(qat_qmodel *qm, const qat_model *fm, const qat_quant
     m->n_layers = fm->n_layers;
     m->window = fm->window;
     m->channels = fm->channels;
+    m->in = fm->in;
     m->n_classes = fm->n_classes;
     m->norm = fm->norm;
     qat_graph_init(&m->g);
     /* Every layer starts with no nodes (-1, not the 0 of the memset: node 0 exists); the
      * blocks fill in what they build. A relu/relu6 layer fused into the operator before it
      * keeps only its output. */
-    for (int i = 0; i < fm->n_layers; i++) m->layer[i] = (qat_model_layer){-1, -1, -1, -1, -1, -1, -1};
+    for (int i = 0; i < fm->n_layers; i++) m->layer[i] = QAT_MODEL_LAYER_NONE;
     builder b = {fm, qm, qc, &m->g, -1, -1};
     qat_status st = build_graph(&b, e);
     if (!st) st = qat_graph_compile(&m->g, max_batch, e);

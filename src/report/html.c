@@ -668,8 +668,9 @@ static void run_data(FILE *f, const qat_pipeline *p) {
         if (c) fputs(", ", f);
         esc(f, d->classes[c]);
     }
-    fprintf(f, "); windows of %d steps &times; %d axes at %g Hz; train %d / validation %d / test %d samples%s</td></tr>\n",
-            d->window, d->channels, d->rate_hz, p->train.n, p->val.n, p->test.n,
+    if (d->height > 0) fprintf(f, "); images of %d &times; %d &times; %d", d->height, d->width, d->channels);
+    else fprintf(f, "); windows of %d steps &times; %d axes at %g Hz", d->window, d->channels, d->rate_hz);
+    fprintf(f, "; train %d / validation %d / test %d samples%s</td></tr>\n", p->train.n, p->val.n, p->test.n,
             p->val_is_test ? " (validation is the test split, as in the lesson)" : "");
 }
 
@@ -918,7 +919,7 @@ static void section_layers(FILE *f, const qat_model *m) {
     for (int i = 0; i < m->n_layers; i++) {
         const qat_layer_spec *s = &m->spec[i];
         const qat_node *out = &m->g.nodes[m->layer[i].out];
-        int affine = s->kind == QAT_LAYER_CONV1D || s->kind == QAT_LAYER_DENSE;
+        int affine = qat_layer_has_kernel(s->kind);
         fputs("<tr><td>", f);
         esc(f, s->name);
         fprintf(f, "</td><td>%s</td><td>%s</td><td>(", qat_layer_kind_name(s->kind),

@@ -25,7 +25,7 @@ static inline qat_model_layer *qat_m2d_add(qat_model *m, const char *name, qat_l
     s->momentum = 0.99;
     s->epsilon = 1e-3;
     qat_model_layer *l = &m->layer[m->n_layers++];
-    *l = (qat_model_layer){-1, -1, -1, -1, -1, -1, -1};
+    *l = QAT_MODEL_LAYER_NONE;
     return l;
 }
 
@@ -87,11 +87,13 @@ static inline int qat_m2d_separable_conv(qat_model *m, int x, const char *name, 
     l->w = qat_m2d_param(g, name, "kernel", 4, wd);
     l->b = qat_m2d_param(g, name, "bias", 1, bd);
     int dw_real = masked ? qat_m2d_mask(m, name, "depthwise_mask", dw) : dw;
+    l->dw = dw;
+    l->dw_mask = masked ? dw_real : -1;
     if (masked) l->mask = qat_m2d_mask(m, name, "mask", l->w);
     qat_conv2d_params dp = {stride, stride, pad, 1, 0, 0}, pp = {1, 1, QAT_PAD_VALID, 1, 0, 0};
     char nm[QAT_NODE_NAME_MAX];
     snprintf(nm, sizeof nm, "%s/depthwise", name);
-    int mid = qat_depthwise_conv2d(g, nm, x, dw_real, -1, &dp);
+    int mid = l->mid = qat_depthwise_conv2d(g, nm, x, dw_real, -1, &dp);
     return l->out = l->linear =
                qat_conv2d(g, name, mid, l->mask >= 0 ? l->mask : l->w, l->b, &pp);
 }
@@ -121,7 +123,8 @@ static inline void qat_m2d_finish(qat_model *m, int x, int classes) {
     m->loss = qat_softmax_xent(g, "loss", m->logits);
     const qat_node *in = &g->nodes[m->input];
     m->channels = in->dim[in->ndim - 1];
-    m->window = (int)(in->size / (size_t)m->channels); /* window · channels: the sample size */
+    m->window = (int)(in->size / (size_t)m->channels); /* positions: H·W */
+    m->in = (qat_shape){3, {in->dim[0], in->dim[1], in->dim[2]}};
     m->n_classes = classes;
 }
 
