@@ -183,7 +183,7 @@ function cmpAccuracy([name, gotPath, basePath, labelsPath, pointsArg]) {
         fail(`${name} accuracy ${pct(a)} is more than ${points} points from float32's ${pct(b)}`);
 }
 
-const modes = { float: [cmpFloat, 2, 2], int8: [cmpInt8, 16, 18], accuracy: [cmpAccuracy, 4, 5] };
+const modes = { float: [cmpFloat, 2, 2], int8: [cmpInt8, 16, 20], accuracy: [cmpAccuracy, 4, 5] };
 const [mode, ...args] = process.argv.slice(2);
 const m = modes[mode];
 if (!m || args.length < m[1] || args.length > m[2]) {
