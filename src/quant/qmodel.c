@@ -102,7 +102,8 @@ static int affine_operator(builder *b, int i, const affine_in *in) {
         qat_model_layer *lb = &qm->m.layer[in->bn];
         lb->gamma = param_like(b, sb->name, "gamma", b->fm->layer[in->bn].gamma);
         lb->beta = param_like(b, sb->name, "beta", b->fm->layer[in->bn].beta);
-        bn_state = qat_graph_state(g, 2 * g->nodes[lb->gamma].size);
+        /* the float model's γ: this graph's may be -1 (out of memory) */
+        bn_state = qat_graph_state(g, 2 * float_node(b, b->fm->layer[in->bn].gamma)->size);
         w_real = qat_fold_weight(g, in->name, w_real, lb->gamma, bn_state, sb->epsilon);
         b_real = qat_fold_bias(g, in->name, in->bias, lb->gamma, lb->beta, bn_state, sb->epsilon);
     }
