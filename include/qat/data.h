@@ -43,8 +43,11 @@ typedef struct qat_sample_src {
 
 typedef struct qat_dataset {
     int n;                                        /* number of samples */
-    int window;                                   /* time steps per sample */
-    int channels;                                 /* axes per time step */
+    int window;                                   /* positions per sample: time steps, or
+                                                   * height·width for images */
+    int channels;                                 /* values per position (axes, colours) */
+    int height, width;                            /* images (height, width, channels); 0, 0
+                                                   * for 1-D (window, channels) samples */
     int n_classes;                                /* labels are in [0, n_classes) */
     char class_names[QAT_MAX_CLASSES][QAT_NAME_MAX];
     float *x;                                     /* n * window * channels, owned */
@@ -57,6 +60,7 @@ typedef enum qat_data_source {
     QAT_DATA_BUILTIN,
     QAT_DATA_NPY,
     QAT_DATA_CSV,
+    QAT_DATA_SHAPES, /* the seeded generator of simple 2-D shapes (images) */
     QAT_DATA_SOURCE_COUNT
 } qat_data_source;
 
@@ -64,6 +68,7 @@ typedef enum qat_norm_kind {
     QAT_NORM_NONE,
     QAT_NORM_MINMAX,      /* one min and max over all axes, as the lesson does */
     QAT_NORM_MINMAX_AXIS, /* a min and max per axis */
+    QAT_NORM_ZSCORE,      /* per axis: (x − mean) / std, stored as min = mean, max = mean + std */
     QAT_NORM_KIND_COUNT
 } qat_norm_kind;
 
@@ -76,12 +81,14 @@ typedef struct qat_data_config {
     qat_data_source source;
     int n_classes;
     char classes[QAT_MAX_CLASSES][QAT_NAME_MAX]; /* label order */
-    int window;                 /* time steps per sample (lesson: 50) */
-    int channels;               /* axes (lesson: 3) */
+    int window;                 /* time steps per sample (lesson: 50); for images the
+                                 * validation sets it to height·width */
+    int channels;               /* axes (lesson: 3), or image channels */
+    int height, width;          /* images: both > 0; 1-D data: both 0 */
     double rate_hz;             /* model sampling rate (lesson: 50) */
     double test_split;          /* fraction held out for test (lesson: 0.2) */
     qat_norm_kind normalize;
-    int samples_per_class;      /* builtin: recordings generated per class */
+    int samples_per_class;      /* builtin, shapes: samples generated per class */
     char dir[QAT_PATH_MAX];     /* npy: the folder holding one sub-folder per class */
     /* csv */
     int n_csv;
@@ -113,6 +120,12 @@ qat_status qat_data_load(const qat_data_config *cfg, uint64_t seed, qat_dataset 
 /* The built-in generator: cfg->samples_per_class recordings of each class. */
 qat_status qat_gesture_generate(const qat_data_config *cfg, qat_rng *rng, qat_dataset *out,
                                 qat_error *e);
+/* The built-in shapes generator: cfg->samples_per_class images (height × width × 1) of each
+ * class; class names pick the shapes (qat_shapes_class_names lists them). */
+qat_status qat_shapes_generate(const qat_data_config *cfg, qat_rng *rng, qat_dataset *out,
+                               qat_error *e);
+/* The shape classes the generator draws, in its default order, comma-separated. */
+const char *qat_shapes_class_names(void);
 /* Lesson layout loader and CSV loader (used by qat_data_load). */
 qat_status qat_data_load_npy_dir(const qat_data_config *cfg, qat_dataset *out, qat_error *e);
 qat_status qat_data_load_csv(const qat_data_config *cfg, qat_dataset *out, qat_error *e);

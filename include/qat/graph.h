@@ -47,6 +47,7 @@ typedef enum qat_op {
     QAT_OP_FOLD_BIAS,    /* ... and into the bias */
     QAT_OP_BN_TRACK,     /* running statistics under folding */
     QAT_OP_MASK,         /* w ⊙ mask (pruning: prune.h) */
+    QAT_OP_FQ_AVGPOOL,   /* an average pool's output rounded as the int8 kernel (quant.h) */
     QAT_OP_COUNT
 } qat_op;
 

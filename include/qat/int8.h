@@ -60,6 +60,12 @@ void qat_i8_max_pool(const qat_i8_pool_params *p, const int *in_shape, const int
                      const int *out_shape, int8_t *out);
 void qat_i8_average_pool(const qat_i8_pool_params *p, const int *in_shape, const int8_t *in,
                          const int *out_shape, int8_t *out);
+/* AVERAGE_POOL_2D's average of `count` (> 0) raw int8 values summing to acc: C's truncating
+ * division rounding half away from zero, as TFLM's reference kernel. The fake-quant graph's
+ * average pooling (quant.h: qat_fq_avgpool) rounds with this same routine. */
+static inline int32_t qat_i8_average_round(int32_t acc, int32_t count) {
+    return acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+}
 /* rows × depth, int8 → int8 with output scale 1/256, zero point −128. */
 void qat_i8_softmax(const qat_i8_softmax_params *p, int rows, int depth, const int8_t *in,
                     int8_t *out);

@@ -105,14 +105,29 @@ typedef struct qat_fake_quant_params {
     int requantizes;               /* 1: requant holds the affine op it follows */
     qat_fq_requant requant;
 } qat_fake_quant_params;
+/* How a kernel's weights share scales: one for the tensor, one per row along axis 0 (conv
+ * (O, ...), dense (O, I)), or one per last-axis channel (depthwise (1, KH, KW, C·M): TFLite's
+ * quantized_dimension 3). The kernel is viewed as rows × row values either way. */
+typedef enum qat_weight_axis {
+    QAT_WEIGHT_PER_TENSOR = 0,
+    QAT_WEIGHT_PER_ROW = 1,
+    QAT_WEIGHT_PER_LAST = 2
+} qat_weight_axis;
+/* The scale index of element k of a rows × row kernel. */
+static inline int qat_weight_channel(int per_channel, size_t k, int row) {
+    return per_channel == QAT_WEIGHT_PER_ROW    ? (int)(k / (size_t)row)
+           : per_channel == QAT_WEIGHT_PER_LAST ? (int)(k % (size_t)row)
+                                                : 0;
+}
 typedef struct qat_fq_weight_params {
-    int qmax, per_channel;
+    int qmax, per_channel;         /* per_channel: a qat_weight_axis */
 } qat_fq_weight_params;
 typedef struct qat_fq_bias_params {
     int in_fq, w_fq;               /* the nodes whose scales make the bias scale */
 } qat_fq_bias_params;
 typedef struct qat_fold_params {   /* fold_weight, fold_bias */
     int channels;
+    int channel_last;              /* fold_weight: channels along the last axis (depthwise) */
     double epsilon;
 } qat_fold_params;
 typedef struct qat_bn_track_params {
@@ -123,15 +138,20 @@ QAT_PARAMS_FIT(qat_fake_quant_params);
 QAT_PARAMS_FIT(qat_fq_weight_params);
 QAT_PARAMS_FIT(qat_fq_bias_params);
 QAT_PARAMS_FIT(qat_fold_params);
+typedef struct qat_fq_avgpool_params {
+    int in_fq;                     /* the fake-quant whose grid the pool's input is on */
+} qat_fq_avgpool_params;
 QAT_PARAMS_FIT(qat_bn_track_params);
+QAT_PARAMS_FIT(qat_fq_avgpool_params);
 
 /* Activation fake-quant, per tensor. Observes its input when the pass calibrates, or trains
  * before the freeze epoch; quantizes unless the pass calibrates (or nothing was observed
  * yet). Backward: the clipped straight-through estimator — dy inside the representable
  * range [(qmin−zp)·s, (qmax−zp)·s], 0 outside. Observer state: 3 floats in g->state. */
 int qat_fake_quant(qat_graph *g, const char *name, int x, const qat_fq_opts *o);
-/* Symmetric weight fake-quant of a (O, ...) tensor, per output channel or per tensor.
- * Backward: identity (the range always covers every weight). */
+/* Symmetric weight fake-quant of a (O, ...) tensor, per tensor, per output channel along
+ * axis 0 or along the last axis (per_channel: a qat_weight_axis). Backward: identity (the
+ * range always covers every weight). */
 int qat_fake_quant_weight(qat_graph *g, const char *name, int w, int qmax, int per_channel);
 /* Bias rounded to int32 at scale s_in · s_w[c] (the input's and the weights' fake-quant
  * nodes give the scales). Backward: identity. */
@@ -142,9 +162,15 @@ int qat_fake_quant_bias(qat_graph *g, const char *name, int b, int in_fq, int w_
  * (float)(γ·inv_std); the bias is (float)(β + (b − μ)·γ·inv_std) in double. */
 double qat_bn_inv_std(float var, double epsilon);
 void qat_bn_fold_kernel(const float *w, size_t row, float gamma, double inv_std, float *out);
+/* The same for output channel c of a whole kernel of `size` values whose channels are its
+ * rows (last = 0) or its last axis (last = 1: a depthwise kernel (1, KH, KW, C·M)). */
+void qat_bn_fold_kernel_channel(const float *w, size_t size, int channels, int last, int c,
+                                float gamma, double inv_std, float *out);
 float qat_bn_fold_bias_value(float b, float gamma, float beta, float mu, double inv_std);
 /* Batch-norm folding (see above); bn_state is the offset of μ (C values) and σ² (C values)
- * in g->state. b may be -1 (no bias). */
+ * in g->state. b may be -1 (no bias). The kernel's output channels are its rows (axis 0),
+ * or its last axis when gamma's size is not w's first dimension (a depthwise kernel
+ * (1, KH, KW, C·M) with C·M > 1). */
 int qat_fold_weight(qat_graph *g, const char *name, int w, int gamma, size_t bn_state,
                     double epsilon);
 int qat_fold_bias(qat_graph *g, const char *name, int b, int gamma, int beta, size_t bn_state,
@@ -158,11 +184,25 @@ int qat_fold_bias(qat_graph *g, const char *name, int b, int gamma, int beta, si
 int qat_bn_track(qat_graph *g, const char *name, int y, int beta, int gamma, size_t bn_state,
                  double momentum, double epsilon, int freeze_epoch);
 
+/* Average pooling as the int8 AVERAGE_POOL_2D computes it. pool is an avgpool2d or
+ * global_avgpool node whose input lies on the grid of the activation fake-quant in_fq
+ * (scale s, zero point z); AVERAGE_POOL_2D keeps that grid for its output and averages the
+ * raw int8 values q = x/s + z of each window's in-bounds cells with qat_i8_average_round
+ * (half away from zero), which the float mean followed by a fake-quant would not match
+ * (it rounds the mean of x, half away from the zero point, not from raw 0). So the node
+ * recovers every q, sums them exactly in int32 and outputs (round(Σq / n) − z)·s. While
+ * in_fq does not quantize (calibration, nothing observed yet) it passes the mean through.
+ * Backward: identity into the pool (straight through). */
+int qat_fq_avgpool(qat_graph *g, const char *name, int pool, int in_fq);
+/* The scale and zero point an activation fake-quant node quantized with in its last forward
+ * pass; 0 when it did not quantize (calibration, or nothing observed yet). */
+int qat_fq_act_grid(const qat_graph *g, int node, float *scale, int32_t *zp);
 /* The current qparams of an activation fake-quant node (from its observer state). */
 void qat_fq_act_qparams(const qat_graph *g, int node, float *scale, int32_t *zp);
-/* Scales of a weight fake-quant node after a forward pass (1 or O of them). */
+/* Scales of a weight fake-quant node after a forward pass (1 or one per channel). */
 const float *qat_fq_weight_scales(const qat_graph *g, int node, int *n);
-/* Scales of symmetric weights w (O rows of `row` values): per row or one for all. */
+/* Scales of symmetric weights w (rows × row values): one for all, per row, or per column
+ * (per_channel: a qat_weight_axis). */
 void qat_weight_scales(const float *w, int rows, int row, int per_channel, int qmax,
                        float *scales);
 
@@ -172,6 +212,9 @@ void qat_weight_scales(const float *w, int rows, int row, int per_channel, int q
 typedef struct qat_qlayer {
     int spec;           /* its (first) layer in the spec: conv1d, dense, maxpool1d, flatten */
     qat_layer_kind kind;
+    int node;           /* the graph node of the operator (lowering reads its op and params):
+                           the conv / dense output before its activation, the pool (the
+                           qat_fq_avgpool node for average pools), the flatten */
     int in_fq;          /* fake-quant node whose qparams the input carries */
     int out_fq;         /* ... and the output (the same as in_fq for pool and flatten) */
     int w_real, b_real; /* conv1d / dense: kernel and bias after folding, before rounding
@@ -182,6 +225,9 @@ typedef struct qat_qlayer {
     int last;           /* the last layer of the spec this operator covers (conv, bn, relu) */
     int bn;             /* the folded batchnorm layer, -1 when none */
     size_t bn_state;    /* its running statistics in the graph's state block */
+    int depthwise_half; /* 1: the depthwise half of a separable conv, whose int8 output (the
+                           tensor "<name>/depthwise") the pointwise half (the next operator,
+                           same spec) reads */
 } qat_qlayer;
 
 typedef struct qat_qmodel {
@@ -223,6 +269,13 @@ void qat_qmodel_free(qat_qmodel *qm);
 void qat_qmodel_calibrate(qat_qmodel *qm, const qat_dataset *d, qat_observer_kind observer);
 /* Switches the observer of every activation fake-quant node (PTQ → QAT). */
 void qat_qmodel_set_observer(qat_qmodel *qm, qat_observer_kind observer);
+/* Layer i of a float model is a SeparableConv2D when its pointwise conv reads a depthwise
+ * conv built in the same layer (not the previous layer's output): returns that depthwise
+ * node, else -1. */
+int qat_separable_depthwise(const qat_model *fm, int i);
+/* The kernel param behind conv op node `op` (past its weight fake-quant), and the pruning
+ * mask between them (-1 when none). */
+void qat_conv_kernel(const qat_graph *g, int op, int *param, int *mask);
 /* Copies the fake-quant model's trained float parameters and batch-norm statistics back
  * into a float model of the same stack. */
 void qat_qmodel_export_float(const qat_qmodel *qm, qat_model *fm);

@@ -98,10 +98,14 @@ static void layer_reset(qat_layer_spec *l, qat_layer_kind kind) {
     fresh.line = l->line;
     fresh.kind = kind;
     fresh.pool = 2; /* Keras MaxPool1D default */
+    fresh.pool_h = fresh.pool_w = 2; /* Keras MaxPooling2D / AveragePooling2D: (2, 2) */
+    int pool2d = kind == QAT_LAYER_MAXPOOL2D || kind == QAT_LAYER_AVGPOOL2D;
+    fresh.stride_h = fresh.stride_w = pool2d ? 2 : 1; /* pools: strides default to the pool */
+    fresh.depth_multiplier = 1;
     fresh.padding = QAT_PAD_VALID;
     fresh.activation = QAT_ACT_NONE;
     fresh.use_bias = 1;
-    fresh.prune = kind == QAT_LAYER_CONV1D || kind == QAT_LAYER_DENSE; /* kernels, by default */
+    fresh.prune = qat_layer_has_kernel(kind); /* kernels, by default */
     fresh.rate = kind == QAT_LAYER_DROPOUT ? -1.0 : 0.0;
     fresh.momentum = 0.99; /* Keras BatchNormalization defaults */
     fresh.epsilon = 1e-3;
@@ -517,6 +521,66 @@ static qat_status set_type(parse_ctx *p, void *base, const char *v) {
     return QAT_OK;
 }
 
+/* "3" or "3, 2": a (height, width) pair, each in [1, 4096]; one number means both. */
+static qat_status parse_pair(parse_ctx *p, const char *v, int *h, int *w) {
+    int vals[2], n = 0, len;
+    const char *item;
+    list_iter it = {v, 0};
+    while (list_next(&it, &item, &len)) {
+        if (n == 2) return key_error(p, SHOW " has more than 2 numbers (one, or height, width)", v);
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.*s", len < 63 ? len : 63, item);
+        qat_status s = parse_int(p, buf, 1, 4096, &vals[n++]);
+        if (s) return s;
+    }
+    *h = vals[0];
+    *w = n == 2 ? vals[1] : vals[0];
+    return QAT_OK;
+}
+
+static qat_status set_kernel2d(parse_ctx *p, void *base, const char *v) {
+    qat_layer_spec *l = base;
+    return parse_pair(p, v, &l->kernel_h, &l->kernel_w);
+}
+
+static qat_status set_strides(parse_ctx *p, void *base, const char *v) {
+    qat_layer_spec *l = base;
+    qat_status s = parse_pair(p, v, &l->stride_h, &l->stride_w);
+    if (!s) l->strides_given = 1;
+    return s;
+}
+
+/* 2-D pools: the pool size, and the strides too until `strides` is given (Keras: strides
+ * default to pool_size). */
+static qat_status set_pool2d(parse_ctx *p, void *base, const char *v) {
+    qat_layer_spec *l = base;
+    qat_status s = parse_pair(p, v, &l->pool_h, &l->pool_w);
+    if (!s && !l->strides_given) {
+        l->stride_h = l->pool_h;
+        l->stride_w = l->pool_w;
+    }
+    return s;
+}
+
+/* Images: height and width set the window (positions per sample) to height·width. */
+static void image_window(qat_data_config *d) {
+    if (d->height > 0 && d->width > 0) d->window = d->height * d->width;
+}
+
+static qat_status set_height(parse_ctx *p, void *base, const char *v) {
+    qat_data_config *d = base;
+    qat_status s = parse_int(p, v, 1, 4096, &d->height);
+    if (!s) image_window(d);
+    return s;
+}
+
+static qat_status set_width(parse_ctx *p, void *base, const char *v) {
+    qat_data_config *d = base;
+    qat_status s = parse_int(p, v, 1, 4096, &d->width);
+    if (!s) image_window(d);
+    return s;
+}
+
 /* ---- [files] ------------------------------------------------------------------------- */
 
 static void class_list(const qat_data_config *d, char *buf, size_t cap) {
@@ -651,6 +715,8 @@ static const key_def data_keys[] = {
     {.name = "source", F_ENUM(qat_data_config, source, src_enum, ALL_VALUES)},
     {.name = "classes", F_CUSTOM(set_classes)},
     {.name = "window", F_INT(qat_data_config, window, 1, 4096)},
+    {.name = "height", F_CUSTOM(set_height)},
+    {.name = "width", F_CUSTOM(set_width)},
     {.name = "channels", F_INT(qat_data_config, channels, 1, QAT_MAX_CHANNELS)},
     {.name = "rate_hz", F_DBL(qat_data_config, rate_hz, RATE_MIN, CLOSED, RATE_MAX, CLOSED)},
     {.name = "test_split", F_DBL(qat_data_config, test_split, 0, OPEN, 1, OPEN)},
@@ -790,26 +856,37 @@ static const key_def prune_keys[] = {
 #define POOL BIT(QAT_LAYER_MAXPOOL1D)
 #define DROPOUT BIT(QAT_LAYER_DROPOUT)
 #define BN BIT(QAT_LAYER_BATCHNORM)
+#define CONV2D BIT(QAT_LAYER_CONV2D)
+#define DW BIT(QAT_LAYER_DEPTHWISE_CONV2D)
+#define SEP BIT(QAT_LAYER_SEPARABLE_CONV2D)
+#define POOL2D (BIT(QAT_LAYER_MAXPOOL2D) | BIT(QAT_LAYER_AVGPOOL2D))
+#define CONVS2D (CONV2D | DW | SEP)
+#define KERNEL (CONV | DENSE | CONVS2D)
 #define ACT_HIDDEN (BIT(QAT_ACT_NONE) | BIT(QAT_ACT_RELU) | BIT(QAT_ACT_RELU6))
 
 /* A name may appear twice with different kinds (activation: softmax is dense-only). */
 static const key_def layer_keys[] = {
     {.name = "type", F_CUSTOM(set_type), .kinds = ALL_VALUES},
-    {.name = "filters", F_INT(qat_layer_spec, units, 1, 65536), .kinds = CONV},
+    {.name = "filters", F_INT(qat_layer_spec, units, 1, 65536), .kinds = CONV | CONV2D | SEP},
     {.name = "kernel", F_INT(qat_layer_spec, kernel, 1, 4096), .kinds = CONV},
-    {.name = "units", F_INT(qat_layer_spec, units, 1, 65536), .kinds = DENSE},
+    {.name = "kernel", F_CUSTOM(set_kernel2d), .kinds = CONVS2D},
+    {.name = "units", F_INT(qat_layer_spec, units, 1, 65536), .kinds = DENSE | CONV2D | SEP},
+    {.name = "strides", F_CUSTOM(set_strides), .kinds = CONVS2D | POOL2D},
+    {.name = "depth_multiplier", F_INT(qat_layer_spec, depth_multiplier, 1, 256),
+     .kinds = DW | SEP},
     {.name = "padding", F_ENUM(qat_layer_spec, padding, pad_enum, ALL_VALUES),
-     .kinds = CONV | POOL},
+     .kinds = CONV | POOL | CONVS2D | POOL2D},
     {.name = "activation", F_ENUM(qat_layer_spec, activation, act_enum, ACT_HIDDEN),
-     .kinds = CONV},
+     .kinds = CONV | CONVS2D},
     {.name = "activation", F_ENUM(qat_layer_spec, activation, act_enum, ALL_VALUES),
      .kinds = DENSE},
-    {.name = "use_bias", F_BOOL(qat_layer_spec, use_bias), .kinds = CONV | DENSE},
-    {.name = "weight_bits", F_INT(qat_layer_spec, weight_bits, 2, 8), .kinds = CONV | DENSE},
-    {.name = "act_bits", F_INT(qat_layer_spec, act_bits, 2, 8), .kinds = CONV | DENSE},
-    {.name = "prune", F_BOOL(qat_layer_spec, prune), .kinds = CONV | DENSE},
-    {.name = "prune_block", F_INT(qat_layer_spec, prune_block, 1, 1024), .kinds = CONV | DENSE},
+    {.name = "use_bias", F_BOOL(qat_layer_spec, use_bias), .kinds = KERNEL},
+    {.name = "weight_bits", F_INT(qat_layer_spec, weight_bits, 2, 8), .kinds = KERNEL},
+    {.name = "act_bits", F_INT(qat_layer_spec, act_bits, 2, 8), .kinds = KERNEL},
+    {.name = "prune", F_BOOL(qat_layer_spec, prune), .kinds = KERNEL},
+    {.name = "prune_block", F_INT(qat_layer_spec, prune_block, 1, 1024), .kinds = KERNEL},
     {.name = "pool", F_INT(qat_layer_spec, pool, 1, 4096), .kinds = POOL},
+    {.name = "pool", F_CUSTOM(set_pool2d), .kinds = POOL2D},
     {.name = "rate", F_DBL(qat_layer_spec, rate, 0, CLOSED, 1, OPEN), .kinds = DROPOUT},
     {.name = "momentum", F_DBL(qat_layer_spec, momentum, 0, OPEN, 1, OPEN), .kinds = BN},
     {.name = "epsilon", F_DBL(qat_layer_spec, epsilon, BN_EPS_MIN, CLOSED, EPS_MAX, CLOSED),

@@ -15,6 +15,12 @@ const char *qat_layer_kind_name(qat_layer_kind k) {
         [QAT_LAYER_MAXPOOL1D] = "maxpool1d",
         [QAT_LAYER_FLATTEN] = "flatten",
         [QAT_LAYER_DROPOUT] = "dropout",
+        [QAT_LAYER_CONV2D] = "conv2d",
+        [QAT_LAYER_DEPTHWISE_CONV2D] = "depthwise_conv2d",
+        [QAT_LAYER_SEPARABLE_CONV2D] = "separable_conv2d",
+        [QAT_LAYER_MAXPOOL2D] = "maxpool2d",
+        [QAT_LAYER_AVGPOOL2D] = "avgpool2d",
+        [QAT_LAYER_GLOBAL_AVGPOOL] = "global_avgpool",
     };
     _Static_assert(sizeof names / sizeof names[0] == QAT_LAYER_KIND_COUNT, "layer kind names");
     return (unsigned)k < QAT_LAYER_KIND_COUNT ? names[k] : "unknown";

@@ -68,12 +68,59 @@ static qat_status check_csv(const qat_config *cfg, qat_error *e) {
     return QAT_OK;
 }
 
+/* The shapes generator: 1-channel images at least 8×8, classes among its shapes. */
+static qat_status check_shapes(const qat_config *cfg, qat_error *e) {
+    const qat_data_config *d = &cfg->data;
+    if (d->height < 8 || d->width < 8)
+        return config_error(cfg, 0, e, "[data] height: source = shapes needs height and width "
+                            "of at least 8 (got %d × %d)", d->height, d->width);
+    if (d->channels != 1)
+        return config_error(cfg, 0, e, "[data] channels: the shapes generator makes 1 channel, "
+                            "not %d", d->channels);
+    const char *names = qat_shapes_class_names();
+    for (int i = 0; i < d->n_classes; i++) {
+        size_t n = strlen(d->classes[i]);
+        const char *at = strstr(names, d->classes[i]);
+        int known = 0;
+        for (; at && !known; at = strstr(at + 1, d->classes[i]))
+            known = (at == names || at[-1] == ' ') && (at[n] == ',' || at[n] == '\0');
+        if (!known)
+            return config_error(cfg, 0, e, "[data] classes: '%s' is not a shape of the "
+                                "generator (shapes: %s)", d->classes[i], names);
+    }
+    return QAT_OK;
+}
+
+/* 2-D input: height and width both given (window follows as height·width), and a source
+ * that reads images. */
+static qat_status check_input_shape(const qat_config *cfg, qat_error *e) {
+    const qat_data_config *d = &cfg->data;
+    if ((d->height > 0) != (d->width > 0))
+        return config_error(cfg, 0, e, "[data] %s: missing (2-D input needs both height and "
+                            "width)", d->height > 0 ? "width" : "height");
+    if (d->height > 0 && d->window != d->height * d->width)
+        return config_error(cfg, 0, e, "[data] window: %d, but 2-D input has height × width = "
+                            "%d positions (leave window out for images)", d->window,
+                            d->height * d->width);
+    if (d->height > 0 && d->source != QAT_DATA_SHAPES)
+        return config_error(cfg, 0, e, "[data] source: %s reads 1-D (window, channels) samples, "
+                            "not %d × %d images (use source = shapes, or drop height/width)",
+                            qat_data_source_name(d->source), d->height, d->width);
+    if (d->height == 0 && d->source == QAT_DATA_SHAPES)
+        return config_error(cfg, 0, e, "[data] height: missing (source = shapes makes 2-D "
+                            "images: give height and width)");
+    return QAT_OK;
+}
+
 static qat_status check_data(const qat_config *cfg, qat_error *e) {
     const qat_data_config *d = &cfg->data;
     if (d->n_classes < 2 || d->n_classes > QAT_MAX_CLASSES)
         return config_error(cfg, 0, e, "[data] classes: %d classes (need 2 to %d)", d->n_classes,
                             QAT_MAX_CLASSES);
+    qat_status st = check_input_shape(cfg, e);
+    if (st) return st;
     switch (d->source) {
+    case QAT_DATA_SHAPES: return check_shapes(cfg, e);
     case QAT_DATA_BUILTIN: return check_builtin(cfg, e);
     case QAT_DATA_NPY:
         if (!d->dir[0])
@@ -87,13 +134,6 @@ static qat_status check_data(const qat_config *cfg, qat_error *e) {
 
 /* ---- layers -------------------------------------------------------------------------- */
 
-/* The activation shape flowing through the stack: (t, c) until a flatten, then n. */
-typedef struct shape {
-    int t, c;
-    int flat;
-    int n;
-} shape;
-
 __attribute__((format(printf, 5, 6)))
 static qat_status layer_error(const qat_config *cfg, const qat_layer_spec *l, const char *key,
                               qat_error *e, const char *fmt, ...) {
@@ -105,63 +145,30 @@ static qat_status layer_error(const qat_config *cfg, const qat_layer_spec *l, co
     return config_error(cfg, l->line, e, "[layer.%s] %s: %s", l->name, key, problem);
 }
 
-static qat_status needs_time_axis(const qat_config *cfg, const qat_layer_spec *l,
-                                  const shape *s, qat_error *e) {
-    if (!s->flat) return QAT_OK;
-    return layer_error(cfg, l, "type", e, "%s needs a (time, channels) input but comes after "
-                       "a flatten (move it before the flatten)", qat_layer_kind_name(l->kind));
-}
-
-static qat_status conv_shape(const qat_config *cfg, const qat_layer_spec *l, shape *s,
-                             qat_error *e) {
-    if (l->units < 1) return layer_error(cfg, l, "filters", e, "missing (conv1d needs filters "
-                                         "and kernel)");
-    if (l->kernel < 1) return layer_error(cfg, l, "kernel", e, "missing (conv1d needs filters "
-                                          "and kernel)");
-    qat_status st = needs_time_axis(cfg, l, s, e);
-    if (st) return st;
-    if (l->padding == QAT_PAD_VALID) {
-        if (l->kernel > s->t)
-            return layer_error(cfg, l, "kernel", e, "%d does not fit the %d time steps left "
-                               "here (use padding = same or a smaller kernel)", l->kernel, s->t);
-        s->t -= l->kernel - 1;
-    }
-    s->c = l->units;
-    return QAT_OK;
-}
-
-static qat_status pool_shape(const qat_config *cfg, const qat_layer_spec *l, shape *s,
-                             qat_error *e) {
-    if (l->pool < 1) return layer_error(cfg, l, "pool", e, "missing (maxpool1d needs a pool)");
-    qat_status st = needs_time_axis(cfg, l, s, e);
-    if (st) return st;
-    if (l->padding == QAT_PAD_VALID && l->pool > s->t)
-        return layer_error(cfg, l, "pool", e, "%d is longer than the %d time steps left here "
-                           "(use padding = same or a smaller pool)", l->pool, s->t);
-    s->t = l->padding == QAT_PAD_VALID ? s->t / l->pool : (s->t + l->pool - 1) / l->pool;
-    return QAT_OK;
-}
-
-static qat_status dense_shape(const qat_config *cfg, const qat_layer_spec *l, shape *s,
-                              qat_error *e) {
-    if (l->units < 1) return layer_error(cfg, l, "units", e, "missing (dense needs units)");
-    if (!s->flat)
-        return layer_error(cfg, l, "type", e, "dense needs a 1-D input but gets (%d, %d) (add "
-                           "a flatten layer before it)", s->t, s->c);
-    s->n = l->units;
-    return QAT_OK;
-}
-
-/* Advances the shape through one layer, or says why the layer cannot take it. */
-static qat_status layer_shape(const qat_config *cfg, const qat_layer_spec *l, shape *s,
-                              qat_error *e) {
+/* Keys a layer cannot do without (zero / negative: not given). */
+static qat_status required_keys(const qat_config *cfg, const qat_layer_spec *l, qat_error *e) {
+    const char *kind = qat_layer_kind_name(l->kind);
     switch (l->kind) {
-    case QAT_LAYER_CONV1D: return conv_shape(cfg, l, s, e);
-    case QAT_LAYER_MAXPOOL1D: return pool_shape(cfg, l, s, e);
-    case QAT_LAYER_DENSE: return dense_shape(cfg, l, s, e);
-    case QAT_LAYER_FLATTEN:
-        if (!s->flat) s->n = s->t * s->c; /* flattening a 1-D input changes nothing */
-        s->flat = 1;
+    case QAT_LAYER_CONV1D:
+        if (l->units < 1) return layer_error(cfg, l, "filters", e, "missing (conv1d needs "
+                                             "filters and kernel)");
+        if (l->kernel < 1) return layer_error(cfg, l, "kernel", e, "missing (conv1d needs "
+                                              "filters and kernel)");
+        return QAT_OK;
+    case QAT_LAYER_CONV2D:
+    case QAT_LAYER_SEPARABLE_CONV2D:
+        if (l->units < 1) return layer_error(cfg, l, "filters", e, "missing (%s needs filters "
+                                             "and kernel)", kind);
+        /* fall through */
+    case QAT_LAYER_DEPTHWISE_CONV2D:
+        if (l->kernel_h < 1) return layer_error(cfg, l, "kernel", e, "missing (%s needs a "
+                                                "kernel: 3, or height, width)", kind);
+        return QAT_OK;
+    case QAT_LAYER_MAXPOOL1D:
+        if (l->pool < 1) return layer_error(cfg, l, "pool", e, "missing (maxpool1d needs a pool)");
+        return QAT_OK;
+    case QAT_LAYER_DENSE:
+        if (l->units < 1) return layer_error(cfg, l, "units", e, "missing (dense needs units)");
         return QAT_OK;
     case QAT_LAYER_DROPOUT:
         if (l->rate < 0) return layer_error(cfg, l, "rate", e, "missing (dropout needs a rate "
@@ -169,10 +176,72 @@ static qat_status layer_shape(const qat_config *cfg, const qat_layer_spec *l, sh
         if (l->rate >= 1) return layer_error(cfg, l, "rate", e, "%g is out of range (must be in "
                                              "[0, 1))", l->rate);
         return QAT_OK;
-    case QAT_LAYER_BATCHNORM:
-    case QAT_LAYER_RELU:
-    case QAT_LAYER_RELU6: return QAT_OK;
-    default: return layer_error(cfg, l, "type", e, "unknown layer kind %d", (int)l->kind);
+    default:
+        if ((unsigned)l->kind >= QAT_LAYER_KIND_COUNT)
+            return layer_error(cfg, l, "type", e, "unknown layer kind %d", (int)l->kind);
+        return QAT_OK;
+    }
+}
+
+/* The 1-D layers' own wording for the mistakes the lessons make most (kept as it was). */
+static qat_status check_1d(const qat_config *cfg, const qat_layer_spec *l, const qat_shape *s,
+                           qat_error *e) {
+    int conv = l->kind == QAT_LAYER_CONV1D;
+    if ((conv || l->kind == QAT_LAYER_MAXPOOL1D) && s->ndim == 1)
+        return layer_error(cfg, l, "type", e, "%s needs a (time, channels) input but comes "
+                           "after a flatten (move it before the flatten)",
+                           qat_layer_kind_name(l->kind));
+    if (s->ndim != 2) return QAT_OK;
+    if (l->kind == QAT_LAYER_DENSE)
+        return layer_error(cfg, l, "type", e, "dense needs a 1-D input but gets (%d, %d) (add "
+                           "a flatten layer before it)", s->dim[0], s->dim[1]);
+    if (l->padding != QAT_PAD_VALID) return QAT_OK;
+    if (conv && l->kernel > s->dim[0])
+        return layer_error(cfg, l, "kernel", e, "%d does not fit the %d time steps left here "
+                           "(use padding = same or a smaller kernel)", l->kernel, s->dim[0]);
+    if (l->kind == QAT_LAYER_MAXPOOL1D && l->pool > s->dim[0])
+        return layer_error(cfg, l, "pool", e, "%d is longer than the %d time steps left here "
+                           "(use padding = same or a smaller pool)", l->pool, s->dim[0]);
+    return QAT_OK;
+}
+
+/* Advances the shape through one layer (qat_layer_output_shape, the routine the model
+ * builds with), or says why the layer cannot take it. */
+static qat_status layer_shape(const qat_config *cfg, const qat_layer_spec *l, qat_shape *s,
+                              qat_error *e) {
+    qat_status st = required_keys(cfg, l, e);
+    if (!st) st = check_1d(cfg, l, s, e);
+    if (st) return st;
+    char why[256];
+    qat_shape out;
+    if (qat_layer_output_shape(l, s, &out, why, sizeof why) == QAT_OK) {
+        *s = out;
+        return QAT_OK;
+    }
+    /* a window that does not fit names its key; a wrong input dimension the type */
+    const char *key = "type";
+    if (s->ndim == 3 && qat_layer_is_2d(l->kind))
+        key = l->kind == QAT_LAYER_MAXPOOL2D || l->kind == QAT_LAYER_AVGPOOL2D ? "pool" : "kernel";
+    return layer_error(cfg, l, key, e, "%s", why);
+}
+
+static double shape_size(const qat_shape *s) {
+    double n = 1;
+    for (int d = 0; d < s->ndim; d++) n *= s->dim[d];
+    return n;
+}
+
+/* Trainable parameters of a layer from its input and output shapes (for the size check). */
+static double layer_weights(const qat_layer_spec *l, const qat_shape *in, const qat_shape *out) {
+    double cin = in->dim[in->ndim - 1], b = l->use_bias ? l->units : 0;
+    double k2 = (double)l->kernel_h * l->kernel_w, cm = cin * l->depth_multiplier;
+    switch (l->kind) {
+    case QAT_LAYER_CONV1D: return (double)l->units * l->kernel * cin + l->units;
+    case QAT_LAYER_DENSE: return (double)l->units * shape_size(in) + l->units;
+    case QAT_LAYER_CONV2D: return l->units * k2 * cin + b;
+    case QAT_LAYER_DEPTHWISE_CONV2D: return k2 * cm + (l->use_bias ? cm : 0);
+    case QAT_LAYER_SEPARABLE_CONV2D: return k2 * cm + l->units * cm + b;
+    default: (void)out; return 0;
     }
 }
 
@@ -207,7 +276,8 @@ static qat_status check_layers(const qat_config *cfg, qat_error *e) {
     if (cfg->n_layers < 1) return config_error(cfg, 0, e, "no layers (add [layer.NAME] sections)");
     if (cfg->n_layers > QAT_MAX_LAYERS)
         return config_error(cfg, 0, e, "%d layers (at most %d)", cfg->n_layers, QAT_MAX_LAYERS);
-    shape s = {cfg->data.window, cfg->data.channels, 0, 0};
+    const qat_data_config *d = &cfg->data;
+    qat_shape s = qat_input_shape(d->height, d->width, d->window, d->channels);
     double params = 0, acts = 0, biggest = -1;
     const qat_layer_spec *big = NULL;
     for (int i = 0; i < cfg->n_layers; i++) {
@@ -216,12 +286,10 @@ static qat_status check_layers(const qat_config *cfg, qat_error *e) {
         if (!last && l->activation == QAT_ACT_SOFTMAX)
             return layer_error(cfg, l, "activation", e, "softmax is only allowed on the last "
                                "layer (the classifier's output)");
-        double in = s.flat ? s.n : (double)s.t * s.c, cin = s.flat ? s.n : s.c;
+        qat_shape in = s;
         qat_status st = layer_shape(cfg, l, &s, e);
         if (st) return st;
-        double out = s.flat ? s.n : (double)s.t * s.c, w = 0;
-        if (l->kind == QAT_LAYER_CONV1D) w = (double)l->units * l->kernel * cin + l->units;
-        if (l->kind == QAT_LAYER_DENSE) w = (double)l->units * in + l->units;
+        double out = shape_size(&s), w = layer_weights(l, &in, &s);
         params += w;
         acts += out;
         if (w + out > biggest) biggest = w + out, big = l;

@@ -59,6 +59,8 @@ qat_status qat_dataset_subset(const qat_dataset *src, const int *idx, int n, qat
                                  idx[i], src->n);
     qat_status s = qat_dataset_alloc(out, n, src->window, src->channels, src->n_classes, e);
     if (s) return s;
+    out->height = src->height;
+    out->width = src->width;
     memcpy(out->class_names, src->class_names, sizeof out->class_names);
     size_t per = sample_size(src);
     for (int i = 0; i < n; i++) {

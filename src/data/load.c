@@ -22,6 +22,9 @@ static qat_status load_source(const qat_data_config *cfg, uint64_t seed, qat_dat
     case QAT_DATA_BUILTIN:
         qat_rng_seed(&rng, seed, QAT_STREAM_DATA);
         return qat_gesture_generate(cfg, &rng, out, e);
+    case QAT_DATA_SHAPES:
+        qat_rng_seed(&rng, seed, QAT_STREAM_DATA);
+        return qat_shapes_generate(cfg, &rng, out, e);
     case QAT_DATA_NPY: return qat_data_load_npy_dir(cfg, out, e);
     case QAT_DATA_CSV: return qat_data_load_csv(cfg, out, e);
     default:

@@ -25,6 +25,27 @@ qat_status qat_data_axis_ranges(const qat_dataset *d, float *mn, float *mx, qat_
     return QAT_OK;
 }
 
+/* Per-axis mean and standard deviation over every sample and position, stored as min = mean
+ * and max = mean + std so that the one formula (x − min)/(max − min) applies them. Sums in
+ * double, in sample order: deterministic. */
+static void axis_zscore(const qat_dataset *d, float *mn, float *mx) {
+    int c = d->channels;
+    double sum[QAT_MAX_CHANNELS] = {0}, sq[QAT_MAX_CHANNELS] = {0};
+    size_t rows = (size_t)d->n * (size_t)d->window;
+    for (size_t r = 0; r < rows; r++)
+        for (int k = 0; k < c; k++) sum[k] += d->x[r * (size_t)c + (size_t)k];
+    for (int k = 0; k < c; k++) sum[k] /= (double)rows;
+    for (size_t r = 0; r < rows; r++)
+        for (int k = 0; k < c; k++) {
+            double v = d->x[r * (size_t)c + (size_t)k] - sum[k];
+            sq[k] += v * v;
+        }
+    for (int k = 0; k < c; k++) {
+        mn[k] = (float)sum[k];
+        mx[k] = (float)(sum[k] + sqrt(sq[k] / (double)rows));
+    }
+}
+
 /* One range for all axes, as the lesson's x' = (x - min) / (max - min). */
 static void merge_axes(qat_norm *nm) {
     float lo = nm->min[0], hi = nm->max[0];
@@ -53,6 +74,14 @@ qat_status qat_norm_fit(const qat_dataset *d, qat_norm_kind kind, qat_norm *out,
     qat_status s = qat_data_axis_ranges(d, out->min, out->max, e);
     if (s) return s;
     if (kind == QAT_NORM_MINMAX) merge_axes(out);
+    if (kind == QAT_NORM_ZSCORE) {
+        for (int k = 0; k < d->channels; k++)
+            if (!(out->max[k] > out->min[k]))
+                return qat_error_set(e, QAT_ERR_DATA, "normalisation: axis %d is constant (%g) in "
+                                     "the training data; z-score scaling needs a spread", k,
+                                     (double)out->min[k]);
+        axis_zscore(d, out->min, out->max);
+    }
     for (int k = 0; k < d->channels; k++)
         if (!(out->max[k] > out->min[k]))
             return qat_error_set(e, QAT_ERR_DATA,

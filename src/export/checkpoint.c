@@ -47,6 +47,14 @@ uint64_t qat_model_signature(const qat_model *m) {
         h = fnv(h, s->name, strlen(s->name));
         long f[7] = {s->kind, s->units, s->kernel, s->pool, s->padding, s->activation, s->use_bias};
         for (int j = 0; j < 7; j++) h = fnv_int(h, f[j]);
+        if (m->in.ndim != 3) continue; /* 1-D models keep the signatures they always had */
+        long g[7] = {s->kernel_h, s->kernel_w, s->stride_h, s->stride_w, s->pool_h, s->pool_w,
+                     s->depth_multiplier};
+        for (int j = 0; j < 7; j++) h = fnv_int(h, g[j]);
+    }
+    if (m->in.ndim == 3) { /* images: the (height, width) the window (H·W) came from */
+        h = fnv_int(h, m->in.dim[0]);
+        h = fnv_int(h, m->in.dim[1]);
     }
     h = fnv_int(h, (long)m->g.n_params);
     return fnv_int(h, (long)m->g.n_state);

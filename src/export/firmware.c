@@ -115,28 +115,44 @@ static void write_arena(FILE *o, const qat_i8_tflm_arena *arena) {
             a32->activations, a32->min, a64->min, a64->recommended, a32->recommended);
 }
 
+/* The input's shape and normalisation: a window of samples (1-D) or an image (2-D, the IR
+ * input [1, H, W, C]); both define QAT_AXES, the channels the normalisation is per. */
+static void write_input(FILE *o, const qat_ir_tensor *in, const qat_firmware_info *f) {
+    if (in->ndim == 4) {
+        fprintf(o, "/* Input: one %d x %d image of %d channel%s, row-major [row][column][channel]. */\n",
+                in->dim[1], in->dim[2], in->dim[3], in->dim[3] == 1 ? "" : "s");
+        fprintf(o, "#define QAT_HEIGHT %d\n#define QAT_WIDTH %d\n#define QAT_AXES %d\n"
+                   "#define QAT_INPUT_SIZE (QAT_HEIGHT * QAT_WIDTH * QAT_AXES)\n\n",
+                in->dim[1], in->dim[2], in->dim[3]);
+    } else {
+        fprintf(o, "/* Input: %d samples at %g Hz, %d axes each, row-major [time][axis]. */\n",
+                f->window, f->rate_hz, f->channels);
+        fprintf(o, "#define QAT_WINDOW %d\n#define QAT_AXES %d\n#define QAT_RATE_HZ %g\n\n",
+                f->window, f->channels, f->rate_hz);
+    }
+    int channels = in->ndim == 4 ? in->dim[3] : f->channels;
+    fprintf(o, "/* Normalisation fitted on the training split: x' = (x - min) / (max - min). */\n");
+    int none = f->norm->kind == QAT_NORM_NONE; /* identity: min 0, max 1 */
+    fprintf(o, "static const float qat_norm_min[QAT_AXES] = {");
+    for (int c = 0; c < channels; c++) {
+        fputs(c ? ", " : "", o);
+        float_literal(o, none ? 0.0f : f->norm->min[c]);
+    }
+    fprintf(o, "};\nstatic const float qat_norm_max[QAT_AXES] = {");
+    for (int c = 0; c < channels; c++) {
+        fputs(c ? ", " : "", o);
+        float_literal(o, none ? 1.0f : f->norm->max[c]);
+    }
+    fprintf(o, "};\n\n");
+}
+
 static void write_info_body(FILE *o, const qat_ir *ir, const qat_firmware_info *f,
                             const qat_i8_tflm_arena *arena) {
     const qat_ir_tensor *in = &ir->tensors[ir->input], *out = &ir->tensors[ir->output];
     qat_ir_opcode ops[QAT_IR_OPCODE_COUNT];
     int n_ops = op_list(ir, ops);
-    fprintf(o, "/* Input: %d samples at %g Hz, %d axes each, row-major [time][axis]. */\n",
-            f->window, f->rate_hz, f->channels);
-    fprintf(o, "#define QAT_WINDOW %d\n#define QAT_AXES %d\n#define QAT_RATE_HZ %g\n\n",
-            f->window, f->channels, f->rate_hz);
-    fprintf(o, "/* Normalisation fitted on the training split: x' = (x - min) / (max - min). */\n");
-    int none = f->norm->kind == QAT_NORM_NONE; /* identity: min 0, max 1 */
-    fprintf(o, "static const float qat_norm_min[QAT_AXES] = {");
-    for (int c = 0; c < f->channels; c++) {
-        fputs(c ? ", " : "", o);
-        float_literal(o, none ? 0.0f : f->norm->min[c]);
-    }
-    fprintf(o, "};\nstatic const float qat_norm_max[QAT_AXES] = {");
-    for (int c = 0; c < f->channels; c++) {
-        fputs(c ? ", " : "", o);
-        float_literal(o, none ? 1.0f : f->norm->max[c]);
-    }
-    fprintf(o, "};\n\n/* int8 input and output: real = scale * (q - zero_point). */\n");
+    write_input(o, in, f);
+    fprintf(o, "/* int8 input and output: real = scale * (q - zero_point). */\n");
     fputs("#define QAT_INPUT_SCALE ", o);
     float_literal(o, in->q.scale[0]);
     fprintf(o, "\n#define QAT_INPUT_ZERO_POINT %d\n#define QAT_OUTPUT_SCALE ", (int)in->q.zero_point[0]);
@@ -151,13 +167,15 @@ static void write_info_body(FILE *o, const qat_ir *ir, const qat_firmware_info *
     for (int i = 0; i < n_ops; i++) fprintf(o, "        (r).%s(); \\\n", resolver_method(ops[i]));
     fprintf(o, "    } while (0)\n\n");
     write_arena(o, arena);
-    fprintf(o, "/* One window of raw samples (units as recorded for training) -> the int8 input,\n"
+    const char *size = in->ndim == 4 ? "QAT_INPUT_SIZE" : "QAT_WINDOW * QAT_AXES";
+    fprintf(o, "/* One %s (units as recorded for training) -> the int8 input,\n"
                " * exactly as qatrain quantized its test inputs: float division, round half away\n"
                " * from zero (roundf), clamp. */\n"
-               "static inline void qat_prepare_input(const float raw[QAT_WINDOW * QAT_AXES],\n"
-               "                                     signed char out[QAT_WINDOW * QAT_AXES]) {\n"
-               "    for (int i = 0; i < QAT_WINDOW * QAT_AXES; i++) {\n"
-               "        int c = i %% QAT_AXES;\n"
+               "static inline void qat_prepare_input(const float raw[%s],\n"
+               "                                     signed char out[%s]) {\n"
+               "    for (int i = 0; i < %s; i++) {\n",
+            in->ndim == 4 ? "image of raw pixels" : "window of raw samples", size, size, size);
+    fprintf(o, "        int c = i %% QAT_AXES;\n"
                "        float x = (raw[i] - qat_norm_min[c]) / (qat_norm_max[c] - qat_norm_min[c]);\n"
                "        long q = (long)roundf(x / QAT_INPUT_SCALE) + QAT_INPUT_ZERO_POINT;\n"
                "        out[i] = (signed char)(q < -128 ? -128 : q > 127 ? 127 : q);\n"

@@ -57,8 +57,7 @@ static void average_pixel(const qat_i8_pool_params *p, const int8_t *x, int row_
             }
         for (int j = 0; j < n; j++) {
             int32_t v = 0; /* an empty window cannot occur for shapes the engine accepts */
-            if (count > 0)
-                v = acc[j] > 0 ? (acc[j] + count / 2) / count : (acc[j] - count / 2) / count;
+            if (count > 0) v = qat_i8_average_round(acc[j], count);
             o[c0 + j] = clamp8(v, p->act_min, p->act_max);
         }
     }

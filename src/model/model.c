@@ -20,14 +20,90 @@ static int activation(qat_graph *g, const char *name, int x, qat_activation act)
     return x; /* none, or softmax (fused into the loss) */
 }
 
-/* The kernel as the layer's op sees it: through a pruning mask when the model has them. */
+/* A kernel as the layer's op sees it: through a pruning mask (named NAME/what) when the
+ * model has them. */
+static int masked(qat_model *m, int i, int w, const char *what, int masks, int *mask) {
+    const qat_layer_spec *s = &m->spec[i];
+    if (!masks || !s->prune) return w;
+    char name[QAT_NODE_NAME_MAX];
+    snprintf(name, sizeof name, "%s/%s", s->name, what);
+    return *mask = qat_mask(&m->g, name, w, s->prune_block);
+}
+
 static int kernel(qat_model *m, int i, int masks) {
+    return masked(m, i, m->layer[i].w, "mask", masks, &m->layer[i].mask);
+}
+
+/* The layer's bias param (O) when it has one; 0 on success, -1 out of memory. */
+static int bias(qat_model *m, int i, int o) {
+    const qat_layer_spec *s = &m->spec[i];
+    int bd[1] = {o};
+    m->layer[i].b = s->use_bias ? param(m, s->name, "bias", 1, bd) : -1;
+    return s->use_bias && m->layer[i].b < 0 ? -1 : 0;
+}
+
+static qat_conv2d_params conv_params(const qat_layer_spec *s) {
+    return (qat_conv2d_params){.stride_h = s->stride_h, .stride_w = s->stride_w,
+                               .padding = s->padding, .depth_multiplier = 1};
+}
+
+/* conv2d: kernel (O, KH, KW, C) → [conv2d] → activation. */
+static int add_conv2d(qat_model *m, int i, int x, int c, int masks) {
     const qat_layer_spec *s = &m->spec[i];
     qat_model_layer *l = &m->layer[i];
-    if (!masks || !s->prune) return l->w;
+    int wd[4] = {s->units, s->kernel_h, s->kernel_w, c};
+    l->w = param(m, s->name, "kernel", 4, wd);
+    if (l->w < 0 || bias(m, i, s->units) < 0) return -1;
+    int k = kernel(m, i, masks);
+    qat_conv2d_params p = conv_params(s);
+    l->linear = k < 0 ? -1 : qat_conv2d(&m->g, s->name, x, k, l->b, &p);
+    return l->linear < 0 ? -1 : activation(&m->g, s->name, l->linear, s->activation);
+}
+
+/* depthwise_conv2d: kernel (1, KH, KW, C·M) → [depthwise] → activation. */
+static int add_depthwise(qat_model *m, int i, int x, int c, int masks) {
+    const qat_layer_spec *s = &m->spec[i];
+    qat_model_layer *l = &m->layer[i];
+    int wd[4] = {1, s->kernel_h, s->kernel_w, c * s->depth_multiplier};
+    l->w = param(m, s->name, "depthwise_kernel", 4, wd);
+    if (l->w < 0 || bias(m, i, wd[3]) < 0) return -1;
+    int k = kernel(m, i, masks);
+    qat_conv2d_params p = conv_params(s);
+    p.depth_multiplier = s->depth_multiplier;
+    l->linear = k < 0 ? -1 : qat_depthwise_conv2d(&m->g, s->name, x, k, l->b, &p);
+    return l->linear < 0 ? -1 : activation(&m->g, s->name, l->linear, s->activation);
+}
+
+/* separable_conv2d (Keras): depthwise (1, KH, KW, C·M) without bias → mid → pointwise
+ * 1×1 conv2d (O, 1, 1, C·M) with the bias → activation. Both kernels are masked. */
+static int add_separable(qat_model *m, int i, int x, int c, int masks) {
+    const qat_layer_spec *s = &m->spec[i];
+    qat_model_layer *l = &m->layer[i];
+    int cm = c * s->depth_multiplier;
+    int dd[4] = {1, s->kernel_h, s->kernel_w, cm}, pd[4] = {s->units, 1, 1, cm};
+    l->dw = param(m, s->name, "depthwise_kernel", 4, dd);
+    l->w = param(m, s->name, "pointwise_kernel", 4, pd);
+    if (l->dw < 0 || l->w < 0 || bias(m, i, s->units) < 0) return -1;
+    int dk = masked(m, i, l->dw, "depthwise_mask", masks, &l->dw_mask);
+    int pk = dk < 0 ? -1 : kernel(m, i, masks);
+    if (pk < 0) return -1;
     char name[QAT_NODE_NAME_MAX];
-    snprintf(name, sizeof name, "%s/mask", s->name);
-    return l->mask = qat_mask(&m->g, name, l->w, s->prune_block);
+    snprintf(name, sizeof name, "%s/depthwise", s->name);
+    qat_conv2d_params p = conv_params(s);
+    p.depth_multiplier = s->depth_multiplier;
+    l->mid = qat_depthwise_conv2d(&m->g, name, x, dk, -1, &p);
+    qat_conv2d_params one = {.stride_h = 1, .stride_w = 1, .padding = QAT_PAD_VALID,
+                             .depth_multiplier = 1};
+    l->linear = l->mid < 0 ? -1 : qat_conv2d(&m->g, s->name, l->mid, pk, l->b, &one);
+    return l->linear < 0 ? -1 : activation(&m->g, s->name, l->linear, s->activation);
+}
+
+static int add_pool2d(qat_model *m, int i, int x) {
+    const qat_layer_spec *s = &m->spec[i];
+    qat_pool2d_params p = {.pool_h = s->pool_h, .pool_w = s->pool_w, .stride_h = s->stride_h,
+                           .stride_w = s->stride_w, .padding = s->padding};
+    if (s->kind == QAT_LAYER_MAXPOOL2D) return qat_maxpool2d(&m->g, s->name, x, &p);
+    return qat_avgpool2d(&m->g, s->name, x, &p);
 }
 
 /* Adds one layer on node x; returns its output node (or -1: out of memory). */
@@ -37,7 +113,7 @@ static int add_layer(qat_model *m, int i, int x, int masks) {
     qat_graph *g = &m->g;
     const qat_node *X = &g->nodes[x];
     int last = X->dim[X->ndim - 1];
-    *l = (qat_model_layer){-1, -1, -1, -1, -1, -1, -1};
+    *l = QAT_MODEL_LAYER_NONE;
     switch (s->kind) {
     case QAT_LAYER_CONV1D: {
         int wd[3] = {s->units, s->kernel, last}, bd[1] = {s->units};
@@ -69,25 +145,51 @@ static int add_layer(qat_model *m, int i, int x, int masks) {
     case QAT_LAYER_MAXPOOL1D: return qat_maxpool1d(g, s->name, x, s->pool, s->padding);
     case QAT_LAYER_FLATTEN: return qat_flatten(g, s->name, x);
     case QAT_LAYER_DROPOUT: return qat_dropout(g, s->name, x, s->rate);
+    case QAT_LAYER_CONV2D: return add_conv2d(m, i, x, last, masks);
+    case QAT_LAYER_DEPTHWISE_CONV2D: return add_depthwise(m, i, x, last, masks);
+    case QAT_LAYER_SEPARABLE_CONV2D: return add_separable(m, i, x, last, masks);
+    case QAT_LAYER_MAXPOOL2D:
+    case QAT_LAYER_AVGPOOL2D: return add_pool2d(m, i, x);
+    case QAT_LAYER_GLOBAL_AVGPOOL: return qat_global_avgpool(g, s->name, x);
     case QAT_LAYER_KIND_COUNT: break;
     }
     QAT_ASSERT(!"unknown layer kind");
     return -1;
 }
 
-static qat_status build(qat_model *m, const qat_layer_spec *layers, int n_layers, int window,
-                        int channels, int n_classes, int max_batch, int masks, qat_error *e) {
+/* Adds every layer, checking each output against the shape routine the config validation
+ * uses (a validated stack builds to exactly the shapes it was checked with). */
+static int add_layers(qat_model *m, int x, int masks) {
+    qat_shape shape = m->in;
+    for (int i = 0; i < m->n_layers && x >= 0; i++) {
+        char why[256];
+        qat_shape next;
+        QAT_ASSERT(qat_layer_output_shape(&m->spec[i], &shape, &next, why, sizeof why) == QAT_OK);
+        x = m->layer[i].out = add_layer(m, i, x, masks);
+        if (x < 0) break;
+        const qat_node *n = &m->g.nodes[x];
+        QAT_ASSERT(n->ndim == next.ndim);
+        for (int d = 0; d < n->ndim; d++) QAT_ASSERT(n->dim[d] == next.dim[d]);
+        shape = next;
+    }
+    return x;
+}
+
+static qat_status build(qat_model *m, const qat_layer_spec *layers, int n_layers,
+                        const qat_shape *in, int n_classes, int max_batch, int masks,
+                        qat_error *e) {
     memset(m, 0, sizeof *m);
     QAT_ASSERT(n_layers > 0 && n_layers <= QAT_MAX_LAYERS);
+    QAT_ASSERT(in->ndim == 2 || in->ndim == 3);
     qat_graph_init(&m->g);
     memcpy(m->spec, layers, (size_t)n_layers * sizeof *layers);
     m->n_layers = n_layers;
-    m->window = window;
-    m->channels = channels;
+    m->in = *in;
+    m->channels = in->dim[in->ndim - 1];
+    m->window = in->ndim == 3 ? in->dim[0] * in->dim[1] : in->dim[0];
     m->n_classes = n_classes;
-    int dim[2] = {window, channels};
-    int x = m->input = qat_graph_input(&m->g, "input", 2, dim);
-    for (int i = 0; i < n_layers && x >= 0; i++) x = m->layer[i].out = add_layer(m, i, x, masks);
+    m->input = qat_graph_input(&m->g, "input", in->ndim, in->dim);
+    int x = m->input < 0 ? -1 : add_layers(m, m->input, masks);
     m->logits = x;
     m->loss = x < 0 ? -1 : qat_softmax_xent(&m->g, "loss", x);
     if (m->loss < 0) {
@@ -102,15 +204,23 @@ static qat_status build(qat_model *m, const qat_layer_spec *layers, int n_layers
     return st;
 }
 
+qat_status qat_model_build_shape(qat_model *m, const qat_layer_spec *layers, int n_layers,
+                                 const qat_shape *in, int n_classes, int max_batch, int masks,
+                                 qat_error *e) {
+    return build(m, layers, n_layers, in, n_classes, max_batch, masks, e);
+}
+
 qat_status qat_model_build(qat_model *m, const qat_layer_spec *layers, int n_layers, int window,
                            int channels, int n_classes, int max_batch, qat_error *e) {
-    return build(m, layers, n_layers, window, channels, n_classes, max_batch, 0, e);
+    qat_shape in = qat_input_shape(0, 0, window, channels);
+    return build(m, layers, n_layers, &in, n_classes, max_batch, 0, e);
 }
 
 qat_status qat_model_build_masked(qat_model *m, const qat_layer_spec *layers, int n_layers,
                                   int window, int channels, int n_classes, int max_batch,
                                   qat_error *e) {
-    return build(m, layers, n_layers, window, channels, n_classes, max_batch, 1, e);
+    qat_shape in = qat_input_shape(0, 0, window, channels);
+    return build(m, layers, n_layers, &in, n_classes, max_batch, 1, e);
 }
 
 void qat_model_free(qat_model *m) {
@@ -123,17 +233,39 @@ static void glorot(qat_node *w, int fan_in, int fan_out, qat_rng *rng) {
         w->val[i] = (float)((2 * qat_rng_uniform(rng) - 1) * limit);
 }
 
+/* Keras' fans (keras.initializers, compute_fans): for a kernel of shape
+ * (*receptive_field, in, out), fan_in = receptive·in and fan_out = receptive·out. Ours are
+ * stored out-first: dense (O, I); conv1d (O, K, C); conv2d (O, KH, KW, C). A depthwise
+ * kernel is Keras' (KH, KW, C, M), stored here (1, KH, KW, C·M) as TFLite does, so its
+ * fan_in = KH·KW·C and fan_out = KH·KW·M. */
+void qat_model_fans(const qat_node *w, int depth_multiplier, int *fan_in, int *fan_out) {
+    int receptive = 1;
+    for (int d = 1; d < w->ndim - 1; d++) receptive *= w->dim[d];
+    int in = w->dim[w->ndim - 1], out = w->dim[0];
+    if (depth_multiplier > 0) { /* depthwise (1, KH, KW, C·M) */
+        out = depth_multiplier;
+        in /= depth_multiplier;
+    }
+    *fan_in = receptive * in;
+    *fan_out = receptive * out;
+}
+
+static void init_kernel(qat_graph *g, int w, int depth_multiplier, qat_rng *rng) {
+    if (w < 0) return;
+    int fan_in, fan_out;
+    qat_model_fans(&g->nodes[w], depth_multiplier, &fan_in, &fan_out);
+    glorot(&g->nodes[w], fan_in, fan_out, rng);
+}
+
 void qat_model_init(qat_model *m, qat_rng *rng) {
     qat_graph *g = &m->g;
     memset(g->params, 0, g->n_params * sizeof(float));
     for (int i = 0; i < m->n_layers; i++) {
         const qat_model_layer *l = &m->layer[i];
-        if (l->w >= 0) {
-            qat_node *w = &g->nodes[l->w];
-            int recept = w->ndim == 3 ? w->dim[1] : 1, out = w->dim[0];
-            int in = w->ndim == 3 ? w->dim[2] : w->dim[1];
-            glorot(w, recept * in, recept * out, rng);
-        }
+        qat_layer_kind k = m->spec[i].kind;
+        int dm = m->spec[i].depth_multiplier;
+        init_kernel(g, l->dw, dm, rng); /* separable: the depthwise half first */
+        init_kernel(g, l->w, k == QAT_LAYER_DEPTHWISE_CONV2D ? dm : 0, rng);
         if (l->gamma >= 0)
             for (size_t j = 0; j < g->nodes[l->gamma].size; j++) g->nodes[l->gamma].val[j] = 1;
     }
@@ -203,11 +335,23 @@ int qat_model_correct(const qat_model *m, const int *labels, int b) {
 
 long qat_model_layer_params(const qat_model *m, int i) {
     const qat_model_layer *l = &m->layer[i];
-    int ids[4] = {l->w, l->b, l->gamma, l->beta};
+    int ids[5] = {l->w, l->b, l->gamma, l->beta, l->dw};
     long n = 0;
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < 5; k++)
         if (ids[k] >= 0) n += (long)m->g.nodes[ids[k]].size;
     return n;
+}
+
+long qat_model_layer_macs(const qat_model *m, int i) {
+    const qat_model_layer *l = &m->layer[i];
+    if (l->linear < 0) return 0;
+    /* Each output position multiplies the whole kernel (depthwise: one tap row per output
+     * channel, which is its kernel's size again); a separable layer does both halves. */
+    const qat_node *y = &m->g.nodes[l->linear];
+    long positions = 1, taps = (long)m->g.nodes[l->w].size;
+    for (int d = 0; d + 1 < y->ndim; d++) positions *= y->dim[d];
+    if (l->dw >= 0) taps += (long)m->g.nodes[l->dw].size;
+    return positions * taps;
 }
 
 long qat_model_macs(const qat_model *m) {
@@ -215,9 +359,7 @@ long qat_model_macs(const qat_model *m) {
     for (int i = 0; i < m->n_layers; i++) {
         int lin = m->layer[i].linear;
         if (lin < 0) continue;
-        const qat_node *y = &m->g.nodes[lin], *w = &m->g.nodes[m->layer[i].w];
-        long rows = y->ndim == 2 ? y->dim[0] : 1;
-        macs += rows * (long)w->size;
+        macs += qat_model_layer_macs(m, i);
     }
     return macs;
 }

@@ -39,6 +39,7 @@ QAT_OP_DECL(fold_weight);
 QAT_OP_DECL(fold_bias);
 QAT_OP_DECL(bn_track);
 QAT_OP_DECL(mask);
+QAT_OP_DECL(fq_avgpool);
 
 /* Sets a node's per-sample shape and size (graph.c). */
 void qat_node_set_shape(qat_node *n, int ndim, const int *dim);

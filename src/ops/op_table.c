@@ -27,6 +27,7 @@ const qat_op_def qat_op_defs[QAT_OP_COUNT] = {
     OP(FOLD_BIAS, fold_bias),
     OP(BN_TRACK, bn_track),
     OP(MASK, mask),
+    OP(FQ_AVGPOOL, fq_avgpool),
 };
 _Static_assert(sizeof qat_op_defs / sizeof qat_op_defs[0] == QAT_OP_COUNT, "op table");
 

@@ -65,13 +65,14 @@ static float *float_kernel(const qat_model *m, int i, size_t *n) {
     *n = W->size;
     if (i + 1 < m->n_layers && m->spec[i + 1].kind == QAT_LAYER_BATCHNORM) {
         const qat_model_layer *lb = &m->layer[i + 1];
-        int c = W->dim[0];
-        size_t row = W->size / (size_t)c;
+        /* a depthwise kernel's channels are its last axis, any other's its rows */
+        int last = g->nodes[m->layer[i].linear].op == QAT_OP_DEPTHWISE_CONV2D;
+        int c = last ? W->dim[W->ndim - 1] : W->dim[0];
         const float *mu = g->state + g->nodes[lb->out].offset, *var = mu + c;
         for (int o = 0; o < c; o++) {
             float gamma = lb->gamma >= 0 ? g->nodes[lb->gamma].val[o] : 1.0f;
-            qat_bn_fold_kernel(w + o * row, row, gamma,
-                               qat_bn_inv_std(var[o], m->spec[i + 1].epsilon), w + o * row);
+            qat_bn_fold_kernel_channel(w, W->size, c, last, o, gamma,
+                                       qat_bn_inv_std(var[o], m->spec[i + 1].epsilon), w);
         }
     }
     return w;
@@ -159,7 +160,7 @@ void qat_evaluation_free(qat_evaluation *ev) {
 qat_layer_row qat_model_layer_row(const qat_model *m, int i) {
     const qat_layer_spec *s = &m->spec[i];
     const qat_node *out = &m->g.nodes[m->layer[i].out];
-    int affine = s->kind == QAT_LAYER_CONV1D || s->kind == QAT_LAYER_DENSE;
+    int affine = qat_layer_has_kernel(s->kind);
     qat_layer_row r = {.name = s->name, .type = qat_layer_kind_name(s->kind),
                        .activation = affine ? qat_activation_name(s->activation) : NULL,
                        .ndim = out->ndim, .parameters = qat_model_layer_params(m, i)};

@@ -47,6 +47,15 @@ static qat_status float_forms(qat_pipeline *p, qat_error *e) {
     return st;
 }
 
+/* The shape of an .npy of n samples of t's: (n, window, channels) or (n, H, W, C); returns
+ * its number of dimensions. */
+static int samples_shape(const qat_dataset *t, size_t n, size_t *shape) {
+    const size_t d2[3] = {n, (size_t)t->window, (size_t)t->channels};
+    const size_t d3[4] = {n, (size_t)t->height, (size_t)t->width, (size_t)t->channels};
+    memcpy(shape, t->height > 0 ? d3 : d2, t->height > 0 ? sizeof d3 : sizeof d2);
+    return t->height > 0 ? 4 : 3;
+}
+
 static qat_status npy(const qat_pipeline *p, const char *name, qat_dtype t, int ndim,
                       const size_t *shape, const void *data, qat_error *e) {
     char path[QAT_PATH_MAX];
@@ -75,15 +84,15 @@ static qat_status engine_outputs(const qat_pipeline *p, const qat_ir *ir, const 
 static qat_status verification(const qat_pipeline *p, const qat_ir *ir, const char *stem,
                                qat_error *e) {
     const qat_dataset *t = &p->test;
-    size_t n = (size_t)t->n * t->window * t->channels;
-    size_t xs[3] = {(size_t)t->n, (size_t)t->window, (size_t)t->channels};
+    size_t n = (size_t)t->n * t->window * t->channels, xs[4];
+    int nd = samples_shape(t, (size_t)t->n, xs);
     const qat_ir_tensor *in = &ir->tensors[ir->input];
     char name[64];
     int8_t *x8 = malloc(n + 1);
     if (!x8) return qat_error_set(e, QAT_ERR_NOMEM, "export: out of memory");
     qat_i8_quantize(t->x, n, in->q.scale[0], in->q.zero_point[0], x8);
     snprintf(name, sizeof name, "test_inputs_%s.npy", stem);
-    qat_status st = npy(p, name, QAT_DTYPE_I8, 3, xs, x8, e);
+    qat_status st = npy(p, name, QAT_DTYPE_I8, nd, xs, x8, e);
     free(x8);
     snprintf(name, sizeof name, "test_outputs_%s.npy", stem);
     return st ? st : engine_outputs(p, ir, name, e);
@@ -95,12 +104,13 @@ static qat_status verification(const qat_pipeline *p, const qat_ir *ir, const ch
 static qat_status artifacts(const qat_pipeline *p, qat_error *e) {
     const qat_dataset *t = &p->test;
     size_t n = (size_t)t->n, k = (size_t)t->n_classes;
-    size_t xs[3] = {n, (size_t)t->window, (size_t)t->channels}, ys[1] = {n}, os[2] = {n, k};
+    size_t xs[4], ys[1] = {n}, os[2] = {n, k};
+    int nd = samples_shape(t, n, xs);
     float *prob = malloc((n * k + 1) * sizeof(float));
     if (!prob) return qat_error_set(e, QAT_ERR_NOMEM, "export: out of memory");
     qat_model_predict((qat_model *)&p->model, t->x, t->n, prob);
-    qat_status st = npy(p, "test_inputs_float.npy", QAT_DTYPE_F32, 3, xs, t->x, e);
-    if (!st) st = npy(p, "test_inputs_raw.npy", QAT_DTYPE_F32, 3, xs, p->test_raw, e);
+    qat_status st = npy(p, "test_inputs_float.npy", QAT_DTYPE_F32, nd, xs, t->x, e);
+    if (!st) st = npy(p, "test_inputs_raw.npy", QAT_DTYPE_F32, nd, xs, p->test_raw, e);
     if (!st) st = npy(p, "test_labels.npy", QAT_DTYPE_I32, 1, ys, t->y, e);
     if (!st) st = npy(p, "test_outputs_float32.npy", QAT_DTYPE_F32, 2, os, prob, e);
     free(prob);

@@ -107,8 +107,10 @@ qat_status qat_pipeline_build(qat_pipeline *p, qat_error *e) {
     const qat_config *c = &p->cfg;
     qat_norm norm = p->model.norm;
     int max_batch = c->train.batch > EVAL_BATCH ? c->train.batch : EVAL_BATCH;
-    qat_status st = qat_model_build(&p->model, c->layers, c->n_layers, c->data.window,
-                                    c->data.channels, c->data.n_classes, max_batch, e);
+    qat_shape in = qat_input_shape(c->data.height, c->data.width, c->data.window,
+                                   c->data.channels);
+    qat_status st = qat_model_build_shape(&p->model, c->layers, c->n_layers, &in,
+                                          c->data.n_classes, max_batch, 0, e);
     if (st) return st;
     p->model_built = 1;
     p->model.norm = norm;
@@ -246,8 +248,8 @@ static qat_status compare_sim(qat_pipeline *p, qat_error *e) {
 static qat_status dynamic_range(qat_pipeline *p, qat_error *e) {
     const qat_config *c = &p->cfg;
     qat_model dr;
-    qat_status st = qat_model_build(&dr, c->layers, c->n_layers, c->data.window, c->data.channels,
-                                    c->data.n_classes, p->model.g.max_batch, e);
+    qat_status st = qat_model_build_shape(&dr, c->layers, c->n_layers, &p->model.in,
+                                          c->data.n_classes, p->model.g.max_batch, 0, e);
     if (st) return st;
     memcpy(dr.g.params, p->model.g.params, p->model.g.n_params * sizeof(float));
     memcpy(dr.g.state, p->model.g.state, p->model.g.n_state * sizeof(float));
@@ -270,8 +272,8 @@ static qat_status qat_sqnr_trained(qat_pipeline *p, qat_error *e) {
     const qat_config *c = &p->cfg;
     qat_model fm;
     int n;
-    qat_status st = qat_model_build(&fm, c->layers, c->n_layers, c->data.window, c->data.channels,
-                                    c->data.n_classes, 1, e);
+    qat_status st = qat_model_build_shape(&fm, c->layers, c->n_layers, &p->model.in, c->data.n_classes,
+                                          1, 0, e);
     if (st) return st;
     qat_qmodel_export_float(&p->qm, &fm);
     st = qat_sqnr(&p->ir_qat, &p->qm, &fm, &p->calib, p->sqnr_qat, &n, e);

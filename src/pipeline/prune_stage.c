@@ -44,8 +44,8 @@ static qat_status start_model(const qat_pipeline *p, double target, qat_model *p
     memcpy(layers, c->layers, (size_t)c->n_layers * sizeof *layers);
     for (int i = 0; i < c->n_layers; i++)
         layers[i].prune_block = qat_prune_block_of(&layers[i], &c->prune);
-    qat_status st = qat_model_build_masked(pm, layers, c->n_layers, c->data.window,
-                                           c->data.channels, c->data.n_classes, fm->g.max_batch, e);
+    qat_status st = qat_model_build_shape(pm, layers, c->n_layers, &fm->in, c->data.n_classes,
+                                          fm->g.max_batch, 1, e);
     if (st) return st;
     memcpy(pm->g.params, fm->g.params, fm->g.n_params * sizeof(float)); /* same param order */
     for (int i = 0; i < fm->n_layers; i++) {

@@ -101,8 +101,8 @@ qat_status qat_prune_structured(const qat_model *m, double sparsity, int max_bat
         if (nkeep[i] < 0) st = qat_error_set(e, QAT_ERR_NOMEM, "structured pruning: out of memory");
         else spec[i].units = nkeep[i];
     }
-    if (!st) st = qat_model_build(out, spec, m->n_layers, m->window, m->channels, m->n_classes,
-                                  max_batch, e);
+    if (!st) st = qat_model_build_shape(out, spec, m->n_layers, &m->in, m->n_classes,
+                                                max_batch, 0, e);
     int built = !st;
     channels ch = {m->channels, malloc((size_t)m->channels * sizeof(int))};
     for (int c = 0; ch.old && c < m->channels; c++) ch.old[c] = c;

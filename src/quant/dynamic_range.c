@@ -10,18 +10,31 @@
 
 #include "qat/quant.h"
 
+/* Layer i's conv / dense node, or NULL for layers without a kernel. */
+static const qat_node *affine_node(const qat_model *m, int i) {
+    return m->layer[i].linear >= 0 ? &m->g.nodes[m->layer[i].linear] : NULL;
+}
+
+/* The kernel's output channels: its rows, or its last axis for a depthwise kernel
+ * (1, KH, KW, C·M); the kernel is rows × row values either way. */
+static int channels_last(const qat_model *m, int i) {
+    return affine_node(m, i)->op == QAT_OP_DEPTHWISE_CONV2D;
+}
+
 static void fold_layer(qat_model *m, int conv_layer, int bn_layer) {
     qat_graph *g = &m->g;
     const qat_model_layer *l = &m->layer[conv_layer], *lb = &m->layer[bn_layer];
     qat_node *W = &g->nodes[l->w], *G = &g->nodes[lb->gamma], *B = &g->nodes[lb->beta];
     const qat_node *bn = &g->nodes[lb->out];
-    int c = W->dim[0], row = (int)(W->size / (size_t)c);
+    int c = (int)G->size, last = channels_last(m, conv_layer);
     float *mu = g->state + bn->offset, *var = mu + c;
     double eps = m->spec[bn_layer].epsilon;
+    for (int o = 0; o < c; o++)
+        qat_bn_fold_kernel_channel(W->val, W->size, c, last, o, G->val[o],
+                                   qat_bn_inv_std(var[o], eps), W->val);
     for (int o = 0; o < c; o++) {
         double is = qat_bn_inv_std(var[o], eps);
-        float *w = W->val + (size_t)o * row, b = l->b >= 0 ? g->nodes[l->b].val[o] : 0;
-        qat_bn_fold_kernel(w, (size_t)row, G->val[o], is, w);
+        float b = l->b >= 0 ? g->nodes[l->b].val[o] : 0;
         /* The folded bias goes into β; BN becomes y ↦ y·1 + β with γ = √(σ² + ε), μ = 0. */
         B->val[o] = qat_bn_fold_bias_value(b, G->val[o], B->val[o], mu[o], is);
         if (l->b >= 0) g->nodes[l->b].val[o] = 0;
@@ -30,16 +43,18 @@ static void fold_layer(qat_model *m, int conv_layer, int bn_layer) {
     }
 }
 
+/* Rounds a kernel to int8 with scales per_channel-wise (a qat_weight_axis). */
 static int quantize_kernel(qat_node *W, int per_channel) {
-    int rows = W->dim[0], row = (int)(W->size / (size_t)rows);
-    float *scales = malloc((size_t)rows * sizeof(float));
+    int row = per_channel == QAT_WEIGHT_PER_LAST ? W->dim[W->ndim - 1]
+                                                 : (int)(W->size / (size_t)W->dim[0]);
+    int rows = (int)(W->size / (size_t)row);
+    float *scales = malloc((size_t)(rows > row ? rows : row) * sizeof(float));
     if (!scales) return -1;
     qat_weight_scales(W->val, rows, row, per_channel, 127, scales);
-    for (int r = 0; r < rows; r++)
-        for (int i = 0; i < row; i++) {
-            float s = scales[per_channel ? r : 0], *w = &W->val[(size_t)r * row + i];
-            *w = (float)qat_quantize_weight(*w, s, -127, 127) * s;
-        }
+    for (size_t k = 0; k < W->size; k++) {
+        float sk = scales[qat_weight_channel(per_channel, k, row)];
+        W->val[k] = (float)qat_quantize_weight(W->val[k], sk, -127, 127) * sk;
+    }
     free(scales);
     return 0;
 }
@@ -84,10 +99,18 @@ static void round_half(qat_node *n) {
     for (size_t i = 0; n && i < n->size; i++) n->val[i] = qat_half_to_float(qat_float_to_half(n->val[i]));
 }
 
+/* A separable layer's depthwise kernel (no bias, never folded), or NULL. */
+static qat_node *separable_kernel(qat_model *m, int i) {
+    int dw = qat_separable_depthwise(m, i), param, mask;
+    if (dw < 0) return NULL;
+    qat_conv_kernel(&m->g, dw, &param, &mask);
+    return &m->g.nodes[param];
+}
+
 void qat_float16_apply(qat_model *m) {
     for (int i = 0; i < m->n_layers; i++) {
-        const qat_layer_spec *s = &m->spec[i];
-        if (s->kind != QAT_LAYER_CONV1D && s->kind != QAT_LAYER_DENSE) continue;
+        if (!affine_node(m, i)) continue;
+        round_half(separable_kernel(m, i));
         int bn = i + 1 < m->n_layers && m->spec[i + 1].kind == QAT_LAYER_BATCHNORM;
         if (bn) fold_layer(m, i, i + 1);
         round_half(&m->g.nodes[m->layer[i].w]);
@@ -98,11 +121,17 @@ void qat_float16_apply(qat_model *m) {
 
 qat_status qat_dynamic_range_apply(qat_model *m, int min_elements, qat_error *e) {
     for (int i = 0; i < m->n_layers; i++) {
-        const qat_layer_spec *s = &m->spec[i];
-        if (s->kind != QAT_LAYER_CONV1D && s->kind != QAT_LAYER_DENSE) continue;
+        const qat_node *A = affine_node(m, i);
+        if (!A) continue;
         if (i + 1 < m->n_layers && m->spec[i + 1].kind == QAT_LAYER_BATCHNORM) fold_layer(m, i, i + 1);
         qat_node *W = &m->g.nodes[m->layer[i].w];
-        if (W->size >= (size_t)min_elements && quantize_kernel(W, s->kind == QAT_LAYER_CONV1D))
+        /* the converter's hybrid kernels: per channel for convolutions, per tensor for dense */
+        int axis = A->op == QAT_OP_DENSE ? QAT_WEIGHT_PER_TENSOR
+                   : channels_last(m, i) ? QAT_WEIGHT_PER_LAST : QAT_WEIGHT_PER_ROW;
+        qat_node *D = separable_kernel(m, i);
+        if (D && D->size >= (size_t)min_elements && quantize_kernel(D, QAT_WEIGHT_PER_LAST))
+            return qat_error_set(e, QAT_ERR_NOMEM, "dynamic range: out of memory");
+        if (W->size >= (size_t)min_elements && quantize_kernel(W, axis))
             return qat_error_set(e, QAT_ERR_NOMEM, "dynamic range: out of memory");
     }
     return QAT_OK;

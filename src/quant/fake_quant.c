@@ -51,6 +51,13 @@ void qat_fq_act_qparams(const qat_graph *g, int node, float *scale, int32_t *zp)
     qat_act_qparams(st[OBS_LO], st[OBS_HI], q->qmin, q->qmax, scale, zp);
 }
 
+int qat_fq_act_grid(const qat_graph *g, int node, float *scale, int32_t *zp) {
+    const act_aux *a = (const act_aux *)g->nodes[node].aux;
+    *scale = a->scale;
+    *zp = a->zp;
+    return a->active;
+}
+
 static const qat_fake_quant_params *params(const qat_node *n) {
     return QAT_NODE_PARAMS_CONST(qat_fake_quant_params, n, QAT_OP_FAKE_QUANT);
 }
@@ -172,14 +179,22 @@ void qat_fake_quant_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
 
 void qat_weight_scales(const float *w, int rows, int row, int per_channel, int qmax,
                        float *scales) {
-    float all = 0;
-    for (int r = 0; r < rows; r++) {
-        float m = 0;
-        for (int i = 0; i < row; i++) m = fmaxf(m, fabsf(w[(size_t)r * row + i]));
-        if (per_channel) scales[r] = qat_weight_scale(m, qmax);
-        all = fmaxf(all, m);
+    int last = per_channel == QAT_WEIGHT_PER_LAST, ns = last ? row : per_channel ? rows : 1;
+    float *m = scales; /* the largest magnitude of each channel, then its scale */
+    for (int c = 0; c < ns; c++) m[c] = 0;
+    for (size_t k = 0; k < (size_t)rows * row; k++) {
+        int c = qat_weight_channel(per_channel, k, row);
+        m[c] = fmaxf(m[c], fabsf(w[k]));
     }
-    if (!per_channel) scales[0] = qat_weight_scale(all, qmax);
+    for (int c = 0; c < ns; c++) scales[c] = qat_weight_scale(m[c], qmax);
+}
+
+/* A weight node seen as rows × row values: its channels are the rows, or the row's columns
+ * when they run along the last axis. */
+static void weight_layout(const qat_node *n, int per_channel, int *rows, int *row) {
+    *row = per_channel == QAT_WEIGHT_PER_LAST ? n->dim[n->ndim - 1]
+                                              : (int)(n->size / (size_t)n->dim[0]);
+    *rows = (int)(n->size / (size_t)*row);
 }
 
 int qat_fake_quant_weight(qat_graph *g, const char *name, int w, int qmax, int per_channel) {
@@ -193,13 +208,15 @@ int qat_fake_quant_weight(qat_graph *g, const char *name, int w, int qmax, int p
     n->batched = 0;
     *QAT_NODE_PARAMS(qat_fq_weight_params, n, QAT_OP_FQ_WEIGHT) =
         (qat_fq_weight_params){qmax, per_channel};
-    n->aux_fixed = (size_t)n->dim[0] * sizeof(float);
+    int channels = per_channel == QAT_WEIGHT_PER_LAST ? dim[ndim - 1] : dim[0];
+    n->aux_fixed = (size_t)channels * sizeof(float);
     return id;
 }
 
 const float *qat_fq_weight_scales(const qat_graph *g, int node, int *n) {
     const qat_node *q = &g->nodes[node];
-    *n = QAT_NODE_PARAMS_CONST(qat_fq_weight_params, q, QAT_OP_FQ_WEIGHT)->per_channel ? q->dim[0] : 1;
+    int pc = QAT_NODE_PARAMS_CONST(qat_fq_weight_params, q, QAT_OP_FQ_WEIGHT)->per_channel;
+    *n = pc == QAT_WEIGHT_PER_LAST ? q->dim[q->ndim - 1] : pc ? q->dim[0] : 1;
     return (const float *)q->aux;
 }
 
@@ -207,19 +224,16 @@ void qat_fq_weight_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     const float *w = qat_in(g, n, 0)->val;
     float *scales = (float *)n->aux;
     const qat_fq_weight_params *wp = QAT_NODE_PARAMS(qat_fq_weight_params, n, QAT_OP_FQ_WEIGHT);
-    int rows = n->dim[0], row = (int)(n->size / (size_t)rows), qmax = wp->qmax;
-    int per_channel = wp->per_channel;
+    int rows, row, qmax = wp->qmax, per_channel = wp->per_channel;
+    weight_layout(n, per_channel, &rows, &row);
     qat_weight_scales(w, rows, row, per_channel, qmax, scales);
     if (p->calibrate) { /* PTQ calibrates on the float model, as the converter does */
         memcpy(n->val, w, n->size * sizeof(float));
         return;
     }
-    for (int r = 0; r < rows; r++) {
-        float s = scales[per_channel ? r : 0];
-        for (int i = 0; i < row; i++) {
-            size_t k = (size_t)r * row + i;
-            n->val[k] = (float)qat_quantize_weight(w[k], s, -qmax, qmax) * s;
-        }
+    for (size_t k = 0; k < n->size; k++) {
+        float s = scales[qat_weight_channel(per_channel, k, row)];
+        n->val[k] = (float)qat_quantize_weight(w[k], s, -qmax, qmax) * s;
     }
 }
 

@@ -21,6 +21,17 @@ void qat_bn_fold_kernel(const float *w, size_t row, float gamma, double inv_std,
     for (size_t i = 0; i < row; i++) out[i] = w[i] * m;
 }
 
+void qat_bn_fold_kernel_channel(const float *w, size_t size, int channels, int last, int c,
+                                float gamma, double inv_std, float *out) {
+    if (!last) {
+        size_t row = size / (size_t)channels;
+        qat_bn_fold_kernel(w + (size_t)c * row, row, gamma, inv_std, out + (size_t)c * row);
+        return;
+    }
+    float m = (float)(gamma * inv_std);
+    for (size_t k = (size_t)c; k < size; k += (size_t)channels) out[k] = w[k] * m;
+}
+
 float qat_bn_fold_bias_value(float b, float gamma, float beta, float mu, double inv_std) {
     return (float)(beta + ((double)b - (double)mu) * (gamma * inv_std));
 }
@@ -41,43 +52,60 @@ int qat_fold_weight(qat_graph *g, const char *name, int w, int gamma, size_t bn_
     const qat_node *W = &g->nodes[w];
     int ndim = W->ndim, dim[QAT_MAX_DIM], in[2] = {w, gamma};
     memcpy(dim, W->dim, sizeof dim);
-    QAT_ASSERT(g->nodes[gamma].size == (size_t)W->dim[0]);
+    int c = (int)g->nodes[gamma].size, last = c != dim[0];
+    QAT_ASSERT(c == (last ? dim[ndim - 1] : dim[0]));
     int id = qat_op_node(g, QAT_OP_FOLD_WEIGHT, name, 2, in, ndim, dim);
     if (id < 0) return -1;
     qat_node *n = &g->nodes[id];
     n->batched = 0;
     n->offset = bn_state;
     /* dim, not W->dim: adding the node may have moved g->nodes */
-    *QAT_NODE_PARAMS(qat_fold_params, n, QAT_OP_FOLD_WEIGHT) = (qat_fold_params){dim[0], epsilon};
-    n->aux_fixed = (size_t)dim[0] * sizeof(double); /* 1/√(σ² + ε) per channel */
+    *QAT_NODE_PARAMS(qat_fold_params, n, QAT_OP_FOLD_WEIGHT) = (qat_fold_params){c, last, epsilon};
+    n->aux_fixed = (size_t)c * sizeof(double); /* 1/√(σ² + ε) per channel */
     return id;
+}
+
+/* The kernel as rows × row values whose channel is the row (axis 0) or the column (last
+ * axis, a depthwise kernel); each run of `run` adjacent values shares one channel. */
+typedef struct fold_layout {
+    int channels, last;
+    size_t run, runs;
+} fold_layout;
+
+static fold_layout layout(const qat_node *n) {
+    const qat_fold_params *f = QAT_NODE_PARAMS_CONST(qat_fold_params, n, QAT_OP_FOLD_WEIGHT);
+    size_t run = f->channel_last ? 1 : n->size / (size_t)f->channels;
+    return (fold_layout){f->channels, f->channel_last, run, n->size / run};
 }
 
 void qat_fold_weight_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     (void)p;
     const float *w = qat_in(g, n, 0)->val, *gam = qat_in(g, n, 1)->val;
-    int rows = n->dim[0], row = (int)(n->size / (size_t)rows);
+    fold_layout f = layout(n);
     double *is = (double *)n->aux;
-    for (int r = 0; r < rows; r++) {
-        is[r] = fold_inv_std(g, n, QAT_OP_FOLD_WEIGHT, r);
-        qat_bn_fold_kernel(w + (size_t)r * row, (size_t)row, gam[r], is[r], n->val + (size_t)r * row);
+    for (int c = 0; c < f.channels; c++) is[c] = fold_inv_std(g, n, QAT_OP_FOLD_WEIGHT, c);
+    for (size_t r = 0; r < f.runs; r++) {
+        int c = (int)(f.last ? r % (size_t)f.channels : r);
+        qat_bn_fold_kernel(w + r * f.run, f.run, gam[c], is[c], n->val + r * f.run);
     }
 }
 
 void qat_fold_weight_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
     (void)p;
     qat_node *W = qat_in(g, n, 0), *G = qat_in(g, n, 1);
-    int rows = n->dim[0], row = (int)(n->size / (size_t)rows);
+    fold_layout f = layout(n);
     const double *inv = (const double *)n->aux;
-    for (int r = 0; r < rows; r++) {
-        double is = inv[r], dg = 0;
-        float m = (float)(G->val[r] * is);
-        for (int i = 0; i < row; i++) {
-            size_t k = (size_t)r * row + i;
+    for (int c = 0; c < f.channels; c++) {
+        double is = inv[c], dg = 0;
+        float m = (float)(G->val[c] * is);
+        /* channel c's values: run `run` from row c, or every channels-th value from c */
+        size_t first = f.last ? (size_t)c : (size_t)c * f.run, step = f.last ? (size_t)f.channels : 1;
+        size_t count = f.last ? f.runs / (size_t)f.channels : f.run;
+        for (size_t i = 0, k = first; i < count; i++, k += step) {
             W->grad[k] += n->grad[k] * m;
             dg += (double)n->grad[k] * W->val[k];
         }
-        G->grad[r] += (float)(dg * is);
+        G->grad[c] += (float)(dg * is);
     }
 }
 
@@ -91,7 +119,7 @@ int qat_fold_bias(qat_graph *g, const char *name, int b, int gamma, int beta, si
     qat_node *n = &g->nodes[id];
     n->batched = 0;
     n->offset = bn_state;
-    *QAT_NODE_PARAMS(qat_fold_params, n, QAT_OP_FOLD_BIAS) = (qat_fold_params){c, epsilon};
+    *QAT_NODE_PARAMS(qat_fold_params, n, QAT_OP_FOLD_BIAS) = (qat_fold_params){c, 0, epsilon};
     n->aux_fixed = 2 * (size_t)c * sizeof(double); /* 1/√(σ² + ε), then μ, per channel */
     return id;
 }

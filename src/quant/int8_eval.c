@@ -25,9 +25,9 @@ qat_status qat_int8_evaluate(const qat_ir *ir, const qat_dataset *d, int *preds,
     qat_status st = qat_i8_prepare(&eng, ir, "int8 evaluation", e);
     if (st) return st;
     const qat_ir_tensor *in = &ir->tensors[ir->input], *out = &ir->tensors[ir->output];
-    size_t n_in = (size_t)d->window * d->channels, out_bytes = qat_ir_tensor_count(out) * qat_ir_type_size(out->type);
+    /* the IR's input is one sample: (window, channels) or (H, W, C) values of d->x */
+    size_t n_in = qat_ir_tensor_count(in), out_bytes = qat_ir_tensor_count(out) * qat_ir_type_size(out->type);
     int k = (int)qat_ir_tensor_count(out), correct = 0;
-    QAT_ASSERT(qat_ir_tensor_count(in) == n_in);
     unsigned char *x = malloc(n_in * 4), *y = malloc(out_bytes);
     if (!x || !y) {
         free(x);

@@ -5,8 +5,16 @@
 
 #include "qat/quant.h"
 
+/* A layer with a kernel becomes one int8 operator (a separable conv: two, the depthwise
+ * half and the pointwise conv that takes the folding and the activation). */
 static int is_affine(qat_layer_kind k) {
-    return k == QAT_LAYER_CONV1D || k == QAT_LAYER_DENSE;
+    return qat_layer_has_kernel(k);
+}
+
+/* Layers that map to an operator of their own (or, dropout, to none) and fuse nothing. */
+static int is_passthrough(qat_layer_kind k) {
+    return k == QAT_LAYER_MAXPOOL1D || k == QAT_LAYER_MAXPOOL2D || k == QAT_LAYER_AVGPOOL2D ||
+           k == QAT_LAYER_GLOBAL_AVGPOOL || k == QAT_LAYER_FLATTEN || k == QAT_LAYER_DROPOUT;
 }
 
 static int is_relu(qat_layer_kind k) {
@@ -25,8 +33,8 @@ static void why_orphan(const qat_layer_spec *spec, int i, char *why, size_t cap)
     placement(spec, i, where, sizeof where);
     const qat_layer_spec *prev = i > 0 ? &spec[i - 1] : NULL;
     if (spec[i].kind == QAT_LAYER_BATCHNORM)
-        snprintf(why, cap, "batchnorm %s has no int8 form: batch norm is folded into the conv1d "
-                 "or dense layer directly before it%s", where,
+        snprintf(why, cap, "batchnorm %s has no int8 form: batch norm is folded into the "
+                 "convolution or dense layer directly before it%s", where,
                  prev && prev->kind == QAT_LAYER_BATCHNORM ? ", which takes one (remove one of "
                  "the two)" : " (move it right after one, whose activation is none)");
     else if (prev && is_affine(prev->kind) && prev->activation != QAT_ACT_NONE)
@@ -34,8 +42,8 @@ static void why_orphan(const qat_layer_spec *spec, int i, char *why, size_t cap)
                  "this layer, or set activation = none there)", qat_layer_kind_name(spec[i].kind),
                  where, prev->name, qat_activation_name(prev->activation));
     else
-        snprintf(why, cap, "%s %s has no int8 form: relu and relu6 are fused into the conv1d or "
-                 "dense layer (or the batchnorm after one) directly before them (move it right "
+        snprintf(why, cap, "%s %s has no int8 form: relu and relu6 are fused into the "
+                 "convolution or dense layer (or the batchnorm after one) directly before them (move it right "
                  "after one)", qat_layer_kind_name(spec[i].kind), where);
 }
 
@@ -43,9 +51,7 @@ int qat_int8_block(const qat_layer_spec *spec, int n, int i, qat_int8_block_info
                    size_t cap) {
     const qat_layer_spec *s = &spec[i];
     *b = (qat_int8_block_info){.bn = -1, .act = QAT_ACT_NONE, .bad = -1, .key = "type"};
-    if (s->kind == QAT_LAYER_MAXPOOL1D || s->kind == QAT_LAYER_FLATTEN ||
-        s->kind == QAT_LAYER_DROPOUT)
-        return i + 1;
+    if (is_passthrough(s->kind)) return i + 1;
     if (!is_affine(s->kind)) {
         b->bad = i;
         why_orphan(spec, i, why, cap);

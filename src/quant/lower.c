@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qat/ops.h"
 #include "qat/quant.h"
 
 typedef struct lowering {
@@ -71,24 +72,67 @@ static int float_const(lowering *L, const char *name, int ndim, const int *dim, 
                                      .out = t32}) < 0 ? -1 : t32;
 }
 
-/* Symmetric int8 kernel with scales; the zero points are all 0. */
+/* Symmetric int8 kernel of rows × row values with scales per channel (per_channel: a
+ * qat_weight_axis; the last axis is the IR tensor's quantized dimension there); the zero
+ * points are all 0. */
 static int int8_kernel(lowering *L, const char *name, int ndim, const int *dim, const float *w,
-                       int rows, int row, const float *scales, int ns, int qmin, int qmax) {
-    int8_t *w8 = malloc((size_t)rows * row + 1);
+                       int rows, int row, int per_channel, const float *scales, int ns, int qmin,
+                       int qmax) {
+    size_t n = (size_t)rows * row;
+    int8_t *w8 = malloc(n + 1);
     int32_t *zp = calloc((size_t)ns, sizeof(int32_t));
     int t = -1;
     if (w8 && zp) {
-        for (int r = 0; r < rows; r++)
-            for (int i = 0; i < row; i++) {
-                size_t k = (size_t)r * row + i;
-                w8[k] = (int8_t)qat_quantize_weight(w[k], scales[ns > 1 ? r : 0], qmin, qmax);
-            }
-        qat_qparams q = {ns, 0, qmin, qmax, (float *)scales, zp};
-        t = qat_ir_add_tensor(L->ir, name, QAT_IR_INT8, ndim, dim, &q, w8, (size_t)rows * row);
+        for (size_t k = 0; k < n; k++)
+            w8[k] = (int8_t)qat_quantize_weight(w[k], scales[qat_weight_channel(per_channel, k, row)],
+                                                qmin, qmax);
+        int axis = per_channel == QAT_WEIGHT_PER_LAST ? ndim - 1 : 0;
+        qat_qparams q = {ns, axis, qmin, qmax, (float *)scales, zp};
+        t = qat_ir_add_tensor(L->ir, name, QAT_IR_INT8, ndim, dim, &q, w8, n);
     }
     free(w8);
     free(zp);
     return t;
+}
+
+/* A kernel seen as rows × row values with its output channels the rows (conv, dense) or the
+ * columns (a depthwise kernel's last axis): the view qat_weight_channel indexes; oc: how many
+ * output channels (and bias values) there are, whatever the scales are shared by. */
+typedef struct kernel_view {
+    int rows, row, oc;
+} kernel_view;
+
+static kernel_view view_of(const qat_node *W, int last_axis) {
+    if (last_axis) {
+        int c = W->dim[W->ndim - 1];
+        return (kernel_view){(int)(W->size / (size_t)c), c, c};
+    }
+    return (kernel_view){W->dim[0], (int)(W->size / (size_t)W->dim[0]), W->dim[0]};
+}
+
+/* The int8 kernel and int32 bias: the scales the weight fake-quant node used. */
+static int int8_consts(lowering *L, const qat_qlayer *q, const char *wn, const char *bn,
+                       int ndim, const int *wdim, const float *bias, int *w_t, int *b_t) {
+    const qat_graph *g = &L->qm->m.g;
+    const qat_node *W = &g->nodes[q->w_real];
+    kernel_view v = view_of(W, g->nodes[q->node].op == QAT_OP_DEPTHWISE_CONV2D);
+    int ns, qmin, qmax, bd[1] = {v.oc};
+    const float *scales = qat_fq_weight_scales(g, q->w_fq, &ns);
+    qat_weight_range(q->weight_bits, &qmin, &qmax);
+    *w_t = int8_kernel(L, wn, ndim, wdim, W->val, v.rows, v.row, q->per_channel, scales, ns, qmin,
+                       qmax);
+    float *bscale = malloc((size_t)ns * sizeof(float));
+    int32_t *bzp = calloc((size_t)ns, sizeof(int32_t)), *b32 = malloc((size_t)v.oc * 4);
+    if (bscale && bzp && b32) {
+        for (int c = 0; c < ns; c++) bscale[c] = qat_bias_scale(L->scale, scales[c]);
+        for (int c = 0; c < v.oc; c++) b32[c] = qat_quantize_bias(bias[c], bscale[ns > 1 ? c : 0]);
+        qat_qparams bq = {ns, 0, INT32_MIN, INT32_MAX, bscale, bzp};
+        *b_t = qat_ir_add_tensor(L->ir, bn, QAT_IR_INT32, 1, bd, &bq, b32, (size_t)v.oc * 4);
+    }
+    free(bscale);
+    free(bzp);
+    free(b32);
+    return 0;
 }
 
 /* The kernel and bias of a conv/dense operator in the mode's form. */
@@ -96,66 +140,91 @@ static int affine_consts(lowering *L, const qat_qlayer *q, const char *name, int
                          const int *wdim, int *w_t, int *b_t) {
     const qat_graph *g = &L->qm->m.g;
     const qat_node *W = &g->nodes[q->w_real];
-    int rows = W->dim[0], row = (int)(W->size / (size_t)rows), bd[1] = {rows};
-    float *bias = calloc((size_t)rows, sizeof(float));
+    qat_op op = g->nodes[q->node].op;
+    /* the converter's hybrid kernels: per channel for convolutions, per tensor for dense */
+    int axis = op == QAT_OP_DENSE ? QAT_WEIGHT_PER_TENSOR
+               : op == QAT_OP_DEPTHWISE_CONV2D ? QAT_WEIGHT_PER_LAST : QAT_WEIGHT_PER_ROW;
+    kernel_view v = view_of(W, op == QAT_OP_DEPTHWISE_CONV2D);
+    int bd[1] = {v.oc};
+    float *bias = calloc((size_t)v.oc, sizeof(float));
     char wn[QAT_IR_NAME_MAX], bn[QAT_IR_NAME_MAX];
     snprintf(wn, sizeof wn, "%s/kernel", name);
     snprintf(bn, sizeof bn, "%s/bias", name);
     *w_t = *b_t = -1;
     if (!bias) return -1;
-    if (q->b_real >= 0) memcpy(bias, g->nodes[q->b_real].val, (size_t)rows * sizeof(float));
+    if (q->b_real >= 0) memcpy(bias, g->nodes[q->b_real].val, (size_t)v.oc * sizeof(float));
     if (L->quantized) {
-        int ns, qmin, qmax;
-        const float *scales = qat_fq_weight_scales(g, q->w_fq, &ns);
-        qat_weight_range(q->weight_bits, &qmin, &qmax);
-        *w_t = int8_kernel(L, wn, ndim, wdim, W->val, rows, row, scales, ns, qmin, qmax);
-        float *bscale = malloc((size_t)ns * sizeof(float));
-        int32_t *bzp = calloc((size_t)ns, sizeof(int32_t)), *b32 = malloc((size_t)rows * 4);
-        if (bscale && bzp && b32) {
-            for (int c = 0; c < ns; c++) bscale[c] = qat_bias_scale(L->scale, scales[c]);
-            for (int r = 0; r < rows; r++) b32[r] = qat_quantize_bias(bias[r], bscale[ns > 1 ? r : 0]);
-            qat_qparams bq = {ns, 0, INT32_MIN, INT32_MAX, bscale, bzp};
-            *b_t = qat_ir_add_tensor(L->ir, bn, QAT_IR_INT32, 1, bd, &bq, b32, (size_t)rows * 4);
-        }
-        free(bscale);
-        free(bzp);
-        free(b32);
+        int8_consts(L, q, wn, bn, ndim, wdim, bias, w_t, b_t);
     } else if (L->mode == QAT_LOWER_DYNAMIC_RANGE && W->size >= 1024) {
-        int per_channel = q->kind == QAT_LAYER_CONV1D, ns = per_channel ? rows : 1;
+        int ns = axis == QAT_WEIGHT_PER_TENSOR ? 1 : v.oc;
         float *scales = malloc((size_t)ns * sizeof(float));
         if (scales) {
-            qat_weight_scales(W->val, rows, row, per_channel, 127, scales);
-            *w_t = int8_kernel(L, wn, ndim, wdim, W->val, rows, row, scales, ns, -127, 127);
+            qat_weight_scales(W->val, v.rows, v.row, axis, 127, scales);
+            *w_t = int8_kernel(L, wn, ndim, wdim, W->val, v.rows, v.row, axis, scales, ns, -127, 127);
         }
         free(scales);
-        *b_t = float_const(L, bn, 1, bd, bias, (size_t)rows);
+        *b_t = float_const(L, bn, 1, bd, bias, (size_t)v.oc);
     } else {
         *w_t = float_const(L, wn, ndim, wdim, W->val, W->size);
-        *b_t = float_const(L, bn, 1, bd, bias, (size_t)rows);
+        *b_t = float_const(L, bn, 1, bd, bias, (size_t)v.oc);
     }
     free(bias);
     return *w_t >= 0 && *b_t >= 0 ? 0 : -1;
 }
 
-static int affine(lowering *L, const qat_qlayer *q) {
+static qat_ir_padding ir_padding(qat_padding p) {
+    return p == QAT_PAD_SAME ? QAT_IR_PAD_SAME : QAT_IR_PAD_VALID;
+}
+
+/* The IR node of a conv / dense graph node N (kernel W): op, strides, padding; and the
+ * kernel's and output's IR shapes (a Conv1D is a height-1 CONV_2D). */
+static qat_ir_node affine_node(const qat_node *N, const qat_node *W, int *wnd, int *wdim,
+                               int *ond, int *odim) {
+    qat_ir_node n = {.op = QAT_IR_CONV_2D, .n_in = 3, .stride_w = 1, .stride_h = 1,
+                     .dilation_w = 1, .dilation_h = 1, .padding = QAT_IR_PAD_VALID};
+    *wnd = *ond = 4;
+    odim[0] = 1;
+    if (N->op == QAT_OP_DENSE) {
+        n.op = QAT_IR_FULLY_CONNECTED;
+        *wnd = *ond = 2;
+        memcpy(wdim, W->dim, 2 * sizeof(int));
+        odim[1] = N->dim[0];
+    } else if (N->op == QAT_OP_CONV1D) {
+        const int w4[4] = {W->dim[0], 1, W->dim[1], W->dim[2]}, o4[4] = {1, 1, N->dim[0], N->dim[1]};
+        memcpy(wdim, w4, sizeof w4);
+        memcpy(odim, o4, sizeof o4);
+        n.padding = ir_padding(QAT_NODE_PARAMS_CONST(qat_conv1d_params, N, N->op)->padding);
+    } else { /* CONV2D, DEPTHWISE_CONV2D: OHWI and (1, KH, KW, C·M) are TFLite's already */
+        const qat_conv2d_params *cp = QAT_NODE_PARAMS_CONST(qat_conv2d_params, N, N->op);
+        memcpy(wdim, W->dim, 4 * sizeof(int));
+        memcpy(odim + 1, N->dim, 3 * sizeof(int));
+        n.padding = ir_padding(cp->padding);
+        n.stride_h = cp->stride_h;
+        n.stride_w = cp->stride_w;
+        if (N->op == QAT_OP_DEPTHWISE_CONV2D) {
+            n.op = QAT_IR_DEPTHWISE_CONV_2D;
+            n.depth_multiplier = cp->depth_multiplier;
+        }
+    }
+    return n;
+}
+
+static int affine(lowering *L, const qat_qlayer *q, const char *name) {
     qat_qmodel *qm = L->qm;
-    const qat_layer_spec *s = &qm->m.spec[q->spec];
-    const qat_node *Y = &qm->m.g.nodes[qm->m.layer[q->spec].linear];
-    const qat_node *W = &qm->m.g.nodes[q->w_real];
-    int conv = q->kind == QAT_LAYER_CONV1D, w_t, b_t;
-    int wdim4[4] = {W->dim[0], 1, W->dim[1], W->ndim == 3 ? W->dim[2] : 1};
-    int wdim2[2] = {W->dim[0], W->dim[1]};
-    if (affine_consts(L, q, s->name, conv ? 4 : 2, conv ? wdim4 : wdim2, &w_t, &b_t)) return -1;
+    const qat_node *N = &qm->m.g.nodes[q->node], *W = &qm->m.g.nodes[q->w_real];
+    int wnd, wdim[4], ond, odim[4], w_t, b_t;
+    qat_ir_node n = affine_node(N, W, &wnd, wdim, &ond, odim);
+    if (affine_consts(L, q, name, wnd, wdim, &w_t, &b_t)) return -1;
     float scale = 0;
     int32_t zp = 0;
     if (L->quantized) qat_fq_act_qparams(&qm->m.g, q->out_fq, &scale, &zp);
-    int odim4[4] = {1, 1, Y->dim[0], Y->ndim == 2 ? Y->dim[1] : 1}, odim2[2] = {1, Y->dim[0]};
-    int out = add_act(L, s->name, conv ? 4 : 2, conv ? odim4 : odim2, scale, zp);
+    int out = add_act(L, name, ond, odim, scale, zp);
     if (out < 0) return -1;
-    qat_ir_node n = {.op = conv ? QAT_IR_CONV_2D : QAT_IR_FULLY_CONNECTED, .n_in = 3,
-                     .in = {L->cur, w_t, b_t}, .out = out, .act = ir_act(q->act),
-                     .padding = s->padding == QAT_PAD_SAME ? QAT_IR_PAD_SAME : QAT_IR_PAD_VALID,
-                     .stride_w = 1, .stride_h = 1, .dilation_w = 1, .dilation_h = 1};
+    n.in[0] = L->cur;
+    n.in[1] = w_t;
+    n.in[2] = b_t;
+    n.out = out;
+    n.act = ir_act(q->act);
     if (add_node(L, n) < 0) return -1;
     L->cur = out;
     L->scale = scale;
@@ -163,17 +232,45 @@ static int affine(lowering *L, const qat_qlayer *q) {
     return 0;
 }
 
-static int pool(lowering *L, const qat_qlayer *q) {
-    const qat_layer_spec *s = &L->qm->m.spec[q->spec];
-    const qat_node *Y = &L->qm->m.g.nodes[L->qm->m.layer[q->spec].out];
-    int dim[4] = {1, 1, Y->dim[0], Y->dim[1]};
-    int out = add_act(L, s->name, 4, dim, L->scale, L->zp);
+/* MAX_POOL_2D / AVERAGE_POOL_2D over the current 4-D tensor: output (1, oh, ow, C) on the
+ * input's qparams. */
+static int pool_node(lowering *L, const char *name, qat_ir_opcode op, int oh, int ow, int fh,
+                     int fw, int sh, int sw, qat_padding pad) {
+    const qat_ir_tensor *t = &L->ir->tensors[L->cur];
+    int dim[4] = {1, oh, ow, t->dim[3]};
+    int out = add_act(L, name, 4, dim, L->scale, L->zp);
     if (out < 0) return -1;
-    qat_ir_node n = {.op = QAT_IR_MAX_POOL_2D, .n_in = 1, .in = {L->cur, -1, -1}, .out = out,
-                     .padding = s->padding == QAT_PAD_SAME ? QAT_IR_PAD_SAME : QAT_IR_PAD_VALID,
-                     .stride_w = s->pool, .stride_h = 1, .filter_w = s->pool, .filter_h = 1};
+    qat_ir_node n = {.op = op, .n_in = 1, .in = {L->cur, -1, -1}, .out = out,
+                     .padding = ir_padding(pad), .stride_w = sw, .stride_h = sh,
+                     .filter_w = fw, .filter_h = fh};
     if (add_node(L, n) < 0) return -1;
     return L->cur = out;
+}
+
+/* A pool's graph node N: MaxPool1D as a height-1 MAX_POOL_2D, the 2-D pools as they are,
+ * global average pooling as AVERAGE_POOL_2D over the whole map (VALID) then RESHAPE to
+ * (1, C) — TFLite Micro's AVERAGE_POOL_2D rounds exactly as qat_fq_avgpool simulates, where
+ * MEAN would requantize through a multiplier (reference/tflite-int8.md §7.7–§7.8). */
+static int pool(lowering *L, const qat_qlayer *q, const char *name) {
+    const qat_qmodel *qm = L->qm;
+    const qat_node *N = &qm->m.g.nodes[q->node];
+    const qat_layer_spec *s = &qm->m.spec[q->spec];
+    if (N->op == QAT_OP_MAXPOOL1D)
+        return pool_node(L, name, QAT_IR_MAX_POOL_2D, 1, N->dim[0], 1, s->pool, 1, s->pool,
+                         s->padding);
+    const qat_node *P = N->op == QAT_OP_FQ_AVGPOOL ? &qm->m.g.nodes[N->in[0]] : N;
+    qat_ir_opcode op = N->op == QAT_OP_MAXPOOL2D ? QAT_IR_MAX_POOL_2D : QAT_IR_AVERAGE_POOL_2D;
+    if (P->op == QAT_OP_GLOBAL_AVGPOOL) {
+        const qat_ir_tensor *t = &L->ir->tensors[L->cur];
+        char nm[QAT_IR_NAME_MAX];
+        snprintf(nm, sizeof nm, "%s/pool", name);
+        int h = t->dim[1], w = t->dim[2], dim[2] = {1, t->dim[3]};
+        if (pool_node(L, nm, op, 1, 1, h, w, 1, 1, QAT_PAD_VALID) < 0) return -1;
+        return reshape(L, name, 2, dim);
+    }
+    const qat_pool2d_params *pp = QAT_NODE_PARAMS_CONST(qat_pool2d_params, P, P->op);
+    return pool_node(L, name, op, P->dim[0], P->dim[1], pp->pool_h, pp->pool_w, pp->stride_h,
+                     pp->stride_w, pp->padding);
 }
 
 /* The float32 interface of an int8 graph: QUANTIZE after the input, DEQUANTIZE at the end. */
@@ -185,32 +282,49 @@ static int float_edge(lowering *L, int quantize, const char *name, int ndim, con
     return add_node(L, n) < 0 ? -1 : t;
 }
 
+/* Whether the operator of q works on 4-D (NHWC) tensors. */
+static int needs_4d(const qat_graph *g, const qat_qlayer *q) {
+    qat_op op = g->nodes[q->node].op;
+    return op != QAT_OP_DENSE && op != QAT_OP_FLATTEN;
+}
+
 static int layer(lowering *L, const qat_qlayer *q, int *four_d) {
     qat_qmodel *qm = L->qm;
     const qat_layer_spec *s = &qm->m.spec[q->spec];
+    const qat_node *N = &qm->m.g.nodes[q->node];
     char nm[QAT_IR_NAME_MAX];
-    if ((q->kind == QAT_LAYER_CONV1D || q->kind == QAT_LAYER_MAXPOOL1D) && !*four_d) {
+    if (needs_4d(&qm->m.g, q) && !*four_d) { /* a 1-D (1, T, C) tensor: height 1 */
         const qat_ir_tensor *t = &L->ir->tensors[L->cur];
         int dim[4] = {1, 1, t->dim[t->ndim - 2], t->dim[t->ndim - 1]};
         snprintf(nm, sizeof nm, "%s/reshape", s->name);
         if (reshape(L, nm, 4, dim) < 0) return -1;
         *four_d = 1;
     }
-    if (q->kind == QAT_LAYER_CONV1D || q->kind == QAT_LAYER_DENSE) return affine(L, q);
-    if (q->kind == QAT_LAYER_MAXPOOL1D) return pool(L, q) < 0 ? -1 : 0;
-    int dim[2] = {1, (int)qm->m.g.nodes[qm->m.layer[q->spec].out].size};
+    if (q->depthwise_half) { /* the int8 tensor between a separable conv's halves */
+        snprintf(nm, sizeof nm, "%s/depthwise", s->name);
+        return affine(L, q, nm);
+    }
+    if (q->w_fq >= 0) return affine(L, q, s->name);
+    if (N->op != QAT_OP_FLATTEN) {
+        if (pool(L, q, s->name) < 0) return -1;
+        *four_d = L->ir->tensors[L->cur].ndim == 4;
+        return 0;
+    }
+    int dim[2] = {1, (int)N->size};
     *four_d = 0;
     return reshape(L, s->name, 2, dim) < 0 ? -1 : 0; /* flatten */
 }
 
 static int lower_all(lowering *L) {
     qat_qmodel *qm = L->qm;
-    int float_io = L->mode == QAT_LOWER_INT8_FLOAT_IO, four_d = 0;
-    int in_dim[3] = {1, qm->m.window, qm->m.channels}, out_dim[2] = {1, qm->m.n_classes};
+    const qat_node *I = &qm->m.g.nodes[qm->m.input];
+    int float_io = L->mode == QAT_LOWER_INT8_FLOAT_IO, four_d = I->ndim == 3;
+    int in_nd = I->ndim + 1, in_dim[4] = {1, I->dim[0], I->dim[1], I->ndim == 3 ? I->dim[2] : 0};
+    int out_dim[2] = {1, qm->m.n_classes};
     if (L->quantized) qat_fq_act_qparams(&qm->m.g, qm->input_fq, &L->scale, &L->zp);
-    L->ir->input = L->cur = add_act(L, float_io ? "input_int8" : "input", 3, in_dim, L->scale, L->zp);
+    L->ir->input = L->cur = add_act(L, float_io ? "input_int8" : "input", in_nd, in_dim, L->scale, L->zp);
     if (L->cur < 0) return -1;
-    if (float_io && (L->ir->input = float_edge(L, 1, "input", 3, in_dim)) < 0) return -1;
+    if (float_io && (L->ir->input = float_edge(L, 1, "input", in_nd, in_dim)) < 0) return -1;
     for (int i = 0; i < qm->n_q; i++)
         if (layer(L, &qm->q[i], &four_d)) return -1;
     float s256 = 1.0f / 256; /* the int8 softmax output spec */

@@ -51,6 +51,7 @@ static int probes(const qat_ir *ir, const qat_qmodel *qm, const qat_model *fm, p
     p[n++] = (probe){ir->input, fm->input, 0, 0};
     for (int i = 0; i < qm->n_q; i++) {
         const qat_qlayer *q = &qm->q[i];
+        if (q->depthwise_half) continue; /* its layer's tensor is the pointwise half's */
         int t = tensor_named(ir, qm->m.spec[q->spec].name);
         if (t >= 0) p[n++] = (probe){t, fm->layer[q->last].out, 0, 0};
     }
@@ -65,7 +66,7 @@ qat_status qat_sqnr(const qat_ir *ir, const qat_qmodel *qm, qat_model *fm, const
     if (st) return st;
     const qat_ir_tensor *in = &ir->tensors[ir->input], *o = &ir->tensors[ir->output];
     QAT_ASSERT(in->type == QAT_IR_INT8);
-    size_t per = (size_t)d->window * d->channels;
+    size_t per = qat_ir_tensor_count(in); /* one sample: (window, channels) or (H, W, C) */
     int8_t *x = malloc(per), *y = malloc(qat_ir_tensor_count(o));
     if (!x || !y) {
         free(x);

@@ -131,8 +131,10 @@ static void run_data(FILE *f, const qat_pipeline *p) {
         if (c) fputs(", ", f);
         esc(f, d->classes[c]);
     }
-    fprintf(f, "); windows of %d steps &times; %d axes at %g Hz; train %d / validation %d / test %d samples%s</td></tr>\n",
-            d->window, d->channels, d->rate_hz, p->train.n, qat_pipeline_val(p)->n, p->test.n,
+    if (d->height > 0) fprintf(f, "); images of %d &times; %d &times; %d", d->height, d->width, d->channels);
+    else fprintf(f, "); windows of %d steps &times; %d axes at %g Hz", d->window, d->channels, d->rate_hz);
+    fprintf(f, "; train %d / validation %d / test %d samples%s</td></tr>\n", p->train.n,
+            qat_pipeline_val(p)->n, p->test.n,
             p->val_is_test ? " (validation is the test split, as in the lesson)" : "");
 }
 

@@ -26,6 +26,10 @@ static void data_section(qat_json *j, const qat_pipeline *p) {
     for (int i = 0; i < d->n_classes; i++) qat_json_str(j, NULL, d->classes[i]);
     qat_json_close(j);
     qat_json_int(j, "window", d->window);
+    if (d->height > 0) { /* images: window = height × width positions */
+        qat_json_int(j, "height", d->height);
+        qat_json_int(j, "width", d->width);
+    }
     qat_json_int(j, "channels", d->channels);
     qat_json_num(j, "rate_hz", d->rate_hz);
     qat_json_int(j, "train_samples", p->train.n);
@@ -44,6 +48,22 @@ static void data_section(qat_json *j, const qat_pipeline *p) {
     qat_json_close(j);
 }
 
+/* The window of a 2-D layer: kernel or pool, strides, padding (and the depth multiplier). */
+static void layer_2d(qat_json *j, const qat_layer_spec *s) {
+    int pool = s->kind == QAT_LAYER_MAXPOOL2D || s->kind == QAT_LAYER_AVGPOOL2D;
+    qat_json_array(j, pool ? "pool" : "kernel");
+    qat_json_int(j, NULL, pool ? s->pool_h : s->kernel_h);
+    qat_json_int(j, NULL, pool ? s->pool_w : s->kernel_w);
+    qat_json_close(j);
+    qat_json_array(j, "strides");
+    qat_json_int(j, NULL, s->stride_h);
+    qat_json_int(j, NULL, s->stride_w);
+    qat_json_close(j);
+    qat_json_str(j, "padding", qat_padding_name(s->padding));
+    if (s->kind == QAT_LAYER_DEPTHWISE_CONV2D || s->kind == QAT_LAYER_SEPARABLE_CONV2D)
+        qat_json_int(j, "depth_multiplier", s->depth_multiplier);
+}
+
 static void model_section(qat_json *j, const qat_model *m) {
     qat_json_object(j, "model");
     qat_json_int(j, "parameters", (long)m->g.n_params);
@@ -55,6 +75,7 @@ static void model_section(qat_json *j, const qat_model *m) {
         qat_json_str(j, "name", r.name);
         qat_json_str(j, "type", r.type);
         if (r.activation) qat_json_str(j, "activation", r.activation);
+        if (qat_layer_is_2d(m->spec[i].kind)) layer_2d(j, &m->spec[i]);
         qat_json_array(j, "output_shape");
         for (int d = 0; d < r.ndim; d++) qat_json_int(j, NULL, r.dim[d]);
         qat_json_close(j);
@@ -94,8 +115,12 @@ static void training_section(qat_json *j, const qat_pipeline *p) {
 static void affine_sizes(const qat_model *m, long *params, long *f32, long *dr, long *i8) {
     *params = *f32 = *dr = *i8 = 0;
     for (int i = 0; i < m->n_layers; i++) {
-        if (m->layer[i].w < 0) continue;
-        long w = (long)m->g.nodes[m->layer[i].w].size, b = m->spec[i].units;
+        const qat_model_layer *l = &m->layer[i];
+        if (l->w < 0) continue;
+        /* one bias per output channel (depthwise: C·M); separable adds its depthwise half */
+        const qat_node *y = &m->g.nodes[l->linear];
+        long w = (long)m->g.nodes[l->w].size, b = y->dim[y->ndim - 1];
+        if (l->dw >= 0) w += (long)m->g.nodes[l->dw].size;
         *params += w + b;
         *f32 += 4 * (w + b);
         *dr += (w >= 1024 ? w : 4 * w) + 4 * b; /* the converter's 1024-element threshold */

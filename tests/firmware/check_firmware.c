@@ -17,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef QAT_INPUT_SIZE /* a 1-D model's header: one window of QAT_WINDOW samples */
+#define QAT_INPUT_SIZE (QAT_WINDOW * QAT_AXES)
+#endif
 
 static unsigned char *slurp(const char *path, size_t *n) {
     FILE *f = fopen(path, "rb");
@@ -71,7 +74,7 @@ int main(int argc, char **argv) {
     size_t model_n = 0, raw_n = 0, q_n = 0, raw_count, q_count, raw_rows, q_rows, i, k;
     unsigned char *model, *raw_file, *q_file;
     const unsigned char *raw, *q;
-    const size_t per = QAT_WINDOW * QAT_AXES;
+    const size_t per = QAT_INPUT_SIZE;
     long wrong = 0;
     if (argc != 4) return fail("usage: check_firmware MODEL.tflite RAW.npy INT8.npy");
     if (__alignof__(g_model_int8) < 16) return fail("g_model_int8 is not declared 16-byte aligned");
@@ -88,8 +91,8 @@ int main(int argc, char **argv) {
     if (!raw || !q || raw_count != raw_rows * per || q_count != q_rows * per || raw_rows != q_rows)
         return fail("RAW and INT8 must be .npy of float32 and int8 windows, as many of each");
     for (i = 0; i < raw_rows; i++) {
-        float x[QAT_WINDOW * QAT_AXES];
-        signed char got[QAT_WINDOW * QAT_AXES];
+        float x[QAT_INPUT_SIZE];
+        signed char got[QAT_INPUT_SIZE];
         long diff = 0;
         memcpy(x, raw + i * per * sizeof(float), sizeof x);
         qat_prepare_input(x, got);

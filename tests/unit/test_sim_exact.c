@@ -25,7 +25,8 @@ typedef struct compare {
     long tensors, values, differ;
 } compare;
 
-/* The fake-quant node a tensor corresponds to: "<tensor>/fq". */
+/* The fake-quant node a tensor corresponds to: "<tensor>/fq" (an average pool's is its
+ * rounding node, a separable conv's "<name>/depthwise" tensor the depthwise half's). */
 static const qat_node *fq_node(const qat_graph *g, const char *tensor) {
     char nm[96];
     snprintf(nm, sizeof nm, "%s/fq", tensor);
@@ -51,7 +52,7 @@ static void trace(void *ctx, int node, int tensor, const void *data) {
     for (size_t i = 0; i < count; i++) c->differ += q[i] != ((const int8_t *)data)[i];
 }
 
-static void check(qat_config *cfg, const char *what) {
+static void check_min(qat_config *cfg, const char *what, long per_sample) {
     static qat_pipeline p;
     qat_error e = {0};
     cfg->data.samples_per_class = 60;
@@ -78,10 +79,38 @@ static void check(qat_config *cfg, const char *what) {
     }
     printf("%s: %d samples, %ld tensors, %ld int8 values, %ld differ\n", what, p.test.n,
            c.tensors, c.values, c.differ);
-    assert_true(c.tensors >= 5L * p.test.n); /* input, conv1, conv2, dense1, logits */
+    assert_true(c.tensors >= per_sample * p.test.n);
     assert_int_equal(c.differ, 0);
     qat_i8_free(&eng);
     qat_pipeline_free(&p);
+}
+
+static void check(qat_config *cfg, const char *what) {
+    check_min(cfg, what, 5); /* input, conv1, conv2, dense1, logits */
+}
+
+/* The 2-D experiments (tests run from the repository root): conv2d → maxpool2d → conv2d →
+ * global average pooling → dense, and the advanced chapter's separable block with its
+ * int8 tensor between the halves, at 8 and 4 bits. */
+static void test_2d_configs(void **state) {
+    (void)state;
+    static const char *const paths[2] = {"configs/experiments/conv2d_shapes.ini",
+                                         "configs/experiments/separable_shapes.ini"};
+    static const long tensors[2] = {6, 6}; /* conv2d: input, conv1, conv2, gap, out (+pool1's
+                                              max-pool has no fake-quant); separable: input,
+                                              conv1, sep1/depthwise, sep1, gap, out */
+    for (int k = 0; k < 2; k++)
+        for (int bits = 8; bits >= 4; bits -= 4) {
+            static qat_config cfg;
+            qat_error e = {0};
+            qat_config_defaults(&cfg);
+            assert_int_equal(qat_config_load(paths[k], &cfg, &e), QAT_OK);
+            cfg.quant.enabled = 1;
+            cfg.quant.weight_bits = bits;
+            char what[96];
+            snprintf(what, sizeof what, "%s, %d-bit weights", paths[k], bits);
+            check_min(&cfg, what, tensors[k] - (k == 0));
+        }
 }
 
 static void test_lesson_8_4_2_bits(void **state) {
@@ -114,6 +143,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lesson_8_4_2_bits),
         cmocka_unit_test(test_bn_relu6_per_channel_dense),
+        cmocka_unit_test(test_2d_configs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
