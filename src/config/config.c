@@ -698,8 +698,8 @@ typedef struct key_def {
  *   epsilons: Adam divides by sqrt(v) + epsilon and batch norm by sqrt(var + epsilon) in
  *     float: a smaller one rounds to 0 (0 / 0 on a zero gradient or a constant channel),
  *     a larger one flattens the layer (Inception's Adam uses 1.0). */
-#define RATE_MIN 1e-3
-#define RATE_MAX 1e6
+#define RATE_MIN QAT_RATE_HZ_MIN
+#define RATE_MAX QAT_RATE_HZ_MAX
 #define LR_MAX 100
 #define EPS_MIN 1e-30
 #define BN_EPS_MIN 1e-12

@@ -43,5 +43,5 @@ for v in nan inf -inf; do
 done
 printf 'aX,aY,aZ\n1,2,3\n4,5,6\n' >"$TMP/ok.csv"
 for r in 1e300 1e-300 2e6 1e-4; do
-    refused "csv_rate_hz = .* is outside \[0.001, 1e\+06\] Hz" $C $O --set data.csv_rate_hz=$r $(csv "$TMP/ok.csv")
+    refused "^qatrain: --set data.csv_rate_hz: .* is out of range \(must be in \[0.001, 1000000\]\)$" $C $O --set data.csv_rate_hz=$r $(csv "$TMP/ok.csv")
 done

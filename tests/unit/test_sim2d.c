@@ -87,7 +87,7 @@ static void trace(void *ctx, int node, int tensor, const void *data) {
 static void run_engine(const qat_ir *ir, const float *x, int8_t *out, compare *c) {
     qat_i8_engine eng;
     qat_error e = {0};
-    qat_status st = qat_i8_prepare(&eng, ir, &e);
+    qat_status st = qat_i8_prepare(&eng, ir, "test", &e);
     if (st) printf("%s\n", e.msg);
     assert_int_equal(st, QAT_OK);
     const qat_ir_tensor *in = &ir->tensors[ir->input];
