@@ -19,6 +19,8 @@ typedef enum qat_status {
     QAT_ERR_NOMEM,   /* an allocation failed */
     QAT_ERR_NUMERIC, /* training diverged: loss NaN/Inf */
     QAT_ERR_INTERRUPTED, /* stopped on request (a signal) after saving its state */
+    QAT_ERR_UNSUPPORTED, /* a valid input outside what this part handles (a float model given
+                            to the int8 engine) */
     QAT_STATUS_COUNT
 } qat_status;
 

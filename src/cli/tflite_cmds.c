@@ -110,7 +110,8 @@ int qat_cmd_inspect(const char *path) {
                 break;
             }
     qat_i8_engine eng;
-    if (qat_i8_prepare(&eng, &ir, path, &e) == QAT_OK) {
+    qat_status st = qat_i8_prepare(&eng, &ir, path, &e);
+    if (st == QAT_OK) {
         qat_i8_free(&eng);
         putchar('\n');
         if (print_arena(&ir, &e)) printf("tensor arena: %s\n", e.msg);
@@ -118,7 +119,9 @@ int qat_cmd_inspect(const char *path) {
         printf("\nint8 engine: cannot run this model (%s)\n", e.msg);
     }
     qat_ir_free(&ir);
-    return 0;
+    /* A float or hybrid model is a valid file the int8 engine does not run; any other
+     * refusal means no runtime could run it, and inspect says so as an error. */
+    return st == QAT_OK || st == QAT_ERR_UNSUPPORTED ? 0 : qat_cli_fail(e.msg);
 }
 
 /* Input samples: an .npy of the model input's type, shaped (N, input shape without its

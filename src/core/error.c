@@ -29,6 +29,7 @@ const char *qat_status_name(qat_status s) {
         [QAT_ERR_NOMEM] = "out of memory",
         [QAT_ERR_NUMERIC] = "numeric error",
         [QAT_ERR_INTERRUPTED] = "interrupted",
+        [QAT_ERR_UNSUPPORTED] = "unsupported",
     };
     _Static_assert(sizeof names / sizeof names[0] == QAT_STATUS_COUNT, "status names");
     return (unsigned)s < QAT_STATUS_COUNT ? names[s] : "unknown";

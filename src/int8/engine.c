@@ -49,18 +49,36 @@ typedef struct ctx {
     qat_error *e;
 } ctx;
 
-static qat_status bad(const ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* "<source>: operator <i> (<OP>): <message>" as one QAT_ERR_FORMAT line (the .tflite
- * reader's form, and the index `qatrain inspect` lists the operator under). */
-static qat_status bad(const ctx *c, const char *fmt, ...) {
+/* "<source>: operator <i> (<OP>): <message>" as one line (the .tflite reader's form, and
+ * the index `qatrain inspect` lists the operator under), with status st. */
+static qat_status refuse(const ctx *c, qat_status st, const char *fmt, va_list ap) {
     char msg[QAT_ERROR_MAX];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    return qat_error_set(c->e, st, "%s: operator %d (%s): %s", c->source, c->node,
+                         qat_ir_opcode_name(c->ir->nodes[c->node].op), msg);
+}
+
+static qat_status bad(const ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static qat_status unsupported(const ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The model is broken: no runtime could run it (QAT_ERR_FORMAT). */
+static qat_status bad(const ctx *c, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    qat_status st = refuse(c, QAT_ERR_FORMAT, fmt, ap);
     va_end(ap);
-    return qat_error_set(c->e, QAT_ERR_FORMAT, "%s: operator %d (%s): %s", c->source, c->node,
-                         qat_ir_opcode_name(c->ir->nodes[c->node].op), msg);
+    return st;
+}
+
+/* The model is valid, but not full int8 (a float, float16 or dynamic-range export): TFLite
+ * runs it, this engine does not (QAT_ERR_UNSUPPORTED). */
+static qat_status unsupported(const ctx *c, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    qat_status st = refuse(c, QAT_ERR_UNSUPPORTED, fmt, ap);
+    va_end(ap);
+    return st;
 }
 
 static const qat_ir_tensor *tensor_of(const ctx *c, int idx) { return &c->ir->tensors[idx]; }
@@ -77,7 +95,7 @@ static qat_status check_type(const ctx *c, int idx, const char *role, qat_ir_typ
     const qat_ir_tensor *t = tensor_of(c, idx);
     if (t->type == want) return QAT_OK;
     if (t->type == QAT_IR_FLOAT32 && want == QAT_IR_INT8)
-        return bad(c, "float32 kernels are not supported by the int8 engine (%s '%s' is FLOAT32; "
+        return unsupported(c, "float32 kernels are not supported by the int8 engine (%s '%s' is FLOAT32; "
                    "it runs full-int8 models such as model_int8.tflite)", role, t->name);
     return bad(c, "%s '%s' has type %s, expected %s", role, t->name, qat_ir_type_name(t->type),
                qat_ir_type_name(want));
@@ -471,7 +489,7 @@ static qat_status prepare_quantize(const ctx *c, const qat_ir_node *n, qat_i8_pr
     const qat_ir_tensor *in = tensor_of(c, n->in[0]), *out = tensor_of(c, n->out);
     qat_status s;
     if (in->type != QAT_IR_FLOAT32 && in->type != QAT_IR_INT8)
-        return bad(c, "QUANTIZE from %s ('%s') is not supported, only FLOAT32 or INT8 to INT8",
+        return unsupported(c, "QUANTIZE from %s ('%s') is not supported, only FLOAT32 or INT8 to INT8",
                    qat_ir_type_name(in->type), in->name);
     if ((s = check_type(c, n->out, "output", QAT_IR_INT8)) ||
         (s = check_act_q(c, n->out, "output")) || (s = check_same_count(c, n)))
@@ -491,7 +509,7 @@ static qat_status prepare_dequantize(const ctx *c, const qat_ir_node *n, qat_i8_
     const qat_ir_tensor *in = tensor_of(c, n->in[0]);
     qat_status s;
     if (in->type != QAT_IR_INT8)
-        return bad(c, "DEQUANTIZE from %s ('%s') is not supported by the int8 engine",
+        return unsupported(c, "DEQUANTIZE from %s ('%s') is not supported by the int8 engine",
                    qat_ir_type_name(in->type), in->name);
     if ((s = check_type(c, n->out, "output", QAT_IR_FLOAT32)) ||
         (s = check_act_q(c, n->in[0], "input")) || (s = check_same_count(c, n)))
