@@ -86,5 +86,14 @@ if [ -w /dev/full ]; then
         [ "$rc" -eq 2 ] || die "$cmd >/dev/full: exit $rc, want 2"
         [ "$(wc -l <"$TMP/full.err")" -eq 1 ] || die "$cmd >/dev/full: stderr '$(cat "$TMP/full.err")'"
     done
+    # A training run's results table too (its warnings may come first).
+    set +e
+    "$QATRAIN" configs/gesture_cnn.ini --set data.samples_per_class=10 --set train.epochs=1 \
+        --set quant.epochs=1 --set prune.epochs=1 --out "$TMP/full" >/dev/full 2>"$TMP/full.err"
+    rc=$?
+    set -e
+    [ "$rc" -eq 2 ] || die "a run >/dev/full: exit $rc, want 2"
+    tail -n 1 "$TMP/full.err" | grep -q "^qatrain: cannot write to standard output" ||
+        die "a run >/dev/full: stderr '$(cat "$TMP/full.err")'"
 fi
 echo "hostile models: ok"
