@@ -416,6 +416,49 @@ static void test_structured_2d(void **state) {
     qat_model_free(&s);
 }
 
+/* A separable layer is Keras' depthwise (no bias, the layer's strides, padding and
+ * multiplier) followed by a 1×1 conv2d with the bias and the activation: the same model
+ * written as those two layers, with the weights copied, gives the same logits. */
+static void test_separable_is_depthwise_then_pointwise(void **state) {
+    (void)state;
+    qat_layer_spec a[3] = {
+        {.name = "s", .kind = QAT_LAYER_SEPARABLE_CONV2D, .units = 5, .kernel_h = 3,
+         .kernel_w = 2, .stride_h = 2, .stride_w = 1, .padding = QAT_PAD_SAME,
+         .depth_multiplier = 2, .use_bias = 1, .activation = QAT_ACT_RELU6},
+        {.name = "f", .kind = QAT_LAYER_FLATTEN},
+        {.name = "o", .kind = QAT_LAYER_DENSE, .units = 3, .use_bias = 1}};
+    qat_layer_spec b[4] = {
+        {.name = "d", .kind = QAT_LAYER_DEPTHWISE_CONV2D, .kernel_h = 3, .kernel_w = 2,
+         .stride_h = 2, .stride_w = 1, .padding = QAT_PAD_SAME, .depth_multiplier = 2},
+        {.name = "p", .kind = QAT_LAYER_CONV2D, .units = 5, .kernel_h = 1, .kernel_w = 1,
+         .stride_h = 1, .stride_w = 1, .use_bias = 1, .activation = QAT_ACT_RELU6},
+        {.name = "f", .kind = QAT_LAYER_FLATTEN},
+        {.name = "o", .kind = QAT_LAYER_DENSE, .units = 3, .use_bias = 1}};
+    qat_model ma, mb;
+    qat_error e;
+    qat_shape in = qat_input_shape(7, 6, 0, 3);
+    assert_int_equal(qat_model_build_shape(&ma, a, 3, &in, 3, 4, 0, &e), QAT_OK);
+    assert_int_equal(qat_model_build_shape(&mb, b, 4, &in, 3, 4, 0, &e), QAT_OK);
+    random_params(&ma, 11);
+    int from[4] = {ma.layer[0].dw, ma.layer[0].w, ma.layer[0].b, ma.layer[2].w};
+    int to[4] = {mb.layer[0].w, mb.layer[1].w, mb.layer[1].b, mb.layer[3].w};
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(ma.g.nodes[from[k]].size, mb.g.nodes[to[k]].size);
+        memcpy(mb.g.nodes[to[k]].val, ma.g.nodes[from[k]].val,
+               ma.g.nodes[from[k]].size * sizeof(float));
+    }
+    memcpy(mb.g.nodes[mb.layer[3].b].val, ma.g.nodes[ma.layer[2].b].val, 3 * sizeof(float));
+    float x[2 * 126], la[6], lb[6];
+    qat_rng r;
+    qat_rng_seed(&r, 6, 1);
+    for (int i = 0; i < 2 * 126; i++) x[i] = (float)qat_rng_normal(&r);
+    logits(&ma, x, 2, la);
+    logits(&mb, x, 2, lb);
+    for (int i = 0; i < 6; i++) assert_float_equal(la[i], lb[i], 1e-6 * (1 + fabs(la[i])));
+    qat_model_free(&ma);
+    qat_model_free(&mb);
+}
+
 /* ---- checkpoints --------------------------------------------------------------------- */
 
 static void test_checkpoint_shape(void **state) {
@@ -497,6 +540,7 @@ int main(void) {
         cmocka_unit_test(test_init_fans),
         cmocka_unit_test(test_prune_masks_2d),
         cmocka_unit_test(test_structured_2d),
+        cmocka_unit_test(test_separable_is_depthwise_then_pointwise),
         cmocka_unit_test(test_checkpoint_shape),
         cmocka_unit_test(test_train_conv2d_shapes),
         cmocka_unit_test(test_train_separable_shapes),
