@@ -462,11 +462,12 @@ static void test_bad_enum_lists_names(void **state) {
     fixture *f = *state;
     expect_error(f, "[train]\noptimizer = adamw\n", 2,
                  "[train] optimizer: 'adamw' is not one of: adam, sgd");
-    expect_error(f, "[data]\nnormalize = zscore\n", 2,
-                 "[data] normalize: 'zscore' is not one of: none, minmax, minmax_axis");
+    expect_error(f, "[data]\nnormalize = robust\n", 2,
+                 "[data] normalize: 'robust' is not one of: none, minmax, minmax_axis, zscore");
     expect_error(f, "[layer.x]\ntype = lstm\n", 2,
                  "[layer.x] type: 'lstm' is not one of: conv1d, dense, batchnorm, relu, relu6, "
-                 "maxpool1d, flatten, dropout");
+                 "maxpool1d, flatten, dropout, conv2d, depthwise_conv2d, separable_conv2d, "
+                 "maxpool2d, avgpool2d, global_avgpool");
     /* softmax belongs to the classifier, never to a convolution */
     expect_error(f, "[layer.c]\ntype = conv1d\nactivation = softmax\n", 3,
                  "[layer.c] activation: 'softmax' is not one of: none, relu, relu6");
