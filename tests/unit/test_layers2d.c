@@ -405,10 +405,10 @@ static void test_structured_2d(void **state) {
     /* the depthwise layer after the separable loses those channels whole, bias included
      * (as a batch norm after a dropped conv1d filter loses its beta) */
     for (int r = 0; r < 2; r++) m.g.nodes[m.layer[2].b].val[weak[1][r]] = 0;
-    float x[4 * 72], a[12], b[12];
+    float x[4 * 144], a[12], b[12]; /* 4 samples of 9×8×2 */
     qat_rng r;
     qat_rng_seed(&r, 4, 1);
-    for (int i = 0; i < 4 * 72; i++) x[i] = (float)qat_rng_normal(&r);
+    for (int i = 0; i < 4 * 144; i++) x[i] = (float)qat_rng_normal(&r);
     logits(&m, x, 4, a);
     logits(&s, x, 4, b);
     for (int i = 0; i < 12; i++) assert_float_equal(a[i], b[i], 1e-5 * (1 + fabs(a[i])));
