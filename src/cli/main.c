@@ -212,6 +212,9 @@ static void summary(const qat_pipeline *p) {
 }
 
 static int write_data(const qat_config *cfg, const char *dir, int quiet, qat_error *e) {
+    if (cfg->data.height > 0) /* the lesson layout holds (T, C) recordings */
+        return fail("--write-data: the npy folder layout holds 1-D (window, channels) samples; "
+                    "2-D images (height, width) are not written yet");
     qat_dataset all = {0};
     qat_status st = qat_data_load(&cfg->data, cfg->seed, &all, e);
     if (!st) st = qat_data_write_npy_dir(&all, dir, e);
