@@ -215,6 +215,9 @@ static long test_hook(const char *name) {
 /* The dataset in the lessons' layout, staged and swapped in as a set like a run's outputs:
  * a failure, Ctrl-C or SIGTERM before the swap leaves DIR as it was. */
 static int write_data(const qat_config *cfg, const char *dir, int quiet, qat_error *e) {
+    if (cfg->data.height > 0) /* the lesson layout holds (T, C) recordings */
+        return fail("--write-data: the npy folder layout holds 1-D (window, channels) samples; "
+                    "2-D images (height, width) are not written yet");
     qat_dataset all = {0};
     char warning[1];
     qat_outdir od;

@@ -233,11 +233,13 @@ static void glorot(qat_node *w, int fan_in, int fan_out, qat_rng *rng) {
         w->val[i] = (float)((2 * qat_rng_uniform(rng) - 1) * limit);
 }
 
-/* Keras' fans (keras.initializers, compute_fans): for a kernel of shape
- * (*receptive_field, in, out), fan_in = receptive·in and fan_out = receptive·out. Ours are
- * stored out-first: dense (O, I); conv1d (O, K, C); conv2d (O, KH, KW, C). A depthwise
- * kernel is Keras' (KH, KW, C, M), stored here (1, KH, KW, C·M) as TFLite does, so its
- * fan_in = KH·KW·C and fan_out = KH·KW·M. */
+/* Keras' fans (tensorflow/python/keras/initializers/initializers_v2.py, _compute_fans):
+ * for a kernel of shape (*receptive_field, in, out), fan_in = receptive·in and
+ * fan_out = receptive·out. Ours are stored out-first: dense (O, I); conv1d (O, K, C);
+ * conv2d (O, KH, KW, C). Keras' DepthwiseConv2D.build makes its kernel
+ * (KH, KW, input_dim, depth_multiplier) — stored here (1, KH, KW, C·M) as TFLite does — so
+ * its fan_in = KH·KW·C and fan_out = KH·KW·M. SeparableConv2D's two kernels are each
+ * initialised by their own shapes the same way. */
 void qat_model_fans(const qat_node *w, int depth_multiplier, int *fan_in, int *fan_out) {
     int receptive = 1;
     for (int d = 1; d < w->ndim - 1; d++) receptive *= w->dim[d];

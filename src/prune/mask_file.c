@@ -26,11 +26,17 @@ static void put(FILE *f, const void *p, size_t n, uLong *crc) {
     *crc = crc32(*crc, p, (uInt)n);
 }
 
-/* The layer name of a mask node "conv1/mask" → "conv1". */
+/* The kernel a mask node masks, by the layer's name: "conv1/mask" → "conv1"; a separable
+ * layer's depthwise half "sep1/depthwise_mask" → "sep1/depthwise" (its pointwise half is
+ * "sep1"). */
 static void layer_name(const qat_node *n, char *out, size_t cap) {
     snprintf(out, cap, "%s", n->name);
     char *slash = strrchr(out, '/');
-    if (slash) *slash = 0;
+    size_t len = strlen(out);
+    if (slash && strcmp(slash, "/mask") && len > 5 && !strcmp(out + len - 5, "_mask"))
+        out[len - 5] = 0;
+    else if (slash)
+        *slash = 0;
 }
 
 qat_status qat_mask_file_write(const qat_graph *g, const char *path, qat_error *e) {

@@ -1,5 +1,8 @@
 /* Structured pruning: whole conv filters / dense units removed, the model rebuilt smaller
- * (see prune.h). The channels flowing between layers are tracked as a list of the old
+ * (see prune.h). Conv2D filters and the pointwise filters of a separable conv are pruned
+ * like conv1d ones; a depthwise kernel has no filters of its own (each output channel
+ * c·M + m reads input channel c), so a depthwise layer — or a separable layer's depthwise
+ * half — keeps exactly the channels of the kept input channels, and drops the rest. The channels flowing between layers are tracked as a list of the old
  * model's indices, so every consumer — the next conv's input channels, a batch norm's
  * parameters and statistics, the flattened features a dense layer reads — keeps exactly
  * the columns that still exist. */
@@ -43,7 +46,29 @@ static int choose(const qat_model *m, int i, double s, int *keep) {
 static int prunable(const qat_model *m, int i) {
     const qat_layer_spec *s = &m->spec[i];
     int last = i == m->n_layers - 1; /* the classifier keeps one unit per class */
-    return s->prune && !last && (s->kind == QAT_LAYER_CONV1D || s->kind == QAT_LAYER_DENSE);
+    return s->prune && !last && (s->kind == QAT_LAYER_CONV1D || s->kind == QAT_LAYER_DENSE ||
+                                 s->kind == QAT_LAYER_CONV2D ||
+                                 s->kind == QAT_LAYER_SEPARABLE_CONV2D);
+}
+
+/* A depthwise kernel (1, KH, KW, C·M) (and its bias, when b_old >= 0) restricted to the
+ * input channels `in`; the channels flowing after it become in[c]·M + m. */
+static int copy_depthwise(const qat_model *m, qat_model *out, int w_old, int w_new, int b_old,
+                          int b_new, int mult, channels *in) {
+    const qat_node *W = &m->g.nodes[w_old];
+    qat_node *V = &out->g.nodes[w_new];
+    int taps = W->dim[1] * W->dim[2], cm = W->dim[3], n = in->n * mult;
+    int *next = malloc((size_t)n * sizeof(int) + 1);
+    if (!next) return -1;
+    for (int c = 0; c < in->n; c++)
+        for (int k = 0; k < mult; k++) next[c * mult + k] = in->old[c] * mult + k;
+    for (int t = 0; t < taps; t++)
+        for (int j = 0; j < n; j++) V->val[(size_t)t * n + j] = W->val[(size_t)t * cm + next[j]];
+    if (b_old >= 0)
+        for (int j = 0; j < n; j++) out->g.nodes[b_new].val[j] = m->g.nodes[b_old].val[next[j]];
+    free(in->old);
+    *in = (channels){n, next};
+    return 0;
 }
 
 /* Copies layer i's kernel rows `keep` and input columns `in` (kernel width K for conv). */
@@ -51,7 +76,8 @@ static void copy_affine(const qat_model *m, int i, qat_model *out, const int *ke
                         const channels *in) {
     const qat_node *W = &m->g.nodes[m->layer[i].w];
     qat_node *V = &out->g.nodes[out->layer[i].w];
-    int conv = W->ndim == 3, K = conv ? W->dim[1] : 1, cin = conv ? W->dim[2] : W->dim[1];
+    int K = 1, cin = W->dim[W->ndim - 1]; /* K: kernel taps (conv1d K, conv2d KH·KW) */
+    for (int d = 1; d + 1 < W->ndim; d++) K *= W->dim[d];
     for (int o = 0; o < nk; o++)
         for (int k = 0; k < K; k++)
             for (int c = 0; c < in->n; c++)
@@ -74,10 +100,13 @@ static void copy_batchnorm(const qat_model *m, int i, qat_model *out, const chan
     }
 }
 
-/* Flatten: (T, C_old) with channels ch → T·|ch| features, old index t·C_old + ch[c]. */
+/* Flatten: (T, C_old) or (H, W, C_old) with channels ch → T·|ch| features (T positions),
+ * old index t·C_old + ch[c]. */
 static int flatten(const qat_model *m, int i, channels *ch) {
     const qat_node *X = &m->g.nodes[i > 0 ? m->layer[i - 1].out : m->input];
-    int T = X->dim[0], C = X->dim[1], n = 0;
+    int T = 1, C = X->dim[X->ndim - 1], n = 0;
+    for (int d = 0; d + 1 < X->ndim; d++) T *= X->dim[d];
+    if (X->ndim == 1) T = 1, C = X->dim[0]; /* already flat: nothing changes */
     int *old = malloc((size_t)T * ch->n * sizeof(int) + 1);
     if (!old) return -1;
     for (int t = 0; t < T; t++)
@@ -109,7 +138,16 @@ qat_status qat_prune_structured(const qat_model *m, double sparsity, int max_bat
     if (!st && !ch.old) st = qat_error_set(e, QAT_ERR_NOMEM, "structured pruning: out of memory");
     for (int i = 0; i < m->n_layers && !st; i++) {
         qat_layer_kind k = m->spec[i].kind;
-        if (k == QAT_LAYER_CONV1D || k == QAT_LAYER_DENSE) {
+        const qat_model_layer *a = &m->layer[i], *b = &out->layer[i];
+        int mult = m->spec[i].depth_multiplier;
+        if (k == QAT_LAYER_DEPTHWISE_CONV2D &&
+            copy_depthwise(m, out, a->w, b->w, a->b, b->b, mult, &ch))
+            st = qat_error_set(e, QAT_ERR_NOMEM, "structured pruning: out of memory");
+        if (k == QAT_LAYER_SEPARABLE_CONV2D && copy_depthwise(m, out, a->dw, b->dw, -1, -1, mult, &ch))
+            st = qat_error_set(e, QAT_ERR_NOMEM, "structured pruning: out of memory");
+        if (st) break;
+        if (k == QAT_LAYER_CONV1D || k == QAT_LAYER_DENSE || k == QAT_LAYER_CONV2D ||
+            k == QAT_LAYER_SEPARABLE_CONV2D) {
             int units = m->spec[i].units, *kept = keep[i], nk = keep[i] ? nkeep[i] : units, *all = NULL;
             if (!kept) { /* not pruned: every row */
                 kept = all = malloc((size_t)units * sizeof(int));

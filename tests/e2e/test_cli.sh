@@ -13,6 +13,10 @@ p=$(grep -A1 '"model": {' "$TMP/s/report.json" | sed -n 's/.*"parameters": \([0-
 # The built-in data written in the lesson layout trains again through source=npy.
 "$QATRAIN" configs/gesture_cnn.ini --set data.samples_per_class=20 --write-data "$TMP/data" --quiet
 [ "$(ls "$TMP/data/wave" | wc -l)" -eq 20 ] || die "write-data: expected 20 wave files"
+# images are not written as npy folders yet: refused, nothing written
+expect_error 2 '2-D images .height, width. are not written yet' -- \
+    "$QATRAIN" configs/experiments/conv2d_shapes.ini --write-data "$TMP/data2d"
+[ ! -e "$TMP/data2d" ] || die "write-data on images wrote $TMP/data2d"
 "$QATRAIN" configs/gesture_cnn.ini $SMALL --set data.source=npy --set "data.dir=$TMP/data" --out "$TMP/n"
 grep -q '"source": "npy"' "$TMP/n/report.json" || die "npy run"
 # --init starts from an earlier run's float checkpoint; bad checkpoints fail cleanly.

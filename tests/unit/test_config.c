@@ -475,8 +475,8 @@ static void test_bad_enum_lists_names(void **state) {
     fixture *f = *state;
     expect_error(f, "[train]\noptimizer = adamw\n", 2,
                  "[train] optimizer: 'adamw' is not one of: adam, sgd");
-    expect_error(f, "[data]\nnormalize = standard\n", 2,
-                 "[data] normalize: 'standard' is not one of: none, minmax, minmax_axis, zscore");
+    expect_error(f, "[data]\nnormalize = robust\n", 2,
+                 "[data] normalize: 'robust' is not one of: none, minmax, minmax_axis, zscore");
     expect_error(f, "[layer.x]\ntype = lstm\n", 2,
                  "[layer.x] type: 'lstm' is not one of: conv1d, dense, batchnorm, relu, relu6, "
                  "maxpool1d, flatten, dropout, conv2d, depthwise_conv2d, separable_conv2d, "
