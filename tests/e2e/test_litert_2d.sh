@@ -18,8 +18,9 @@
 # 0.5 — trained models (the pipeline's 2-D configs) have wider margins.
 # The 2-D experiment configs trained through the pipeline (seeds 1-3, 360 test images
 # each): logits at most 3 steps apart (2 for QAT, 3 once for the pruned conv2d model),
-# predictions the same on 359-360 of 360 (>= 99.7 %), dynamic range and float16 within
-# 1 point of float32.
+# predictions the same on 359-360 of 360 (>= 99.7 %; the issue's 99.5 % is asserted, so
+# two differing predictions of 360 fail), dynamic range and float16 within 1 point of
+# float32.
 #     for s in 1 2 3 4 5 6; do LITERT_SEED=$s sh tests/e2e/test_litert_2d.sh; done
 . tests/e2e/lib.inc
 major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || major=0
@@ -73,7 +74,7 @@ check_int8() { # DIR M KEY
     $C int8 --engine "$1/test_outputs_$2.npy" --litert "$t.probs.npy" \
         --engine-logits "$t.logits_engine.npy" --litert-logits "$t.logits_litert.npy" \
         --logit-scale "${q% *}" --logit-zp "${q#* }" --labels "$1/test_labels.npy" --report "$1/report.json" \
-        --key "$3" --logit-steps 3 >"$t.txt" || die "$(basename "$1") model_$2: LiteRT and the int8 engine disagree"
+        --key "$3" --logit-steps 3 --min-agree 0.995 >"$t.txt" || die "$(basename "$1") model_$2: LiteRT and the int8 engine disagree"
     echo "$(basename "$1") $2: $(cat "$t.txt")"
 }
 for c in conv2d_shapes separable_shapes; do

@@ -23,6 +23,8 @@
 //       earlier layers reach the logits), the logits within D steps, the probabilities within
 //       128·S·D + 2 steps, and predictions may differ where the two classes are within 2·D
 //       logit steps.
+//       With --min-agree F, the predicted classes must also agree on at least the fraction F
+//       of the samples.
 //       - accuracy: LiteRT's differs from report.json results.KEY.test_accuracy (int8_qat by
 //         default) by at most the number of such flips (equal when there are none), and the
 //         engine file's accuracy is report.json's.
@@ -119,7 +121,7 @@ function rowArgmax(v, i, k) {
 
 function cmpInt8(args) {
     const o = options(args, ['engine', 'litert', 'engine-logits', 'litert-logits', 'logit-scale',
-                             'logit-zp', 'labels', 'report'], ['key', 'logit-steps']);
+                             'logit-zp', 'labels', 'report'], ['key', 'logit-steps', 'min-agree']);
     const key = o.key ?? 'int8_qat', ls = Number(o['logit-scale']), lz = Number(o['logit-zp']);
     const steps = o['logit-steps'] === undefined ? 1 : Number(o['logit-steps']);
     if (!Number.isInteger(steps) || steps < 1) fail(`bad logit steps ${o['logit-steps']}`);
@@ -168,6 +170,10 @@ function cmpInt8(args) {
     for (const f of flips)
         if (f.gap > 2 * steps) fail(`sample ${f.i}: LiteRT predicts ${f.b}, the int8 engine ${f.a}, whose logits are ${f.gap} steps apart (more than ${2 * steps})`);
     if (correctE !== correctR) fail(`${o.engine} scores ${correctE}/${n}, report.json ${key} ${correctR}/${n}: not the model the report scored`);
+    const minAgree = o['min-agree'] === undefined ? 0 : Number(o['min-agree']);
+    if (!(minAgree >= 0 && minAgree <= 1)) fail(`bad --min-agree ${o['min-agree']}`);
+    if ((n - flips.length) < minAgree * n)
+        fail(`predictions agree on ${n - flips.length}/${n}, below the ${pct(minAgree)} required`);
     if (Math.abs(correctL - correctR) > flips.length)
         fail(`LiteRT scores ${correctL}/${n}, report.json ${correctR}/${n}: more apart than the ${flips.length} differing predictions explain`);
 }
@@ -183,11 +189,11 @@ function cmpAccuracy([name, gotPath, basePath, labelsPath, pointsArg]) {
         fail(`${name} accuracy ${pct(a)} is more than ${points} points from float32's ${pct(b)}`);
 }
 
-const modes = { float: [cmpFloat, 2, 2], int8: [cmpInt8, 16, 20], accuracy: [cmpAccuracy, 4, 5] };
+const modes = { float: [cmpFloat, 2, 2], int8: [cmpInt8, 16, 22], accuracy: [cmpAccuracy, 4, 5] };
 const [mode, ...args] = process.argv.slice(2);
 const m = modes[mode];
 if (!m || args.length < m[1] || args.length > m[2]) {
-    process.stderr.write('usage: compare.mjs float REF GOT | int8 --engine P --litert P --engine-logits L --litert-logits L --logit-scale S --logit-zp Z --labels Y --report R [--key K] [--logit-steps D] | accuracy NAME GOT BASE LABELS [POINTS]\n');
+    process.stderr.write('usage: compare.mjs float REF GOT | int8 --engine P --litert P --engine-logits L --litert-logits L --logit-scale S --logit-zp Z --labels Y --report R [--key K] [--logit-steps D] [--min-agree F] | accuracy NAME GOT BASE LABELS [POINTS]\n');
     process.exit(2);
 }
 try {
