@@ -1,6 +1,7 @@
 #!/usr/bin/perl
 # Plants one mutant of a mutant list into a tree (see run.sh).
 #   plant.pl LIST --names          the mutants' names, one a line
+#   plant.pl LIST --test NAME      the unit test to run first for mutant NAME (may be empty)
 #   plant.pl LIST NAME ROOT        applies mutant NAME to the files under ROOT and prints
 #                                  the mutated file's path (relative to ROOT)
 # A mutant replaces the text `old` by `new` exactly once inside function `in` of `file`
@@ -20,7 +21,8 @@ while (my $line = <$fh>) {
     chomp $line;
     next if $line =~ /^\s*#/;
     if ($line =~ /^\s*$/) { $cur = undef; next; }
-    $line =~ /^(name|file|in|old|new)\s+(.*?)\s*$/ or fail("$list:$.: expected name/file/in/old/new");
+    $line =~ /^(name|file|in|old|new|test)\s+(.*?)\s*$/
+        or fail("$list:$.: expected name/file/in/old/new/test");
     my ($key, $val) = ($1, $2);
     if ($key eq 'name') { $cur = { name => $val, line => $. }; push @mutants, $cur; next; }
     fail("$list:$.: '$key' before any 'name'") unless $cur;
@@ -33,6 +35,12 @@ for my $m (@mutants) {
     }
 }
 if ($name eq '--names') { print "$_->{name}\n" for @mutants; exit 0; }
+if ($name eq '--test') {
+    my ($t) = grep { $_->{name} eq ($root // '') } @mutants;
+    fail("no mutant named " . ($root // '') . " in $list") unless $t;
+    print(($t->{test} // '') . "\n");
+    exit 0;
+}
 
 my ($m) = grep { $_->{name} eq $name } @mutants;
 fail("no mutant named $name in $list") unless $m;

@@ -56,11 +56,13 @@ build() {
     make -C "$tree" --no-print-directory $jobs "$@" >"$log" 2>&1
 }
 
-# Builds and runs the unit tests one by one (a mutant caught by the first costs one link);
-# prints the first failing test's name ("binary: case") and returns 0; returns 1 when all
-# pass, 2 when one does not build.
+# Builds and runs the unit tests one by one (a mutant caught by the first costs one link),
+# the mutant's hinted test ($1, may be empty) first; prints the first failing test's name
+# ("binary: case") and returns 0; returns 1 when all pass, 2 when one does not build.
 first_failure() {
-    for t in $units; do
+    order=${1:-}
+    for t in $units; do [ "$t" = "${1:-}" ] || order="$order $t"; done
+    for t in $order; do
         build "build/tests/$t" || return 2
         if ! (cd "$tree" && timeout 300 "build/tests/$t") >"$log" 2>&1; then
             c=$(sed -n 's/^\[  FAILED  \] \(test_[A-Za-z0-9_]*\)$/\1/p' "$log" | head -n 1)
@@ -108,7 +110,7 @@ for name in $names; do
     if ! file=$(perl "$plant" "$list" "$name" "$tree" 2>"$log"); then
         broken=$((broken + 1)); echo "NOT APPLIED  $name: $(cat "$log")"; continue
     fi
-    f=$(first_failure)
+    f=$(first_failure "$(perl "$plant" "$list" --test "$name")")
     case $? in
     0) caught=$((caught + 1)); echo "caught       $name  ($f)" ;;
     2) broken=$((broken + 1)); echo "NO BUILD     $name"; grep error "$log" | head -n 5 ;;
