@@ -40,7 +40,7 @@ static int bench(const char *what, int separable) {
     qat_qmodel_calibrate(&qm, &d, QAT_OBS_MINMAX);
     qat_ir ir;
     qat_i8_engine eng;
-    if (qat_lower(&qm, QAT_LOWER_INT8, &ir, &e) || qat_i8_prepare(&eng, &ir, &e))
+    if (qat_lower(&qm, QAT_LOWER_INT8, &ir, &e) || qat_i8_prepare(&eng, &ir, what, &e))
         return fprintf(stderr, "%s\n", e.msg), 1;
     int8_t *xq = malloc(per * CAL), y[16];
     if (!xq) return 1;
