@@ -49,37 +49,25 @@ typedef struct ctx {
     qat_error *e;
 } ctx;
 
+static qat_status refuse(const ctx *c, qat_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* "<source>: operator <i> (<OP>): <message>" as one line (the .tflite reader's form, and
- * the index `qatrain inspect` lists the operator under), with status st. */
-static qat_status refuse(const ctx *c, qat_status st, const char *fmt, va_list ap) {
+ * the index `qatrain inspect` lists the operator under), with status st: QAT_ERR_FORMAT
+ * (bad: the model is broken, no runtime could run it) or QAT_ERR_UNSUPPORTED (a valid model
+ * that is not full int8 — a float, float16 or dynamic-range export: TFLite runs it, this
+ * engine does not). */
+static qat_status refuse(const ctx *c, qat_status st, const char *fmt, ...) {
     char msg[QAT_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
     return qat_error_set(c->e, st, "%s: operator %d (%s): %s", c->source, c->node,
                          qat_ir_opcode_name(c->ir->nodes[c->node].op), msg);
 }
-
-static qat_status bad(const ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static qat_status unsupported(const ctx *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* The model is broken: no runtime could run it (QAT_ERR_FORMAT). */
-static qat_status bad(const ctx *c, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    qat_status st = refuse(c, QAT_ERR_FORMAT, fmt, ap);
-    va_end(ap);
-    return st;
-}
-
-/* The model is valid, but not full int8 (a float, float16 or dynamic-range export): TFLite
- * runs it, this engine does not (QAT_ERR_UNSUPPORTED). */
-static qat_status unsupported(const ctx *c, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    qat_status st = refuse(c, QAT_ERR_UNSUPPORTED, fmt, ap);
-    va_end(ap);
-    return st;
-}
+#define bad(c, ...) refuse(c, QAT_ERR_FORMAT, __VA_ARGS__)
+#define unsupported(c, ...) refuse(c, QAT_ERR_UNSUPPORTED, __VA_ARGS__)
 
 static const qat_ir_tensor *tensor_of(const ctx *c, int idx) { return &c->ir->tensors[idx]; }
 

@@ -19,16 +19,7 @@
 . tests/e2e/lib.inc
 # Node >= 20 is needed (Debian 12's own nodejs is 18): without it the test is skipped, with
 # the reason, and counted; CI (QATRAIN_NO_SKIP=1) fails on that skip.
-major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || major=0
-if [ "$major" -lt 20 ] 2>/dev/null; then
-    echo "SKIP: the LiteRT oracle needs Node.js >= 20 and npm ($(node --version 2>/dev/null || echo 'no node') found)"
-    exit 77
-fi
-sh tests/litert/ensure.sh || die "cannot install @litertjs/core (tests/litert/ensure.sh)"
-V="$(dirname "$QATRAIN")/tests/tools/tflite_variant"
-[ -x "$V" ] || die "$V is not built (make check builds it)"
-R="node tests/litert/run.mjs"
-C="node tests/litert/compare.mjs"
+. tests/e2e/litert.inc
 RUN="--quiet --seed ${LITERT_SEED:-42} --set train.epochs=20 --set quant.epochs=5 --set prune.epochs=5"
 "$QATRAIN" configs/gesture_cnn.ini $RUN --out "$TMP/run"
 d="$TMP/run"
@@ -36,25 +27,6 @@ for m in float32 dynamic_range float16; do
     $R "$d/model_$m.tflite" "$d/test_inputs_float.npy" "$TMP/$m.npy" || die "LiteRT failed on model_$m.tflite"
 done
 $C float "$d/test_outputs_float32.npy" "$TMP/float32.npy" || die "float32: LiteRT and qatrain disagree"
-# check_int8 DIR M KEY: DIR/model_M.tflite through LiteRT and the int8 engine; KEY: its
-# results entry in report.json.
-check_int8() {
-    t="$TMP/$(basename "$1")_$2"
-    fio="$1/model_$2_float_io.tflite"
-    if [ ! -e "$fio" ]; then
-        fio="$t.float_io.tflite"
-        "$V" "$1/model_$2.tflite" "$fio" float_io || die "tflite_variant float_io $2"
-    fi
-    $R "$fio" "$1/test_inputs_float.npy" "$t.probs.npy" || die "LiteRT failed on $fio"
-    q=$("$V" "$1/model_$2.tflite" "$t.logits.tflite" logits) || die "tflite_variant logits $2"
-    "$V" "$t.logits.tflite" "$t.logits_float_io.tflite" float_io || die "tflite_variant float_io $2 logits"
-    "$QATRAIN" run "$t.logits.tflite" "$1/test_inputs_$2.npy" "$t.logits_engine.npy" >/dev/null
-    $R "$t.logits_float_io.tflite" "$1/test_inputs_float.npy" "$t.logits_litert.npy" || die "LiteRT failed on the $2 logits"
-    $C int8 --engine "$1/test_outputs_$2.npy" --litert "$t.probs.npy" \
-        --engine-logits "$t.logits_engine.npy" --litert-logits "$t.logits_litert.npy" \
-        --logit-scale "${q% *}" --logit-zp "${q#* }" --labels "$1/test_labels.npy" --report "$1/report.json" \
-        --key "$3" || die "$(basename "$1") model_$2: LiteRT and the int8 engine disagree"
-}
 check_int8 "$d" int8 int8_qat
 check_int8 "$d" ptq_int8 int8_ptq
 check_int8 "$d" pruned_int8 int8_qat_pruned

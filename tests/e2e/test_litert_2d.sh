@@ -23,16 +23,9 @@
 # float32.
 #     for s in 1 2 3 4 5 6; do LITERT_SEED=$s sh tests/e2e/test_litert_2d.sh; done
 . tests/e2e/lib.inc
-major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || major=0
-if [ "$major" -lt 20 ] 2>/dev/null; then
-    echo "SKIP: the LiteRT oracle needs Node.js >= 20 and npm ($(node --version 2>/dev/null || echo 'no node') found)"
-    exit 77
-fi
-sh tests/litert/ensure.sh || die "cannot install @litertjs/core (tests/litert/ensure.sh)"
+. tests/e2e/litert.inc
 T="$(dirname "$QATRAIN")/tests/tools"
-[ -x "$T/export2d" ] && [ -x "$T/tflite_variant" ] || die "$T/export2d or tflite_variant is not built (make check builds them)"
-R="node tests/litert/run.mjs"
-C="node tests/litert/compare.mjs"
+[ -x "$T/export2d" ] || die "$T/export2d is not built (make check builds it)"
 for m in mixed lab separable; do
     d="$TMP/$m"
     mkdir -p "$d"
@@ -41,42 +34,15 @@ for m in mixed lab separable; do
         $R "$d/model_$f.tflite" "$d/test_inputs_float.npy" "$d/litert_$f.npy" || die "LiteRT failed on $m model_$f.tflite"
     done
     $C float "$d/test_outputs_float32.npy" "$d/litert_float32.npy" >/dev/null || die "$m float32: LiteRT and qatrain disagree"
-    $R "$d/model_int8_float_io.tflite" "$d/test_inputs_float.npy" "$d/litert_probs.npy" || die "LiteRT failed on $m model_int8_float_io.tflite"
-    q=$("$T/tflite_variant" "$d/model_int8.tflite" "$d/logits.tflite" logits) || die "tflite_variant logits $m"
-    "$T/tflite_variant" "$d/logits.tflite" "$d/logits_float_io.tflite" float_io || die "tflite_variant float_io $m"
-    "$QATRAIN" run "$d/logits.tflite" "$d/test_inputs_int8.npy" "$d/logits_engine.npy" >/dev/null || die "qatrain run $m"
-    $R "$d/logits_float_io.tflite" "$d/test_inputs_float.npy" "$d/logits_litert.npy" || die "LiteRT failed on the $m logits"
-    $C int8 --engine "$d/test_outputs_int8.npy" --litert "$d/litert_probs.npy" \
-        --engine-logits "$d/logits_engine.npy" --litert-logits "$d/logits_litert.npy" \
-        --logit-scale "${q% *}" --logit-zp "${q#* }" --labels "$d/test_labels.npy" --report "$d/report.json" \
-        --logit-steps 3 >"$d/int8.txt" || die "$m model_int8: LiteRT and the int8 engine disagree"
+    check_int8 "$d" int8 int8_qat --logit-steps 3
     for f in dynamic_range float16; do
         $C accuracy $f "$d/litert_$f.npy" "$d/litert_float32.npy" "$d/test_labels.npy" 5 >/dev/null || die "$m $f accuracy"
     done
-    echo "$m: $(cat "$d/int8.txt")"
 done
 # The 2-D experiments through the whole pipeline (trained on the shapes generator, PTQ, QAT,
 # pruning): float32 and every int8 model (QAT, PTQ, pruned) as test_litert.sh checks the
 # lesson's, with the logit bound above.
 RUN="--quiet --seed ${LITERT_SEED:-1} --set quant.enabled=true --set quant.epochs=3 --set prune.enabled=true --set prune.epochs=2"
-check_int8() { # DIR M KEY
-    t="$1/chk_$2"
-    fio="$1/model_$2_float_io.tflite"
-    if [ ! -e "$fio" ]; then
-        fio="$t.float_io.tflite"
-        "$T/tflite_variant" "$1/model_$2.tflite" "$fio" float_io || die "tflite_variant float_io $2"
-    fi
-    $R "$fio" "$1/test_inputs_float.npy" "$t.probs.npy" || die "LiteRT failed on $fio"
-    q=$("$T/tflite_variant" "$1/model_$2.tflite" "$t.logits.tflite" logits) || die "tflite_variant logits $2"
-    "$T/tflite_variant" "$t.logits.tflite" "$t.logits_float_io.tflite" float_io || die "tflite_variant float_io $2 logits"
-    "$QATRAIN" run "$t.logits.tflite" "$1/test_inputs_$2.npy" "$t.logits_engine.npy" >/dev/null
-    $R "$t.logits_float_io.tflite" "$1/test_inputs_float.npy" "$t.logits_litert.npy" || die "LiteRT failed on the $2 logits"
-    $C int8 --engine "$1/test_outputs_$2.npy" --litert "$t.probs.npy" \
-        --engine-logits "$t.logits_engine.npy" --litert-logits "$t.logits_litert.npy" \
-        --logit-scale "${q% *}" --logit-zp "${q#* }" --labels "$1/test_labels.npy" --report "$1/report.json" \
-        --key "$3" --logit-steps 3 --min-agree 0.995 >"$t.txt" || die "$(basename "$1") model_$2: LiteRT and the int8 engine disagree"
-    echo "$(basename "$1") $2: $(cat "$t.txt")"
-}
 for c in conv2d_shapes separable_shapes; do
     d="$TMP/$c"
     "$QATRAIN" configs/experiments/$c.ini $RUN --out "$d" || die "qatrain $c"
@@ -84,9 +50,9 @@ for c in conv2d_shapes separable_shapes; do
         $R "$d/model_$f.tflite" "$d/test_inputs_float.npy" "$d/litert_$f.npy" || die "LiteRT failed on $c model_$f.tflite"
     done
     $C float "$d/test_outputs_float32.npy" "$d/litert_float32.npy" >/dev/null || die "$c float32: LiteRT and qatrain disagree"
-    check_int8 "$d" int8 int8_qat
-    check_int8 "$d" ptq_int8 int8_ptq
-    check_int8 "$d" pruned_int8 int8_qat_pruned
+    check_int8 "$d" int8 int8_qat --logit-steps 3 --min-agree 0.995
+    check_int8 "$d" ptq_int8 int8_ptq --logit-steps 3 --min-agree 0.995
+    check_int8 "$d" pruned_int8 int8_qat_pruned --logit-steps 3 --min-agree 0.995
     for f in dynamic_range float16; do
         $C accuracy $f "$d/litert_$f.npy" "$d/litert_float32.npy" "$d/test_labels.npy" 1 >/dev/null || die "$c $f accuracy"
     done
