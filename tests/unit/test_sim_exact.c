@@ -90,16 +90,20 @@ static void check(qat_config *cfg, const char *what) {
 }
 
 /* The 2-D experiments (tests run from the repository root): conv2d → maxpool2d → conv2d →
- * global average pooling → dense, and the advanced chapter's separable block with its
- * int8 tensor between the halves, at 8 and 4 bits. */
+ * global average pooling → dense; the advanced chapter's separable block with its int8
+ * tensor between the halves; depthwise (multiplier 2, 3×2 kernel, stride 2, BN folded) →
+ * SAME average pooling → 1×1 conv2d → flatten → dense; at 8 and 4 bits. */
 static void test_2d_configs(void **state) {
     (void)state;
-    static const char *const paths[2] = {"configs/experiments/conv2d_shapes.ini",
-                                         "configs/experiments/separable_shapes.ini"};
-    static const long tensors[2] = {6, 6}; /* conv2d: input, conv1, conv2, gap, out (+pool1's
-                                              max-pool has no fake-quant); separable: input,
-                                              conv1, sep1/depthwise, sep1, gap, out */
-    for (int k = 0; k < 2; k++)
+    static const char *const paths[3] = {"configs/experiments/conv2d_shapes.ini",
+                                         "configs/experiments/separable_shapes.ini",
+                                         "configs/experiments/depthwise_shapes.ini"};
+    static const long tensors[3] = {6, 6, 6}; /* conv2d: input, conv1, conv2, gap, out
+                                                 (+pool1's max-pool has no fake-quant);
+                                                 separable: input, conv1, sep1/depthwise,
+                                                 sep1, gap, out; depthwise: input, conv1,
+                                                 dw1, pool1, mix, out */
+    for (int k = 0; k < 3; k++)
         for (int bits = 8; bits >= 4; bits -= 4) {
             static qat_config cfg;
             qat_error e = {0};
