@@ -78,8 +78,7 @@ static void check_sums(const qat_i8_tflm_arena *a) {
 static void test_golden_64bit_exact(void **state) {
     (void)state;
     char root[1024], dir[1100];
-    if (!qat_test_data(root, sizeof root, "reference/tflm-golden"))
-        skip(); /* the TFLM golden vectors are not there */
+    QAT_TEST_NEED_DATA(root, "reference/tflm-golden", "TFLM golden vectors");
     print_message("%-30s %9s %9s | %9s %9s | %9s %9s\n", "model", "TFLM used", "TFLM min",
                   "64b used", "64b min", "32b used", "32b min");
     for (size_t i = 0; i < N_GOLDEN; i++) {
@@ -102,7 +101,7 @@ static void test_golden_64bit_exact(void **state) {
 static void test_golden_32bit_consistent(void **state) {
     (void)state;
     char root[1024], dir[1100];
-    if (!qat_test_data(root, sizeof root, "reference/tflm-golden")) skip();
+    QAT_TEST_NEED_DATA(root, "reference/tflm-golden", "TFLM golden vectors");
     for (size_t i = 0; i < N_GOLDEN; i++) {
         snprintf(dir, sizeof dir, "%s/%s", root, golden[i]);
         qat_i8_tflm_arena a[QAT_I8_ABI_COUNT];
