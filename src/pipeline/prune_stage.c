@@ -68,25 +68,34 @@ static qat_train_config phase_config(const qat_pipeline *p, double lr, int epoch
     return t;
 }
 
-/* Masked zeros against the int8 file's zeros, kernel by kernel. */
+/* Masked zeros against the int8 file's zeros of one kernel: mask node `mask`, IR tensor
+ * "<layer>/<what>". */
+static void check_kernel_zeros(const qat_qmodel *qm, int mask, const char *layer,
+                               const char *what, const qat_ir *ir, qat_prune_result *r) {
+    char name[QAT_IR_NAME_MAX];
+    snprintf(name, sizeof name, "%s/%s", layer, what);
+    const qat_ir_tensor *t = NULL;
+    for (int k = 0; k < ir->n_tensors && !t; k++)
+        if (!strcmp(ir->tensors[k].name, name)) t = &ir->tensors[k];
+    const qat_node *mn = &qm->m.g.nodes[mask];
+    QAT_ASSERT(t && t->bytes == mn->size);
+    const int8_t *w = t->data;
+    const float *keep = qm->m.g.state + mn->offset;
+    for (size_t k = 0; k < mn->size; k++) {
+        r->lost_zeros += keep[k] == 0 && w[k] != 0;
+        r->extra_zeros += keep[k] != 0 && w[k] == 0;
+    }
+}
+
+/* Masked zeros against the int8 file's zeros, kernel by kernel (both halves of a separable
+ * conv: its depthwise kernel is "<layer>/depthwise/kernel"). */
 static void check_zeros(const qat_qmodel *qm, const qat_ir *ir, qat_prune_result *r) {
     r->extra_zeros = r->lost_zeros = 0;
     for (int i = 0; i < qm->m.n_layers; i++) {
-        int mask = qm->m.layer[i].mask;
-        if (mask < 0) continue;
-        char name[QAT_IR_NAME_MAX];
-        snprintf(name, sizeof name, "%s/kernel", qm->m.spec[i].name);
-        const qat_ir_tensor *t = NULL;
-        for (int k = 0; k < ir->n_tensors && !t; k++)
-            if (!strcmp(ir->tensors[k].name, name)) t = &ir->tensors[k];
-        const qat_node *mn = &qm->m.g.nodes[mask];
-        QAT_ASSERT(t && t->bytes == mn->size);
-        const int8_t *w = t->data;
-        const float *keep = qm->m.g.state + mn->offset;
-        for (size_t k = 0; k < mn->size; k++) {
-            r->lost_zeros += keep[k] == 0 && w[k] != 0;
-            r->extra_zeros += keep[k] != 0 && w[k] == 0;
-        }
+        const qat_model_layer *l = &qm->m.layer[i];
+        if (l->mask >= 0) check_kernel_zeros(qm, l->mask, qm->m.spec[i].name, "kernel", ir, r);
+        if (l->dw_mask >= 0)
+            check_kernel_zeros(qm, l->dw_mask, qm->m.spec[i].name, "depthwise/kernel", ir, r);
     }
 }
 

@@ -7,6 +7,9 @@
  * Layouts: a mask has its float kernel's shape, Conv1D (O, K, C) and Dense (O, I); the file
  * holds CONV_2D filters as OHWI = (O, 1, K, C) and FULLY_CONNECTED weights as (O, I), the
  * same elements in the same order once H = 1 is dropped, which is checked shape by shape.
+ * 2-D kernels have the file's shape as they are: Conv2D (O, KH, KW, C), a depthwise kernel
+ * (1, KH, KW, C·M); a separable conv's two masks are named "<layer>/depthwise" and
+ * "<layer>", its kernels "<layer>/depthwise/kernel" and "<layer>/kernel".
  * Prints one line per layer. Exit 0: every pruned weight is 0; 1: one is not (the first is
  * named); 2: a file is unreadable, or the two do not describe the same model. */
 #include <stdio.h>
@@ -44,8 +47,14 @@ static const qat_ir_tensor *kernel_of(const qat_ir *ir, const char *layer) {
     return NULL;
 }
 
-/* The mask's shape against the file's kernel: (O, K, C) ~ (O, 1, K, C), (O, I) ~ (O, I). */
+/* The mask's shape against the file's kernel: (O, K, C) ~ (O, 1, K, C), (O, I) ~ (O, I),
+ * a 4-D mask ~ the same 4-D kernel. */
 static int same_layout(const uint32_t *dim, uint32_t ndim, const qat_ir_tensor *t) {
+    if (ndim == 4) {
+        int same = t->ndim == 4;
+        for (int d = 0; same && d < 4; d++) same = (uint32_t)t->dim[d] == dim[d];
+        return same;
+    }
     if (ndim == 3)
         return t->ndim == 4 && t->dim[1] == 1 && (uint32_t)t->dim[0] == dim[0] &&
                (uint32_t)t->dim[2] == dim[1] && (uint32_t)t->dim[3] == dim[2];
@@ -61,7 +70,7 @@ static long check_layer(cursor *c, const qat_ir *ir) {
     memcpy(layer, c->p + c->at, len);
     layer[len] = 0;
     c->at += len;
-    if ((ndim = u32(c)) < 2 || ndim > 3) bad("a mask of neither 2 nor 3 dimensions");
+    if ((ndim = u32(c)) < 2 || ndim > 4) bad("a mask of neither 2, 3 nor 4 dimensions");
     size_t n = 1;
     for (uint32_t d = 0; d < ndim; d++) n *= dim[d] = u32(c);
     if (c->n - c->at < (n + 7) / 8) bad("truncated");
