@@ -84,10 +84,8 @@ void qat_fold_weight_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     fold_layout f = layout(n);
     double *is = (double *)n->aux;
     for (int c = 0; c < f.channels; c++) is[c] = fold_inv_std(g, n, QAT_OP_FOLD_WEIGHT, c);
-    for (size_t r = 0; r < f.runs; r++) {
-        int c = (int)(f.last ? r % (size_t)f.channels : r);
-        qat_bn_fold_kernel(w + r * f.run, f.run, gam[c], is[c], n->val + r * f.run);
-    }
+    for (int c = 0; c < f.channels; c++)
+        qat_bn_fold_kernel_channel(w, n->size, f.channels, f.last, c, gam[c], is[c], n->val);
 }
 
 void qat_fold_weight_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
