@@ -54,8 +54,10 @@ $(BUILD)/%.o: %.c
 $(BUILD)/src/gemm/avx2.o: CFLAGS += -mavx2 -mfma
 $(BUILD)/src/gemm/avx512.o: CFLAGS += -mavx512f -mfma
 
+# Rebuilt from scratch: `ar r` keeps members whose sources are gone.
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(QATRAIN): $(CLI_OBJ) $(LIB)
