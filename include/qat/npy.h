@@ -1,6 +1,6 @@
 /* qatrain — NumPy .npy files (format versions 1.0, 2.0 and 3.0; little-endian; C order).
- * Read: float32, float64 (converted to float32), int8, int32, int64 (labels).
- * Write: version 1.0, float32 / int8 / int32. */
+ * Read: float32, float64 (converted to float32), int8, uint8, int32, int64 (labels).
+ * Write: version 1.0, float32 / int8 / uint8 / int32. */
 #ifndef QAT_NPY_H
 #define QAT_NPY_H
 
@@ -18,6 +18,7 @@ typedef enum qat_dtype {
     QAT_DTYPE_I8,
     QAT_DTYPE_I32,
     QAT_DTYPE_I64,
+    QAT_DTYPE_U8, /* images and uint8 model inputs */
     QAT_DTYPE_COUNT
 } qat_dtype;
 
@@ -39,7 +40,7 @@ qat_status qat_npy_read(const char *path, qat_npy *out, qat_error *e);
  * max_rows rows (along dimension 0) are read: out->shape[0] and out->count describe what
  * was read. For recordings of which the model uses a window. */
 qat_status qat_npy_read_rows(const char *path, size_t max_rows, qat_npy *out, qat_error *e);
-/* Converts the payload to float32 in place (F32, F64, I8, I32 accepted); checks finite. */
+/* Converts the payload to float32 in place (F32, F64, I8, U8, I32 accepted); checks finite. */
 qat_status qat_npy_to_f32(qat_npy *a, const char *path, qat_error *e);
 void qat_npy_free(qat_npy *a);
 /* Writes atomically (see io.h). */

@@ -128,7 +128,7 @@ int qat_cmd_inspect(const char *path) {
  * leading 1) or (N, full input shape). The engine has checked that the input holds values. */
 static int check_input(const qat_ir_tensor *in, const qat_npy *x, const char *path,
                        const char *model, size_t *n) {
-    static const char *const dtype[] = {"float32", "float64", "int8", "int32", "int64"};
+    static const char *const dtype[] = {"float32", "float64", "int8", "int32", "int64", "uint8"};
     _Static_assert(sizeof dtype / sizeof dtype[0] == QAT_DTYPE_COUNT, "dtype names");
     const size_t per = qat_ir_tensor_count(in);
     const qat_dtype want = in->type == QAT_IR_INT8 ? QAT_DTYPE_I8 : QAT_DTYPE_F32;

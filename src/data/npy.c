@@ -23,7 +23,7 @@ typedef struct dtype_info {
 
 static const dtype_info dtypes[] = {
     [QAT_DTYPE_F32] = {"f4", 4}, [QAT_DTYPE_F64] = {"f8", 8}, [QAT_DTYPE_I8] = {"i1", 1},
-    [QAT_DTYPE_I32] = {"i4", 4}, [QAT_DTYPE_I64] = {"i8", 8},
+    [QAT_DTYPE_I32] = {"i4", 4}, [QAT_DTYPE_I64] = {"i8", 8}, [QAT_DTYPE_U8] = {"u1", 1},
 };
 _Static_assert(sizeof dtypes / sizeof dtypes[0] == QAT_DTYPE_COUNT, "dtype table");
 
@@ -339,6 +339,7 @@ static double element(const qat_npy *a, size_t i) {
     case QAT_DTYPE_F32: return ((const float *)a->data)[i];
     case QAT_DTYPE_F64: return ((const double *)a->data)[i];
     case QAT_DTYPE_I8: return ((const int8_t *)a->data)[i];
+    case QAT_DTYPE_U8: return ((const uint8_t *)a->data)[i];
     case QAT_DTYPE_I32: return ((const int32_t *)a->data)[i];
     default: QAT_ASSERT(0); return 0;
     }
