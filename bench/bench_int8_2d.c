@@ -36,7 +36,7 @@ static int bench(const char *what, int separable) {
     float *x = malloc(per * CAL * sizeof(float));
     if (!x) return 1;
     qat_m2d_fill(x, per * CAL, &seed, 0, 1);
-    qat_dataset d = {.n = CAL, .x = x};
+    qat_dataset d = {.n = CAL, .window = qm.m.window, .channels = qm.m.channels, .x = x};
     qat_qmodel_calibrate(&qm, &d, QAT_OBS_MINMAX);
     qat_ir ir;
     qat_i8_engine eng;

@@ -50,7 +50,12 @@ typedef struct qat_dataset {
                                                    * for 1-D (window, channels) samples */
     int n_classes;                                /* labels are in [0, n_classes) */
     char class_names[QAT_MAX_CLASSES][QAT_NAME_MAX];
-    float *x;                                     /* n * window * channels, owned */
+    float *x;                                     /* n * window * channels values, owned;
+                                                   * NULL when x8 holds the samples */
+    uint8_t *x8;                                  /* images kept as bytes (x == NULL):
+                                                   * n * window * channels, owned */
+    float *lut;                                   /* with x8: the value of byte v on channel
+                                                   * k is lut[k * 256 + v], owned */
     int *y;                                       /* n labels, owned */
     qat_sample_src *src;                          /* n origins (zero unless the loader
                                                      records them), owned */
@@ -61,6 +66,8 @@ typedef enum qat_data_source {
     QAT_DATA_NPY,
     QAT_DATA_CSV,
     QAT_DATA_SHAPES, /* the seeded generator of simple 2-D shapes (images) */
+    QAT_DATA_IDX,    /* MNIST's IDX files (plain or .gz): images and labels, train and test */
+    QAT_DATA_NPY_IMAGES, /* image arrays X.npy (N, H, W[, C]) uint8/float32 with y.npy */
     QAT_DATA_SOURCE_COUNT
 } qat_data_source;
 
@@ -69,6 +76,8 @@ typedef enum qat_norm_kind {
     QAT_NORM_MINMAX,      /* one min and max over all axes, as the lesson does */
     QAT_NORM_MINMAX_AXIS, /* a min and max per axis */
     QAT_NORM_ZSCORE,      /* per axis: (x − mean) / std, stored as min = mean, max = mean + std */
+    QAT_NORM_SCALE,       /* x / scale (pixels / 255, as the image lessons), stored as min = 0,
+                           * max = scale */
     QAT_NORM_KIND_COUNT
 } qat_norm_kind;
 
@@ -96,6 +105,16 @@ typedef struct qat_data_config {
     double csv_rate_hz;         /* recording rate of the CSV files */
     int csv_gesture_rows;       /* rows per gesture; 0 = split at blank lines */
     char csv_columns[QAT_MAX_CHANNELS][QAT_NAME_MAX]; /* header names picked, `channels` of them */
+    /* idx, npy_images: the files (resolved against the config's folder; for idx, missing
+     * names default to MNIST's inside `dir`); no test files: test_split of the training file */
+    char train_images[QAT_PATH_MAX], train_labels[QAT_PATH_MAX];
+    char test_images[QAT_PATH_MAX], test_labels[QAT_PATH_MAX];
+    int n_labels;                  /* > 0: the file labels taken, class i = labels[i] (a class
+                                    * subset); 0: labels 0 .. n_classes − 1, all of them */
+    int labels[QAT_MAX_CLASSES];
+    int pad;                       /* zero-pad smaller images to height × width, centred */
+    int train_limit, test_limit;   /* read only the first N images of each file (0 = all) */
+    double scale;                  /* normalize = scale: x / scale (255 for pixels) */
 } qat_data_config;
 
 typedef struct qat_norm {
@@ -109,6 +128,17 @@ typedef struct qat_norm {
  * caller. */
 qat_status qat_dataset_alloc(qat_dataset *d, int n, int window, int channels, int n_classes,
                              qat_error *e);
+/* The same for samples kept as bytes: x8 (zero) and an identity lut (byte v reads as v.0f)
+ * instead of x. A quarter of the memory: 60,000 28×28 images are 47 MB, not 188 MB. */
+qat_status qat_dataset_alloc_u8(qat_dataset *d, int n, int window, int channels, int n_classes,
+                                qat_error *e);
+/* The float values of samples first .. first+n−1 (n·window·channels of them), whatever the
+ * storage: bytes go through the lut, so every reader sees the same numbers. */
+void qat_dataset_read(const qat_dataset *d, int first, int n, float *out);
+/* The same for the samples idx[0..n), in that order. */
+void qat_dataset_gather(const qat_dataset *d, const int *idx, int n, float *out);
+/* Values per sample: window · channels. */
+size_t qat_dataset_sample_size(const qat_dataset *d);
 void qat_dataset_free(qat_dataset *d);
 
 /* Loads (or generates) the whole dataset the config describes, recording each sample's
@@ -117,6 +147,17 @@ void qat_dataset_free(qat_dataset *d);
 qat_status qat_data_load(const qat_data_config *cfg, uint64_t seed, qat_dataset *out,
                          qat_error *e);
 
+/* The test split's own file (source = idx or npy_images with test files), loaded as
+ * qat_data_load loads the training file. */
+qat_status qat_data_load_test(const qat_data_config *cfg, qat_dataset *out, qat_error *e);
+/* Whether the config names a test file (then no test_split is taken from the training file). */
+int qat_data_has_test_file(const qat_data_config *cfg);
+/* source = idx / npy_images: the training (test = 0) or test file's images, the classes
+ * picked by cfg->labels, zero-padded to height × width when cfg->pad; bytes stay bytes. */
+qat_status qat_data_load_images(const qat_data_config *cfg, int test, qat_dataset *out,
+                                qat_error *e);
+/* "FILE, image I" for a sample of an image file (src.file 0: training, 1: test). */
+void qat_data_image_name(const qat_data_config *cfg, qat_sample_src src, char *buf, size_t cap);
 /* The built-in generator: cfg->samples_per_class recordings of each class. */
 qat_status qat_gesture_generate(const qat_data_config *cfg, qat_rng *rng, qat_dataset *out,
                                 qat_error *e);
@@ -143,6 +184,12 @@ qat_status qat_data_write_npy_dir(const qat_dataset *d, const char *dir, qat_err
  * part. */
 qat_status qat_dataset_split(const qat_dataset *all, double test_frac, qat_rng *rng,
                              qat_dataset *train, qat_dataset *test, qat_error *e);
+/* The first n samples of src, in order. */
+qat_status qat_dataset_head(const qat_dataset *src, int n, qat_dataset *out, qat_error *e);
+/* Keras's validation_split: the first floor(n · (1 − frac)) samples in `head`, the rest (the
+ * last fraction, in order, before any shuffling) in `tail`. */
+qat_status qat_dataset_split_tail(const qat_dataset *all, double frac, qat_dataset *head,
+                                  qat_dataset *tail, qat_error *e);
 /* How many of a class's `count` samples a split of fraction frac takes: round(frac · count),
  * halves up. */
 int qat_split_count(int count, double frac);
@@ -150,12 +197,14 @@ int qat_split_count(int count, double frac);
 qat_status qat_dataset_subset(const qat_dataset *src, const int *idx, int n, qat_dataset *out,
                               qat_error *e);
 
-/* Fits normalisation on (training) data; a constant signal is an error. */
-qat_status qat_norm_fit(const qat_dataset *d, qat_norm_kind kind, qat_norm *out, qat_error *e);
+/* Fits normalisation on (training) data; a constant signal is an error. `scale` is the
+ * divisor of QAT_NORM_SCALE (> 0), unused by the other kinds. */
+qat_status qat_norm_fit(const qat_dataset *d, qat_norm_kind kind, float scale, qat_norm *out,
+                        qat_error *e);
 /* Per-axis min and max over every sample and time step of d (channels <= QAT_MAX_CHANNELS);
  * a value that is not finite is refused, as it would make the range meaningless. */
 qat_status qat_data_axis_ranges(const qat_dataset *d, float *mn, float *mx, qat_error *e);
-/* x' = (x - min) / (max - min), per axis. */
+/* x' = (x - min) / (max - min), per axis; for bytes, on the lut (the same numbers). */
 void qat_norm_apply(const qat_norm *nm, qat_dataset *d);
 
 /* ---- validation: what the later stages assume, checked once before anything trains ---- */
@@ -185,5 +234,25 @@ void qat_data_sample_name(const qat_data_config *cfg, const qat_dataset *d, int 
 
 const char *qat_data_source_name(qat_data_source s);
 const char *qat_norm_kind_name(qat_norm_kind k);
+
+/* A set of images as a file holds them: n images of height × width × channels (channels
+ * last), pixels as bytes (u8, uint8 files) or floats (f32, float32 .npy), one label each. */
+typedef struct qat_image_set {
+    int n, height, width, channels;
+    uint8_t *u8;   /* n·h·w·c bytes, or NULL */
+    float *f32;    /* n·h·w·c floats, or NULL */
+    int *labels;   /* n labels as stored (not yet checked against any class count) */
+} qat_image_set;
+/* MNIST's IDX format: images_path holds an idx3 (n, h, w) uint8 array (magic 0x00000803),
+ * labels_path an idx1 (n) uint8 array (0x00000801); either may be gzip-compressed (read
+ * through zlib, recognised by its content, not its name). limit > 0 reads only the first
+ * `limit` images and labels (0 = all). */
+qat_status qat_idx_read(const char *images_path, const char *labels_path, int limit,
+                        qat_image_set *out, qat_error *e);
+/* NumPy arrays as people export them: X (N, H, W) or (N, H, W, C), uint8 or float32;
+ * y (N,) of uint8 / int32 / int64 labels. Same limit. */
+qat_status qat_image_npy_read(const char *x_path, const char *y_path, int limit,
+                              qat_image_set *out, qat_error *e);
+void qat_image_set_free(qat_image_set *s);
 
 #endif

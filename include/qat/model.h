@@ -67,6 +67,9 @@ void qat_model_free(qat_model *m);
 void qat_model_predict(qat_model *m, const float *x, int n, float *probs);
 /* The same, but writes the logits (the classifier's output before softmax). */
 void qat_model_logits(qat_model *m, const float *x, int n, float *logits);
+/* The same two on every sample of a dataset (already normalised; floats or bytes). */
+void qat_model_predict_data(qat_model *m, const qat_dataset *d, float *probs);
+void qat_model_logits_data(qat_model *m, const qat_dataset *d, float *logits);
 /* Mean loss and accuracy on a labelled dataset (already normalised). */
 void qat_model_evaluate(qat_model *m, const qat_dataset *d, double *loss, double *accuracy);
 

@@ -1,12 +1,15 @@
 /* Dataset storage, the stratified split and index subsets. */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "qat/data.h"
 
-qat_status qat_dataset_alloc(qat_dataset *d, int n, int window, int channels, int n_classes,
-                             qat_error *e) {
+/* Clears d, checks the size and allocates y and src (at least one element each, so an empty
+ * dataset still has valid pointers); the values' storage is the caller's. */
+static qat_status alloc_common(qat_dataset *d, int n, int window, int channels, int n_classes,
+                               size_t elem, qat_error *e) {
     /* The whole struct is cleared, names included, so a dataset never holds stale text. */
     memset(d, 0, sizeof *d);
     if (n < 0 || window <= 0 || channels <= 0 || n_classes <= 0 || n_classes > QAT_MAX_CLASSES)
@@ -14,14 +17,12 @@ qat_status qat_dataset_alloc(qat_dataset *d, int n, int window, int channels, in
                              "dataset: invalid size (n %d, window %d, channels %d, classes %d)", n,
                              window, channels, n_classes);
     size_t per = (size_t)window * (size_t)channels;
-    if ((size_t)n > SIZE_MAX / sizeof(float) / per)
+    if ((size_t)n > SIZE_MAX / elem / per)
         return qat_error_set(e, QAT_ERR_NOMEM, "dataset: %d samples of %zu values is too large", n,
                              per);
-    /* At least one element each, so that an empty dataset still has valid pointers. */
-    d->x = calloc(n ? (size_t)n * per : 1, sizeof *d->x);
     d->y = calloc(n ? (size_t)n : 1, sizeof *d->y);
     d->src = calloc(n ? (size_t)n : 1, sizeof *d->src);
-    if (!d->x || !d->y || !d->src) {
+    if (!d->y || !d->src) {
         qat_dataset_free(d);
         return qat_error_set(e, QAT_ERR_NOMEM, "dataset: out of memory for %d samples", n);
     }
@@ -32,15 +33,71 @@ qat_status qat_dataset_alloc(qat_dataset *d, int n, int window, int channels, in
     return QAT_OK;
 }
 
+qat_status qat_dataset_alloc(qat_dataset *d, int n, int window, int channels, int n_classes,
+                             qat_error *e) {
+    qat_status s = alloc_common(d, n, window, channels, n_classes, sizeof(float), e);
+    if (s) return s;
+    if (!(d->x = calloc(n ? (size_t)n * qat_dataset_sample_size(d) : 1, sizeof *d->x))) {
+        qat_dataset_free(d);
+        return qat_error_set(e, QAT_ERR_NOMEM, "dataset: out of memory for %d samples", n);
+    }
+    return QAT_OK;
+}
+
+qat_status qat_dataset_alloc_u8(qat_dataset *d, int n, int window, int channels, int n_classes,
+                                qat_error *e) {
+    qat_status s = alloc_common(d, n, window, channels, n_classes, 1, e);
+    if (s) return s;
+    d->x8 = calloc(n ? (size_t)n * qat_dataset_sample_size(d) : 1, 1);
+    d->lut = malloc((size_t)channels * 256 * sizeof *d->lut);
+    if (!d->x8 || !d->lut) {
+        qat_dataset_free(d);
+        return qat_error_set(e, QAT_ERR_NOMEM, "dataset: out of memory for %d images", n);
+    }
+    for (int k = 0; k < channels; k++)
+        for (int v = 0; v < 256; v++) d->lut[k * 256 + v] = (float)v;
+    return QAT_OK;
+}
+
 void qat_dataset_free(qat_dataset *d) {
     free(d->x);
+    free(d->x8);
+    free(d->lut);
     free(d->y);
     free(d->src);
     memset(d, 0, sizeof *d);
 }
 
-static size_t sample_size(const qat_dataset *d) {
+size_t qat_dataset_sample_size(const qat_dataset *d) {
     return (size_t)d->window * (size_t)d->channels;
+}
+
+/* Sample i's values into out. */
+static void read_one(const qat_dataset *d, int i, float *out) {
+    size_t per = qat_dataset_sample_size(d);
+    if (d->x) {
+        memcpy(out, d->x + (size_t)i * per, per * sizeof *out);
+        return;
+    }
+    const uint8_t *b = d->x8 + (size_t)i * per;
+    size_t c = (size_t)d->channels;
+    for (size_t j = 0; j < per; j++) out[j] = d->lut[(j % c) * 256 + b[j]];
+}
+
+void qat_dataset_read(const qat_dataset *d, int first, int n, float *out) {
+    size_t per = qat_dataset_sample_size(d);
+    QAT_ASSERT(n <= 0 || per > 0); /* a dataset view without its sample shape reads nothing */
+    if (d->x) {
+        memcpy(out, d->x + (size_t)first * per, (size_t)n * per * sizeof *out);
+        return;
+    }
+    for (int i = 0; i < n; i++) read_one(d, first + i, out + (size_t)i * per);
+}
+
+void qat_dataset_gather(const qat_dataset *d, const int *idx, int n, float *out) {
+    size_t per = qat_dataset_sample_size(d);
+    QAT_ASSERT(n <= 0 || per > 0);
+    for (int i = 0; i < n; i++) read_one(d, idx[i], out + (size_t)i * per);
 }
 
 static qat_status check_labels(const qat_dataset *d, qat_error *e) {
@@ -57,14 +114,19 @@ qat_status qat_dataset_subset(const qat_dataset *src, const int *idx, int n, qat
         if (idx[i] < 0 || idx[i] >= src->n)
             return qat_error_set(e, QAT_ERR_DATA, "dataset: subset index %d outside [0, %d)",
                                  idx[i], src->n);
-    qat_status s = qat_dataset_alloc(out, n, src->window, src->channels, src->n_classes, e);
+    qat_status s = src->x ? qat_dataset_alloc(out, n, src->window, src->channels, src->n_classes, e)
+                          : qat_dataset_alloc_u8(out, n, src->window, src->channels, src->n_classes, e);
     if (s) return s;
     out->height = src->height;
     out->width = src->width;
     memcpy(out->class_names, src->class_names, sizeof out->class_names);
-    size_t per = sample_size(src);
+    size_t per = qat_dataset_sample_size(src);
+    if (src->x8) memcpy(out->lut, src->lut, (size_t)src->channels * 256 * sizeof *out->lut);
     for (int i = 0; i < n; i++) {
-        memcpy(out->x + (size_t)i * per, src->x + (size_t)idx[i] * per, per * sizeof *out->x);
+        if (src->x)
+            memcpy(out->x + (size_t)i * per, src->x + (size_t)idx[i] * per, per * sizeof *out->x);
+        else
+            memcpy(out->x8 + (size_t)i * per, src->x8 + (size_t)idx[i] * per, per);
         out->y[i] = src->y[idx[i]];
         if (src->src) out->src[i] = src->src[idx[i]];
     }
@@ -123,6 +185,37 @@ qat_status qat_dataset_split(const qat_dataset *all, double test_frac, qat_rng *
     if (s) {
         qat_dataset_free(train);
         qat_dataset_free(test);
+    }
+    return s;
+}
+
+qat_status qat_dataset_head(const qat_dataset *src, int n, qat_dataset *out, qat_error *e) {
+    int *idx = malloc((size_t)(n > 0 ? n : 1) * sizeof *idx);
+    if (!idx) return qat_error_set(e, QAT_ERR_NOMEM, "dataset: out of memory");
+    for (int i = 0; i < n; i++) idx[i] = i;
+    qat_status s = qat_dataset_subset(src, idx, n, out, e);
+    free(idx);
+    return s;
+}
+
+qat_status qat_dataset_split_tail(const qat_dataset *all, double frac, qat_dataset *head,
+                                  qat_dataset *tail, qat_error *e) {
+    memset(head, 0, sizeof *head);
+    memset(tail, 0, sizeof *tail);
+    if (!(frac >= 0.0 && frac < 1.0))
+        return qat_error_set(e, QAT_ERR_CONFIG, "dataset: split %g is outside [0, 1)", frac);
+    qat_status s = check_labels(all, e);
+    if (s) return s;
+    int at = (int)floor(all->n * (1.0 - frac)); /* Keras: int(num_samples * (1 - split)) */
+    int *idx = malloc((size_t)(all->n ? all->n : 1) * sizeof *idx);
+    if (!idx) return qat_error_set(e, QAT_ERR_NOMEM, "dataset: out of memory for the split");
+    for (int i = 0; i < all->n; i++) idx[i] = i;
+    s = qat_dataset_head(all, at, head, e);
+    if (!s) s = qat_dataset_subset(all, idx + at, all->n - at, tail, e);
+    free(idx);
+    if (s) {
+        qat_dataset_free(head);
+        qat_dataset_free(tail);
     }
     return s;
 }

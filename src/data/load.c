@@ -27,10 +27,23 @@ static qat_status load_source(const qat_data_config *cfg, uint64_t seed, qat_dat
         return qat_shapes_generate(cfg, &rng, out, e);
     case QAT_DATA_NPY: return qat_data_load_npy_dir(cfg, out, e);
     case QAT_DATA_CSV: return qat_data_load_csv(cfg, out, e);
+    case QAT_DATA_IDX:
+    case QAT_DATA_NPY_IMAGES: return qat_data_load_images(cfg, 0, out, e);
     default:
         memset(out, 0, sizeof *out);
         return qat_error_set(e, QAT_ERR_CONFIG, "data: unknown source %d", (int)cfg->source);
     }
+}
+
+/* Class names, and no empty dataset. */
+static qat_status finish(const qat_data_config *cfg, qat_dataset *out, qat_error *e) {
+    for (int c = 0; c < cfg->n_classes; c++)
+        snprintf(out->class_names[c], QAT_NAME_MAX, "%s", cfg->classes[c]);
+    if (out->n > 0) return QAT_OK;
+    qat_dataset_free(out);
+    return qat_error_set(e, QAT_ERR_DATA, "data: the %s source gave no samples%s",
+                         qat_data_source_name(cfg->source),
+                         cfg->n_labels ? " of the classes picked by [data] labels" : "");
 }
 
 qat_status qat_data_load(const qat_data_config *cfg, uint64_t seed, qat_dataset *out,
@@ -38,11 +51,12 @@ qat_status qat_data_load(const qat_data_config *cfg, uint64_t seed, qat_dataset 
     memset(out, 0, sizeof *out);
     qat_status s = check_shape(cfg, e);
     if (!s) s = load_source(cfg, seed, out, e);
-    if (s) return s;
-    for (int c = 0; c < cfg->n_classes; c++)
-        snprintf(out->class_names[c], QAT_NAME_MAX, "%s", cfg->classes[c]);
-    if (out->n == 0) s = qat_error_set(e, QAT_ERR_DATA, "data: the %s source gave no samples",
-                                       qat_data_source_name(cfg->source));
-    if (s) qat_dataset_free(out);
-    return s;
+    return s ? s : finish(cfg, out, e);
+}
+
+qat_status qat_data_load_test(const qat_data_config *cfg, qat_dataset *out, qat_error *e) {
+    memset(out, 0, sizeof *out);
+    qat_status s = check_shape(cfg, e);
+    if (!s) s = qat_data_load_images(cfg, 1, out, e);
+    return s ? s : finish(cfg, out, e);
 }

@@ -1,9 +1,33 @@
 /* Min/max normalisation, fitted on the training split and applied to every split, so the
  * deployed model sees inputs scaled exactly as in training. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "qat/data.h"
+
+/* For bytes: which byte values occur on each channel (seen[k * 256 + v]). */
+static void bytes_seen(const qat_dataset *d, char *seen) {
+    size_t c = (size_t)d->channels, len = (size_t)d->n * qat_dataset_sample_size(d);
+    memset(seen, 0, c * 256);
+    for (size_t j = 0; j < len; j++) seen[(j % c) * 256 + d->x8[j]] = 1;
+}
+
+static qat_status byte_ranges(const qat_dataset *d, float *mn, float *mx, qat_error *e) {
+    char seen[QAT_MAX_CHANNELS * 256];
+    bytes_seen(d, seen);
+    for (int k = 0; k < d->channels; k++)
+        for (int v = 0; v < 256; v++) {
+            float x = d->lut[k * 256 + v];
+            if (!seen[k * 256 + v]) continue;
+            if (!isfinite(x))
+                return qat_error_set(e, QAT_ERR_DATA, "normalisation: byte %d of axis %d reads "
+                                     "as a value that is not finite", v, k);
+            if (x < mn[k]) mn[k] = x;
+            if (x > mx[k]) mx[k] = x;
+        }
+    return QAT_OK;
+}
 
 qat_status qat_data_axis_ranges(const qat_dataset *d, float *mn, float *mx, qat_error *e) {
     int c = d->channels;
@@ -11,6 +35,7 @@ qat_status qat_data_axis_ranges(const qat_dataset *d, float *mn, float *mx, qat_
         mn[k] = INFINITY;
         mx[k] = -INFINITY;
     }
+    if (!d->x) return byte_ranges(d, mn, mx, e);
     size_t rows = (size_t)d->n * (size_t)d->window;
     for (size_t r = 0; r < rows; r++)
         for (int k = 0; k < c; k++) {
@@ -28,10 +53,34 @@ qat_status qat_data_axis_ranges(const qat_dataset *d, float *mn, float *mx, qat_
 /* Per-axis mean and standard deviation over every sample and position, stored as min = mean
  * and max = mean + std so that the one formula (x − min)/(max − min) applies them. Sums in
  * double, in sample order: deterministic. */
+/* The same from a histogram of the bytes: each byte value's count times its value. */
+static void byte_zscore(const qat_dataset *d, float *mn, float *mx) {
+    size_t c = (size_t)d->channels, len = (size_t)d->n * qat_dataset_sample_size(d);
+    double rows = (double)d->n * d->window;
+    static const size_t bins = 256;
+    uint64_t count[QAT_MAX_CHANNELS * 256] = {0};
+    for (size_t j = 0; j < len; j++) count[(j % c) * bins + d->x8[j]]++;
+    for (size_t k = 0; k < c; k++) {
+        double sum = 0, sq = 0;
+        for (size_t v = 0; v < bins; v++) sum += (double)count[k * bins + v] * d->lut[k * bins + v];
+        sum /= rows;
+        for (size_t v = 0; v < bins; v++) {
+            double dv = d->lut[k * bins + v] - sum;
+            sq += (double)count[k * bins + v] * dv * dv;
+        }
+        mn[k] = (float)sum;
+        mx[k] = (float)(sum + sqrt(sq / rows));
+    }
+}
+
 static void axis_zscore(const qat_dataset *d, float *mn, float *mx) {
     int c = d->channels;
     double sum[QAT_MAX_CHANNELS] = {0}, sq[QAT_MAX_CHANNELS] = {0};
     size_t rows = (size_t)d->n * (size_t)d->window;
+    if (!d->x) {
+        byte_zscore(d, mn, mx);
+        return;
+    }
     for (size_t r = 0; r < rows; r++)
         for (int k = 0; k < c; k++) sum[k] += d->x[r * (size_t)c + (size_t)k];
     for (int k = 0; k < c; k++) sum[k] /= (double)rows;
@@ -59,7 +108,8 @@ static void merge_axes(qat_norm *nm) {
     }
 }
 
-qat_status qat_norm_fit(const qat_dataset *d, qat_norm_kind kind, qat_norm *out, qat_error *e) {
+qat_status qat_norm_fit(const qat_dataset *d, qat_norm_kind kind, float scale, qat_norm *out,
+                        qat_error *e) {
     memset(out, 0, sizeof *out);
     if ((unsigned)kind >= QAT_NORM_KIND_COUNT)
         return qat_error_set(e, QAT_ERR_CONFIG, "normalisation: unknown kind %d", (int)kind);
@@ -70,6 +120,13 @@ qat_status qat_norm_fit(const qat_dataset *d, qat_norm_kind kind, qat_norm *out,
     out->channels = d->channels;
     for (int k = 0; k < d->channels; k++) out->max[k] = 1.0f; /* identity for QAT_NORM_NONE */
     if (kind == QAT_NORM_NONE) return QAT_OK;
+    if (kind == QAT_NORM_SCALE) {
+        if (!(scale > 0 && isfinite(scale)))
+            return qat_error_set(e, QAT_ERR_CONFIG, "normalisation: scale %g (must be > 0)",
+                                 (double)scale);
+        for (int k = 0; k < d->channels; k++) out->max[k] = scale; /* min 0 */
+        return QAT_OK;
+    }
     if (d->n == 0) return qat_error_set(e, QAT_ERR_DATA, "normalisation: no training samples");
     qat_status s = qat_data_axis_ranges(d, out->min, out->max, e);
     if (s) return s;
@@ -95,10 +152,12 @@ void qat_norm_apply(const qat_norm *nm, qat_dataset *d) {
     if (nm->kind == QAT_NORM_NONE) return;
     QAT_ASSERT(nm->channels == d->channels);
     int c = d->channels;
-    size_t rows = (size_t)d->n * (size_t)d->window;
+    size_t rows = d->x ? (size_t)d->n * (size_t)d->window : 256;
+    float *x = d->x ? d->x : d->lut;
     for (size_t r = 0; r < rows; r++)
         for (int k = 0; k < c; k++) {
-            float *v = &d->x[r * (size_t)c + (size_t)k];
+            /* the lut is k-major (lut[k * 256 + v]); samples are channels-last */
+            float *v = d->x ? &x[r * (size_t)c + (size_t)k] : &x[(size_t)k * 256 + r];
             *v = (*v - nm->min[k]) / (nm->max[k] - nm->min[k]);
         }
 }

@@ -48,6 +48,8 @@ void qat_data_sample_name(const qat_data_config *cfg, const qat_dataset *d, int 
         }
         snprintf(buf, cap, "CSV data, class %s (gesture %d)", cls, i);
         return;
+    case QAT_DATA_IDX:
+    case QAT_DATA_NPY_IMAGES: qat_data_image_name(cfg, src, buf, cap); return;
     default: snprintf(buf, cap, "built-in generator, %s recording %d", cls, src.file); return;
     }
 }
@@ -72,6 +74,10 @@ static void source_name(const qat_data_config *cfg, int cls, char *buf, size_t c
                       n > 2 ? "s" : "");
         return;
     }
+    case QAT_DATA_IDX:
+    case QAT_DATA_NPY_IMAGES:
+        snprintf(buf, cap, "%s", cfg->train_images[0] ? cfg->train_images : cfg->dir);
+        return;
     default: snprintf(buf, cap, "built-in generator"); return;
     }
 }
@@ -86,10 +92,12 @@ static void axis_label(const qat_data_config *cfg, int k, char *buf, size_t cap)
 
 /* ---- every recording ---- */
 
+/* Bytes are always finite, and a black image is an image, not a dead sensor: float samples
+ * are checked for finite values, and 1-D recordings for being all zero. */
 static qat_status check_samples(const qat_data_config *cfg, const qat_dataset *d, qat_error *e) {
     size_t per = (size_t)d->window * (size_t)d->channels;
     char where[QAT_PATH_MAX + 64];
-    for (int i = 0; i < d->n; i++) {
+    for (int i = 0; d->x && i < d->n; i++) {
         const float *x = d->x + (size_t)i * per;
         int any = 0;
         for (size_t j = 0; j < per; j++) {
@@ -101,7 +109,7 @@ static qat_status check_samples(const qat_data_config *cfg, const qat_dataset *d
             }
             any |= x[j] != 0.0f;
         }
-        if (!any) {
+        if (!any && d->height == 0) {
             qat_data_sample_name(cfg, d, i, where, sizeof where);
             return qat_error_set(e, QAT_ERR_DATA, "%s: this %s recording is all 0 (%d steps "
                                  "x %d axes: a dead sensor or an empty capture); remove it "

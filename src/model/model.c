@@ -283,14 +283,13 @@ void qat_model_init(qat_model *m, qat_rng *rng) {
     }
 }
 
-/* Inference on n samples, copying per batch either the probabilities or the logits. */
-static void infer(qat_model *m, const float *x, int n, float *out, int logits) {
+/* Inference on d's samples, copying per batch either the probabilities or the logits. */
+static void infer(qat_model *m, const qat_dataset *d, float *out, int logits) {
     qat_graph *g = &m->g;
-    size_t in = (size_t)m->window * m->channels;
-    for (int start = 0; start < n; start += g->max_batch) {
-        int b = n - start < g->max_batch ? n - start : g->max_batch;
+    for (int start = 0; start < d->n; start += g->max_batch) {
+        int b = d->n - start < g->max_batch ? d->n - start : g->max_batch;
         qat_pass p = {.batch = b};
-        memcpy(g->nodes[m->input].val, x + start * in, b * in * sizeof(float));
+        qat_dataset_read(d, start, b, g->nodes[m->input].val);
         qat_graph_forward(g, &p, m->loss + 1);
         const float *y = logits ? g->nodes[g->nodes[m->loss].in[0]].val
                                 : qat_softmax_xent_probs(g, m->loss);
@@ -298,23 +297,37 @@ static void infer(qat_model *m, const float *x, int n, float *out, int logits) {
     }
 }
 
+/* n samples of x as a dataset (a view: it owns nothing). */
+static qat_dataset view(const qat_model *m, const float *x, int n) {
+    return (qat_dataset){.n = n, .window = m->window, .channels = m->channels, .x = (float *)x};
+}
+
 void qat_model_predict(qat_model *m, const float *x, int n, float *probs) {
-    infer(m, x, n, probs, 0);
+    qat_dataset d = view(m, x, n);
+    infer(m, &d, probs, 0);
 }
 
 void qat_model_logits(qat_model *m, const float *x, int n, float *logits) {
-    infer(m, x, n, logits, 1);
+    qat_dataset d = view(m, x, n);
+    infer(m, &d, logits, 1);
+}
+
+void qat_model_predict_data(qat_model *m, const qat_dataset *d, float *probs) {
+    infer(m, d, probs, 0);
+}
+
+void qat_model_logits_data(qat_model *m, const qat_dataset *d, float *logits) {
+    infer(m, d, logits, 1);
 }
 
 void qat_model_evaluate(qat_model *m, const qat_dataset *d, double *loss, double *accuracy) {
     qat_graph *g = &m->g;
-    size_t in = (size_t)m->window * m->channels;
     double total = 0;
     int correct = 0;
     for (int start = 0; start < d->n; start += g->max_batch) {
         int b = d->n - start < g->max_batch ? d->n - start : g->max_batch;
         qat_pass p = {.batch = b, .labels = d->y + start};
-        memcpy(g->nodes[m->input].val, d->x + start * in, b * in * sizeof(float));
+        qat_dataset_read(d, start, b, g->nodes[m->input].val);
         qat_graph_forward(g, &p, m->loss + 1);
         total += g->nodes[m->loss].val[0] * b;
         correct += qat_model_correct(m, d->y + start, b);

@@ -38,7 +38,7 @@ static qat_status confusion(qat_pipeline *p, qat_evaluation *ev, qat_error *e) {
     }
     if (st) st = qat_error_set(e, QAT_ERR_NOMEM, "evaluating the models: out of memory");
     if (!st) {
-        qat_model_predict(&p->model, t->x, t->n, prob);
+        qat_model_predict_data(&p->model, t, prob);
         for (int i = 0; i < t->n; i++) pred[i] = argmax(prob + (size_t)i * k, k);
         tally(&ev->confusion[QAT_EVAL_FLOAT32], t, pred);
     }

@@ -84,13 +84,21 @@ static qat_status engine_outputs(const qat_pipeline *p, const qat_ir *ir, const 
 static qat_status verification(const qat_pipeline *p, const qat_ir *ir, const char *stem,
                                qat_error *e) {
     const qat_dataset *t = &p->test;
-    size_t n = (size_t)t->n * t->window * t->channels, xs[4];
+    size_t n = (size_t)t->n * qat_dataset_sample_size(t), xs[4];
     int nd = samples_shape(t, (size_t)t->n, xs);
     const qat_ir_tensor *in = &ir->tensors[ir->input];
     char name[64];
     int8_t *x8 = malloc(n + 1);
-    if (!x8) return qat_error_set(e, QAT_ERR_NOMEM, "export: out of memory");
-    qat_i8_quantize(t->x, n, in->q.scale[0], in->q.zero_point[0], x8);
+    float *x = malloc(n * sizeof *x + 1);
+    if (x && x8) {
+        qat_dataset_read(t, 0, t->n, x);
+        qat_i8_quantize(x, n, in->q.scale[0], in->q.zero_point[0], x8);
+    }
+    free(x);
+    if (!x || !x8) {
+        free(x8);
+        return qat_error_set(e, QAT_ERR_NOMEM, "export: out of memory");
+    }
     snprintf(name, sizeof name, "test_inputs_%s.npy", stem);
     qat_status st = npy(p, name, QAT_DTYPE_I8, nd, xs, x8, e);
     free(x8);
@@ -107,9 +115,16 @@ static qat_status artifacts(const qat_pipeline *p, qat_error *e) {
     size_t xs[4], ys[1] = {n}, os[2] = {n, k};
     int nd = samples_shape(t, n, xs);
     float *prob = malloc((n * k + 1) * sizeof(float));
-    if (!prob) return qat_error_set(e, QAT_ERR_NOMEM, "export: out of memory");
-    qat_model_predict((qat_model *)&p->model, t->x, t->n, prob);
-    qat_status st = npy(p, "test_inputs_float.npy", QAT_DTYPE_F32, nd, xs, t->x, e);
+    float *x = malloc(n * qat_dataset_sample_size(t) * sizeof *x + 1);
+    if (!prob || !x) {
+        free(prob);
+        free(x);
+        return qat_error_set(e, QAT_ERR_NOMEM, "export: out of memory");
+    }
+    qat_model_predict_data((qat_model *)&p->model, t, prob);
+    qat_dataset_read(t, 0, t->n, x);
+    qat_status st = npy(p, "test_inputs_float.npy", QAT_DTYPE_F32, nd, xs, x, e);
+    free(x);
     if (!st) st = npy(p, "test_inputs_raw.npy", QAT_DTYPE_F32, nd, xs, p->test_raw, e);
     if (!st) st = npy(p, "test_labels.npy", QAT_DTYPE_I32, 1, ys, t->y, e);
     if (!st) st = npy(p, "test_outputs_float32.npy", QAT_DTYPE_F32, 2, os, prob, e);

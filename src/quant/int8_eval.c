@@ -29,14 +29,16 @@ qat_status qat_int8_evaluate(const qat_ir *ir, const qat_dataset *d, int *preds,
     size_t n_in = qat_ir_tensor_count(in), out_bytes = qat_ir_tensor_count(out) * qat_ir_type_size(out->type);
     int k = (int)qat_ir_tensor_count(out), correct = 0;
     unsigned char *x = malloc(n_in * 4), *y = malloc(out_bytes);
-    if (!x || !y) {
+    float *xi = malloc(n_in * sizeof *xi);
+    if (!x || !y || !xi) {
         free(x);
         free(y);
+        free(xi);
         qat_i8_free(&eng);
         return qat_error_set(e, QAT_ERR_NOMEM, "int8 evaluation: out of memory");
     }
     for (int i = 0; i < d->n; i++) {
-        const float *xi = d->x + (size_t)i * n_in;
+        qat_dataset_read(d, i, 1, xi);
         if (in->type == QAT_IR_INT8)
             qat_i8_quantize(xi, n_in, in->q.scale[0], in->q.zero_point[0], (int8_t *)x);
         else
@@ -51,6 +53,7 @@ qat_status qat_int8_evaluate(const qat_ir *ir, const qat_dataset *d, int *preds,
     if (arena_bytes) *arena_bytes = eng.arena_bytes;
     free(x);
     free(y);
+    free(xi);
     qat_i8_free(&eng);
     return QAT_OK;
 }

@@ -333,12 +333,11 @@ void qat_qmodel_set_observer(qat_qmodel *qm, qat_observer_kind observer) {
 
 void qat_qmodel_calibrate(qat_qmodel *qm, const qat_dataset *d, qat_observer_kind observer) {
     qat_graph *g = &qm->m.g;
-    size_t in = g->nodes[qm->m.input].size; /* (window, channels) or (H, W, C) */
     qat_qmodel_set_observer(qm, observer);
     for (int start = 0; start < d->n; start += g->max_batch) {
         int b = d->n - start < g->max_batch ? d->n - start : g->max_batch;
         qat_pass p = {.batch = b, .calibrate = 1};
-        memcpy(g->nodes[qm->m.input].val, d->x + start * in, b * in * sizeof(float));
+        qat_dataset_read(d, start, b, g->nodes[qm->m.input].val);
         qat_graph_forward(g, &p, qm->m.logits + 1);
     }
 }

@@ -68,15 +68,17 @@ qat_status qat_sqnr(const qat_ir *ir, const qat_qmodel *qm, qat_model *fm, const
     QAT_ASSERT(in->type == QAT_IR_INT8);
     size_t per = qat_ir_tensor_count(in); /* one sample: (window, channels) or (H, W, C) */
     int8_t *x = malloc(per), *y = malloc(qat_ir_tensor_count(o));
-    if (!x || !y) {
+    float *xi = malloc(per * sizeof *xi);
+    if (!x || !y || !xi) {
         free(x);
         free(y);
+        free(xi);
         qat_i8_free(&eng);
         return qat_error_set(e, QAT_ERR_NOMEM, "SQNR: out of memory");
     }
     tracer t = {ir, &fm->g, p, probes(ir, qm, fm, p)};
     for (int i = 0; i < d->n; i++) {
-        const float *xi = d->x + (size_t)i * per;
+        qat_dataset_read(d, i, 1, xi);
         qat_pass pass = {.batch = 1};
         memcpy(fm->g.nodes[fm->input].val, xi, per * sizeof(float));
         qat_graph_forward(&fm->g, &pass, fm->logits + 1);
@@ -90,6 +92,7 @@ qat_status qat_sqnr(const qat_ir *ir, const qat_qmodel *qm, qat_model *fm, const
     *n = t.n;
     free(x);
     free(y);
+    free(xi);
     qat_i8_free(&eng);
     return QAT_OK;
 }

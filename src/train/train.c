@@ -12,12 +12,8 @@
 
 /* Copies the samples order[0..b) into the input node and their labels into y. */
 static void gather(qat_model *m, const qat_dataset *d, const int *order, int b, int *y) {
-    size_t in = (size_t)m->window * m->channels;
-    float *x = m->g.nodes[m->input].val;
-    for (int i = 0; i < b; i++) {
-        memcpy(x + i * in, d->x + (size_t)order[i] * in, in * sizeof(float));
-        y[i] = d->y[order[i]];
-    }
+    qat_dataset_gather(d, order, b, m->g.nodes[m->input].val);
+    for (int i = 0; i < b; i++) y[i] = d->y[order[i]];
 }
 
 /* The first node (in graph order) holding a non-finite value: where divergence shows. */
@@ -55,8 +51,12 @@ typedef struct watch {
     int wait;
 } watch;
 
-static int improved(const qat_train_config *cfg, double value, double best) {
-    return cfg->monitor == QAT_MONITOR_VAL_LOSS ? value < best - 1e-4 : value > best + 1e-4;
+static int improved(qat_monitor m, double value, double best) {
+    return m == QAT_MONITOR_VAL_LOSS ? value < best - 1e-4 : value > best + 1e-4;
+}
+
+static double monitored(qat_monitor m, const qat_epoch_stats *s) {
+    return m == QAT_MONITOR_VAL_LOSS ? s->val_loss : s->val_accuracy;
 }
 
 typedef struct trainer {
@@ -132,8 +132,8 @@ static int end_epoch(trainer *t, qat_epoch_stats *s, double t0) {
     qat_model_evaluate(t->m, t->val, &s->val_loss, &s->val_accuracy);
     s->seconds = qat_clock() - t0;
     log->epochs_run = t->epoch;
-    double v = cfg->monitor == QAT_MONITOR_VAL_LOSS ? s->val_loss : s->val_accuracy;
-    if (improved(cfg, v, t->stop.best)) {
+    double v = monitored(cfg->monitor, s), pv = monitored(cfg->plateau_monitor, s);
+    if (improved(cfg->monitor, v, t->stop.best)) {
         t->stop = (watch){v, 0};
         log->best_epoch = t->epoch;
         if (t->keep_best) snapshot_weights(&t->m->g, t->best_p, t->best_s);
@@ -145,8 +145,8 @@ static int end_epoch(trainer *t, qat_epoch_stats *s, double t0) {
         t->cb->progress(t->cb->progress_ctx, &pr);
     }
     if (cfg->plateau_patience > 0) {
-        if (improved(cfg, v, t->plateau.best))
-            t->plateau = (watch){v, 0};
+        if (improved(cfg->plateau_monitor, pv, t->plateau.best))
+            t->plateau = (watch){pv, 0};
         else if (++t->plateau.wait >= cfg->plateau_patience) {
             t->opt.lr = fmax(t->opt.lr * cfg->plateau_factor, cfg->min_lr);
             t->plateau.wait = 0;
@@ -279,8 +279,8 @@ static qat_status start(trainer *t, uint64_t seed, qat_error *e) {
     for (int i = 0; i < t->train->n; i++) t->order[i] = i;
     qat_rng_seed(&t->shuffle, seed, QAT_STREAM_SHUFFLE);
     qat_rng_seed(&t->dropout, seed, QAT_STREAM_DROPOUT);
-    double worst = cfg->monitor == QAT_MONITOR_VAL_LOSS ? INFINITY : -INFINITY;
-    t->plateau = t->stop = (watch){worst, 0};
+    t->stop = (watch){cfg->monitor == QAT_MONITOR_VAL_LOSS ? INFINITY : -INFINITY, 0};
+    t->plateau = (watch){cfg->plateau_monitor == QAT_MONITOR_VAL_LOSS ? INFINITY : -INFINITY, 0};
     t->epoch = 1;
     memset(t->log->history, 0, (size_t)cfg->epochs * sizeof *t->log->history);
     t->log->epochs_run = t->log->best_epoch = t->log->stopped_early = t->log->restored_best = 0;

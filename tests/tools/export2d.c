@@ -106,7 +106,7 @@ int main(int argc, char **argv) {
                            .per_channel_conv = 1, .weight_bits = 8, .act_bits = 8};
     if (qat_qmodel_build(&qm, &fm, &qc, CAL, &e) || qat_qmodel_build(&fq, &fm, &qc, 1, &e))
         return fail("quantize", &e);
-    qat_dataset cal = {.n = CAL, .x = x};
+    qat_dataset cal = {.n = CAL, .window = fm.window, .channels = fm.channels, .x = x};
     qat_qmodel_calibrate(&qm, &cal, QAT_OBS_MINMAX);
     qat_ir ir;
     if (lower_write(&qm, QAT_LOWER_INT8, dir, "model_int8.tflite", &ir, &e) ||
@@ -117,7 +117,8 @@ int main(int argc, char **argv) {
         return fail("lower and write", &e);
     const qat_ir_tensor *it = &ir.tensors[ir.input];
     qat_i8_quantize(x, N * per, it->q.scale[0], it->q.zero_point[0], xq);
-    qat_dataset test = {.n = N, .x = x, .y = labels, .n_classes = fm.n_classes};
+    qat_dataset test = {.n = N, .window = fm.window, .channels = fm.channels, .x = x,
+                        .y = labels, .n_classes = fm.n_classes};
     double acc;
     int *pred = malloc(N * sizeof(int));
     if (!pred || qat_int8_evaluate(&ir, &test, pred, y, &acc, NULL, &e)) return fail("evaluate", &e);

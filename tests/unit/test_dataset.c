@@ -192,7 +192,7 @@ static void test_norm_global(void **state) {
     fill_norm_data(&d);
     qat_norm nm;
     qat_error e = {0};
-    assert_int_equal(qat_norm_fit(&d, QAT_NORM_MINMAX, &nm, &e), QAT_OK);
+    assert_int_equal(qat_norm_fit(&d, QAT_NORM_MINMAX, 0, &nm, &e), QAT_OK);
     assert_true(nm.min[0] == -1.0f && nm.min[1] == -1.0f);
     assert_true(nm.max[0] == 12.0f && nm.max[1] == 12.0f);
     qat_norm_apply(&nm, &d);
@@ -208,7 +208,7 @@ static void test_norm_per_axis(void **state) {
     fill_norm_data(&d);
     qat_norm nm;
     qat_error e = {0};
-    assert_int_equal(qat_norm_fit(&d, QAT_NORM_MINMAX_AXIS, &nm, &e), QAT_OK);
+    assert_int_equal(qat_norm_fit(&d, QAT_NORM_MINMAX_AXIS, 0, &nm, &e), QAT_OK);
     assert_true(nm.min[0] == -1.0f && nm.max[0] == 3.0f);
     assert_true(nm.min[1] == 10.0f && nm.max[1] == 12.0f);
     qat_norm_apply(&nm, &d);
@@ -223,18 +223,18 @@ static void test_norm_none_and_errors(void **state) {
     fill_norm_data(&d);
     qat_norm nm;
     qat_error e = {0};
-    assert_int_equal(qat_norm_fit(&d, QAT_NORM_NONE, &nm, &e), QAT_OK);
+    assert_int_equal(qat_norm_fit(&d, QAT_NORM_NONE, 0, &nm, &e), QAT_OK);
     qat_norm_apply(&nm, &d);
     assert_true(d.x[0] == -1.0f && d.x[5] == 12.0f);
     /* A constant axis fails per axis, but not globally while another axis varies. */
     for (int i = 0; i < 4; i++) d.x[i * 2 + 1] = 5.0f;
-    assert_int_equal(qat_norm_fit(&d, QAT_NORM_MINMAX_AXIS, &nm, &e), QAT_ERR_DATA);
+    assert_int_equal(qat_norm_fit(&d, QAT_NORM_MINMAX_AXIS, 0, &nm, &e), QAT_ERR_DATA);
     assert_non_null(strstr(e.msg, "axis 1 is constant"));
-    assert_int_equal(qat_norm_fit(&d, QAT_NORM_MINMAX, &nm, &e), QAT_OK);
+    assert_int_equal(qat_norm_fit(&d, QAT_NORM_MINMAX, 0, &nm, &e), QAT_OK);
     for (int i = 0; i < 8; i++) d.x[i] = 2.0f;
-    assert_int_equal(qat_norm_fit(&d, QAT_NORM_MINMAX, &nm, &e), QAT_ERR_DATA);
+    assert_int_equal(qat_norm_fit(&d, QAT_NORM_MINMAX, 0, &nm, &e), QAT_ERR_DATA);
     d.x[3] = NAN;
-    assert_int_equal(qat_norm_fit(&d, QAT_NORM_MINMAX, &nm, &e), QAT_ERR_DATA);
+    assert_int_equal(qat_norm_fit(&d, QAT_NORM_MINMAX, 0, &nm, &e), QAT_ERR_DATA);
     assert_non_null(strstr(e.msg, "not finite"));
     qat_dataset_free(&d);
 }

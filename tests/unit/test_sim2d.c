@@ -145,7 +145,7 @@ static void check(const stack *k, int weight_bits, int per_channel_conv) {
     }
     float *x = malloc(sizeof(float) * SAMPLES * per);
     assert_non_null(x);
-    qat_dataset d = {.n = SAMPLES, .x = x};
+    qat_dataset d = {.n = SAMPLES, .window = fm.window, .channels = fm.channels, .x = x};
     for (size_t i = 0; i < (size_t)SAMPLES * per; i++)
         x[i] = (float)sin(0.37 * (double)i + weight_bits) * 1.5f + 0.2f;
     qat_qmodel_calibrate(&qm, &d, QAT_OBS_MINMAX);
