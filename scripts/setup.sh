@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages qatrain needs, only those missing. Uses sudo when not root.
 set -eu
-PKGS="build-essential libopenblas-dev libinih-dev libcmocka-dev zlib1g-dev valgrind gnuplot-nox"
+# dataset-fashion-mnist: the image lessons' real images (Fashion-MNIST's IDX files, 30 MB).
+PKGS="build-essential libopenblas-dev libinih-dev libcmocka-dev zlib1g-dev valgrind gnuplot-nox
+      dataset-fashion-mnist"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

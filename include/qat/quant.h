@@ -27,9 +27,17 @@ typedef enum qat_observer_kind {
     QAT_OBS_COUNT
 } qat_observer_kind;
 
+/* Which training samples make the representative set. */
+typedef enum qat_calib_select {
+    QAT_CALIB_STRATIFIED, /* a seeded stratified subset: every class in proportion */
+    QAT_CALIB_FIRST,      /* the first calib_samples (the quantization lab's x_train[:200]) */
+    QAT_CALIB_SELECT_COUNT
+} qat_calib_select;
+
 typedef struct qat_quant_config {
     int enabled;                 /* run PTQ and QAT after float training */
     int calib_samples;           /* representative subset of the training split (lesson: 200) */
+    qat_calib_select calib_select;
     int n_calib_classes;         /* 0: every class; else only these in the representative set */
     char calib_classes[QAT_MAX_CLASSES][QAT_NAME_MAX];
     qat_observer_kind ptq_observer;
@@ -43,11 +51,15 @@ typedef struct qat_quant_config {
     int epochs;                  /* QAT fine-tuning (lesson: 30) */
     double lr;                   /* (lesson: 1e-4) */
     int batch;                   /* (lesson: 16) */
+    int early_stop_patience;     /* QAT's own callbacks (0 = none; the lesson has none): as */
+    int plateau_patience;        /* [train]'s, watching [train] monitor on the same */
+    double plateau_factor;       /* validation split */
     int observer_freeze_epoch;   /* 0 = never; else ranges stop moving after this QAT epoch */
     int bn_freeze_epoch;         /* 0 = frozen from the start; see above */
 } qat_quant_config;
 
 const char *qat_observer_name(qat_observer_kind k);
+const char *qat_calib_select_name(qat_calib_select k);
 
 /* ---- qparams math (shared by fake-quant and lowering) ---- */
 

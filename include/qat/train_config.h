@@ -14,6 +14,13 @@ typedef enum qat_monitor {
     QAT_MONITOR_COUNT
 } qat_monitor;
 
+/* Which samples validate (val_split > 0). */
+typedef enum qat_val_select {
+    QAT_VAL_STRATIFIED, /* a seeded stratified fraction of the training samples */
+    QAT_VAL_LAST,       /* Keras's validation_split: the last fraction, before shuffling */
+    QAT_VAL_SELECT_COUNT
+} qat_val_select;
+
 typedef struct qat_train_config {
     qat_optimizer_kind optimizer;
     double lr;
@@ -23,7 +30,9 @@ typedef struct qat_train_config {
     int epochs;
     int batch;
     double val_split;   /* 0: validate on the test split (the lesson); else a fraction of train */
-    qat_monitor monitor;          /* what plateau / early stopping watch */
+    qat_val_select val_select;
+    qat_monitor monitor;          /* what early stopping and the best weights watch */
+    qat_monitor plateau_monitor;  /* what learning-rate reduction watches (Keras: val_loss) */
     int plateau_patience;         /* 0 = no learning-rate reduction */
     double plateau_factor;        /* lr *= factor after patience epochs without improvement */
     double min_lr;
@@ -33,5 +42,6 @@ typedef struct qat_train_config {
 
 const char *qat_optimizer_name(qat_optimizer_kind k);
 const char *qat_monitor_name(qat_monitor m);
+const char *qat_val_select_name(qat_val_select v);
 
 #endif

@@ -45,6 +45,8 @@ _Static_assert(sizeof(qat_activation) == sizeof(int), "enum size");
 _Static_assert(sizeof(qat_padding) == sizeof(int), "enum size");
 _Static_assert(sizeof(qat_optimizer_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(qat_monitor) == sizeof(int), "enum size");
+_Static_assert(sizeof(qat_val_select) == sizeof(int), "enum size");
+_Static_assert(sizeof(qat_calib_select) == sizeof(int), "enum size");
 _Static_assert(sizeof(qat_data_source) == sizeof(int), "enum size");
 _Static_assert(sizeof(qat_norm_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(qat_observer_kind) == sizeof(int), "enum size");
@@ -150,6 +152,7 @@ static void default_data(qat_data_config *d) {
     d->samples_per_class = 500;
     d->csv_rate_hz = 119; /* the Arduino Nano 33 BLE IMU */
     d->csv_gesture_rows = 0;
+    d->scale = 255; /* pixels / 255, as the image lessons */
 }
 
 static void default_train(qat_train_config *t) {
@@ -164,6 +167,7 @@ static void default_train(qat_train_config *t) {
     t->batch = 16;
     t->val_split = 0; /* the lesson validates on the test split */
     t->monitor = QAT_MONITOR_VAL_LOSS;
+    t->plateau_monitor = QAT_MONITOR_VAL_LOSS;
     t->plateau_patience = 0;
     t->plateau_factor = 0.5;
     t->min_lr = 0;
@@ -188,6 +192,7 @@ static void default_quant(qat_quant_config *q) {
     q->batch = 16;
     q->observer_freeze_epoch = 0;
     q->bn_freeze_epoch = 0;
+    q->plateau_factor = 0.5;
 }
 
 static void default_prune(qat_prune_config *c) {
@@ -332,6 +337,8 @@ static const char *mon_name(int v) { return qat_monitor_name((qat_monitor)v); }
 static const char *src_name(int v) { return qat_data_source_name((qat_data_source)v); }
 static const char *norm_name(int v) { return qat_norm_kind_name((qat_norm_kind)v); }
 static const char *obs_name(int v) { return qat_observer_name((qat_observer_kind)v); }
+static const char *val_name(int v) { return qat_val_select_name((qat_val_select)v); }
+static const char *calib_name(int v) { return qat_calib_select_name((qat_calib_select)v); }
 static const char *sched_name(int v) { return qat_prune_schedule_name((qat_prune_schedule)v); }
 
 static const enum_desc kind_enum = {QAT_LAYER_KIND_COUNT, kind_name};
@@ -343,6 +350,8 @@ static const enum_desc src_enum = {QAT_DATA_SOURCE_COUNT, src_name};
 static const enum_desc norm_enum = {QAT_NORM_KIND_COUNT, norm_name};
 static const enum_desc obs_enum = {QAT_OBS_COUNT, obs_name};
 static const enum_desc sched_enum = {QAT_PRUNE_SCHEDULE_COUNT, sched_name};
+static const enum_desc val_enum = {QAT_VAL_SELECT_COUNT, val_name};
+static const enum_desc calib_enum = {QAT_CALIB_SELECT_COUNT, calib_name};
 
 #define ALL_VALUES (~0u)
 
@@ -438,6 +447,57 @@ static qat_status set_dir(parse_ctx *p, void *base, const char *v) {
     if (qat_path_join(path, sizeof path, p->base_dir, v, NULL) != QAT_OK)
         return key_error(p, "path too long");
     memcpy(d->dir, path, sizeof path);
+    return QAT_OK;
+}
+
+/* An image file of source = idx / npy_images, resolved against the config's folder. */
+static qat_status set_file(parse_ctx *p, char *dst, const char *v) {
+    char path[QAT_PATH_MAX];
+    if (!v[0]) return key_error(p, "empty path");
+    if (qat_path_join(path, sizeof path, p->base_dir, v, NULL) != QAT_OK)
+        return key_error(p, "path too long");
+    memcpy(dst, path, sizeof path);
+    return QAT_OK;
+}
+
+static qat_status set_train_images(parse_ctx *p, void *base, const char *v) {
+    return set_file(p, ((qat_data_config *)base)->train_images, v);
+}
+
+static qat_status set_train_labels(parse_ctx *p, void *base, const char *v) {
+    return set_file(p, ((qat_data_config *)base)->train_labels, v);
+}
+
+static qat_status set_test_images(parse_ctx *p, void *base, const char *v) {
+    return set_file(p, ((qat_data_config *)base)->test_images, v);
+}
+
+static qat_status set_test_labels(parse_ctx *p, void *base, const char *v) {
+    return set_file(p, ((qat_data_config *)base)->test_labels, v);
+}
+
+/* labels = 0, 2, 6: the file labels taken, in class order (each in [0, 255], distinct). */
+static qat_status set_labels(parse_ctx *p, void *base, const char *v) {
+    qat_data_config *d = base;
+    int vals[QAT_MAX_CLASSES], n = 0, len;
+    const char *item;
+    list_iter it = {v, 0};
+    while (list_next(&it, &item, &len)) {
+        char num[16];
+        if (n == QAT_MAX_CLASSES) return key_error(p, "more than %d labels", QAT_MAX_CLASSES);
+        if (len <= 0 || len >= (int)sizeof num) return key_error(p, SHOW " is not a list of "
+                                                                 "numbers", v);
+        memcpy(num, item, (size_t)len);
+        num[len] = '\0';
+        qat_status s = parse_int(p, num, 0, 255, &vals[n]);
+        if (s) return s;
+        for (int i = 0; i < n; i++)
+            if (vals[i] == vals[n]) return key_error(p, "label %d is listed twice", vals[n]);
+        n++;
+    }
+    if (n == 0) return key_error(p, "empty list (give the file labels of the classes)");
+    memcpy(d->labels, vals, sizeof vals[0] * (size_t)n);
+    d->n_labels = n;
     return QAT_OK;
 }
 
@@ -727,6 +787,15 @@ static const key_def data_keys[] = {
      F_DBL(qat_data_config, csv_rate_hz, RATE_MIN, CLOSED, RATE_MAX, CLOSED)},
     {.name = "csv_gesture_rows", F_INT(qat_data_config, csv_gesture_rows, 0, 100000)},
     {.name = "csv_columns", F_CUSTOM(set_csv_columns)},
+    {.name = "train_images", F_CUSTOM(set_train_images)},
+    {.name = "train_labels", F_CUSTOM(set_train_labels)},
+    {.name = "test_images", F_CUSTOM(set_test_images)},
+    {.name = "test_labels", F_CUSTOM(set_test_labels)},
+    {.name = "labels", F_CUSTOM(set_labels)},
+    {.name = "pad", F_BOOL(qat_data_config, pad)},
+    {.name = "train_limit", F_INT(qat_data_config, train_limit, 0, 100000000)},
+    {.name = "test_limit", F_INT(qat_data_config, test_limit, 0, 100000000)},
+    {.name = "scale", F_DBL(qat_data_config, scale, 0, OPEN, QAT_DATA_VALUE_MAX, CLOSED)},
 };
 
 static const key_def train_keys[] = {
@@ -740,7 +809,9 @@ static const key_def train_keys[] = {
     {.name = "epochs", F_INT(qat_train_config, epochs, 1, 100000)},
     {.name = "batch", F_INT(qat_train_config, batch, 1, 65536)},
     {.name = "val_split", F_DBL(qat_train_config, val_split, 0, CLOSED, 1, OPEN)},
+    {.name = "val_select", F_ENUM(qat_train_config, val_select, val_enum, ALL_VALUES)},
     {.name = "monitor", F_ENUM(qat_train_config, monitor, mon_enum, ALL_VALUES)},
+    {.name = "plateau_monitor", F_ENUM(qat_train_config, plateau_monitor, mon_enum, ALL_VALUES)},
     {.name = "plateau_patience", F_INT(qat_train_config, plateau_patience, 0, 1000000)},
     {.name = "plateau_factor", F_DBL(qat_train_config, plateau_factor, 0, OPEN, 1, OPEN)},
     {.name = "min_lr", F_DBL(qat_train_config, min_lr, 0, CLOSED, LR_MAX, CLOSED)},
@@ -781,6 +852,10 @@ static const key_def quant_keys[] = {
     {.name = "calib_classes", F_CUSTOM(set_calib_classes)},
     {.name = "enabled", F_BOOL(qat_quant_config, enabled)},
     {.name = "calib_samples", F_INT(qat_quant_config, calib_samples, 1, 1000000)},
+    {.name = "calib_select", F_ENUM(qat_quant_config, calib_select, calib_enum, ALL_VALUES)},
+    {.name = "early_stop_patience", F_INT(qat_quant_config, early_stop_patience, 0, 1000000)},
+    {.name = "plateau_patience", F_INT(qat_quant_config, plateau_patience, 0, 1000000)},
+    {.name = "plateau_factor", F_DBL(qat_quant_config, plateau_factor, 0, OPEN, 1, OPEN)},
     {.name = "ptq_observer", F_ENUM(qat_quant_config, ptq_observer, obs_enum, ALL_VALUES)},
     {.name = "qat_observer", F_ENUM(qat_quant_config, qat_observer, obs_enum, ALL_VALUES)},
     {.name = "ema_decay", F_DBL(qat_quant_config, ema_decay, 0, OPEN, 1, OPEN)},

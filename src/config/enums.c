@@ -46,6 +46,15 @@ const char *qat_padding_name(qat_padding p) {
     return (unsigned)p < QAT_PAD_COUNT ? names[p] : "unknown";
 }
 
+const char *qat_val_select_name(qat_val_select v) {
+    static const char *const names[] = {
+        [QAT_VAL_STRATIFIED] = "stratified",
+        [QAT_VAL_LAST] = "last",
+    };
+    _Static_assert(sizeof names / sizeof names[0] == QAT_VAL_SELECT_COUNT, "val_select names");
+    return (unsigned)v < QAT_VAL_SELECT_COUNT ? names[v] : "unknown";
+}
+
 const char *qat_optimizer_name(qat_optimizer_kind k) {
     static const char *const names[] = {
         [QAT_OPT_ADAM] = "adam",

@@ -91,6 +91,34 @@ static qat_status check_shapes(const qat_config *cfg, qat_error *e) {
     return QAT_OK;
 }
 
+/* Image files: where they are (idx: a folder of MNIST's names, or the files; npy_images: the
+ * files), test images and labels together, one label per class when a subset is picked. */
+static qat_status check_image_files(const qat_config *cfg, qat_error *e) {
+    const qat_data_config *d = &cfg->data;
+    const char *src = qat_data_source_name(d->source);
+    if (d->source == QAT_DATA_NPY_IMAGES && (!d->train_images[0] || !d->train_labels[0]))
+        return config_error(cfg, 0, e, "[data] %s: missing (source = npy_images needs "
+                            "train_images = X.npy and train_labels = y.npy)",
+                            d->train_images[0] ? "train_labels" : "train_images");
+    if (d->source == QAT_DATA_IDX && !d->dir[0] && (!d->train_images[0] || !d->train_labels[0]))
+        return config_error(cfg, 0, e, "[data] dir: missing (source = idx needs the folder of "
+                            "the IDX files, or train_images and train_labels)");
+    if (!d->test_images[0] != !d->test_labels[0])
+        return config_error(cfg, 0, e, "[data] %s: missing (test_images and test_labels go "
+                            "together)", d->test_images[0] ? "test_labels" : "test_images");
+    if (d->n_labels > 0 && d->n_labels != d->n_classes)
+        return config_error(cfg, 0, e, "[data] labels: %d labels for %d classes (one file "
+                            "label per class, in class order)", d->n_labels, d->n_classes);
+    if (d->source == QAT_DATA_IDX && d->channels != 1)
+        return config_error(cfg, 0, e, "[data] channels: %s images have 1 channel, not %d", src,
+                            d->channels);
+    return QAT_OK;
+}
+
+static int reads_images(qat_data_source s) {
+    return s == QAT_DATA_SHAPES || s == QAT_DATA_IDX || s == QAT_DATA_NPY_IMAGES;
+}
+
 /* 2-D input: height and width both given (window follows as height·width), and a source
  * that reads images. */
 static qat_status check_input_shape(const qat_config *cfg, qat_error *e) {
@@ -102,13 +130,14 @@ static qat_status check_input_shape(const qat_config *cfg, qat_error *e) {
         return config_error(cfg, 0, e, "[data] window: %d, but 2-D input has height × width = "
                             "%d positions (leave window out for images)", d->window,
                             d->height * d->width);
-    if (d->height > 0 && d->source != QAT_DATA_SHAPES)
+    if (d->height > 0 && !reads_images(d->source))
         return config_error(cfg, 0, e, "[data] source: %s reads 1-D (window, channels) samples, "
-                            "not %d × %d images (use source = shapes, or drop height/width)",
-                            qat_data_source_name(d->source), d->height, d->width);
-    if (d->height == 0 && d->source == QAT_DATA_SHAPES)
-        return config_error(cfg, 0, e, "[data] height: missing (source = shapes makes 2-D "
-                            "images: give height and width)");
+                            "not %d × %d images (use source = shapes, idx or npy_images, or "
+                            "drop height/width)", qat_data_source_name(d->source), d->height,
+                            d->width);
+    if (d->height == 0 && reads_images(d->source))
+        return config_error(cfg, 0, e, "[data] height: missing (source = %s reads 2-D "
+                            "images: give height and width)", qat_data_source_name(d->source));
     return QAT_OK;
 }
 
@@ -128,6 +157,8 @@ static qat_status check_data(const qat_config *cfg, qat_error *e) {
                                 "holding one sub-folder per class)");
         return QAT_OK;
     case QAT_DATA_CSV: return check_csv(cfg, e);
+    case QAT_DATA_IDX:
+    case QAT_DATA_NPY_IMAGES: return check_image_files(cfg, e);
     default: return config_error(cfg, 0, e, "[data] source: unknown source %d", (int)d->source);
     }
 }

@@ -70,6 +70,30 @@ const qat_dataset *qat_pipeline_val(const qat_pipeline *p) {
  * again (training and validation) or moves into p->train; on failure the locals are freed
  * here and whatever p holds by qat_pipeline_free, each exactly once. The data are judged
  * (qat_data_validate) before anything is fitted to them. */
+/* The test split: the data set's own test file when it has one, else a stratified seeded
+ * test_split of everything loaded; `rest` gets the other samples. */
+static qat_status test_split(qat_pipeline *p, const qat_dataset *all, qat_rng *split,
+                             qat_dataset *rest, qat_error *e) {
+    const qat_data_config *d = &p->cfg.data;
+    if (!qat_data_has_test_file(d))
+        return qat_dataset_split(all, d->test_split, split, rest, &p->test, e);
+    qat_status st = qat_dataset_head(all, all->n, rest, e);
+    return st ? st : qat_data_load_test(d, &p->test, e);
+}
+
+/* Training and validation from the rest: as Keras's validation_split (the last fraction) or
+ * a stratified seeded fraction; no validation split when val_split is 0. */
+static qat_status val_split(qat_pipeline *p, qat_dataset *rest, qat_rng *split, qat_error *e) {
+    const qat_train_config *t = &p->cfg.train;
+    if (p->val_is_test) {
+        dataset_move(&p->train, rest);
+        return QAT_OK;
+    }
+    if (t->val_select == QAT_VAL_LAST)
+        return qat_dataset_split_tail(rest, t->val_split, &p->train, &p->val, e);
+    return qat_dataset_split(rest, t->val_split, split, &p->train, &p->val, e);
+}
+
 qat_status qat_pipeline_data(qat_pipeline *p, qat_error *e) {
     const qat_config *c = &p->cfg;
     qat_dataset all = {0}, rest = {0};
@@ -77,11 +101,8 @@ qat_status qat_pipeline_data(qat_pipeline *p, qat_error *e) {
     qat_rng_seed(&split, c->seed, QAT_STREAM_SPLIT);
     p->val_is_test = !(c->train.val_split > 0);
     qat_status st = qat_data_load(&c->data, c->seed, &all, e);
-    if (!st) st = qat_dataset_split(&all, c->data.test_split, &split, &rest, &p->test, e);
-    if (!st && !p->val_is_test)
-        st = qat_dataset_split(&rest, c->train.val_split, &split, &p->train, &p->val, e);
-    else if (!st)
-        dataset_move(&p->train, &rest);
+    if (!st) st = test_split(p, &all, &split, &rest, e);
+    if (!st) st = val_split(p, &rest, &split, e);
     char warning[sizeof p->warnings[0]];
     qat_data_splits splits = {&p->train, p->val_is_test ? NULL : &p->val, &p->test,
                               c->train.val_split};
@@ -90,12 +111,13 @@ qat_status qat_pipeline_data(qat_pipeline *p, qat_error *e) {
     qat_dataset_free(&rest);
     qat_dataset_free(&all);
     if (st) return st;
-    size_t raw_bytes = (size_t)p->test.n * p->test.window * p->test.channels * sizeof(float);
+    size_t raw_bytes = (size_t)p->test.n * qat_dataset_sample_size(&p->test) * sizeof(float);
     if (!(p->test_raw = malloc(raw_bytes + 1)))
         return qat_error_set(e, QAT_ERR_NOMEM, "data: out of memory");
-    memcpy(p->test_raw, p->test.x, raw_bytes); /* what firmware's qat_prepare_input takes */
+    qat_dataset_read(&p->test, 0, p->test.n, p->test_raw); /* what qat_prepare_input takes */
     qat_norm norm;
-    if ((st = qat_norm_fit(&p->train, c->data.normalize, &norm, e))) return st;
+    if ((st = qat_norm_fit(&p->train, c->data.normalize, (float)c->data.scale, &norm, e)))
+        return st;
     qat_norm_apply(&norm, &p->train);
     qat_norm_apply(&norm, &p->test);
     if (!p->val_is_test) qat_norm_apply(&norm, &p->val);
@@ -170,8 +192,8 @@ qat_status qat_pipeline_write(const qat_pipeline *p, qat_error *e) {
     return st;
 }
 
-/* The representative set: a stratified seeded subset of the training split — never the
- * test split — with the lessons' two warnings. */
+/* The representative set: a subset of the training split — never the test split — with the
+ * lessons' two warnings. */
 /* The training samples the representative set may use: all, or the listed classes'. */
 static qat_status calib_pool(const qat_pipeline *p, qat_dataset *pool, qat_error *e) {
     const qat_quant_config *q = &p->cfg.quant;
@@ -198,7 +220,10 @@ static qat_status calibration_set(qat_pipeline *p, qat_error *e) {
     int n = q->calib_samples < pool.n ? q->calib_samples : pool.n;
     qat_rng r;
     qat_rng_seed(&r, p->cfg.seed, QAT_STREAM_CALIB);
-    if (n < pool.n) {
+    if (n < pool.n && q->calib_select == QAT_CALIB_FIRST) { /* the lab's x_train[:200] */
+        st = qat_dataset_head(&pool, n, &p->calib, e);
+        qat_dataset_free(&pool);
+    } else if (n < pool.n) { /* seeded, stratified */
         st = qat_dataset_split(&pool, (double)n / pool.n, &r, &rest, &p->calib, e);
         qat_dataset_free(&rest);
         qat_dataset_free(&pool);
@@ -228,7 +253,7 @@ static qat_status compare_sim(qat_pipeline *p, qat_error *e) {
     if (!pred || !logits) st = qat_error_set(e, QAT_ERR_NOMEM, "quantization: out of memory");
     if (!st) st = qat_int8_evaluate(&p->ir_qat, t, pred, NULL, &p->qat_accuracy, &p->arena_qat, e);
     if (!st) {
-        qat_model_logits(&p->qm.m, t->x, t->n, logits);
+        qat_model_logits_data(&p->qm.m, t, logits);
         st = qat_int8_classify_logits(&p->ir_qat, logits, t->n, sim, e);
     }
     if (!st) {
@@ -320,7 +345,9 @@ static qat_status quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
     t.lr = q->lr;
     t.epochs = q->epochs;
     t.batch = q->batch;
-    t.plateau_patience = t.early_stop_patience = 0;
+    t.plateau_patience = q->plateau_patience;
+    t.plateau_factor = q->plateau_factor;
+    t.early_stop_patience = q->early_stop_patience;
     qat_qmodel_set_observer(&p->qm, q->qat_observer);
     if (q->epochs > 0) {
         p->qat_history = calloc((size_t)q->epochs, sizeof *p->qat_history);
@@ -341,6 +368,8 @@ static qat_status quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
 #define LAT_REPS 400
 
 /* Median over rounds of the mean single-sample time, float model. */
+static qat_status latencies(qat_pipeline *p, const float *x, qat_error *e);
+
 static double float_latency(qat_model *m, const float *x) {
     double t[LAT_ROUNDS];
     float prob[QAT_MAX_CLASSES];
@@ -380,7 +409,15 @@ static qat_status int8_latency(const qat_ir *ir, const float *x, double *us, qat
 
 qat_status qat_pipeline_measure(qat_pipeline *p, qat_error *e) {
     QAT_ASSERT(p->test.n > 0); /* qat_data_validate saw to it */
-    const float *x = p->test.x;
+    float *x = malloc(qat_dataset_sample_size(&p->test) * sizeof *x);
+    if (!x) return qat_error_set(e, QAT_ERR_NOMEM, "latency: out of memory");
+    qat_dataset_read(&p->test, 0, 1, x);
+    qat_status st = latencies(p, x, e);
+    free(x);
+    return st;
+}
+
+static qat_status latencies(qat_pipeline *p, const float *x, qat_error *e) {
     p->latency_us[QAT_VARIANT_FLOAT32] = float_latency(&p->model, x);
     if (!p->quantized) return QAT_OK;
     /* The dynamic-range model is simulated with the float kernels: the same cost. */

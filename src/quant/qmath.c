@@ -49,6 +49,13 @@ int32_t qat_quantize_bias(float b, float scale) {
     return clamp(qat_round_away((double)b / (double)scale), INT32_MIN, INT32_MAX);
 }
 
+const char *qat_calib_select_name(qat_calib_select k) {
+    static const char *const names[] = {[QAT_CALIB_STRATIFIED] = "stratified",
+                                        [QAT_CALIB_FIRST] = "first"};
+    _Static_assert(sizeof names / sizeof names[0] == QAT_CALIB_SELECT_COUNT, "calib names");
+    return (unsigned)k < QAT_CALIB_SELECT_COUNT ? names[k] : "?";
+}
+
 const char *qat_observer_name(qat_observer_kind k) {
     static const char *const names[] = {
         [QAT_OBS_MINMAX] = "minmax", [QAT_OBS_EMA] = "ema", [QAT_OBS_PERCENTILE] = "percentile"};

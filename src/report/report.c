@@ -36,6 +36,9 @@ static void data_section(qat_json *j, const qat_pipeline *p) {
     qat_json_int(j, "validation_samples", qat_pipeline_val(p)->n);
     qat_json_int(j, "test_samples", p->test.n);
     qat_json_bool(j, "validation_is_test", p->val_is_test);
+    qat_json_str(j, "test_from", qat_data_has_test_file(d) ? "test file" : "test_split");
+    if (!p->val_is_test)
+        qat_json_str(j, "validation_from", qat_val_select_name(p->cfg.train.val_select));
     qat_json_object(j, "normalization");
     qat_json_str(j, "kind", qat_norm_kind_name(nm->kind));
     qat_json_array(j, "min");

@@ -64,8 +64,10 @@ train "dupclass\.ini:2: \[data\] classes: class 'wave' is listed twice" dupclass
 printf '[data]\nsource = csv\ncsv_rate_hz = 50\n[files]\nwave = gone.csv\npunch = gone.csv\nflex = gone.csv\n' >csvmissing.ini
 train 'gone\.csv: cannot open' csvmissing.ini
 
-# A layer stack far too large for memory is refused up front, naming the heaviest layer.
-train 'gesture_cnn\.ini:59: \[layer\.dense1\] type: the model needs about [0-9]+ GiB' "$L" \
+# A layer stack far too large for memory is refused up front, naming the heaviest layer (by
+# the line of its section header).
+dense1=$(grep -n '^\[layer\.dense1\]' "$L" | cut -d: -f1)
+train "gesture_cnn\\.ini:$dense1: \\[layer\\.dense1\\] type: the model needs about [0-9]+ GiB" "$L" \
     --set data.window=4096 --set layer.conv1.filters=65536 --set layer.dense1.units=65536
 fails 'no config given' -- "$Q"
 

@@ -152,6 +152,13 @@ static void assert_same_data(const qat_data_config *a, const qat_data_config *b)
     assert_int_equal(a->csv_gesture_rows, b->csv_gesture_rows);
     for (int i = 0; i < QAT_MAX_CHANNELS; i++)
         assert_string_equal(a->csv_columns[i], b->csv_columns[i]);
+    assert_string_equal(a->train_images, b->train_images);
+    assert_string_equal(a->test_images, b->test_images);
+    assert_int_equal(a->n_labels, b->n_labels);
+    assert_int_equal(a->pad, b->pad);
+    assert_int_equal(a->train_limit, b->train_limit);
+    assert_int_equal(a->test_limit, b->test_limit);
+    assert_dbl_equal(a->scale, b->scale);
 }
 
 static void assert_same_train(const qat_train_config *a, const qat_train_config *b) {
@@ -166,6 +173,8 @@ static void assert_same_train(const qat_train_config *a, const qat_train_config 
     assert_int_equal(a->batch, b->batch);
     assert_dbl_equal(a->val_split, b->val_split);
     assert_int_equal(a->monitor, b->monitor);
+    assert_int_equal(a->plateau_monitor, b->plateau_monitor);
+    assert_int_equal(a->val_select, b->val_select);
     assert_int_equal(a->plateau_patience, b->plateau_patience);
     assert_dbl_equal(a->plateau_factor, b->plateau_factor);
     assert_dbl_equal(a->min_lr, b->min_lr);
