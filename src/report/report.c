@@ -234,6 +234,10 @@ static void results_section(qat_json *j, const qat_pipeline *p) {
         qat_json_bool(j, "runs_on_tflite_micro", v[i].runs_on_tflm);
         if (p->quantized) qat_json_int(j, "arena_bytes", v[i].arena_bytes);
         qat_json_int(j, "macs", v[i].macs);
+        if (i == QAT_VARIANT_INT8_PTQ) {
+            qat_json_int(j, "calibration_samples", p->calib.n);
+            qat_json_str(j, "calibration_select", qat_calib_select_name(p->cfg.quant.calib_select));
+        }
         if (i == QAT_VARIANT_INT8_QAT) {
             qat_json_num(j, "fake_quant_accuracy", p->qat_sim_accuracy);
             qat_json_int(j, "prediction_disagreements", p->sim_disagreements);
