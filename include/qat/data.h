@@ -156,6 +156,11 @@ int qat_data_has_test_file(const qat_data_config *cfg);
  * picked by cfg->labels, zero-padded to height × width when cfg->pad; bytes stay bytes. */
 qat_status qat_data_load_images(const qat_data_config *cfg, int test, qat_dataset *out,
                                 qat_error *e);
+/* The image and label files the config reads (training, then test when it names a test
+ * file): paths[0..*n), at most 4; a missing one is an error (naming the Debian package for
+ * MNIST's default names), as when loading. */
+qat_status qat_data_image_files(const qat_data_config *cfg, char paths[4][QAT_PATH_MAX], int *n,
+                                qat_error *e);
 /* "FILE, image I" for a sample of an image file (src.file 0: training, 1: test). */
 void qat_data_image_name(const qat_data_config *cfg, qat_sample_src src, char *buf, size_t cap);
 /* The built-in generator: cfg->samples_per_class recordings of each class. */

@@ -59,6 +59,7 @@ typedef enum qat_input_role {
     QAT_INPUT_DATA_CSV, /* relative to the config's folder (when inside it) */
     QAT_INPUT_MASKS,    /* likewise */
     QAT_INPUT_INIT,     /* the --init path as given */
+    QAT_INPUT_DATA_IMAGES, /* source = idx / npy_images: each image or label file, as resolved */
     QAT_INPUT_ROLE_COUNT
 } qat_input_role;
 

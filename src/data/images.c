@@ -46,6 +46,21 @@ static qat_status check_present(const char *path, int default_name, qat_error *e
     return qat_error_set(e, QAT_ERR_IO, "%s: no such file", path);
 }
 
+qat_status qat_data_image_files(const qat_data_config *cfg, char paths[4][QAT_PATH_MAX], int *n,
+                                qat_error *e) {
+    *n = 0;
+    for (int test = 0; test < 1 + qat_data_has_test_file(cfg); test++) {
+        const char *im = test ? cfg->test_images : cfg->train_images;
+        const char *lb = test ? cfg->test_labels : cfg->train_labels;
+        qat_status s = file_paths(cfg, test, paths[*n], paths[*n + 1], e);
+        if (!s) s = check_present(paths[*n], !im[0], e);
+        if (!s) s = check_present(paths[*n + 1], !lb[0], e);
+        if (s) return s;
+        *n += 2;
+    }
+    return QAT_OK;
+}
+
 /* The class of a file label: its index in [data] labels, −1 when the subset leaves it out;
  * without a subset the label itself, which must name a class. */
 static qat_status class_of(const qat_data_config *cfg, const char *path, int i, int label,

@@ -103,6 +103,12 @@ qat_status qat_inputs_digest(const qat_config *cfg, const char *init, qat_inputs
     memset(out, 0, sizeof *out);
     qat_status st = QAT_OK;
     if (cfg->data.source == QAT_DATA_NPY) st = add_npy(out, cfg, e);
+    if (cfg->data.source == QAT_DATA_IDX || cfg->data.source == QAT_DATA_NPY_IMAGES) {
+        char paths[4][QAT_PATH_MAX];
+        int n = 0;
+        st = qat_data_image_files(&cfg->data, paths, &n, e);
+        for (int i = 0; !st && i < n; i++) st = add(out, QAT_INPUT_DATA_IMAGES, paths[i], cfg, e);
+    }
     for (int i = 0; !st && cfg->data.source == QAT_DATA_CSV && i < cfg->data.n_csv; i++)
         st = add(out, QAT_INPUT_DATA_CSV, relative(cfg->data.csv[i].path, cfg->base_dir), cfg, e);
     if (!st && cfg->prune.enabled && cfg->prune.masks[0])

@@ -43,6 +43,30 @@ want=$(t10k_labels 400 | grep -c -E '^(0|2|6)$')
 [ "$(num "$R" height)" = 32 ] && [ "$(num "$R" width)" = 32 ] || die "advanced: the input is not 32x32"
 grep -q '^#define QAT_HEIGHT 32$' "$TMP/adv/model_int8_info.h" || die "advanced: the firmware header is not for 32x32"
 
+# ---- --resume from IDX files: the resumed run's files are the uninterrupted run's; a label
+# changed since the interruption (same size, same time) is refused naming the file
+mkdir -p "$TMP/idx"
+for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+    gzip -dc "$FM/$f.gz" >"$TMP/idx/$f"
+done
+I="--set data.train_images=$TMP/idx/train-images-idx3-ubyte --set data.train_labels=$TMP/idx/train-labels-idx1-ubyte
+   --set data.test_images=$TMP/idx/t10k-images-idx3-ubyte --set data.test_labels=$TMP/idx/t10k-labels-idx1-ubyte
+   --set data.train_limit=320 --set data.test_limit=100 --set train.epochs=2 --set quant.epochs=1 --set prune.enabled=false --quiet"
+"$QATRAIN" configs/fashion_mnist_cnn.ini $I --out "$TMP/ref" || die "images: the reference run failed"
+QATRAIN_TEST_INTERRUPT_AT_STEP=4 "$QATRAIN" configs/fashion_mnist_cnn.ini $I --out "$TMP/stop" 2>/dev/null && die "images: not interrupted"
+cp "$TMP/idx/t10k-labels-idx1-ubyte" "$TMP/labels.saved"
+touch -r "$TMP/idx/t10k-labels-idx1-ubyte" "$TMP/stamp"
+printf '\011' | dd of="$TMP/idx/t10k-labels-idx1-ubyte" bs=1 seek=20 conv=notrunc 2>/dev/null
+cmp -s "$TMP/labels.saved" "$TMP/idx/t10k-labels-idx1-ubyte" && printf '\001' | dd of="$TMP/idx/t10k-labels-idx1-ubyte" bs=1 seek=20 conv=notrunc 2>/dev/null
+touch -r "$TMP/stamp" "$TMP/idx/t10k-labels-idx1-ubyte"
+expect_error 2 "t10k-labels-idx1-ubyte: changed since the interrupted run" -- \
+    "$QATRAIN" configs/fashion_mnist_cnn.ini $I --out "$TMP/stop" --resume
+cp "$TMP/labels.saved" "$TMP/idx/t10k-labels-idx1-ubyte"
+"$QATRAIN" configs/fashion_mnist_cnn.ini $I --out "$TMP/stop" --resume || die "images: --resume failed"
+for f in model_int8.tflite model_float32.tflite report.json float.ckpt qat.ckpt; do
+    cmp -s "$TMP/ref/$f" "$TMP/stop/$f" || die "images: the resumed $f differs from the uninterrupted run's"
+done
+
 # ---- bad input: one line, exit 2, nothing written
 bad() { # PATTERN ARGS...: the lab config with ARGS fails so
     pattern=$1; shift
