@@ -101,7 +101,7 @@ enum { /* BuiltinOptions union tags */
 };
 enum { /* TensorType */
     QAT_TFL_TYPE_FLOAT32 = 0, QAT_TFL_TYPE_FLOAT16 = 1, QAT_TFL_TYPE_INT32 = 2,
-    QAT_TFL_TYPE_INT8 = 9
+    QAT_TFL_TYPE_UINT8 = 3, QAT_TFL_TYPE_INT8 = 9
 };
 enum { QAT_TFL_PADDING_SAME = 0, QAT_TFL_PADDING_VALID = 1 };
 enum { QAT_TFL_ACT_NONE = 0, QAT_TFL_ACT_RELU = 1, QAT_TFL_ACT_RELU6 = 3 };

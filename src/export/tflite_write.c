@@ -221,7 +221,8 @@ static int tfl_type(qat_ir_type t) {
     static const int code[] = {[QAT_IR_FLOAT32] = QAT_TFL_TYPE_FLOAT32,
                                [QAT_IR_FLOAT16] = QAT_TFL_TYPE_FLOAT16,
                                [QAT_IR_INT8] = QAT_TFL_TYPE_INT8,
-                               [QAT_IR_INT32] = QAT_TFL_TYPE_INT32};
+                               [QAT_IR_INT32] = QAT_TFL_TYPE_INT32,
+                               [QAT_IR_UINT8] = QAT_TFL_TYPE_UINT8};
     _Static_assert(sizeof code / sizeof code[0] == QAT_IR_TYPE_COUNT, "tensor type codes");
     return code[t];
 }
