@@ -298,6 +298,10 @@ void qat_qmodel_export_float(const qat_qmodel *qm, qat_model *fm);
 typedef enum qat_lower_mode {
     QAT_LOWER_INT8,          /* int8 input and output: the file for TFLite Micro */
     QAT_LOWER_INT8_FLOAT_IO, /* the same int8 graph between QUANTIZE and DEQUANTIZE */
+    QAT_LOWER_INT8_UINT8_IO, /* ... between QUANTIZE uint8 → int8 and QUANTIZE int8 → uint8,
+                                as the converter writes with inference_input_type and
+                                inference_output_type tf.uint8: each uint8 tensor has its int8
+                                neighbour's scale and zero point + 128 */
     QAT_LOWER_FLOAT32,
     QAT_LOWER_DYNAMIC_RANGE, /* int8 kernels of >= 1024 weights, float activations (hybrid) */
     QAT_LOWER_FLOAT16,       /* float16 constants, DEQUANTIZE'd to float32 at load */
@@ -308,9 +312,9 @@ typedef enum qat_lower_mode {
  * between RESHAPEs (never EXPAND_DIMS, which TFLite Micro builds often lack). */
 qat_status qat_lower(qat_qmodel *qm, qat_lower_mode mode, qat_ir *ir, qat_error *e);
 
-/* Runs an IR (int8 inside, int8 or float32 interface) with the integer engine over a
- * normalised dataset: inputs quantized with the input tensor's qparams exactly as firmware
- * must (QUANTIZE's rule), predictions = first maximum of the output. preds (n entries) and
+/* Runs an IR (int8 inside, int8, uint8 or float32 interface) with the integer engine over a
+ * normalised dataset: inputs quantized to the input tensor's type with its qparams exactly as
+ * firmware must (QUANTIZE's rule), predictions = first maximum of the output. preds (n entries) and
  * raw_out (n × classes bytes of the output tensor) may be NULL. arena_bytes gets the
  * engine's memory plan when non-NULL. */
 qat_status qat_int8_evaluate(const qat_ir *ir, const qat_dataset *d, int *preds, void *raw_out,

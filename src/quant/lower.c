@@ -273,12 +273,21 @@ static int pool(lowering *L, const qat_qlayer *q, const char *name) {
                      pp->stride_w, pp->padding);
 }
 
-/* The float32 interface of an int8 graph: QUANTIZE after the input, DEQUANTIZE at the end. */
-static int float_edge(lowering *L, int quantize, const char *name, int ndim, const int *dim) {
-    int t = qat_ir_add_tensor(L->ir, name, QAT_IR_FLOAT32, ndim, dim, NULL, NULL, 0);
+/* The interface of the int8 graph in the float-I/O and uint8-I/O modes, as the converter
+ * writes it: the graph input `name` QUANTIZEd into the int8 input (input_side), or the int8
+ * output DEQUANTIZEd to float32 or QUANTIZEd (requantized) to uint8. A uint8 tensor has the
+ * int8 tensor's scale and its zero point + 128: the same real values, shifted by 128. */
+static int io_edge(lowering *L, int input_side, const char *name, int ndim, const int *dim) {
+    const int u8 = L->mode == QAT_LOWER_INT8_UINT8_IO;
+    const qat_ir_tensor *x = &L->ir->tensors[L->cur];
+    float scale = x->q.scale[0];
+    int32_t zp = x->q.zero_point[0] + 128;
+    qat_qparams q = per_tensor(&scale, &zp, 0, 255);
+    int t = qat_ir_add_tensor(L->ir, name, u8 ? QAT_IR_UINT8 : QAT_IR_FLOAT32, ndim, dim,
+                              u8 ? &q : NULL, NULL, 0);
     if (t < 0) return -1;
-    qat_ir_node n = {.op = quantize ? QAT_IR_QUANTIZE : QAT_IR_DEQUANTIZE, .n_in = 1,
-                     .in = {quantize ? t : L->cur, -1, -1}, .out = quantize ? L->cur : t};
+    qat_ir_node n = {.op = input_side || u8 ? QAT_IR_QUANTIZE : QAT_IR_DEQUANTIZE, .n_in = 1,
+                     .in = {input_side ? t : L->cur, -1, -1}, .out = input_side ? L->cur : t};
     return add_node(L, n) < 0 ? -1 : t;
 }
 
@@ -318,26 +327,27 @@ static int layer(lowering *L, const qat_qlayer *q, int *four_d) {
 static int lower_all(lowering *L) {
     qat_qmodel *qm = L->qm;
     const qat_node *I = &qm->m.g.nodes[qm->m.input];
-    int float_io = L->mode == QAT_LOWER_INT8_FLOAT_IO, four_d = I->ndim == 3;
+    int wrapped = L->mode == QAT_LOWER_INT8_FLOAT_IO || L->mode == QAT_LOWER_INT8_UINT8_IO;
+    int four_d = I->ndim == 3;
     int in_nd = I->ndim + 1, in_dim[4] = {1, I->dim[0], I->dim[1], I->ndim == 3 ? I->dim[2] : 0};
     int out_dim[2] = {1, qm->m.n_classes};
     if (L->quantized) qat_fq_act_qparams(&qm->m.g, qm->input_fq, &L->scale, &L->zp);
-    L->ir->input = L->cur = add_act(L, float_io ? "input_int8" : "input", in_nd, in_dim, L->scale, L->zp);
+    L->ir->input = L->cur = add_act(L, wrapped ? "input_int8" : "input", in_nd, in_dim, L->scale, L->zp);
     if (L->cur < 0) return -1;
-    if (float_io && (L->ir->input = float_edge(L, 1, "input", in_nd, in_dim)) < 0) return -1;
+    if (wrapped && (L->ir->input = io_edge(L, 1, "input", in_nd, in_dim)) < 0) return -1;
     for (int i = 0; i < qm->n_q; i++)
         if (layer(L, &qm->q[i], &four_d)) return -1;
     float s256 = 1.0f / 256; /* the int8 softmax output spec */
     int32_t zp = -128;
     qat_qparams q = per_tensor(&s256, &zp, -128, 127);
-    const char *name = float_io ? "probs_int8" : "probs";
+    const char *name = wrapped ? "probs_int8" : "probs";
     int probs = L->quantized ? qat_ir_add_tensor(L->ir, name, QAT_IR_INT8, 2, out_dim, &q, NULL, 0)
                              : qat_ir_add_tensor(L->ir, name, QAT_IR_FLOAT32, 2, out_dim, NULL, NULL, 0);
     if (probs < 0 || add_node(L, (qat_ir_node){.op = QAT_IR_SOFTMAX, .n_in = 1,
                                                .in = {L->cur, -1, -1}, .out = probs, .beta = 1.0f}) < 0)
         return -1;
     L->ir->output = L->cur = probs;
-    if (float_io && (L->ir->output = float_edge(L, 0, "probs", 2, out_dim)) < 0) return -1;
+    if (wrapped && (L->ir->output = io_edge(L, 0, "probs", 2, out_dim)) < 0) return -1;
     return 0;
 }
 
@@ -348,7 +358,9 @@ qat_status qat_lower(qat_qmodel *qm, qat_lower_mode mode, qat_ir *ir, qat_error 
     memset(g->nodes[qm->m.input].val, 0, g->nodes[qm->m.input].size * sizeof(float));
     qat_graph_forward(g, &p, qm->m.logits + 1);
     qat_ir_init(ir);
-    lowering L = {qm, ir, mode, mode == QAT_LOWER_INT8 || mode == QAT_LOWER_INT8_FLOAT_IO, -1, 0, 0};
+    int int8 = mode == QAT_LOWER_INT8 || mode == QAT_LOWER_INT8_FLOAT_IO ||
+               mode == QAT_LOWER_INT8_UINT8_IO;
+    lowering L = {qm, ir, mode, int8, -1, 0, 0};
     if (!lower_all(&L)) return QAT_OK;
     qat_ir_free(ir);
     return qat_error_set(e, QAT_ERR_NOMEM, "lowering: out of memory");
