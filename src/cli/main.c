@@ -43,8 +43,8 @@ static const char USAGE[] =
     "inspect prints a .tflite's tensors (shapes, types, scales, zero points), operators,\n"
     "the op list for a TFLite Micro resolver and the tensor-arena estimate. run executes an\n"
     "int8 .tflite with qatrain's integer engine (TFLite Micro's arithmetic) on every sample\n"
-    "of INPUT.npy (int8 or float32, matching the model input) and writes the raw outputs\n"
-    "(default OUTPUT.npy: INPUT_out.npy).\n";
+    "of INPUT.npy (int8, uint8 or float32, matching the model input) and writes the raw\n"
+    "outputs (default OUTPUT.npy: INPUT_out.npy).\n";
 
 typedef struct options {
     const char *config, *out, *seed, *write_data, *init;
