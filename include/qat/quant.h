@@ -56,6 +56,9 @@ typedef struct qat_quant_config {
     double plateau_factor;       /* validation split */
     int observer_freeze_epoch;   /* 0 = never; else ranges stop moving after this QAT epoch */
     int bn_freeze_epoch;         /* 0 = frozen from the start; see above */
+    int uint8_io;                /* 1: also export the QAT and PTQ models with uint8 input and
+                                    output (QAT_LOWER_INT8_UINT8_IO), the converter's
+                                    inference_input/output_type = tf.uint8 */
 } qat_quant_config;
 
 const char *qat_observer_name(qat_observer_kind k);
