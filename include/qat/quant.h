@@ -315,6 +315,13 @@ typedef enum qat_lower_mode {
  * between RESHAPEs (never EXPAND_DIMS, which TFLite Micro builds often lack). */
 qat_status qat_lower(qat_qmodel *qm, qat_lower_mode mode, qat_ir *ir, qat_error *e);
 
+/* The uint8-I/O form of an int8-I/O IR (what QAT_LOWER_INT8_UINT8_IO gives, and how a model
+ * lowered earlier, such as the PTQ one, gets it): every tensor and node of ir, its input and
+ * output tensors renamed "<name>_int8"; a uint8 tensor of each name on its int8 tensor's
+ * scale with the zero point + 128; QUANTIZE uint8 → int8 before the first node and QUANTIZE
+ * int8 → uint8 after the last. ir's input and output must be per-tensor int8. */
+qat_status qat_ir_uint8_io(const qat_ir *ir, qat_ir *out, qat_error *e);
+
 /* Runs an IR (int8 inside, int8, uint8 or float32 interface) with the integer engine over a
  * normalised dataset: inputs quantized to the input tensor's type with its qparams exactly as
  * firmware must (QUANTIZE's rule), predictions = first maximum of the output. preds (n entries) and

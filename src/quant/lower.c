@@ -273,21 +273,12 @@ static int pool(lowering *L, const qat_qlayer *q, const char *name) {
                      pp->stride_w, pp->padding);
 }
 
-/* The interface of the int8 graph in the float-I/O and uint8-I/O modes, as the converter
- * writes it: the graph input `name` QUANTIZEd into the int8 input (input_side), or the int8
- * output DEQUANTIZEd to float32 or QUANTIZEd (requantized) to uint8. A uint8 tensor has the
- * int8 tensor's scale and its zero point + 128: the same real values, shifted by 128. */
-static int io_edge(lowering *L, int input_side, const char *name, int ndim, const int *dim) {
-    const int u8 = L->mode == QAT_LOWER_INT8_UINT8_IO;
-    const qat_ir_tensor *x = &L->ir->tensors[L->cur];
-    float scale = x->q.scale[0];
-    int32_t zp = x->q.zero_point[0] + 128;
-    qat_qparams q = per_tensor(&scale, &zp, 0, 255);
-    int t = qat_ir_add_tensor(L->ir, name, u8 ? QAT_IR_UINT8 : QAT_IR_FLOAT32, ndim, dim,
-                              u8 ? &q : NULL, NULL, 0);
+/* The float32 interface of an int8 graph: QUANTIZE after the input, DEQUANTIZE at the end. */
+static int float_edge(lowering *L, int quantize, const char *name, int ndim, const int *dim) {
+    int t = qat_ir_add_tensor(L->ir, name, QAT_IR_FLOAT32, ndim, dim, NULL, NULL, 0);
     if (t < 0) return -1;
-    qat_ir_node n = {.op = input_side || u8 ? QAT_IR_QUANTIZE : QAT_IR_DEQUANTIZE, .n_in = 1,
-                     .in = {input_side ? t : L->cur, -1, -1}, .out = input_side ? L->cur : t};
+    qat_ir_node n = {.op = quantize ? QAT_IR_QUANTIZE : QAT_IR_DEQUANTIZE, .n_in = 1,
+                     .in = {quantize ? t : L->cur, -1, -1}, .out = quantize ? L->cur : t};
     return add_node(L, n) < 0 ? -1 : t;
 }
 
@@ -327,40 +318,93 @@ static int layer(lowering *L, const qat_qlayer *q, int *four_d) {
 static int lower_all(lowering *L) {
     qat_qmodel *qm = L->qm;
     const qat_node *I = &qm->m.g.nodes[qm->m.input];
-    int wrapped = L->mode == QAT_LOWER_INT8_FLOAT_IO || L->mode == QAT_LOWER_INT8_UINT8_IO;
-    int four_d = I->ndim == 3;
+    int float_io = L->mode == QAT_LOWER_INT8_FLOAT_IO, four_d = I->ndim == 3;
     int in_nd = I->ndim + 1, in_dim[4] = {1, I->dim[0], I->dim[1], I->ndim == 3 ? I->dim[2] : 0};
     int out_dim[2] = {1, qm->m.n_classes};
     if (L->quantized) qat_fq_act_qparams(&qm->m.g, qm->input_fq, &L->scale, &L->zp);
-    L->ir->input = L->cur = add_act(L, wrapped ? "input_int8" : "input", in_nd, in_dim, L->scale, L->zp);
+    L->ir->input = L->cur = add_act(L, float_io ? "input_int8" : "input", in_nd, in_dim, L->scale, L->zp);
     if (L->cur < 0) return -1;
-    if (wrapped && (L->ir->input = io_edge(L, 1, "input", in_nd, in_dim)) < 0) return -1;
+    if (float_io && (L->ir->input = float_edge(L, 1, "input", in_nd, in_dim)) < 0) return -1;
     for (int i = 0; i < qm->n_q; i++)
         if (layer(L, &qm->q[i], &four_d)) return -1;
     float s256 = 1.0f / 256; /* the int8 softmax output spec */
     int32_t zp = -128;
     qat_qparams q = per_tensor(&s256, &zp, -128, 127);
-    const char *name = wrapped ? "probs_int8" : "probs";
+    const char *name = float_io ? "probs_int8" : "probs";
     int probs = L->quantized ? qat_ir_add_tensor(L->ir, name, QAT_IR_INT8, 2, out_dim, &q, NULL, 0)
                              : qat_ir_add_tensor(L->ir, name, QAT_IR_FLOAT32, 2, out_dim, NULL, NULL, 0);
     if (probs < 0 || add_node(L, (qat_ir_node){.op = QAT_IR_SOFTMAX, .n_in = 1,
                                                .in = {L->cur, -1, -1}, .out = probs, .beta = 1.0f}) < 0)
         return -1;
     L->ir->output = L->cur = probs;
-    if (wrapped && (L->ir->output = io_edge(L, 0, "probs", 2, out_dim)) < 0) return -1;
+    if (float_io && (L->ir->output = float_edge(L, 0, "probs", 2, out_dim)) < 0) return -1;
     return 0;
 }
 
+/* tensor t of ir, copied into out under `name` (NULL: its own) */
+static int copy_tensor(qat_ir *out, const qat_ir_tensor *t, const char *name) {
+    return qat_ir_add_tensor(out, name ? name : t->name, t->type, t->ndim, t->dim, &t->q, t->data,
+                             t->bytes);
+}
+
+/* The uint8 tensor of int8 tensor t's name: same shape and scale, zero point + 128 (the same
+ * real values, each integer shifted by 128). */
+static int uint8_twin(qat_ir *out, const qat_ir_tensor *t) {
+    float scale = t->q.scale[0];
+    int32_t zp = t->q.zero_point[0] + 128;
+    qat_qparams q = per_tensor(&scale, &zp, 0, 255);
+    return qat_ir_add_tensor(out, t->name, QAT_IR_UINT8, t->ndim, t->dim, &q, NULL, 0);
+}
+
+static int uint8_io(const qat_ir *ir, qat_ir *out) {
+    const qat_ir_tensor *in = &ir->tensors[ir->input], *o = &ir->tensors[ir->output];
+    char name[QAT_IR_NAME_MAX];
+    for (int i = 0; i < ir->n_tensors; i++) {
+        const int io = i == ir->input || i == ir->output;
+        snprintf(name, sizeof name, "%.*s_int8", QAT_IR_NAME_MAX - 6, ir->tensors[i].name);
+        if (copy_tensor(out, &ir->tensors[i], io ? name : NULL) < 0) return -1;
+    }
+    const int u_in = uint8_twin(out, in), u_out = uint8_twin(out, o);
+    if (u_in < 0 || u_out < 0) return -1;
+    const qat_ir_node first = {.op = QAT_IR_QUANTIZE, .n_in = 1, .in = {u_in, -1, -1},
+                               .out = ir->input};
+    const qat_ir_node last = {.op = QAT_IR_QUANTIZE, .n_in = 1, .in = {ir->output, -1, -1},
+                              .out = u_out};
+    if (qat_ir_add_node(out, &first) < 0) return -1;
+    for (int k = 0; k < ir->n_nodes; k++)
+        if (qat_ir_add_node(out, &ir->nodes[k]) < 0) return -1;
+    if (qat_ir_add_node(out, &last) < 0) return -1;
+    out->input = u_in;
+    out->output = u_out;
+    return 0;
+}
+
+qat_status qat_ir_uint8_io(const qat_ir *ir, qat_ir *out, qat_error *e) {
+    for (int k = 0; k < 2; k++) {
+        const qat_ir_tensor *t = &ir->tensors[k ? ir->output : ir->input];
+        QAT_ASSERT(t->type == QAT_IR_INT8 && t->q.n == 1);
+    }
+    qat_ir_init(out);
+    if (!uint8_io(ir, out)) return QAT_OK;
+    qat_ir_free(out);
+    return qat_error_set(e, QAT_ERR_NOMEM, "uint8 interface: out of memory");
+}
+
 qat_status qat_lower(qat_qmodel *qm, qat_lower_mode mode, qat_ir *ir, qat_error *e) {
+    if (mode == QAT_LOWER_INT8_UINT8_IO) { /* the int8-I/O model, then its uint8 interface */
+        qat_ir i8;
+        qat_status st = qat_lower(qm, QAT_LOWER_INT8, &i8, e);
+        if (!st) st = qat_ir_uint8_io(&i8, ir, e);
+        qat_ir_free(&i8);
+        return st;
+    }
     /* One inference pass makes every folded kernel and weight scale current. */
     qat_graph *g = &qm->m.g;
     qat_pass p = {.batch = 1};
     memset(g->nodes[qm->m.input].val, 0, g->nodes[qm->m.input].size * sizeof(float));
     qat_graph_forward(g, &p, qm->m.logits + 1);
     qat_ir_init(ir);
-    int int8 = mode == QAT_LOWER_INT8 || mode == QAT_LOWER_INT8_FLOAT_IO ||
-               mode == QAT_LOWER_INT8_UINT8_IO;
-    lowering L = {qm, ir, mode, int8, -1, 0, 0};
+    lowering L = {qm, ir, mode, mode == QAT_LOWER_INT8 || mode == QAT_LOWER_INT8_FLOAT_IO, -1, 0, 0};
     if (!lower_all(&L)) return QAT_OK;
     qat_ir_free(ir);
     return qat_error_set(e, QAT_ERR_NOMEM, "lowering: out of memory");
