@@ -124,17 +124,6 @@ int qat_cmd_inspect(const char *path) {
     return st == QAT_OK || st == QAT_ERR_UNSUPPORTED ? 0 : qat_cli_fail(e.msg);
 }
 
-/* The .npy dtype of a model input or output tensor of type t (float32, int8, uint8);
- * 0 when there is none. */
-static int npy_dtype(qat_ir_type t, qat_dtype *d) {
-    switch (t) {
-    case QAT_IR_FLOAT32: *d = QAT_DTYPE_F32; return 1;
-    case QAT_IR_INT8: *d = QAT_DTYPE_I8; return 1;
-    case QAT_IR_UINT8: *d = QAT_DTYPE_U8; return 1;
-    default: return 0;
-    }
-}
-
 /* Input samples: an .npy of the model input's type, shaped (N, input shape without its
  * leading 1) or (N, full input shape). The engine has checked that the input holds values. */
 static int check_input(const qat_ir_tensor *in, const qat_npy *x, const char *path,
@@ -143,7 +132,7 @@ static int check_input(const qat_ir_tensor *in, const qat_npy *x, const char *pa
     _Static_assert(sizeof dtype / sizeof dtype[0] == QAT_DTYPE_COUNT, "dtype names");
     const size_t per = qat_ir_tensor_count(in);
     qat_dtype want;
-    const int known = npy_dtype(in->type, &want);
+    const int known = qat_tflite_npy_dtype(in->type, &want);
     char shape[64];
     size_t k = 0;
     for (int d = 0; d < in->ndim && k < sizeof shape; d++)
@@ -219,7 +208,7 @@ int qat_cmd_run(const char *model, const char *input, const char *output) {
     int nd = 1;
     for (int d = out->dim[0] == 1 ? 1 : 0; d < out->ndim; d++) shape[nd++] = (size_t)out->dim[d];
     qat_dtype t;
-    const int known = npy_dtype(out->type, &t);
+    const int known = qat_tflite_npy_dtype(out->type, &t);
     QAT_ASSERT(known); /* the engine's outputs are int8, uint8 or float32 */
     if (qat_npy_write(output, t, nd, shape, y, &e)) rc = qat_cli_fail(e.msg);
     else printf("%s: %zu samples through %s -> %s\n", input, n, model, output);

@@ -227,6 +227,16 @@ static int tfl_type(qat_ir_type t) {
     return code[t];
 }
 
+int qat_tflite_npy_dtype(qat_ir_type t, qat_dtype *d) {
+    switch (t) {
+    case QAT_IR_FLOAT32: *d = QAT_DTYPE_F32; return 1;
+    case QAT_IR_INT8: *d = QAT_DTYPE_I8; return 1;
+    case QAT_IR_UINT8: *d = QAT_DTYPE_U8; return 1;
+    case QAT_IR_INT32: *d = QAT_DTYPE_I32; return 1;
+    default: return 0;
+    }
+}
+
 static int8_t tfl_padding(qat_ir_padding p) {
     return p == QAT_IR_PAD_VALID ? QAT_TFL_PADDING_VALID : QAT_TFL_PADDING_SAME;
 }
