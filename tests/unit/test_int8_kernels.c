@@ -326,7 +326,7 @@ static void test_requantize_uint8(void **state) {
     expect_bytes(s8, (const int8_t[]){-128, -127, -1, 0, 5, 72, 127}, 7);
     qat_i8_requantize_params out = {.in_type = QAT_IR_INT8, .out_type = QAT_IR_UINT8, .in_zp = 5,
                                     .out_zp = 133, .multiplier = in.multiplier, .shift = in.shift};
-    uint8_t back[7];
+    uint8_t back[8];
     qat_i8_requantize(&out, 7, s8, back);
     assert_memory_equal(back, u, 7);
     /* every byte: the fast path's top-bit flip, both ways */
