@@ -13,7 +13,8 @@
  *   [quant]          enabled, calib_samples, ptq_observer, qat_observer (minmax | ema |
  *                    percentile), ema_decay, ema_warmup, percentile, per_channel_conv,
  *                    per_channel_dense, weight_bits, act_bits, epochs, lr, batch,
- *                    observer_freeze_epoch, bn_freeze_epoch
+ *                    observer_freeze_epoch, bn_freeze_epoch, uint8_io (also the models
+ *                    with uint8 input and output)
  *   [prune]          enabled, schedule (polynomial | constant), initial_sparsity,
  *                    final_sparsity, begin_step, end_step, frequency, power, epochs, lr,
  *                    structured, sweep (a list of final sparsities)

@@ -8,7 +8,8 @@
  *                       input and output scale / zero point, class labels, the ops to
  *                       register in a TFLite Micro op resolver, the tensor arena TFLite
  *                       Micro needs (int8.h's model, for 32- and 64-bit builds) and an
- *                       inline function turning raw samples into the int8 input */
+ *                       inline function turning raw samples into the int8 (or uint8)
+ *                       input */
 #ifndef QAT_FIRMWARE_H
 #define QAT_FIRMWARE_H
 
@@ -29,7 +30,8 @@ typedef struct qat_firmware_info {
 } qat_firmware_info;
 
 /* Writes dir/<stem>.h, dir/<stem>.c (the bytes) and dir/<stem>_info.h (from the int8 IR
- * with int8 input and output, which qat_i8_prepare accepts), each atomically. */
+ * with int8 or uint8 input and output, which qat_i8_prepare accepts: qat_prepare_input
+ * then makes signed char or uint8_t values), each atomically. */
 qat_status qat_firmware_write(const qat_ir *ir, const unsigned char *model, size_t len,
                               const qat_firmware_info *info, const char *dir, const char *stem,
                               qat_error *e);

@@ -71,13 +71,27 @@ void qat_i8_softmax(const qat_i8_softmax_params *p, int rows, int depth, const i
                     int8_t *out);
 /* Softmax Prepare: from input scale and beta. */
 void qat_i8_softmax_prepare(double input_scale, double beta, qat_i8_softmax_params *p);
-/* float → int8: clamp(round_away(x / scale) + zp); int8 → float: scale · (q − zp). */
+/* float → the values of an int8 or uint8 tensor (type): clamp(round_away(x / scale) + zp) to
+ * the type's range (TFLM's AffineQuantize; for uint8 the same rule, which is how a uint8
+ * model's inputs are made from float samples). qat_i8_quantize is the int8 case.
+ * int8 → float: scale · (q − zp). */
+void qat_i8_quantize_to(qat_ir_type type, const float *x, size_t n, float scale, int32_t zp,
+                        void *q);
 void qat_i8_quantize(const float *x, size_t n, float scale, int32_t zp, int8_t *q);
 void qat_i8_dequantize(const int8_t *q, size_t n, float scale, int32_t zp, float *x);
-/* int8 → int8 (QUANTIZE used as requantize): clamp(MBQM(q − in_zp, M, shift) + out_zp), with
- * (M, shift) = QuantizeMultiplier((double)s_in / (double)s_out). */
-void qat_i8_requantize(const int8_t *in, size_t n, int32_t in_zp, int32_t multiplier, int shift,
-                       int32_t out_zp, int8_t *out);
+/* QUANTIZE between integer tensors (TFLM's Requantize): int8 → int8, and the uint8 interface
+ * of a full-int8 model, uint8 → int8 and int8 → uint8. */
+typedef struct qat_i8_requantize_params {
+    qat_ir_type in_type, out_type; /* QAT_IR_INT8 or QAT_IR_UINT8 */
+    int32_t in_zp, out_zp;
+    int32_t multiplier;            /* QuantizeMultiplier((double)s_in / (double)s_out) */
+    int shift;
+} qat_i8_requantize_params;
+/* out = clamp(MBQM(in − in_zp, M, shift) + out_zp) to the output type's range. Equal scales
+ * give (M, shift) = (2^30, 1), for which MBQM is the identity: the result is in − in_zp +
+ * out_zp exactly, which with zero points 128 apart is TFLM's fast path (flipping the top
+ * bit) byte for byte. */
+void qat_i8_requantize(const qat_i8_requantize_params *p, size_t n, const void *in, void *out);
 /* CalculateActivationRangeQuantized for int8. */
 void qat_i8_activation_range(qat_ir_act act, float scale, int32_t zp, int32_t *act_min,
                              int32_t *act_max);

@@ -23,6 +23,8 @@ typedef enum qat_ir_type {
     QAT_IR_FLOAT16,
     QAT_IR_INT8,
     QAT_IR_INT32,
+    QAT_IR_UINT8,  /* only the interface of a full-int8 model with uint8 I/O (converter's
+                      inference_input/output_type = tf.uint8): QUANTIZE to and from int8 */
     QAT_IR_TYPE_COUNT
 } qat_ir_type;
 
@@ -99,6 +101,10 @@ size_t qat_ir_type_size(qat_ir_type t);
 size_t qat_ir_tensor_count(const qat_ir_tensor *t); /* product of dims */
 const char *qat_ir_opcode_name(qat_ir_opcode op);    /* TFLite's names: "CONV_2D" ... */
 const char *qat_ir_type_name(qat_ir_type t);         /* "INT8" ... */
+/* The values of an integer type: INT8 [-128, 127], UINT8 [0, 255], INT32 [INT32_MIN,
+ * INT32_MAX]; returns 1, or 0 (and [0, 0]) for a float type. The one place these ranges are
+ * written: quantized values and zero points are clamped to and checked against them. */
+int qat_ir_type_range(qat_ir_type t, int32_t *lo, int32_t *hi);
 const char *qat_ir_act_name(qat_ir_act a);           /* "NONE", "RELU", "RELU6" */
 
 #endif

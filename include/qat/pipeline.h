@@ -27,6 +27,24 @@ typedef enum qat_variant {
     QAT_VARIANT_COUNT
 } qat_variant;
 
+/* A model exported with uint8 input and output ([quant] uint8_io): the int8 graph of the QAT
+ * or the PTQ model between QUANTIZE uint8 → int8 and QUANTIZE int8 → uint8. */
+typedef enum qat_uint8_model {
+    QAT_UINT8_QAT, /* model_uint8_io.tflite */
+    QAT_UINT8_PTQ, /* model_ptq_uint8_io.tflite */
+    QAT_UINT8_COUNT
+} qat_uint8_model;
+
+typedef struct qat_uint8_export {
+    double accuracy;        /* int8 engine, test split (the int8-I/O model's: the shift is exact) */
+    long tflite_bytes;      /* the file */
+    long gzip_bytes;        /* ... compressed with gzip -9 */
+} qat_uint8_export;
+
+/* Its files' stem: "uint8_io", "ptq_uint8_io" (model_<stem>.tflite, test_inputs_<stem>.npy,
+ * test_outputs_<stem>.npy). */
+const char *qat_uint8_model_stem(qat_uint8_model m);
+
 /* One pruned-and-QAT-trained model: what the sparsity sweep reports. */
 typedef struct qat_prune_result {
     double target;          /* final sparsity asked for */
@@ -129,6 +147,7 @@ typedef struct qat_pipeline {
     double latency_us[QAT_VARIANT_COUNT];   /* per inference (filled by _measure) */
     long tflite_bytes[QAT_VARIANT_COUNT];   /* exported file sizes (filled by _export) */
     long gzip_bytes[QAT_VARIANT_COUNT];     /* gzip -9 of those files */
+    qat_uint8_export uint8_io[QAT_UINT8_COUNT]; /* filled by _export when cfg.quant.uint8_io */
 
     /* pruning (when cfg.prune.enabled): the lesson's last step */
     int pruned;
@@ -191,7 +210,10 @@ qat_status qat_pipeline_measure(qat_pipeline *p, qat_error *e);
 /* model_float32 / _dynamic_range / _float16 .tflite; when quantized also model_int8.tflite
  * (QAT, int8 I/O: the file for TFLite Micro), model_int8_float_io.tflite, model_ptq_int8.tflite,
  * the firmware files model_int8.{h,c} and model_int8_info.h, and the verification .npy files
- * (test_inputs_float, test_inputs_int8, test_labels, test_outputs_int8, test_outputs_float32). */
+ * (test_inputs_float, test_inputs_int8, test_labels, test_outputs_int8, test_outputs_float32);
+ * with [quant] uint8_io also model_uint8_io.tflite and model_ptq_uint8_io.tflite (uint8 input
+ * and output), their test_inputs_ / test_outputs_<stem>.npy (uint8) and the firmware files
+ * model_uint8_io.{h,c} and model_uint8_io_info.h. */
 qat_status qat_pipeline_export(qat_pipeline *p, qat_error *e);
 qat_status qat_pipeline_write(const qat_pipeline *p, qat_error *e);
 

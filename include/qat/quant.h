@@ -56,6 +56,9 @@ typedef struct qat_quant_config {
     double plateau_factor;       /* validation split */
     int observer_freeze_epoch;   /* 0 = never; else ranges stop moving after this QAT epoch */
     int bn_freeze_epoch;         /* 0 = frozen from the start; see above */
+    int uint8_io;                /* 1: also export the QAT and PTQ models with uint8 input and
+                                    output (QAT_LOWER_INT8_UINT8_IO), the converter's
+                                    inference_input/output_type = tf.uint8 */
 } qat_quant_config;
 
 const char *qat_observer_name(qat_observer_kind k);
@@ -298,6 +301,10 @@ void qat_qmodel_export_float(const qat_qmodel *qm, qat_model *fm);
 typedef enum qat_lower_mode {
     QAT_LOWER_INT8,          /* int8 input and output: the file for TFLite Micro */
     QAT_LOWER_INT8_FLOAT_IO, /* the same int8 graph between QUANTIZE and DEQUANTIZE */
+    QAT_LOWER_INT8_UINT8_IO, /* ... between QUANTIZE uint8 → int8 and QUANTIZE int8 → uint8,
+                                as the converter writes with inference_input_type and
+                                inference_output_type tf.uint8: each uint8 tensor has its int8
+                                neighbour's scale and zero point + 128 */
     QAT_LOWER_FLOAT32,
     QAT_LOWER_DYNAMIC_RANGE, /* int8 kernels of >= 1024 weights, float activations (hybrid) */
     QAT_LOWER_FLOAT16,       /* float16 constants, DEQUANTIZE'd to float32 at load */
@@ -308,9 +315,16 @@ typedef enum qat_lower_mode {
  * between RESHAPEs (never EXPAND_DIMS, which TFLite Micro builds often lack). */
 qat_status qat_lower(qat_qmodel *qm, qat_lower_mode mode, qat_ir *ir, qat_error *e);
 
-/* Runs an IR (int8 inside, int8 or float32 interface) with the integer engine over a
- * normalised dataset: inputs quantized with the input tensor's qparams exactly as firmware
- * must (QUANTIZE's rule), predictions = first maximum of the output. preds (n entries) and
+/* The uint8-I/O form of an int8-I/O IR (what QAT_LOWER_INT8_UINT8_IO gives, and how a model
+ * lowered earlier, such as the PTQ one, gets it): every tensor and node of ir, its input and
+ * output tensors renamed "<name>_int8"; a uint8 tensor of each name on its int8 tensor's
+ * scale with the zero point + 128; QUANTIZE uint8 → int8 before the first node and QUANTIZE
+ * int8 → uint8 after the last. ir's input and output must be per-tensor int8. */
+qat_status qat_ir_uint8_io(const qat_ir *ir, qat_ir *out, qat_error *e);
+
+/* Runs an IR (int8 inside, int8, uint8 or float32 interface) with the integer engine over a
+ * normalised dataset: inputs quantized to the input tensor's type with its qparams exactly as
+ * firmware must (QUANTIZE's rule), predictions = first maximum of the output. preds (n entries) and
  * raw_out (n × classes bytes of the output tensor) may be NULL. arena_bytes gets the
  * engine's memory plan when non-NULL. */
 qat_status qat_int8_evaluate(const qat_ir *ir, const qat_dataset *d, int *preds, void *raw_out,

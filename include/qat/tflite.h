@@ -13,14 +13,14 @@
  *
  * Reader: parses any .tflite whose single subgraph uses only the IR's operators (RESHAPE,
  * CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D, AVERAGE_POOL_2D, FULLY_CONNECTED, SOFTMAX,
- * QUANTIZE, DEQUANTIZE) and tensor types (FLOAT32, FLOAT16, INT32, INT8), with exactly one
+ * QUANTIZE, DEQUANTIZE) and tensor types (FLOAT32, FLOAT16, INT32, INT8, UINT8), with exactly one
  * subgraph input and output. The op is max(builtin_code, deprecated_builtin_code), so files
  * that set only the deprecated code read too. Shapes come from `shape` (shape_signature is
  * ignored); a rank-1 tensor with per-channel parameters along an out-of-range
  * quantized_dimension (TFLM's person_detect biases) is read with axis 0, as TFLM does. The
  * IR's qmin/qmax, which the file does not hold, are set by convention: [-127, 127] for int8
- * filters of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED, [-128, 127] for other int8
- * tensors, the full int32 range for int32. Names longer than QAT_IR_NAME_MAX - 1 bytes are
+ * filters of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED, otherwise the type's range
+ * (qat_ir_type_range: [-128, 127] int8, [0, 255] uint8, the full int32 range for int32). Names longer than QAT_IR_NAME_MAX - 1 bytes are
  * truncated. Every malformation is QAT_ERR_FORMAT with one line starting with the file name.
  * The reader checks every byte offset it follows (see flatbuf.h), so it is safe on untrusted
  * input. */
@@ -31,6 +31,7 @@
 
 #include "qat/error.h"
 #include "qat/ir.h"
+#include "qat/npy.h"
 
 /* ---- the schema subset (tensorflow/compiler/mlir/lite/schema/schema.fbs; §2) ----------
  * Field ids (vtable slot = 4 + 2·id), enum values and union tags used by the writer, the
@@ -101,7 +102,7 @@ enum { /* BuiltinOptions union tags */
 };
 enum { /* TensorType */
     QAT_TFL_TYPE_FLOAT32 = 0, QAT_TFL_TYPE_FLOAT16 = 1, QAT_TFL_TYPE_INT32 = 2,
-    QAT_TFL_TYPE_INT8 = 9
+    QAT_TFL_TYPE_UINT8 = 3, QAT_TFL_TYPE_INT8 = 9
 };
 enum { QAT_TFL_PADDING_SAME = 0, QAT_TFL_PADDING_VALID = 1 };
 enum { QAT_TFL_ACT_NONE = 0, QAT_TFL_ACT_RELU = 1, QAT_TFL_ACT_RELU6 = 3 };
@@ -130,5 +131,8 @@ int qat_tflite_op_version(const qat_ir *ir, const qat_ir_node *n);
 const char *qat_tflite_min_runtime(const qat_ir *ir, const qat_ir_node *n);
 /* The BuiltinOperator code of an IR opcode (CONV_2D → 3, QUANTIZE → 114 ...). */
 int qat_tflite_builtin_code(qat_ir_opcode op);
+/* The NumPy dtype a TFLite runtime gives a model input or output of type t (float32, int8,
+ * uint8, int32), in which qatrain writes and `run` reads a model's samples; 0 when none. */
+int qat_tflite_npy_dtype(qat_ir_type t, qat_dtype *d);
 
 #endif

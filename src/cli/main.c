@@ -43,8 +43,8 @@ static const char USAGE[] =
     "inspect prints a .tflite's tensors (shapes, types, scales, zero points), operators,\n"
     "the op list for a TFLite Micro resolver and the tensor-arena estimate. run executes an\n"
     "int8 .tflite with qatrain's integer engine (TFLite Micro's arithmetic) on every sample\n"
-    "of INPUT.npy (int8 or float32, matching the model input) and writes the raw outputs\n"
-    "(default OUTPUT.npy: INPUT_out.npy).\n";
+    "of INPUT.npy (int8, uint8 or float32, matching the model input) and writes the raw\n"
+    "outputs (default OUTPUT.npy: INPUT_out.npy).\n";
 
 typedef struct options {
     const char *config, *out, *seed, *write_data, *init;
@@ -171,6 +171,10 @@ static void table(const qat_pipeline *p) {
     for (int i = 0; i < n; i++) printf("%16.2f", 100 * v[i].accuracy);
     printf("\n\n  Float16 (weights stored as half floats): %.2f %%, %ld bytes (gzip %ld).\n",
            100 * p->fp16_accuracy, p->fp16_tflite_bytes, p->fp16_gzip_bytes);
+    for (int m = 0; p->cfg.quant.uint8_io && m < QAT_UINT8_COUNT; m++)
+        printf("  Full int8, uint8 input and output: model_%s.tflite %.2f %%, %ld bytes (gzip %ld).\n",
+               qat_uint8_model_stem((qat_uint8_model)m), 100 * p->uint8_io[m].accuracy,
+               p->uint8_io[m].tflite_bytes, p->uint8_io[m].gzip_bytes);
     printf("  Dynamic range: TFLite Micro cannot run it (hybrid int8-weight / float kernels);"
            "\n  for a microcontroller deploy model_int8.tflite (Int8 QAT).\n");
     if (p->pruned && !p->cfg.prune.structured)

@@ -131,15 +131,15 @@ static int check_input(const qat_ir_tensor *in, const qat_npy *x, const char *pa
     static const char *const dtype[] = {"float32", "float64", "int8", "int32", "int64", "uint8"};
     _Static_assert(sizeof dtype / sizeof dtype[0] == QAT_DTYPE_COUNT, "dtype names");
     const size_t per = qat_ir_tensor_count(in);
-    const qat_dtype want = in->type == QAT_IR_INT8 ? QAT_DTYPE_I8 : QAT_DTYPE_F32;
+    qat_dtype want;
+    const int known = qat_tflite_npy_dtype(in->type, &want);
     char shape[64];
     size_t k = 0;
     for (int d = 0; d < in->ndim && k < sizeof shape; d++)
         k += (size_t)snprintf(shape + k, sizeof shape - k, d ? ", %d" : "%d", in->dim[d]);
-    if ((in->type != QAT_IR_INT8 && in->type != QAT_IR_FLOAT32) || x->dtype != want) {
+    if (!known || x->dtype != want) {
         fprintf(stderr, "qatrain: %s: holds %s data; the input of %s is %s [%s]\n", path,
-                dtype[x->dtype], model, in->type == QAT_IR_INT8 ? "int8" : qat_ir_type_name(in->type),
-                shape);
+                dtype[x->dtype], model, known ? dtype[want] : qat_ir_type_name(in->type), shape);
         return 2;
     }
     QAT_ASSERT(per > 0);
@@ -207,7 +207,9 @@ int qat_cmd_run(const char *model, const char *input, const char *output) {
     size_t shape[QAT_IR_MAX_DIM + 1] = {n};
     int nd = 1;
     for (int d = out->dim[0] == 1 ? 1 : 0; d < out->ndim; d++) shape[nd++] = (size_t)out->dim[d];
-    qat_dtype t = out->type == QAT_IR_INT8 ? QAT_DTYPE_I8 : QAT_DTYPE_F32;
+    qat_dtype t;
+    const int known = qat_tflite_npy_dtype(out->type, &t);
+    QAT_ASSERT(known); /* the engine's outputs are int8, uint8 or float32 */
     if (qat_npy_write(output, t, nd, shape, y, &e)) rc = qat_cli_fail(e.msg);
     else printf("%s: %zu samples through %s -> %s\n", input, n, model, output);
     free(y);

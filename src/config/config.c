@@ -193,6 +193,7 @@ static void default_quant(qat_quant_config *q) {
     q->observer_freeze_epoch = 0;
     q->bn_freeze_epoch = 0;
     q->plateau_factor = 0.5;
+    q->uint8_io = 0; /* the lesson exports int8 I/O only */
 }
 
 static void default_prune(qat_prune_config *c) {
@@ -870,6 +871,7 @@ static const key_def quant_keys[] = {
     {.name = "batch", F_INT(qat_quant_config, batch, 1, 65536)},
     {.name = "observer_freeze_epoch", F_INT(qat_quant_config, observer_freeze_epoch, 0, 100000)},
     {.name = "bn_freeze_epoch", F_INT(qat_quant_config, bn_freeze_epoch, 0, 100000)},
+    {.name = "uint8_io", F_BOOL(qat_quant_config, uint8_io)},
 };
 
 /* sweep = 0.5, 0.7, 0.9: the lessons' sparsity exercise; empty for none. */

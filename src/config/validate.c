@@ -358,6 +358,9 @@ static qat_status check_quant(const qat_config *cfg, qat_error *e) {
             return config_error(cfg, 0, e, "[quant] calib_classes: '%s' is not one of [data] classes",
                                 q->calib_classes[i]);
     }
+    if (q->uint8_io && !q->enabled)
+        return config_error(cfg, 0, e, "[quant] uint8_io: the uint8-I/O models are full-int8 "
+                            "exports; set [quant] enabled = true or uint8_io = false");
     return QAT_OK;
 }
 

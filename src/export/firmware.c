@@ -146,13 +146,48 @@ static void write_input(FILE *o, const qat_ir_tensor *in, const qat_firmware_inf
     fprintf(o, "};\n\n");
 }
 
+/* The model interface's integer type as C sees it: int8 (signed char, as the header always
+ * wrote) or uint8 (uint8_t, <stdint.h>), with its range (qat_ir_type_range). */
+typedef struct io_type {
+    const char *name, *c_type;
+    int32_t lo, hi;
+} io_type;
+
+static io_type io_type_of(const qat_ir_tensor *t) {
+    io_type x = {t->type == QAT_IR_UINT8 ? "uint8" : "int8",
+                 t->type == QAT_IR_UINT8 ? "uint8_t" : "signed char", 0, 0};
+    qat_ir_type_range(t->type, &x.lo, &x.hi);
+    return x;
+}
+
+/* qat_prepare_input: one window or image of raw values, normalised, quantized to the model
+ * input's type as qat_i8_quantize_to does. */
+static void write_prepare_input(FILE *o, const qat_ir_tensor *in) {
+    const io_type t = io_type_of(in);
+    const char *size = in->ndim == 4 ? "QAT_INPUT_SIZE" : "QAT_WINDOW * QAT_AXES";
+    fprintf(o, "/* One %s (units as recorded for training) -> the %s input,\n"
+               " * exactly as qatrain quantized its test inputs: float division, round half away\n"
+               " * from zero (roundf), clamp. */\n"
+               "static inline void qat_prepare_input(const float raw[%s],\n"
+               "                                     %s out[%s]) {\n"
+               "    for (int i = 0; i < %s; i++) {\n",
+            in->ndim == 4 ? "image of raw pixels" : "window of raw samples", t.name, size,
+            t.c_type, size, size);
+    fprintf(o, "        int c = i %% QAT_AXES;\n"
+               "        float x = (raw[i] - qat_norm_min[c]) / (qat_norm_max[c] - qat_norm_min[c]);\n"
+               "        long q = (long)roundf(x / QAT_INPUT_SCALE) + QAT_INPUT_ZERO_POINT;\n"
+               "        out[i] = (%s)(q < %d ? %d : q > %d ? %d : q);\n"
+               "    }\n}\n",
+            t.c_type, (int)t.lo, (int)t.lo, (int)t.hi, (int)t.hi);
+}
+
 static void write_info_body(FILE *o, const qat_ir *ir, const qat_firmware_info *f,
                             const qat_i8_tflm_arena *arena) {
     const qat_ir_tensor *in = &ir->tensors[ir->input], *out = &ir->tensors[ir->output];
     qat_ir_opcode ops[QAT_IR_OPCODE_COUNT];
     int n_ops = op_list(ir, ops);
     write_input(o, in, f);
-    fprintf(o, "/* int8 input and output: real = scale * (q - zero_point). */\n");
+    fprintf(o, "/* %s input and output: real = scale * (q - zero_point). */\n", io_type_of(in).name);
     fputs("#define QAT_INPUT_SCALE ", o);
     float_literal(o, in->q.scale[0]);
     fprintf(o, "\n#define QAT_INPUT_ZERO_POINT %d\n#define QAT_OUTPUT_SCALE ", (int)in->q.zero_point[0]);
@@ -167,19 +202,7 @@ static void write_info_body(FILE *o, const qat_ir *ir, const qat_firmware_info *
     for (int i = 0; i < n_ops; i++) fprintf(o, "        (r).%s(); \\\n", resolver_method(ops[i]));
     fprintf(o, "    } while (0)\n\n");
     write_arena(o, arena);
-    const char *size = in->ndim == 4 ? "QAT_INPUT_SIZE" : "QAT_WINDOW * QAT_AXES";
-    fprintf(o, "/* One %s (units as recorded for training) -> the int8 input,\n"
-               " * exactly as qatrain quantized its test inputs: float division, round half away\n"
-               " * from zero (roundf), clamp. */\n"
-               "static inline void qat_prepare_input(const float raw[%s],\n"
-               "                                     signed char out[%s]) {\n"
-               "    for (int i = 0; i < %s; i++) {\n",
-            in->ndim == 4 ? "image of raw pixels" : "window of raw samples", size, size, size);
-    fprintf(o, "        int c = i %% QAT_AXES;\n"
-               "        float x = (raw[i] - qat_norm_min[c]) / (qat_norm_max[c] - qat_norm_min[c]);\n"
-               "        long q = (long)roundf(x / QAT_INPUT_SCALE) + QAT_INPUT_ZERO_POINT;\n"
-               "        out[i] = (signed char)(q < -128 ? -128 : q > 127 ? 127 : q);\n"
-               "    }\n}\n");
+    write_prepare_input(o, in);
 }
 
 static qat_status write_info(const qat_ir *ir, const qat_firmware_info *f,

@@ -135,8 +135,9 @@ static qat_status read_quant(ctx *c, const qat_fb_table *qt, int ti, const char 
         int64_t z = qat_fb_vec_i64(&zv, i);
         if (!isfinite(s) || s < 0)
             return bad(c, "tensor %d '%s' has scale[%u] = %g", ti, tname, i, (double)s);
-        int64_t lo = shape->type == QAT_IR_INT8 ? -128 : INT32_MIN;
-        int64_t hi = shape->type == QAT_IR_INT8 ? 127 : INT32_MAX;
+        int32_t lo, hi;
+        if (!qat_ir_type_range(shape->type, &lo, &hi)) /* a float tensor: any int32 */
+            lo = INT32_MIN, hi = INT32_MAX;
         if (z < lo || z > hi)
             return bad(c, "tensor %d '%s' has zero_point[%u] = %lld, outside %s range", ti, tname,
                        i, (long long)z, qat_ir_type_name(shape->type));
@@ -180,6 +181,7 @@ static qat_status read_tensor(ctx *c, const qat_fb_table *tt, int ti, const qat_
     case QAT_TFL_TYPE_FLOAT16: t.type = QAT_IR_FLOAT16; break;
     case QAT_TFL_TYPE_INT32: t.type = QAT_IR_INT32; break;
     case QAT_TFL_TYPE_INT8: t.type = QAT_IR_INT8; break;
+    case QAT_TFL_TYPE_UINT8: t.type = QAT_IR_UINT8; break;
     default:
         return bad(c, "tensor %d '%s' has type %s (%d), which qatrain does not support", ti, tname,
                    tensor_type_name(type), type);
@@ -466,8 +468,10 @@ static void set_ranges(qat_ir *ir) {
     for (int i = 0; i < ir->n_tensors; i++) {
         qat_ir_tensor *t = &ir->tensors[i];
         if (t->q.n == 0) continue;
-        t->q.qmin = t->type == QAT_IR_INT8 ? -128 : t->type == QAT_IR_INT32 ? INT32_MIN : 0;
-        t->q.qmax = t->type == QAT_IR_INT8 ? 127 : t->type == QAT_IR_INT32 ? INT32_MAX : 0;
+        int32_t lo, hi; /* [0, 0] for a float type */
+        qat_ir_type_range(t->type, &lo, &hi);
+        t->q.qmin = lo;
+        t->q.qmax = hi;
     }
     for (int k = 0; k < ir->n_nodes; k++) {
         const qat_ir_node *n = &ir->nodes[k];

@@ -221,9 +221,20 @@ static int tfl_type(qat_ir_type t) {
     static const int code[] = {[QAT_IR_FLOAT32] = QAT_TFL_TYPE_FLOAT32,
                                [QAT_IR_FLOAT16] = QAT_TFL_TYPE_FLOAT16,
                                [QAT_IR_INT8] = QAT_TFL_TYPE_INT8,
-                               [QAT_IR_INT32] = QAT_TFL_TYPE_INT32};
+                               [QAT_IR_INT32] = QAT_TFL_TYPE_INT32,
+                               [QAT_IR_UINT8] = QAT_TFL_TYPE_UINT8};
     _Static_assert(sizeof code / sizeof code[0] == QAT_IR_TYPE_COUNT, "tensor type codes");
     return code[t];
+}
+
+int qat_tflite_npy_dtype(qat_ir_type t, qat_dtype *d) {
+    switch (t) {
+    case QAT_IR_FLOAT32: *d = QAT_DTYPE_F32; return 1;
+    case QAT_IR_INT8: *d = QAT_DTYPE_I8; return 1;
+    case QAT_IR_UINT8: *d = QAT_DTYPE_U8; return 1;
+    case QAT_IR_INT32: *d = QAT_DTYPE_I32; return 1;
+    default: return 0;
+    }
 }
 
 static int8_t tfl_padding(qat_ir_padding p) {

@@ -33,11 +33,12 @@ struct qat_i8_prepared {
     qat_i8_conv_params conv;    /* CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED */
     qat_i8_pool_params pool;
     qat_i8_softmax_params softmax;
-    int32_t *multiplier;        /* owned: one per output channel, or one for requantize */
+    int32_t *multiplier;        /* owned: one per output channel */
     int *shift;                 /* owned, alongside multiplier */
     int8_t *packed;             /* owned: CONV_2D's filter regrouped by qat_i8_conv2d_pack */
-    float scale;                /* QUANTIZE: output scale; DEQUANTIZE: input scale */
-    int32_t in_zp, out_zp;      /* (DE)QUANTIZE and requantize */
+    float scale;                /* QUANTIZE from float: output scale; DEQUANTIZE: input scale */
+    int32_t in_zp, out_zp;      /* (DE)QUANTIZE from or to float */
+    qat_i8_requantize_params requant; /* QUANTIZE between int8 / uint8 tensors */
 };
 
 /* ---- validation context and messages ---------------------------------------------- */
@@ -85,6 +86,9 @@ static qat_status check_type(const ctx *c, int idx, const char *role, qat_ir_typ
     if (t->type == QAT_IR_FLOAT32 && want == QAT_IR_INT8)
         return unsupported(c, "float32 kernels are not supported by the int8 engine (%s '%s' is FLOAT32; "
                    "it runs full-int8 models such as model_int8.tflite)", role, t->name);
+    if (t->type == QAT_IR_UINT8 && want == QAT_IR_INT8)
+        return unsupported(c, "uint8 kernels are not supported by the int8 engine (%s '%s' is UINT8; "
+                   "uint8 tensors may only be QUANTIZEd to or from int8)", role, t->name);
     return bad(c, "%s '%s' has type %s, expected %s", role, t->name, qat_ir_type_name(t->type),
                qat_ir_type_name(want));
 }
@@ -99,17 +103,19 @@ static qat_status check_rank(const ctx *c, int idx, const char *role, int ndim) 
 
 static int scale_ok(float s) { return isfinite(s) && s > 0.0f; }
 
-/* An int8 activation: one scale, one zero point in [-128, 127]. */
+/* An int8 (or uint8) activation: one scale, one zero point in the type's range. */
 static qat_status check_act_q(const ctx *c, int idx, const char *role) {
     const qat_ir_tensor *t = tensor_of(c, idx);
+    int32_t lo, hi;
     if (t->q.n != 1)
         return bad(c, "%s '%s' needs per-tensor quantization (has %d scales)", role, t->name,
                    t->q.n);
     if (!scale_ok(t->q.scale[0]))
         return bad(c, "%s '%s' has invalid scale %g", role, t->name, (double)t->q.scale[0]);
-    if (t->q.zero_point[0] < INT8_MIN || t->q.zero_point[0] > INT8_MAX)
-        return bad(c, "%s '%s' zero point %d is outside [-128, 127]", role, t->name,
-                   (int)t->q.zero_point[0]);
+    qat_ir_type_range(t->type, &lo, &hi);
+    if (t->q.zero_point[0] < lo || t->q.zero_point[0] > hi)
+        return bad(c, "%s '%s' zero point %d is outside [%d, %d]", role, t->name,
+                   (int)t->q.zero_point[0], (int)lo, (int)hi);
     return QAT_OK;
 }
 
@@ -473,23 +479,34 @@ static qat_status check_same_count(const ctx *c, const qat_ir_node *n) {
                shape_str(out, a, sizeof a), in->name, shape_str(in, b, sizeof b));
 }
 
+/* The conversions TFLM's QUANTIZE implements for the types the IR has: float32 → int8 and,
+ * between integer tensors, int8 → int8, uint8 → int8 and int8 → uint8 (quantize_common.cc). */
+static qat_status check_quantize_types(const ctx *c, const qat_ir_tensor *in,
+                                       const qat_ir_tensor *out) {
+    const qat_ir_type a = in->type, b = out->type;
+    if ((a == QAT_IR_FLOAT32 || a == QAT_IR_INT8 || a == QAT_IR_UINT8) &&
+        (b == QAT_IR_INT8 || (b == QAT_IR_UINT8 && a == QAT_IR_INT8)))
+        return QAT_OK;
+    return unsupported(c, "QUANTIZE from %s ('%s') to %s ('%s') is not supported, only FLOAT32, "
+                       "INT8 or UINT8 to INT8, and INT8 to UINT8", qat_ir_type_name(a), in->name,
+                       qat_ir_type_name(b), out->name);
+}
+
 static qat_status prepare_quantize(const ctx *c, const qat_ir_node *n, qat_i8_prepared *p) {
     const qat_ir_tensor *in = tensor_of(c, n->in[0]), *out = tensor_of(c, n->out);
     qat_status s;
-    if (in->type != QAT_IR_FLOAT32 && in->type != QAT_IR_INT8)
-        return unsupported(c, "QUANTIZE from %s ('%s') is not supported, only FLOAT32 or INT8 to INT8",
-                   qat_ir_type_name(in->type), in->name);
-    if ((s = check_type(c, n->out, "output", QAT_IR_INT8)) ||
-        (s = check_act_q(c, n->out, "output")) || (s = check_same_count(c, n)))
+    if ((s = check_quantize_types(c, in, out)) || (s = check_act_q(c, n->out, "output")) ||
+        (s = check_same_count(c, n)))
         return s;
     p->count = qat_ir_tensor_count(in);
     p->scale = out->q.scale[0];
     p->out_zp = out->q.zero_point[0];
     if (in->type == QAT_IR_FLOAT32) return QAT_OK;
-    if ((s = check_act_q(c, n->in[0], "input")) || (s = alloc_multipliers(c, p, 1))) return s;
-    p->in_zp = in->q.zero_point[0];
-    qat_quantize_multiplier((double)in->q.scale[0] / (double)out->q.scale[0], &p->multiplier[0],
-                            &p->shift[0]);
+    if ((s = check_act_q(c, n->in[0], "input"))) return s;
+    p->requant = (qat_i8_requantize_params){.in_type = in->type, .out_type = out->type,
+                                            .in_zp = in->q.zero_point[0], .out_zp = p->out_zp};
+    qat_quantize_multiplier((double)in->q.scale[0] / (double)out->q.scale[0],
+                            &p->requant.multiplier, &p->requant.shift);
     return QAT_OK;
 }
 
@@ -667,10 +684,10 @@ static void run_node(const qat_i8_engine *eng, qat_ir_opcode op, const qat_i8_pr
         break;
     case QAT_IR_SOFTMAX: qat_i8_softmax(&p->softmax, p->rows, p->depth, in, out); break;
     case QAT_IR_QUANTIZE:
-        if (p->multiplier) /* int8 → int8 */
-            qat_i8_requantize(in, p->count, p->in_zp, p->multiplier[0], p->shift[0], p->out_zp, out);
-        else
+        if (eng->ir->tensors[p->in].type == QAT_IR_FLOAT32)
             qat_i8_quantize((const float *)(const void *)in, p->count, p->scale, p->out_zp, out);
+        else /* int8 or uint8 → int8 or uint8 */
+            qat_i8_requantize(&p->requant, p->count, in, out);
         break;
     case QAT_IR_DEQUANTIZE: qat_i8_dequantize(in, p->count, p->scale, p->in_zp, out); break;
     case QAT_IR_OPCODE_COUNT: QAT_ASSERT(0);

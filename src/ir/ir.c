@@ -24,7 +24,8 @@ void qat_ir_free(qat_ir *ir) {
 
 size_t qat_ir_type_size(qat_ir_type t) {
     static const size_t size[] = {
-        [QAT_IR_FLOAT32] = 4, [QAT_IR_FLOAT16] = 2, [QAT_IR_INT8] = 1, [QAT_IR_INT32] = 4};
+        [QAT_IR_FLOAT32] = 4, [QAT_IR_FLOAT16] = 2, [QAT_IR_INT8] = 1, [QAT_IR_INT32] = 4,
+        [QAT_IR_UINT8] = 1};
     _Static_assert(sizeof size / sizeof size[0] == QAT_IR_TYPE_COUNT, "type sizes");
     return (unsigned)t < QAT_IR_TYPE_COUNT ? size[t] : 0;
 }
@@ -106,9 +107,19 @@ const char *qat_ir_opcode_name(qat_ir_opcode op) {
 
 const char *qat_ir_type_name(qat_ir_type t) {
     static const char *const names[] = {[QAT_IR_FLOAT32] = "FLOAT32", [QAT_IR_FLOAT16] = "FLOAT16",
-                                        [QAT_IR_INT8] = "INT8", [QAT_IR_INT32] = "INT32"};
+                                        [QAT_IR_INT8] = "INT8", [QAT_IR_INT32] = "INT32",
+                                        [QAT_IR_UINT8] = "UINT8"};
     _Static_assert(sizeof names / sizeof names[0] == QAT_IR_TYPE_COUNT, "type names");
     return (unsigned)t < QAT_IR_TYPE_COUNT ? names[t] : "?";
+}
+
+int qat_ir_type_range(qat_ir_type t, int32_t *lo, int32_t *hi) {
+    switch (t) {
+    case QAT_IR_INT8: *lo = INT8_MIN, *hi = INT8_MAX; return 1;
+    case QAT_IR_UINT8: *lo = 0, *hi = UINT8_MAX; return 1;
+    case QAT_IR_INT32: *lo = INT32_MIN, *hi = INT32_MAX; return 1;
+    default: *lo = *hi = 0; return 0;
+    }
 }
 
 const char *qat_ir_act_name(qat_ir_act a) {

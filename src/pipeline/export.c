@@ -63,47 +63,59 @@ static qat_status npy(const qat_pipeline *p, const char *name, qat_dtype t, int 
     return st ? st : qat_npy_write(path, t, ndim, shape, data, e);
 }
 
-/* The int8 engine's raw outputs of an IR on the test split, as .npy. */
+/* The .npy dtype of an exported model's int8 or uint8 input or output tensor. */
+static qat_dtype dtype_of(const qat_ir_tensor *t) {
+    qat_dtype d;
+    const int known = qat_tflite_npy_dtype(t->type, &d);
+    QAT_ASSERT(known && qat_dtype_size(d) == 1);
+    return d;
+}
+
+/* The int8 engine's raw outputs of an IR on the test split, as .npy; and its accuracy there
+ * (when accuracy is non-NULL). */
 static qat_status engine_outputs(const qat_pipeline *p, const qat_ir *ir, const char *name,
-                                 qat_error *e) {
+                                 double *accuracy, qat_error *e) {
     const qat_dataset *t = &p->test;
+    const qat_ir_tensor *o = &ir->tensors[ir->output];
     size_t shape[2] = {(size_t)t->n, (size_t)t->n_classes};
-    int8_t *out = malloc(shape[0] * shape[1] + 1);
+    unsigned char *out = malloc(shape[0] * shape[1] + 1);
     double acc;
     if (!out) return qat_error_set(e, QAT_ERR_NOMEM, "export: out of memory");
     qat_status st = qat_int8_evaluate(ir, t, NULL, out, &acc, NULL, e);
-    if (!st) st = npy(p, name, QAT_DTYPE_I8, 2, shape, out, e);
+    if (!st) st = npy(p, name, dtype_of(o), 2, shape, out, e);
+    if (!st && accuracy) *accuracy = acc;
     free(out);
     return st;
 }
 
-/* One int8 model's re-check files, named after its model_<stem>.tflite: the test split
- * quantized with this model's own input scale and zero point (each model calibrates its
- * own input range, so another model's int8 inputs are not its inputs), and what the int8
- * engine answered on exactly those bytes (qat_int8_evaluate quantizes the same way). */
+/* One int8 (or uint8-I/O) model's re-check files, named after its model_<stem>.tflite: the
+ * test split quantized with this model's own input scale and zero point to its input type
+ * (each model calibrates its own input range, so another model's inputs are not its inputs),
+ * and what the int8 engine answered on exactly those bytes (qat_int8_evaluate quantizes the
+ * same way), whose accuracy goes to *accuracy when non-NULL. */
 static qat_status verification(const qat_pipeline *p, const qat_ir *ir, const char *stem,
-                               qat_error *e) {
+                               double *accuracy, qat_error *e) {
     const qat_dataset *t = &p->test;
     size_t n = (size_t)t->n * qat_dataset_sample_size(t), xs[4];
     int nd = samples_shape(t, (size_t)t->n, xs);
     const qat_ir_tensor *in = &ir->tensors[ir->input];
     char name[64];
-    int8_t *x8 = malloc(n + 1);
+    unsigned char *xq = malloc(n + 1);
     float *x = malloc(n * sizeof *x + 1);
-    if (x && x8) {
+    if (x && xq) {
         qat_dataset_read(t, 0, t->n, x);
-        qat_i8_quantize(x, n, in->q.scale[0], in->q.zero_point[0], x8);
+        qat_i8_quantize_to(in->type, x, n, in->q.scale[0], in->q.zero_point[0], xq);
     }
     free(x);
-    if (!x || !x8) {
-        free(x8);
+    if (!x || !xq) {
+        free(xq);
         return qat_error_set(e, QAT_ERR_NOMEM, "export: out of memory");
     }
     snprintf(name, sizeof name, "test_inputs_%s.npy", stem);
-    qat_status st = npy(p, name, QAT_DTYPE_I8, nd, xs, x8, e);
-    free(x8);
+    qat_status st = npy(p, name, dtype_of(in), nd, xs, xq, e);
+    free(xq);
     snprintf(name, sizeof name, "test_outputs_%s.npy", stem);
-    return st ? st : engine_outputs(p, ir, name, e);
+    return st ? st : engine_outputs(p, ir, name, accuracy, e);
 }
 
 /* The test split as recorded (before normalisation: what the firmware header's
@@ -129,8 +141,31 @@ static qat_status artifacts(const qat_pipeline *p, qat_error *e) {
     if (!st) st = npy(p, "test_labels.npy", QAT_DTYPE_I32, 1, ys, t->y, e);
     if (!st) st = npy(p, "test_outputs_float32.npy", QAT_DTYPE_F32, 2, os, prob, e);
     free(prob);
-    if (!st) st = verification(p, &p->ir_qat, "int8", e);
-    if (!st) st = verification(p, &p->ir_ptq, "ptq_int8", e);
+    if (!st) st = verification(p, &p->ir_qat, "int8", NULL, e);
+    if (!st) st = verification(p, &p->ir_ptq, "ptq_int8", NULL, e);
+    return st;
+}
+
+/* The firmware files of model_<stem>.tflite (the IR ir): model_<stem>.{h,c}, the array
+ * g_model_<stem>, and model_<stem>_info.h, which says how to prepare its int8 or uint8 input. */
+static qat_status firmware(const qat_pipeline *p, const qat_ir *ir, const char *stem,
+                           qat_error *e) {
+    unsigned char *buf;
+    size_t len;
+    char symbol[64], name[64];
+    snprintf(symbol, sizeof symbol, "g_model_%s", stem);
+    snprintf(name, sizeof name, "model_%s", stem);
+    const char *classes[QAT_MAX_CLASSES];
+    for (int i = 0; i < p->cfg.data.n_classes; i++) classes[i] = p->cfg.data.classes[i];
+    qat_firmware_info info = {symbol, p->cfg.path, classes, p->cfg.data.n_classes,
+                              p->cfg.data.window, p->cfg.data.channels, p->cfg.data.rate_hz,
+                              &p->model.norm};
+    char desc[QAT_PATH_MAX + 64];
+    qat_pipeline_describe(p, desc, sizeof desc);
+    qat_status st = qat_tflite_serialize(ir, desc, &buf, &len, e);
+    if (st) return st;
+    st = qat_firmware_write(ir, buf, len, &info, p->cfg.out_dir, name, e);
+    free(buf);
     return st;
 }
 
@@ -144,21 +179,37 @@ static qat_status int8_forms(qat_pipeline *p, qat_error *e) {
     if (st) return st;
     st = write_ir(p, &fio, "model_int8_float_io.tflite", NULL, NULL, e);
     qat_ir_free(&fio);
-    if (st) return st;
-    unsigned char *buf;
-    size_t len;
-    const char *classes[QAT_MAX_CLASSES];
-    for (int i = 0; i < p->cfg.data.n_classes; i++) classes[i] = p->cfg.data.classes[i];
-    qat_firmware_info info = {"g_model_int8", p->cfg.path, classes, p->cfg.data.n_classes,
-                              p->cfg.data.window, p->cfg.data.channels, p->cfg.data.rate_hz,
-                              &p->model.norm};
-    char desc[QAT_PATH_MAX + 64];
-    qat_pipeline_describe(p, desc, sizeof desc);
-    st = qat_tflite_serialize(&p->ir_qat, desc, &buf, &len, e);
-    if (st) return st;
-    st = qat_firmware_write(&p->ir_qat, buf, len, &info, p->cfg.out_dir, "model_int8", e);
-    free(buf);
+    if (!st) st = firmware(p, &p->ir_qat, "int8", e);
     return st ? st : artifacts(p, e);
+}
+
+const char *qat_uint8_model_stem(qat_uint8_model m) {
+    static const char *const stems[] = {[QAT_UINT8_QAT] = "uint8_io", [QAT_UINT8_PTQ] = "ptq_uint8_io"};
+    _Static_assert(sizeof stems / sizeof stems[0] == QAT_UINT8_COUNT, "uint8 model stems");
+    QAT_ASSERT((unsigned)m < QAT_UINT8_COUNT);
+    return stems[m];
+}
+
+/* [quant] uint8_io: the QAT and PTQ models with uint8 input and output (the int8 graphs of
+ * model_int8 and model_ptq_int8, which the PTQ model was lowered to before QAT, between
+ * uint8 QUANTIZEs), each with its re-check files and the int8 engine's accuracy; the QAT one
+ * also as firmware files. */
+static qat_status uint8_forms(qat_pipeline *p, qat_error *e) {
+    const qat_ir *from[QAT_UINT8_COUNT] = {[QAT_UINT8_QAT] = &p->ir_qat, [QAT_UINT8_PTQ] = &p->ir_ptq};
+    qat_status st = QAT_OK;
+    for (int m = 0; m < QAT_UINT8_COUNT && !st; m++) {
+        qat_uint8_export *x = &p->uint8_io[m];
+        const char *stem = qat_uint8_model_stem((qat_uint8_model)m);
+        char file[64];
+        snprintf(file, sizeof file, "model_%s.tflite", stem);
+        qat_ir u8;
+        if ((st = qat_ir_uint8_io(from[m], &u8, e))) break;
+        st = write_ir(p, &u8, file, &x->tflite_bytes, &x->gzip_bytes, e);
+        if (!st) st = verification(p, &u8, stem, &x->accuracy, e);
+        if (!st && m == QAT_UINT8_QAT) st = firmware(p, &u8, stem, e);
+        qat_ir_free(&u8);
+    }
+    return st;
 }
 
 /* The pruned int8 model (int8 and float interfaces) and its masks. */
@@ -172,7 +223,7 @@ static qat_status pruned_forms(qat_pipeline *p, qat_error *e) {
     if (st) return st;
     st = write_ir(p, &fio, "model_pruned_int8_float_io.tflite", NULL, NULL, e);
     qat_ir_free(&fio);
-    if (!st) st = verification(p, &p->ir_pruned, "pruned_int8", e);
+    if (!st) st = verification(p, &p->ir_pruned, "pruned_int8", NULL, e);
     if (!st) st = qat_path_join(path, sizeof path, p->cfg.out_dir, "masks.bin", e);
     if (!st) st = qat_mask_file_write(&p->pqm.m.g, path, e);
     if (!st) st = qat_path_join(path, sizeof path, p->cfg.out_dir, "masks.json", e);
@@ -188,6 +239,7 @@ qat_status qat_pipeline_export(qat_pipeline *p, qat_error *e) {
     qat_status st = qat_mkdir_p(p->cfg.out_dir, e);
     if (!st) st = float_forms(p, e);
     if (!st && p->quantized) st = int8_forms(p, e);
+    if (!st && p->quantized && p->cfg.quant.uint8_io) st = uint8_forms(p, e);
     if (!st && p->pruned) st = pruned_forms(p, e);
     return st;
 }

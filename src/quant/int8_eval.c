@@ -5,17 +5,19 @@
 #include "qat/int8.h"
 #include "qat/quant.h"
 
-static int argmax_i8(const int8_t *v, int n) {
-    int best = 0;
-    for (int i = 1; i < n; i++)
-        if (v[i] > v[best]) best = i;
-    return best;
+/* Element i of an output of type t: int8, uint8 (the int8 values + 128: the same order) or
+ * float32. */
+static double value(qat_ir_type t, const void *v, int i) {
+    return t == QAT_IR_INT8    ? ((const int8_t *)v)[i]
+           : t == QAT_IR_UINT8 ? ((const uint8_t *)v)[i]
+                               : ((const float *)v)[i];
 }
 
-static int argmax_f32(const float *v, int n) {
+/* The first maximum of n values. */
+static int argmax(qat_ir_type t, const void *v, int n) {
     int best = 0;
     for (int i = 1; i < n; i++)
-        if (v[i] > v[best]) best = i;
+        if (value(t, v, i) > value(t, v, best)) best = i;
     return best;
 }
 
@@ -39,12 +41,12 @@ qat_status qat_int8_evaluate(const qat_ir *ir, const qat_dataset *d, int *preds,
     }
     for (int i = 0; i < d->n; i++) {
         qat_dataset_read(d, i, 1, xi);
-        if (in->type == QAT_IR_INT8)
-            qat_i8_quantize(xi, n_in, in->q.scale[0], in->q.zero_point[0], (int8_t *)x);
-        else
+        if (in->type == QAT_IR_FLOAT32)
             memcpy(x, xi, n_in * sizeof(float));
+        else /* int8 or uint8 */
+            qat_i8_quantize_to(in->type, xi, n_in, in->q.scale[0], in->q.zero_point[0], x);
         qat_i8_invoke(&eng, x, y);
-        int p = out->type == QAT_IR_INT8 ? argmax_i8((const int8_t *)y, k) : argmax_f32((const float *)y, k);
+        int p = argmax(out->type, y, k);
         correct += p == d->y[i];
         if (preds) preds[i] = p;
         if (raw_out) memcpy((unsigned char *)raw_out + (size_t)i * out_bytes, y, out_bytes);
@@ -79,7 +81,7 @@ qat_status qat_int8_classify_logits(const qat_ir *ir, const float *logits, int n
     for (int i = 0; i < n; i++) {
         qat_i8_quantize(logits + (size_t)i * k, (size_t)k, lg->q.scale[0], lg->q.zero_point[0], q);
         if (softmax) qat_i8_softmax(&sp, 1, k, q, q + k);
-        pred[i] = argmax_i8(softmax ? q + k : q, k);
+        pred[i] = argmax(QAT_IR_INT8, softmax ? q + k : q, k);
     }
     free(q);
     return QAT_OK;

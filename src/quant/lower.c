@@ -341,7 +341,63 @@ static int lower_all(lowering *L) {
     return 0;
 }
 
+/* tensor t of ir, copied into out under `name` (NULL: its own) */
+static int copy_tensor(qat_ir *out, const qat_ir_tensor *t, const char *name) {
+    return qat_ir_add_tensor(out, name ? name : t->name, t->type, t->ndim, t->dim, &t->q, t->data,
+                             t->bytes);
+}
+
+/* The uint8 tensor of int8 tensor t's name: same shape and scale, zero point + 128 (the same
+ * real values, each integer shifted by 128). */
+static int uint8_twin(qat_ir *out, const qat_ir_tensor *t) {
+    float scale = t->q.scale[0];
+    int32_t zp = t->q.zero_point[0] + 128;
+    qat_qparams q = per_tensor(&scale, &zp, 0, 255);
+    return qat_ir_add_tensor(out, t->name, QAT_IR_UINT8, t->ndim, t->dim, &q, NULL, 0);
+}
+
+static int uint8_io(const qat_ir *ir, qat_ir *out) {
+    const qat_ir_tensor *in = &ir->tensors[ir->input], *o = &ir->tensors[ir->output];
+    char name[QAT_IR_NAME_MAX];
+    for (int i = 0; i < ir->n_tensors; i++) {
+        const int io = i == ir->input || i == ir->output;
+        snprintf(name, sizeof name, "%.*s_int8", QAT_IR_NAME_MAX - 6, ir->tensors[i].name);
+        if (copy_tensor(out, &ir->tensors[i], io ? name : NULL) < 0) return -1;
+    }
+    const int u_in = uint8_twin(out, in), u_out = uint8_twin(out, o);
+    if (u_in < 0 || u_out < 0) return -1;
+    const qat_ir_node first = {.op = QAT_IR_QUANTIZE, .n_in = 1, .in = {u_in, -1, -1},
+                               .out = ir->input};
+    const qat_ir_node last = {.op = QAT_IR_QUANTIZE, .n_in = 1, .in = {ir->output, -1, -1},
+                              .out = u_out};
+    if (qat_ir_add_node(out, &first) < 0) return -1;
+    for (int k = 0; k < ir->n_nodes; k++)
+        if (qat_ir_add_node(out, &ir->nodes[k]) < 0) return -1;
+    if (qat_ir_add_node(out, &last) < 0) return -1;
+    out->input = u_in;
+    out->output = u_out;
+    return 0;
+}
+
+qat_status qat_ir_uint8_io(const qat_ir *ir, qat_ir *out, qat_error *e) {
+    for (int k = 0; k < 2; k++) {
+        const qat_ir_tensor *t = &ir->tensors[k ? ir->output : ir->input];
+        QAT_ASSERT(t->type == QAT_IR_INT8 && t->q.n == 1);
+    }
+    qat_ir_init(out);
+    if (!uint8_io(ir, out)) return QAT_OK;
+    qat_ir_free(out);
+    return qat_error_set(e, QAT_ERR_NOMEM, "uint8 interface: out of memory");
+}
+
 qat_status qat_lower(qat_qmodel *qm, qat_lower_mode mode, qat_ir *ir, qat_error *e) {
+    if (mode == QAT_LOWER_INT8_UINT8_IO) { /* the int8-I/O model, then its uint8 interface */
+        qat_ir i8;
+        qat_status st = qat_lower(qm, QAT_LOWER_INT8, &i8, e);
+        if (!st) st = qat_ir_uint8_io(&i8, ir, e);
+        qat_ir_free(&i8);
+        return st;
+    }
     /* One inference pass makes every folded kernel and weight scale current. */
     qat_graph *g = &qm->m.g;
     qat_pass p = {.batch = 1};

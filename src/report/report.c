@@ -210,6 +210,26 @@ static void pruning_section(qat_json *j, const qat_pipeline *p) {
     qat_json_close(j);
 }
 
+/* The uint8-I/O exports ([quant] uint8_io) beside the table, as the float16 model: each file,
+ * its sizes and the int8 engine's test accuracy. */
+static void uint8_io_results(qat_json *j, const qat_pipeline *p) {
+    static const char *const keys[] = {[QAT_UINT8_QAT] = "int8_qat_uint8_io",
+                                       [QAT_UINT8_PTQ] = "int8_ptq_uint8_io"};
+    _Static_assert(sizeof keys / sizeof keys[0] == QAT_UINT8_COUNT, "uint8 model keys");
+    for (int m = 0; m < QAT_UINT8_COUNT; m++) {
+        const qat_uint8_export *x = &p->uint8_io[m];
+        char file[64];
+        snprintf(file, sizeof file, "model_%s.tflite", qat_uint8_model_stem((qat_uint8_model)m));
+        qat_json_object(j, keys[m]);
+        qat_json_str(j, "file", file);
+        qat_json_num(j, "test_accuracy", x->accuracy);
+        if (x->tflite_bytes) qat_json_int(j, "tflite_bytes", x->tflite_bytes);
+        if (x->gzip_bytes) qat_json_int(j, "gzip_bytes", x->gzip_bytes);
+        qat_json_bool(j, "runs_on_tflite_micro", 1); /* QUANTIZE uint8 <-> int8 is in TFLM */
+        qat_json_close(j);
+    }
+}
+
 static void results_section(qat_json *j, const qat_pipeline *p) {
     qat_variant_stats v[QAT_VARIANT_COUNT];
     int n = qat_report_variants(p, v);
@@ -221,6 +241,7 @@ static void results_section(qat_json *j, const qat_pipeline *p) {
         if (p->fp16_gzip_bytes) qat_json_int(j, "gzip_bytes", p->fp16_gzip_bytes);
         qat_json_bool(j, "runs_on_tflite_micro", 0); /* its DEQUANTIZE from float16 is not in TFLM */
         qat_json_close(j);
+        if (p->cfg.quant.uint8_io) uint8_io_results(j, p);
     }
     for (int i = 0; i < n; i++) {
         qat_json_object(j, v[i].key);

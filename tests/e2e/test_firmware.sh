@@ -7,14 +7,22 @@
 # (test_inputs_raw.npy) equal to the exported int8 inputs (test_inputs_int8.npy), value for
 # value. The array's standard C11 / C++11 alignment spellings are checked with the
 # compiler's GNU macros hidden, and a C99 compiler without them must stop at #error rather
-# than leave the array unaligned.
+# than leave the array unaligned. The uint8-I/O export ([quant] uint8_io) of the per-axis run
+# is checked the same way (check_firmware.c built with -DQAT_UINT8_IO): model_uint8_io.{h,c},
+# g_model_uint8_io, and a qat_prepare_input making uint8_t values equal to the exported
+# uint8 inputs (test_inputs_uint8_io.npy, the engine's quantizer).
 . tests/e2e/lib.inc
 command -v cc >/dev/null && command -v c++ >/dev/null || die "the firmware test needs cc and c++"
 RUN="--set train.epochs=2 --set quant.epochs=1 --set prune.enabled=false --quiet"
 "$QATRAIN" configs/gesture_cnn.ini $RUN --out "$TMP/r"
 # The lesson's min/max is one range for all axes; per-axis ranges too (fewer samples, so
 # that not every axis reaches the generator's +-4 g saturation and the ranges differ).
-"$QATRAIN" configs/gesture_cnn.ini $RUN --set data.normalize=minmax_axis --set data.samples_per_class=60 --out "$TMP/axis"
+"$QATRAIN" configs/gesture_cnn.ini $RUN --set data.normalize=minmax_axis --set data.samples_per_class=60 \
+    --set quant.uint8_io=true --out "$TMP/axis"
+grep -q '^                                     uint8_t out\[QAT_WINDOW \* QAT_AXES\]) {$' "$TMP/axis/model_uint8_io_info.h" \
+    || die "uint8-I/O export: qat_prepare_input does not write uint8_t"
+grep -q '(uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);$' "$TMP/axis/model_uint8_io_info.h" \
+    || die "uint8-I/O export: qat_prepare_input does not clamp to [0, 255]"
 sed -n 's/^static const float qat_norm_min\[QAT_AXES\] = {\(.*\)};/\1/p' "$TMP/axis/model_int8_info.h" \
     | awk -F', ' '{ exit !(NF == 3 && ($1 != $2 || $2 != $3)) }' || die "per-axis export: the axes' minima are all equal"
 # A 2-D model's export (tests/tools/export2d: Conv2D, DepthwiseConv2D, pools, global average
@@ -42,6 +50,12 @@ for c in "cc -std=c99" "cc -std=c11" "c++ -std=c++11 -x c++" "c++ -std=c++17 -x 
             || die "$c, $(basename "$d"): $(cat "$TMP/out.txt")"
     done
     echo "$c: $(cat "$TMP/out.txt")"
+    d="$TMP/axis"
+    $c $W -DQAT_UINT8_IO -I"$d" tests/firmware/check_firmware.c -lm -o "$TMP/check" 2>"$TMP/cc.txt" \
+        || die "$c: the uint8-I/O firmware files do not compile: $(head -n 5 "$TMP/cc.txt")"
+    "$TMP/check" "$d/model_uint8_io.tflite" "$d/test_inputs_raw.npy" "$d/test_inputs_uint8_io.npy" >"$TMP/out.txt" \
+        || die "$c, uint8 I/O: $(cat "$TMP/out.txt")"
+    echo "$c, uint8 I/O: $(cat "$TMP/out.txt")"
 done
 d="$TMP/r"
 NOGNU="-U__GNUC__ -U__clang__"

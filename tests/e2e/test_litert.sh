@@ -13,7 +13,11 @@
 #   those (tests/litert/compare.mjs gives each bound's reason; tests/litert/README.md the
 #   figures over seeds 1-8);
 # - dynamic range and float16: accuracy within 0.7 points of float32's (0 to 0.33 points,
-#   seeds 1-8).
+#   seeds 1-8);
+# - the QAT and PTQ models with uint8 input and output ([quant] uint8_io), which 2.5.3 runs
+#   as they are: LiteRT's uint8 outputs are its int8 outputs of the same graph + 128 byte for
+#   byte, as the engine's are (the QUANTIZEs are an exact shift), so the two runtimes agree
+#   on them exactly as on the int8 models (compare.mjs uint8).
 # LiteRT 2.5.3's refusal of int8 I/O tensors is checked too. The seed spreads are from
 #     for s in 1 2 3 4 5 6 7 8; do LITERT_SEED=$s sh tests/e2e/test_litert.sh; done
 . tests/e2e/lib.inc
@@ -21,7 +25,7 @@
 # the reason, and counted; CI (QATRAIN_NO_SKIP=1) fails on that skip.
 . tests/e2e/litert.inc
 RUN="--quiet --seed ${LITERT_SEED:-42} --set train.epochs=20 --set quant.epochs=5 --set prune.epochs=5"
-"$QATRAIN" configs/gesture_cnn.ini $RUN --out "$TMP/run"
+"$QATRAIN" configs/gesture_cnn.ini $RUN --set quant.uint8_io=true --out "$TMP/run"
 d="$TMP/run"
 for m in float32 dynamic_range float16; do
     $R "$d/model_$m.tflite" "$d/test_inputs_float.npy" "$TMP/$m.npy" || die "LiteRT failed on model_$m.tflite"
@@ -30,6 +34,8 @@ $C float "$d/test_outputs_float32.npy" "$TMP/float32.npy" || die "float32: LiteR
 check_int8 "$d" int8 int8_qat
 check_int8 "$d" ptq_int8 int8_ptq
 check_int8 "$d" pruned_int8 int8_qat_pruned
+check_uint8 "$d" uint8_io int8 int8_qat_uint8_io
+check_uint8 "$d" ptq_uint8_io ptq_int8 int8_ptq_uint8_io
 # The block-pruned model (configs/experiments/prune_block.ini) too.
 b="$TMP/block"
 "$QATRAIN" configs/experiments/prune_block.ini $RUN --out "$b"
@@ -42,6 +48,8 @@ expect_error 1 'refused .*model_int8\.tflite: .*INT8 is not supported' -- \
     $R "$d/model_int8.tflite" "$d/test_inputs_float.npy" "$TMP/x.npy"
 expect_error 1 'shape mismatch: .* has samples of shape \(3\), .* takes \(50,3\)' -- \
     $R "$d/model_float32.tflite" "$d/test_outputs_float32.npy" "$TMP/x.npy"
+expect_error 1 "test_inputs_float\.npy: dtype '<f4', but .*model_uint8_io\.tflite takes uint8" -- \
+    $R "$d/model_uint8_io.tflite" "$d/test_inputs_float.npy" "$TMP/x.npy"
 expect_error 1 "dtype '<i4', want float32" -- \
     $R "$d/model_float32.tflite" "$d/test_labels.npy" "$TMP/x.npy"
 expect_error 1 'cannot read model .*missing\.tflite: ENOENT' -- \
@@ -49,5 +57,5 @@ expect_error 1 'cannot read model .*missing\.tflite: ENOENT' -- \
 head -c 1000 "$d/model_float32.tflite" >"$TMP/cut.tflite"
 expect_error 1 'refused .*cut\.tflite' -- $R "$TMP/cut.tflite" "$d/test_inputs_float.npy" "$TMP/x.npy"
 [ ! -e "$TMP/x.npy" ] || die "a failed run left an output file"
-echo "LiteRT $(sed -n 's/.*"version": "\(.*\)".*/\1/p' tests/litert/node_modules/@litertjs/core/package.json): float32, int8 QAT, PTQ, pruned and block-pruned (probabilities and logits), dynamic range and float16 models agree; int8 I/O refused as expected"
+echo "LiteRT $(sed -n 's/.*"version": "\(.*\)".*/\1/p' tests/litert/node_modules/@litertjs/core/package.json): float32, int8 QAT, PTQ, pruned and block-pruned (probabilities and logits), dynamic range and float16 models agree, and the uint8-I/O QAT and PTQ models; int8 I/O refused as expected"
 exit 0

@@ -41,8 +41,9 @@ for m in mixed lab separable; do
 done
 # The 2-D experiments through the whole pipeline (trained on the shapes generator, PTQ, QAT,
 # pruning): float32 and every int8 model (QAT, PTQ, pruned) as test_litert.sh checks the
-# lesson's, with the logit bound above.
-RUN="--quiet --seed ${LITERT_SEED:-1} --set quant.enabled=true --set quant.epochs=3 --set prune.enabled=true --set prune.epochs=2"
+# lesson's, with the logit bound above, and the uint8-I/O QAT and PTQ models (a [1, H, W, C]
+# uint8 input) as test_litert.sh checks the lesson's.
+RUN="--quiet --seed ${LITERT_SEED:-1} --set quant.enabled=true --set quant.epochs=3 --set prune.enabled=true --set prune.epochs=2 --set quant.uint8_io=true"
 for c in conv2d_shapes separable_shapes; do
     d="$TMP/$c"
     "$QATRAIN" configs/experiments/$c.ini $RUN --out "$d" || die "qatrain $c"
@@ -53,9 +54,11 @@ for c in conv2d_shapes separable_shapes; do
     check_int8 "$d" int8 int8_qat --logit-steps 3 --min-agree 0.995
     check_int8 "$d" ptq_int8 int8_ptq --logit-steps 3 --min-agree 0.995
     check_int8 "$d" pruned_int8 int8_qat_pruned --logit-steps 3 --min-agree 0.995
+    check_uint8 "$d" uint8_io int8 int8_qat_uint8_io
+    check_uint8 "$d" ptq_uint8_io ptq_int8 int8_ptq_uint8_io
     for f in dynamic_range float16; do
         $C accuracy $f "$d/litert_$f.npy" "$d/litert_float32.npy" "$d/test_labels.npy" 1 >/dev/null || die "$c $f accuracy"
     done
 done
-echo "LiteRT: float32, int8, dynamic range and float16 exports of Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPool2D, AveragePool2D and global average pooling agree"
+echo "LiteRT: float32, int8, uint8-I/O, dynamic range and float16 exports of Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPool2D, AveragePool2D and global average pooling agree"
 exit 0

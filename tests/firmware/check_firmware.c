@@ -9,9 +9,26 @@
  * - it is MODEL.tflite byte for byte, and both its size and g_model_int8_len are the file's;
  * - qat_prepare_input (model_int8_info.h) on every window of RAW (float32, the test split
  *   before normalisation) gives exactly that row of INT8 (the int8 inputs the export wrote).
- * The .npy reader is the minimum these files need: version 1.0, '<f4' or '|i1', C order. */
+ * Compiled with -DQAT_UINT8_IO it checks the uint8-I/O export instead: model_uint8_io.c and
+ * model_uint8_io_info.h, g_model_uint8_io, qat_prepare_input making uint8_t values, and
+ * INT8 a uint8 .npy (test_inputs_uint8_io.npy).
+ * The .npy reader is the minimum these files need: version 1.0, '<f4', '|i1' or '|u1', C
+ * order. */
+#ifdef QAT_UINT8_IO
+#include "model_uint8_io.c"
+#include "model_uint8_io_info.h"
+#define G_MODEL g_model_uint8_io
+#define G_MODEL_LEN g_model_uint8_io_len
+#define Q_DESCR "|u1"
+typedef uint8_t q_type; /* what qat_prepare_input writes */
+#else
 #include "model_int8.c"
 #include "model_int8_info.h"
+#define G_MODEL g_model_int8
+#define G_MODEL_LEN g_model_int8_len
+#define Q_DESCR "|i1"
+typedef signed char q_type;
+#endif
 
 #include <stdint.h>
 #include <stdio.h>
@@ -77,35 +94,36 @@ int main(int argc, char **argv) {
     const size_t per = QAT_INPUT_SIZE;
     long wrong = 0;
     if (argc != 4) return fail("usage: check_firmware MODEL.tflite RAW.npy INT8.npy");
-    if (__alignof__(g_model_int8) < 16) return fail("g_model_int8 is not declared 16-byte aligned");
-    if ((uintptr_t)g_model_int8 % 16) return fail("g_model_int8 is not at a 16-byte boundary");
+    if (__alignof__(G_MODEL) < 16) return fail("the model array is not declared 16-byte aligned");
+    if ((uintptr_t)G_MODEL % 16) return fail("the model array is not at a 16-byte boundary");
     model = slurp(argv[1], &model_n);
     raw_file = slurp(argv[2], &raw_n);
     q_file = slurp(argv[3], &q_n);
     if (!model || !raw_file || !q_file) return fail("cannot read an input file");
-    if (model_n != g_model_int8_len || sizeof g_model_int8 != model_n)
-        return fail("g_model_int8 or g_model_int8_len is not the .tflite's size");
-    if (memcmp(model, g_model_int8, model_n)) return fail("g_model_int8 differs from the .tflite");
+    if (model_n != G_MODEL_LEN || sizeof G_MODEL != model_n)
+        return fail("the model array or its _len is not the .tflite's size");
+    if (memcmp(model, G_MODEL, model_n)) return fail("the model array differs from the .tflite");
     raw = npy_payload(raw_file, raw_n, "<f4", &raw_count, &raw_rows);
-    q = npy_payload(q_file, q_n, "|i1", &q_count, &q_rows);
+    q = npy_payload(q_file, q_n, Q_DESCR, &q_count, &q_rows);
     if (!raw || !q || raw_count != raw_rows * per || q_count != q_rows * per || raw_rows != q_rows)
-        return fail("RAW and INT8 must be .npy of float32 and int8 windows, as many of each");
+        return fail("RAW and INT8 must be .npy of float32 and " Q_DESCR " windows, as many of each");
     for (i = 0; i < raw_rows; i++) {
         float x[QAT_INPUT_SIZE];
-        signed char got[QAT_INPUT_SIZE];
+        q_type got[QAT_INPUT_SIZE];
         long diff = 0;
         memcpy(x, raw + i * per * sizeof(float), sizeof x);
         qat_prepare_input(x, got);
         for (k = 0; k < per; k++)
-            if (got[k] != (signed char)q[i * per + k] && !diff++ && !wrong)
+            if (got[k] != (q_type)q[i * per + k] && !diff++ && !wrong)
                 fprintf(stderr, "check_firmware: window %lu value %lu: qat_prepare_input gives %d, "
                                 "the export %d (raw %.9g)\n", (unsigned long)i, (unsigned long)k,
-                        got[k], (signed char)q[i * per + k], (double)x[k]);
+                        (int)got[k], (int)(q_type)q[i * per + k], (double)x[k]);
         wrong += diff > 0;
     }
     printf("%lu-byte model array equal to the .tflite, declared and placed 16-byte aligned; "
-           "qat_prepare_input gives the exported int8 inputs on %lu of %lu windows\n",
-           (unsigned long)model_n, (unsigned long)raw_rows - (unsigned long)wrong,
+           "qat_prepare_input gives the exported %s inputs on %lu of %lu windows\n",
+           (unsigned long)model_n, Q_DESCR[1] == 'u' ? "uint8" : "int8",
+           (unsigned long)raw_rows - (unsigned long)wrong,
            (unsigned long)raw_rows);
     free(model);
     free(raw_file);

@@ -28,6 +28,20 @@
 //       - accuracy: LiteRT's differs from report.json results.KEY.test_accuracy (int8_qat by
 //         default) by at most the number of such flips (equal when there are none), and the
 //         engine file's accuracy is report.json's.
+//   compare.mjs uint8    --engine U.npy --engine-int8 P.npy --litert U.npy --litert-int8 P.npy
+//                        --labels Y.npy --report R.json --key KEY
+//       A model exported with uint8 input and output (an int8 model's graph between QUANTIZE
+//       uint8 → int8 and int8 → uint8, zero points + 128) through the int8 engine (U: its
+//       uint8 outputs on its uint8 inputs; P: the int8 model's int8 outputs) and through
+//       LiteRT (U: the uint8 model itself, which 2.5.3 runs; P: the int8 model's
+//       float-interface variant, on the 1/256 grid). Both runtimes implement the two
+//       QUANTIZEs as the exact shift they are, so:
+//       - the engine's uint8 outputs are its int8 outputs + 128, byte for byte;
+//       - LiteRT's uint8 outputs are its own int8 outputs + 128, byte for byte;
+//       so LiteRT and the engine differ on the uint8 model exactly where they differ on the
+//       int8 one, which `compare.mjs int8` bounds; the summary counts the samples on which
+//       they agree byte for byte;
+//       - the engine file's accuracy is report.json's results.KEY.test_accuracy.
 //   compare.mjs accuracy NAME GOT.npy BASE.npy LABELS.npy [POINTS]
 //       NAME's accuracy (GOT) within POINTS (default 2) percentage points of BASE's.
 import { readFileSync } from 'node:fs';
@@ -178,6 +192,49 @@ function cmpInt8(args) {
         fail(`LiteRT scores ${correctL}/${n}, report.json ${correctR}/${n}: more apart than the ${flips.length} differing predictions explain`);
 }
 
+// Indices where a (uint8) is not b (int8) + 128.
+function notShifted(a, b) {
+    const bad = [];
+    for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b[i] + 128) bad.push(i);
+    return bad;
+}
+
+function cmpUint8(args) {
+    const o = options(args, ['engine', 'engine-int8', 'litert', 'litert-int8', 'labels', 'report', 'key'], []);
+    const eu = load(o.engine, ['|u1']), ei = load(o['engine-int8'], ['|i1']);
+    const lu = load(o.litert, ['|u1']), lf = load(o['litert-int8'], ['<f4']);
+    sameShape(eu, o.engine, ei, o['engine-int8']);
+    sameShape(eu, o.engine, lu, o.litert);
+    sameShape(lu, o.litert, lf, o['litert-int8']);
+    const n = eu.shape[0], k = eu.data.length / Math.max(n, 1), y = labels(o.labels, n);
+    let report;
+    try { report = JSON.parse(readFileSync(o.report, 'utf8')); }
+    catch (e) { fail(`cannot read ${o.report}: ${e.code ?? e.message}`); }
+    const repAcc = report?.results?.[o.key]?.test_accuracy;
+    if (typeof repAcc !== 'number') fail(`${o.report}: no results.${o.key}.test_accuracy`);
+    const li = onGrid(lf, o['litert-int8'], 1 / 256, -128);
+    const be = notShifted(eu, ei.data), bl = notShifted(lu, li);
+    if (be.length) fail(`${o.engine}: ${be.length} outputs are not ${o['engine-int8']}'s + 128 (first: element ${be[0]})`);
+    if (bl.length) fail(`${o.litert}: ${bl.length} outputs are not LiteRT's int8 outputs (${o['litert-int8']}) + 128 (first: element ${bl[0]})`);
+    let same = 0, bytes = 0, maxD = 0, correctE = 0, correctL = 0;
+    for (let i = 0; i < n; i++) {
+        let rowSame = true;
+        for (let j = i * k; j < (i + 1) * k; j++) {
+            const d = Math.abs(eu.data[j] - lu.data[j]);
+            if (d) { rowSame = false; bytes++; maxD = Math.max(maxD, d); }
+        }
+        same += rowSame ? 1 : 0;
+        correctE += rowArgmax(eu.data, i, k) === y[i] ? 1 : 0;
+        correctL += rowArgmax(lu.data, i, k) === y[i] ? 1 : 0;
+    }
+    console.log(`uint8 (${o.key}): ${n} samples; every output the int8 model's + 128 in the engine and in LiteRT; ` +
+        `LiteRT equals the engine byte for byte on ${same}/${n} samples (${bytes} of ${eu.data.length} bytes differ, ` +
+        `by at most ${maxD}: where their int8 outputs do); accuracy LiteRT ${pct(correctL / n)}, int8 engine ${pct(correctE / n)}, ` +
+        `report.json ${pct(repAcc)}`);
+    if (correctE !== Math.round(repAcc * n))
+        fail(`${o.engine} scores ${correctE}/${n}, report.json ${o.key} ${Math.round(repAcc * n)}/${n}: not the model the report scored`);
+}
+
 function cmpAccuracy([name, gotPath, basePath, labelsPath, pointsArg]) {
     const points = pointsArg === undefined ? 2 : Number(pointsArg);
     const got = load(gotPath, ['<f4']), base = load(basePath, ['<f4']);
@@ -189,11 +246,11 @@ function cmpAccuracy([name, gotPath, basePath, labelsPath, pointsArg]) {
         fail(`${name} accuracy ${pct(a)} is more than ${points} points from float32's ${pct(b)}`);
 }
 
-const modes = { float: [cmpFloat, 2, 2], int8: [cmpInt8, 16, 22], accuracy: [cmpAccuracy, 4, 5] };
+const modes = { float: [cmpFloat, 2, 2], int8: [cmpInt8, 16, 22], uint8: [cmpUint8, 14, 14], accuracy: [cmpAccuracy, 4, 5] };
 const [mode, ...args] = process.argv.slice(2);
 const m = modes[mode];
 if (!m || args.length < m[1] || args.length > m[2]) {
-    process.stderr.write('usage: compare.mjs float REF GOT | int8 --engine P --litert P --engine-logits L --litert-logits L --logit-scale S --logit-zp Z --labels Y --report R [--key K] [--logit-steps D] [--min-agree F] | accuracy NAME GOT BASE LABELS [POINTS]\n');
+    process.stderr.write('usage: compare.mjs float REF GOT | int8 --engine P --litert P --engine-logits L --litert-logits L --logit-scale S --logit-zp Z --labels Y --report R [--key K] [--logit-steps D] [--min-agree F] | uint8 --engine U --engine-int8 P --litert U --litert-int8 P --labels Y --report R --key K | accuracy NAME GOT BASE LABELS [POINTS]\n');
     process.exit(2);
 }
 try {

@@ -4,8 +4,10 @@
 //
 //   node tests/litert/run.mjs MODEL.tflite INPUTS.npy OUTPUTS.npy
 //
-// INPUTS.npy: float32 ('<f4', C order), shape (N, ...model input shape without batch).
-// Each sample runs alone (batch 1); OUTPUTS.npy gets float32 (N, ...output shape without batch).
+// INPUTS.npy: the model input's type, float32 ('<f4') or uint8 ('|u1'; a full-int8 model
+// exported with uint8 input), C order, shape (N, ...model input shape without batch).
+// Each sample runs alone (batch 1); OUTPUTS.npy gets the model output's type, float32 or
+// uint8, shape (N, ...output shape without batch).
 // On any failure: one line on stderr, exit status 1 (2 for a usage error), nothing on stdout.
 // LITERT_VERBOSE=1 passes LiteRT's own log lines through to stderr.
 //
@@ -53,11 +55,13 @@ export function readNpy(path) {
     return { descr, shape, data };
 }
 
-// Writes a float32 array as NumPy format 1.0, '<f4', C order (header padded to 64 bytes).
+// Writes a float32 or uint8 array as NumPy format 1.0, '<f4' or '|u1', C order (header
+// padded to 64 bytes).
 export function writeNpy(path, shape, data) {
-    if (!(data instanceof Float32Array)) throw new Error('writeNpy: float32 data only');
+    const descr = data instanceof Float32Array ? '<f4' : data instanceof Uint8Array ? '|u1' : null;
+    if (!descr) throw new Error('writeNpy: float32 or uint8 data only');
     const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-    let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${dims}, }`;
+    let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${dims}, }`;
     const total = Math.ceil((10 + header.length + 1) / 64) * 64;
     header = header.padEnd(total - 10 - 1, ' ') + '\n';
     const pre = Buffer.alloc(10);
@@ -132,7 +136,7 @@ async function main(argv) {
     let inp;
     try { inp = readNpy(inPath); }
     catch (e) { fail(e.code ? `cannot read inputs ${inPath}: ${e.code}` : e.message); }
-    if (inp.descr !== '<f4') fail(`${inPath}: dtype '${inp.descr}', want float32 '<f4'`);
+    if (inp.descr !== '<f4' && inp.descr !== '|u1') fail(`${inPath}: dtype '${inp.descr}', want float32 '<f4' or uint8 '|u1'`);
     if (inp.shape.length < 1) fail(`${inPath}: a scalar, want (N, ...input shape)`);
 
     installShim();
@@ -161,8 +165,11 @@ async function main(argv) {
     if (ins.length !== 1 || outs.length !== 1)
         fail(`${name}: ${ins.length} inputs and ${outs.length} outputs, want 1 and 1`);
     const [id, od] = [ins[0], outs[0]];
-    if (id.dtype !== 'float32' || od.dtype !== 'float32')
-        fail(`${name}: input ${id.dtype}, output ${od.dtype}; want float32 in and out`);
+    const types = { float32: ['<f4', Float32Array], uint8: ['|u1', Uint8Array] };
+    if (!types[id.dtype] || !types[od.dtype])
+        fail(`${name}: input ${id.dtype}, output ${od.dtype}; want float32 or uint8 in and out`);
+    if (inp.descr !== types[id.dtype][0])
+        fail(`${inPath}: dtype '${inp.descr}', but ${name} takes ${id.dtype} ('${types[id.dtype][0]}')`);
     const ishape = Array.from(id.shape), oshape = Array.from(od.shape);
     if (ishape[0] !== 1 || oshape[0] !== 1)
         fail(`${name}: input shape [${ishape}], output shape [${oshape}]; want batch 1`);
@@ -172,7 +179,7 @@ async function main(argv) {
 
     const n = inp.shape[0];
     const isz = want.reduce((a, b) => a * b, 1), osz = oshape.reduce((a, b) => a * b, 1);
-    const out = new Float32Array(n * osz);
+    const Out = types[od.dtype][1], out = new Out(n * osz);
     for (let i = 0; i < n; i++) {
         const t = new lrt.Tensor(inp.data.slice(i * isz, (i + 1) * isz), ishape);
         let res;
@@ -185,7 +192,7 @@ async function main(argv) {
         }
         const y = res[0].toTypedArray();
         for (const r of res) r.delete();
-        if (!(y instanceof Float32Array) || y.length !== osz)
+        if (!(y instanceof Out) || y.length !== osz)
             fail(`${name}: output of sample ${i} has ${y.length} values, want ${osz}`);
         out.set(y, i * osz);
     }

@@ -1,6 +1,7 @@
 /* input_quantized MODEL.tflite FLOAT.npy INT8.npy: INT8 must be FLOAT quantized with the
  * model's own input scale and zero point as the file states them:
  *     q = clamp(round(x / scale) + zero_point, -128, 127)
+ * (for a uint8-input model, INT8 is a uint8 .npy and the clamp is to [0, 255])
  * with the division in float32 and ties away from zero, as TFLite's QUANTIZE (reference
  * AffineQuantize: std::round(x / scale) + zero_point). Written out here rather than calling
  * the library's qat_quantize_float, which is what produced INT8.
@@ -25,23 +26,25 @@ int main(int argc, char **argv) {
         return 2;
     }
     const qat_ir_tensor *in = &ir.tensors[ir.input];
-    if (in->type != QAT_IR_INT8 || in->q.n != 1 || x.dtype != QAT_DTYPE_F32 ||
-        q.dtype != QAT_DTYPE_I8 || x.count != q.count || x.count % qat_ir_tensor_count(in)) {
-        fprintf(stderr, "input_quantized: want an int8-input model, float32 and int8 inputs of "
-                        "its input's size\n");
+    const int u8 = in->type == QAT_IR_UINT8, lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
+    if ((in->type != QAT_IR_INT8 && !u8) || in->q.n != 1 || x.dtype != QAT_DTYPE_F32 ||
+        q.dtype != (u8 ? QAT_DTYPE_U8 : QAT_DTYPE_I8) || x.count != q.count ||
+        x.count % qat_ir_tensor_count(in)) {
+        fprintf(stderr, "input_quantized: want an int8- or uint8-input model, float32 inputs and "
+                        "int8 or uint8 ones (as the model's) of its input's size\n");
         return 2;
     }
     const float scale = in->q.scale[0], *xf = x.data;
     const int zp = (int)in->q.zero_point[0];
-    const int8_t *qi = q.data;
     size_t per = qat_ir_tensor_count(in), wrong = 0;
     for (size_t i = 0; i < x.count; i++) {
         float v = roundf(xf[i] / scale) + (float)zp; /* exact while |v| < 2^24; clamped below */
-        int want = v < -128 ? -128 : v > 127 ? 127 : (int)v;
-        if (want == qi[i]) continue;
+        int want = v < lo ? lo : v > hi ? hi : (int)v;
+        int got = u8 ? ((const uint8_t *)q.data)[i] : ((const int8_t *)q.data)[i];
+        if (want == got) continue;
         if (!wrong++)
             printf("%s: sample %zu value %zu: %d, want %d (x %.9g, scale %.9g, zero point %d)\n",
-                   argv[3], i / per, i % per, qi[i], want, (double)xf[i], (double)scale, zp);
+                   argv[3], i / per, i % per, got, want, (double)xf[i], (double)scale, zp);
     }
     printf("%s: %zu values, %zu differ from %s quantized with %s's input scale %.9g, zero point %d\n",
            argv[3], x.count, wrong, argv[2], argv[1], (double)scale, zp);

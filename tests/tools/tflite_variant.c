@@ -1,15 +1,19 @@
-/* tflite_variant IN.tflite OUT.tflite logits|float_io: a variant of an int8-I/O model that
- * the LiteRT test needs and qatrain does not export, written through the library's reader
- * and writer with every other tensor, operator and constant byte kept.
+/* tflite_variant IN.tflite OUT.tflite logits|float_io|uint8_io: a variant of an int8-I/O
+ * model that the LiteRT and TFLM tests need and qatrain does not export (for that model),
+ * written through the library's reader and writer with every other tensor, operator and
+ * constant byte kept.
  *   logits    without its final SOFTMAX: the output is the logits (the last operator's
  *             int8 input to the softmax); prints their scale and zero point "SCALE ZP"
  *   float_io  between a QUANTIZE (float32 input) and a DEQUANTIZE (float32 output), the
  *             form LiteRT 2.5.3 accepts (it refuses int8 I/O), as the exporter's
  *             model_*_float_io.tflite
+ *   uint8_io  between a QUANTIZE uint8 → int8 and a QUANTIZE int8 → uint8 (zero points
+ *             + 128), made by the library's qat_ir_uint8_io, as model_uint8_io.tflite
  * Exit 0: written; 2: unreadable input, or a model not of that shape. */
 #include <stdio.h>
 #include <string.h>
 
+#include "qat/quant.h"
 #include "qat/tflite.h"
 
 static int fail(const char *msg) {
@@ -63,20 +67,26 @@ static int wrap_float(const qat_ir *ir, qat_ir *out) {
 
 int main(int argc, char **argv) {
     int logits = argc == 4 && !strcmp(argv[3], "logits");
-    if (argc != 4 || (!logits && strcmp(argv[3], "float_io")))
-        return fail("usage: tflite_variant IN.tflite OUT.tflite logits|float_io");
+    int uint8_io = argc == 4 && !strcmp(argv[3], "uint8_io");
+    if (argc != 4 || (!logits && !uint8_io && strcmp(argv[3], "float_io")))
+        return fail("usage: tflite_variant IN.tflite OUT.tflite logits|float_io|uint8_io");
     qat_error e = {0};
     qat_ir ir, out;
     if (qat_tflite_read(argv[1], &ir, &e)) return fail(e.msg);
     const qat_ir_tensor *in = &ir.tensors[ir.input], *o = &ir.tensors[ir.output];
     if (in->type != QAT_IR_INT8 || o->type != QAT_IR_INT8) return fail("not an int8-I/O model");
+    if (uint8_io && (in->q.n != 1 || o->q.n != 1))
+        return fail("the model's input or output is not quantized per tensor");
     const qat_ir_node *last = &ir.nodes[ir.n_nodes - 1];
     if (logits && (last->op != QAT_IR_SOFTMAX || last->out != ir.output ||
                    ir.tensors[last->in[0]].q.n != 1))
         return fail("the model does not end in a SOFTMAX of per-tensor int8 logits");
-    if (logits ? drop_softmax(&ir, &out) : wrap_float(&ir, &out)) return fail("out of memory");
-    const char *what = logits ? "logits variant (tests/tools/tflite_variant)"
-                              : "float-interface variant (tests/tools/tflite_variant)";
+    if (uint8_io ? qat_ir_uint8_io(&ir, &out, &e) != QAT_OK
+                 : (logits ? drop_softmax(&ir, &out) : wrap_float(&ir, &out)))
+        return fail("out of memory");
+    const char *what = logits     ? "logits variant (tests/tools/tflite_variant)"
+                       : uint8_io ? "uint8-I/O variant (tests/tools/tflite_variant)"
+                                  : "float-interface variant (tests/tools/tflite_variant)";
     if (qat_tflite_write(&out, what, argv[2], &e)) return fail(e.msg);
     if (logits) {
         const qat_ir_tensor *l = &out.tensors[out.output];

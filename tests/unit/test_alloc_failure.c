@@ -281,7 +281,7 @@ static command cmds[N_COMMANDS];
     "[layer.drop]\ntype = dropout\nrate = 0.25\n"                                               \
     "[layer.out]\ntype = dense\nunits = 3\nactivation = softmax\n"                              \
     "[train]\nepochs = 1\nbatch = 4\nearly_stop_patience = 3\nrestore_best = true\n"            \
-    "[quant]\nepochs = 1\ncalib_samples = 6\n"                                                  \
+    "[quant]\nepochs = 1\ncalib_samples = 6\nuint8_io = true\n"                                  \
     "[prune]\nenabled = true\nepochs = 1\nsweep = 0.5\n"
 
 static const char TINY[] = "[data]\nwindow = 20\nsamples_per_class = 8\n" MODEL;

@@ -836,6 +836,27 @@ static void test_quant_keys(void **state) {
     assert_int_equal(c.layers[2].weight_bits, 4);
 }
 
+/* uint8_io: off by default (the lesson's outputs), a boolean, and only with quantization. */
+static void test_uint8_io_key(void **state) {
+    fixture *f = *state;
+    qat_config c;
+    qat_config_defaults(&c);
+    assert_int_equal(c.quant.uint8_io, 0);
+    assert_int_equal(load(f, "[quant]\nuint8_io = true\n"), QAT_OK);
+    assert_int_equal(f->cfg.quant.uint8_io, 1);
+    assert_int_equal(load(f, "[quant]\nuint8_io = no\n"), QAT_OK);
+    assert_int_equal(f->cfg.quant.uint8_io, 0);
+    assert_int_equal(qat_config_load("configs/gesture_cnn.ini", &f->cfg, &f->e), QAT_OK);
+    assert_int_equal(f->cfg.quant.uint8_io, 0);
+    expect_error(f, "[quant]\nuint8_io = 2\n", 2, "[quant] uint8_io: ");
+    assert_int_equal(load(f, "[quant]\nenabled = false\nuint8_io = true\n"), QAT_ERR_CONFIG);
+    assert_msg_contains(&f->e, ": [quant] uint8_io: the uint8-I/O models are full-int8 exports");
+    qat_error e = {0};
+    assert_int_equal(qat_config_set(&c, "quant.uint8_io=yes", &e), QAT_OK);
+    assert_int_equal(c.quant.uint8_io, 1);
+    expect_set_error(&c, "quant.uint8_io=maybe", "--set quant.uint8_io: ");
+}
+
 /* Block pruning: the run's block, a layer's own, their ranges, and the clash with
  * structured pruning (which removes whole filters). */
 static void test_prune_block_keys(void **state) {
@@ -938,6 +959,7 @@ int main(void) {
         cmocka_unit_test(test_set_layer_keys),
         cmocka_unit_test(test_set_errors),
         cmocka_unit_test(test_quant_keys),
+        cmocka_unit_test(test_uint8_io_key),
         cmocka_unit_test(test_prune_block_keys),
         cmocka_unit_test(test_set_after_load_then_validate),
     };

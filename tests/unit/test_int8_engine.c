@@ -306,6 +306,23 @@ static void test_gesture_per_tensor_conv_no_act(void **state) {
                                            1, 1, 1, -128}, 4);
 }
 
+/* ir between a QUANTIZE from tensor fin into its input and, after its output, `last` (a
+ * DEQUANTIZE or QUANTIZE) into tensor fout: the interface of an exported model. */
+static void wrap(qat_ir *ir, int fin, int fout, qat_ir_opcode last) {
+    const int in_q = ir->input, out_q = ir->output;
+    /* QUANTIZE first: the IR's node order is the execution order */
+    qat_ir_node *nodes = malloc((size_t)(ir->n_nodes + 1) * sizeof *nodes);
+    nodes[0] = (qat_ir_node){.op = QAT_IR_QUANTIZE, .n_in = 1, .in = {fin, -1, -1}, .out = in_q};
+    memcpy(nodes + 1, ir->nodes, (size_t)ir->n_nodes * sizeof *nodes);
+    const int n = ir->n_nodes + 1;
+    ir->n_nodes = 0;
+    for (int i = 0; i < n; i++) add(ir, nodes[i]);
+    free(nodes);
+    add(ir, (qat_ir_node){.op = last, .n_in = 1, .in = {out_q, -1, -1}, .out = fout});
+    ir->input = fin;
+    ir->output = fout;
+}
+
 /* QUANTIZE (float → int8) … DEQUANTIZE (int8 → float) around the int8 graph: the
  * float-interface variant of an exported model. */
 static void test_float_interface(void **state) {
@@ -314,20 +331,9 @@ static void test_float_interface(void **state) {
     qat_ir ir, int8_ir; /* the same seed gives the same weights: int8_ir is the reference */
     build_gesture(&ir, &cfg, 5);
     build_gesture(&int8_ir, &cfg, 5);
-    const int in_q = ir.input, out_q = ir.output;
     const int fin = act_f32(&ir, "input_f32", 3, (int[]){1, 50, 3});
     const int fout = act_f32(&ir, "probs_f32", 2, (int[]){1, 3});
-    /* QUANTIZE first: the IR's node order is the execution order */
-    qat_ir_node *nodes = malloc((size_t)(ir.n_nodes + 1) * sizeof *nodes);
-    nodes[0] = (qat_ir_node){.op = QAT_IR_QUANTIZE, .n_in = 1, .in = {fin, -1, -1}, .out = in_q};
-    memcpy(nodes + 1, ir.nodes, (size_t)ir.n_nodes * sizeof *nodes);
-    const int n = ir.n_nodes + 1;
-    ir.n_nodes = 0;
-    for (int i = 0; i < n; i++) add(&ir, nodes[i]);
-    free(nodes);
-    add(&ir, (qat_ir_node){.op = QAT_IR_DEQUANTIZE, .n_in = 1, .in = {out_q, -1, -1}, .out = fout});
-    ir.input = fin;
-    ir.output = fout;
+    wrap(&ir, fin, fout, QAT_IR_DEQUANTIZE);
     qat_i8_engine eng;
     qat_error e = {0};
     if (qat_i8_prepare(&eng, &ir, "test", &e) != QAT_OK) fail_msg("prepare: %s", e.msg);
@@ -342,6 +348,46 @@ static void test_float_interface(void **state) {
         reference(&int8_ir, xq, yq);
         qat_i8_dequantize(yq, 3, 1.0f / 256, -128, want);
         for (int k = 0; k < 3; k++) assert_true(got[k] == want[k]);
+    }
+    qat_i8_free(&eng);
+    qat_ir_free(&ir);
+    qat_ir_free(&int8_ir);
+}
+
+static int act_u8(qat_ir *ir, const char *name, int ndim, const int *dim, float scale, int32_t zp) {
+    qat_qparams q = {.n = 1, .qmin = 0, .qmax = 255, .scale = &scale, .zero_point = &zp};
+    const int t = qat_ir_add_tensor(ir, name, QAT_IR_UINT8, ndim, dim, &q, NULL, 0);
+    assert_true(t >= 0);
+    return t;
+}
+
+/* The uint8 interface the converter writes for inference_input_type / output_type
+ * tf.uint8: QUANTIZE uint8 → int8 (same scale, zero point 3 + 128), the int8 graph, QUANTIZE
+ * int8 → uint8 (1/256, −128 + 128). The outputs are the int8 graph's + 128, byte for byte,
+ * on every input byte. */
+static void test_uint8_interface(void **state) {
+    (void)state;
+    const gesture_cfg cfg = {QAT_IR_PAD_VALID, QAT_IR_PAD_VALID, QAT_IR_ACT_RELU, 0, 0, 1, 3};
+    qat_ir ir, int8_ir;
+    build_gesture(&ir, &cfg, 5);
+    build_gesture(&int8_ir, &cfg, 5);
+    const int uin = act_u8(&ir, "input_u8", 3, (int[]){1, 50, 3}, 0.05f, 131);
+    const int uout = act_u8(&ir, "probs_u8", 2, (int[]){1, 3}, 1.0f / 256, 0);
+    wrap(&ir, uin, uout, QAT_IR_QUANTIZE);
+    qat_i8_engine eng;
+    qat_error e = {0};
+    if (qat_i8_prepare(&eng, &ir, "test", &e) != QAT_OK) fail_msg("prepare: %s", e.msg);
+    qat_rng r;
+    qat_rng_seed(&r, 3, 4);
+    for (int s = 0; s < 12; s++) {
+        uint8_t x[150], got[3];
+        int8_t xq[150], want[3];
+        for (int i = 0; i < 150; i++) /* all 0, all 255, then random bytes */
+            x[i] = (uint8_t)(s < 2 ? 255u * (unsigned)s : qat_rng_below(&r, 256));
+        for (int i = 0; i < 150; i++) xq[i] = (int8_t)(x[i] - 128);
+        qat_i8_invoke(&eng, x, got);
+        reference(&int8_ir, xq, want);
+        for (int k = 0; k < 3; k++) assert_int_equal(got[k], want[k] + 128);
     }
     qat_i8_free(&eng);
     qat_ir_free(&ir);
@@ -704,6 +750,37 @@ static void test_reject_softmax_beta(void **state) {
 
 static size_t bytes_of(const qat_ir_tensor *t) { return qat_ir_tensor_count(t) * qat_ir_type_size(t->type); }
 
+/* What TFLM's QUANTIZE does not do is refused, naming the operator: float → uint8,
+ * uint8 → uint8; a uint8 zero point outside [0, 255]; uint8 into another kernel. */
+static void test_reject_uint8(void **state) {
+    (void)state;
+    qat_ir ir;
+    qat_ir_init(&ir);
+    const int f = act_f32(&ir, "f", 2, (int[]){1, 4});
+    const int u = act_u8(&ir, "u", 2, (int[]){1, 4}, 0.1f, 128);
+    const int v = act_u8(&ir, "v", 2, (int[]){1, 4}, 0.1f, 128);
+    const int w = act_u8(&ir, "w", 2, (int[]){1, 4}, 0.1f, 256);
+    const int s8 = act(&ir, "s8", 2, (int[]){1, 4}, 0.1f, 0);
+    add(&ir, (qat_ir_node){.op = QAT_IR_QUANTIZE, .n_in = 1, .in = {f, -1, -1}, .out = u});
+    ir.input = f, ir.output = u;
+    expect_refused(&ir, QAT_ERR_UNSUPPORTED,
+                   "test: operator 0 (QUANTIZE): QUANTIZE from FLOAT32 ('f') to UINT8 ('u') is not "
+                   "supported", NULL);
+    ir.nodes[0].in[0] = v, ir.input = v;
+    expect_refused(&ir, QAT_ERR_UNSUPPORTED, "test: operator 0 (QUANTIZE): QUANTIZE from UINT8 ('v')",
+                   "to UINT8 ('u') is not supported");
+    ir.nodes[0] = (qat_ir_node){.op = QAT_IR_QUANTIZE, .n_in = 1, .in = {s8, -1, -1}, .out = w};
+    ir.input = s8, ir.output = w;
+    expect_rejected(&ir, "test: operator 0 (QUANTIZE): output 'w' zero point 256 is outside [0, 255]",
+                    NULL);
+    ir.nodes[0] = (qat_ir_node){.op = QAT_IR_SOFTMAX, .n_in = 1, .in = {u, -1, -1}, .out = s8,
+                                .beta = 1};
+    ir.input = u, ir.output = s8;
+    expect_refused(&ir, QAT_ERR_UNSUPPORTED, "test: operator 0 (SOFTMAX): uint8 kernels are not supported",
+                   "'u' is UINT8");
+    qat_ir_free(&ir);
+}
+
 static void test_memory_plan(void **state) {
     (void)state;
     qat_ir ir = gesture();
@@ -755,6 +832,7 @@ int main(void) {
         cmocka_unit_test(test_gesture_same_relu6_per_channel_fc),
         cmocka_unit_test(test_gesture_per_tensor_conv_no_act),
         cmocka_unit_test(test_float_interface),
+        cmocka_unit_test(test_uint8_interface),
         cmocka_unit_test(test_requantize_node),
         cmocka_unit_test(test_reject_softmax_scale),
         cmocka_unit_test(test_reject_pool_qparams),
@@ -770,6 +848,7 @@ int main(void) {
         cmocka_unit_test(test_reject_extreme_qparams),
         cmocka_unit_test(test_extreme_qparams_sweep),
         cmocka_unit_test(test_reject_softmax_beta),
+        cmocka_unit_test(test_reject_uint8),
         cmocka_unit_test(test_memory_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -299,14 +299,76 @@ static void test_dequantize(void **state) {
 static void test_requantize(void **state) {
     (void)state;
     /* s_in/s_out = 0.5/0.25 = 2 → (2^30, 2); (q − 5)·2 + (−3), clamped */
-    int32_t m;
-    int sh;
-    qat_quantize_multiplier((double)0.5f / (double)0.25f, &m, &sh);
-    assert_int_equal(m, HALF);
-    assert_int_equal(sh, 2);
+    qat_i8_requantize_params p = {.in_type = QAT_IR_INT8, .out_type = QAT_IR_INT8, .in_zp = 5,
+                                  .out_zp = -3};
+    qat_quantize_multiplier((double)0.5f / (double)0.25f, &p.multiplier, &p.shift);
+    assert_int_equal(p.multiplier, HALF);
+    assert_int_equal(p.shift, 2);
     int8_t out[4];
-    qat_i8_requantize((const int8_t[]){5, 7, 100, -128}, 4, 5, m, sh, -3, out);
+    qat_i8_requantize(&p, 4, (const int8_t[]){5, 7, 100, -128}, out);
     expect_bytes(out, (const int8_t[]){-3, 1, 127, -128}, 4);
+}
+
+/* The uint8 interface of a full-int8 model, by hand from TFLM's Prepare (QuantizeMultiplier of
+ * (double)s_in / (double)s_out) and Requantize (clamp(MBQM(q − z_in) + z_out) to the output
+ * type; its fast path for equal scales and zero points 128 apart flips the top bit). */
+static void test_requantize_uint8(void **state) {
+    (void)state;
+    /* equal scales: (2^30, 1), MBQM(x) = round(2x · 2^30 / 2^31) = x */
+    qat_i8_requantize_params in = {.in_type = QAT_IR_UINT8, .out_type = QAT_IR_INT8, .in_zp = 133,
+                                   .out_zp = 5};
+    qat_quantize_multiplier((double)0.02f / (double)0.02f, &in.multiplier, &in.shift);
+    assert_int_equal(in.multiplier, HALF);
+    assert_int_equal(in.shift, 1);
+    const uint8_t u[] = {0, 1, 127, 128, 133, 200, 255};
+    int8_t s8[7];
+    qat_i8_requantize(&in, 7, u, s8); /* q − 133 + 5 */
+    expect_bytes(s8, (const int8_t[]){-128, -127, -1, 0, 5, 72, 127}, 7);
+    qat_i8_requantize_params out = {.in_type = QAT_IR_INT8, .out_type = QAT_IR_UINT8, .in_zp = 5,
+                                    .out_zp = 133, .multiplier = in.multiplier, .shift = in.shift};
+    uint8_t back[8];
+    qat_i8_requantize(&out, 7, s8, back);
+    assert_memory_equal(back, u, 7);
+    /* every byte: the fast path's top-bit flip, both ways */
+    for (int v = 0; v < 256; v++) {
+        const uint8_t b = (uint8_t)v;
+        int8_t i8;
+        uint8_t u8;
+        qat_i8_requantize(&in, 1, &b, &i8);
+        assert_int_equal((uint8_t)i8, b ^ 0x80);
+        qat_i8_requantize(&out, 1, &i8, &u8);
+        assert_int_equal(u8, b);
+    }
+    /* uint8 → int8, s_in/s_out = 2: (2^30, 2), (q − 130)·2 + 3 clamped to [-128, 127] */
+    in = (qat_i8_requantize_params){.in_type = QAT_IR_UINT8, .out_type = QAT_IR_INT8, .in_zp = 130,
+                                    .out_zp = 3, .multiplier = HALF, .shift = 2};
+    qat_i8_requantize(&in, 6, (const uint8_t[]){130, 131, 100, 255, 0, 190}, s8);
+    expect_bytes(s8, (const int8_t[]){3, 5, -57, 127, -128, 123}, 6);
+    /* int8 → uint8, s_in/s_out = 0.5: (2^30, 0), MBQM(x) = round(x / 2) with ties up (SRDHM);
+     * x = q + 1, then + 128 */
+    qat_quantize_multiplier((double)0.25f / (double)0.5f, &out.multiplier, &out.shift);
+    assert_int_equal(out.multiplier, HALF);
+    assert_int_equal(out.shift, 0);
+    out.in_zp = -1, out.out_zp = 128;
+    qat_i8_requantize(&out, 8, (const int8_t[]){-128, -3, -2, -1, 0, 1, 3, 127}, back);
+    assert_memory_equal(back, ((const uint8_t[]){65, 127, 128, 128, 129, 129, 130, 192}), 8);
+    /* int8 → uint8, ×2: clamped to [0, 255] */
+    out = (qat_i8_requantize_params){.in_type = QAT_IR_INT8, .out_type = QAT_IR_UINT8, .in_zp = 0,
+                                     .out_zp = 128, .multiplier = HALF, .shift = 2};
+    qat_i8_requantize(&out, 3, (const int8_t[]){-128, 127, 10}, back);
+    assert_memory_equal(back, ((const uint8_t[]){0, 255, 148}), 3);
+}
+
+/* float → uint8 with the input tensor's qparams: QUANTIZE's rule, clamped to [0, 255]. */
+static void test_quantize_uint8(void **state) {
+    (void)state;
+    const float x[] = {0.0f, 0.01f, 0.015f, -0.015f, 1.0f, -1.0f, 5.0f};
+    uint8_t u[7];
+    int8_t s8[7];
+    qat_i8_quantize_to(QAT_IR_UINT8, x, 7, 0.01f, 128, u);
+    assert_memory_equal(u, ((const uint8_t[]){128, 129, 130, 126, 228, 28, 255}), 7);
+    qat_i8_quantize(x, 7, 0.01f, 0, s8); /* the int8 quantizer: the same values − 128 */
+    for (int i = 0; i < 7; i++) assert_int_equal(u[i], (uint8_t)(s8[i] ^ 0x80));
 }
 
 static void test_activation_range(void **state) {
@@ -524,6 +586,8 @@ int main(void) {
         cmocka_unit_test(test_quantize_rounding_and_clamping),
         cmocka_unit_test(test_dequantize),
         cmocka_unit_test(test_requantize),
+        cmocka_unit_test(test_requantize_uint8),
+        cmocka_unit_test(test_quantize_uint8),
         cmocka_unit_test(test_activation_range),
         cmocka_unit_test(test_conv_random_against_naive),
         cmocka_unit_test(test_pool_random_against_naive),

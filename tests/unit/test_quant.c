@@ -192,24 +192,31 @@ static void test_fold_equals_unfolded(void **s) {
     qat_graph_free(&g);
 }
 
-/* A trained-free lesson model: lowering gives the converter's op list, weights inside the
- * bit width's range, pass-through qparams on pools, and the softmax spec. */
-static void lower_lesson(int weight_bits, qat_ir *ir) {
+/* A trained-free lesson model, calibrated on random data (d: those 32 samples). */
+static void lesson_qmodel(int weight_bits, qat_model *fm, qat_qmodel *qm, qat_dataset *d) {
     qat_config c;
     qat_config_defaults(&c);
     c.quant.weight_bits = weight_bits;
-    qat_model fm;
     qat_error e;
-    assert_int_equal(qat_model_build(&fm, c.layers, c.n_layers, 50, 3, 3, 16, &e), QAT_OK);
+    assert_int_equal(qat_model_build(fm, c.layers, c.n_layers, 50, 3, 3, 16, &e), QAT_OK);
     qat_rng r;
     qat_rng_seed(&r, 1, QAT_STREAM_INIT);
-    qat_model_init(&fm, &r);
-    qat_dataset d;
-    assert_int_equal(qat_dataset_alloc(&d, 32, 50, 3, 3, &e), QAT_OK);
-    for (int i = 0; i < 32 * 150; i++) d.x[i] = (float)qat_rng_uniform(&r);
+    qat_model_init(fm, &r);
+    assert_int_equal(qat_dataset_alloc(d, 32, 50, 3, 3, &e), QAT_OK);
+    for (int i = 0; i < 32 * 150; i++) d->x[i] = (float)qat_rng_uniform(&r);
+    for (int i = 0; i < 32; i++) d->y[i] = i % 3;
+    assert_int_equal(qat_qmodel_build(qm, fm, &c.quant, 16, &e), QAT_OK);
+    qat_qmodel_calibrate(qm, d, QAT_OBS_MINMAX);
+}
+
+/* Lowering gives the converter's op list, weights inside the bit width's range,
+ * pass-through qparams on pools, and the softmax spec. */
+static void lower_lesson(int weight_bits, qat_ir *ir) {
+    qat_model fm;
     qat_qmodel qm;
-    assert_int_equal(qat_qmodel_build(&qm, &fm, &c.quant, 16, &e), QAT_OK);
-    qat_qmodel_calibrate(&qm, &d, QAT_OBS_MINMAX);
+    qat_dataset d;
+    qat_error e;
+    lesson_qmodel(weight_bits, &fm, &qm, &d);
     assert_int_equal(qat_lower(&qm, QAT_LOWER_INT8, ir, &e), QAT_OK);
     qat_qmodel_free(&qm);
     qat_model_free(&fm);
@@ -254,6 +261,104 @@ static void test_lowering_lesson(void **s) {
     const qat_ir_tensor *f4 = &ir.tensors[ir.nodes[3].in[1]];
     for (size_t i = 0; i < f4->bytes; i++) assert_in_range(((const int8_t *)f4->data)[i] + 7, 0, 14);
     qat_ir_free(&ir);
+}
+
+/* The same tensor, name aside: type, shape, qparams, constant bytes. */
+static void assert_same_tensor(const qat_ir_tensor *a, const qat_ir_tensor *b) {
+    assert_int_equal(a->type, b->type);
+    assert_int_equal(a->ndim, b->ndim);
+    assert_memory_equal(a->dim, b->dim, (size_t)a->ndim * sizeof(int));
+    assert_int_equal(a->q.n, b->q.n);
+    if (a->q.n) {
+        assert_memory_equal(a->q.scale, b->q.scale, (size_t)a->q.n * sizeof(float));
+        assert_memory_equal(a->q.zero_point, b->q.zero_point, (size_t)a->q.n * sizeof(int32_t));
+        assert_int_equal(a->q.qmin, b->q.qmin);
+        assert_int_equal(a->q.qmax, b->q.qmax);
+    }
+    assert_int_equal(a->bytes, b->bytes);
+    if (a->bytes) assert_memory_equal(a->data, b->data, a->bytes);
+}
+
+/* A uint8 interface tensor beside its int8 one: same shape and scale, zero point + 128. */
+static void assert_uint8_twin(const qat_ir_tensor *u, const qat_ir_tensor *s8, const char *name) {
+    assert_string_equal(u->name, name);
+    assert_int_equal(u->type, QAT_IR_UINT8);
+    assert_int_equal(u->ndim, s8->ndim);
+    assert_memory_equal(u->dim, s8->dim, (size_t)u->ndim * sizeof(int));
+    assert_int_equal(u->q.n, 1);
+    assert_true(u->q.scale[0] == s8->q.scale[0]);
+    assert_int_equal(u->q.zero_point[0], s8->q.zero_point[0] + 128);
+    assert_int_equal(u->q.qmin, 0);
+    assert_int_equal(u->q.qmax, 255);
+    assert_null(u->data);
+}
+
+/* QAT_LOWER_INT8_UINT8_IO: QUANTIZE uint8 → int8, the int8 lowering's graph node for node and
+ * tensor for tensor, QUANTIZE int8 → uint8; the engine's uint8 outputs are its int8 outputs
+ * + 128 byte for byte, and qat_int8_evaluate predicts the same classes sample by sample. */
+static void test_lowering_uint8_io(void **s) {
+    (void)s;
+    qat_model fm;
+    qat_qmodel qm;
+    qat_dataset d;
+    qat_error e;
+    qat_ir i8, u8;
+    lesson_qmodel(8, &fm, &qm, &d);
+    assert_int_equal(qat_lower(&qm, QAT_LOWER_INT8, &i8, &e), QAT_OK);
+    assert_int_equal(qat_lower(&qm, QAT_LOWER_INT8_UINT8_IO, &u8, &e), QAT_OK);
+    assert_int_equal(u8.n_nodes, i8.n_nodes + 2);
+    const qat_ir_node *first = &u8.nodes[0], *last = &u8.nodes[u8.n_nodes - 1];
+    assert_int_equal(first->op, QAT_IR_QUANTIZE);
+    assert_int_equal(last->op, QAT_IR_QUANTIZE);
+    assert_int_equal(first->in[0], u8.input);
+    assert_int_equal(last->out, u8.output);
+    const qat_ir_tensor *in_q = &u8.tensors[first->out], *out_q = &u8.tensors[last->in[0]];
+    assert_string_equal(in_q->name, "input_int8");
+    assert_string_equal(out_q->name, "probs_int8");
+    assert_same_tensor(in_q, &i8.tensors[i8.input]);
+    assert_same_tensor(out_q, &i8.tensors[i8.output]);
+    assert_uint8_twin(&u8.tensors[u8.input], in_q, "input");
+    assert_uint8_twin(&u8.tensors[u8.output], out_q, "probs");
+    assert_int_equal(u8.tensors[u8.output].q.zero_point[0], 0); /* softmax: −128 + 128 */
+    for (int k = 0; k < i8.n_nodes; k++) { /* the int8 graph between the two */
+        const qat_ir_node *a = &i8.nodes[k], *b = &u8.nodes[k + 1];
+        assert_int_equal(a->op, b->op);
+        assert_int_equal(a->n_in, b->n_in);
+        for (int j = 0; j < a->n_in; j++)
+            if (a->in[j] >= 0) assert_same_tensor(&i8.tensors[a->in[j]], &u8.tensors[b->in[j]]);
+        assert_same_tensor(&i8.tensors[a->out], &u8.tensors[b->out]);
+    }
+    /* through the engine: uint8 in and out, on the int8 model's own bytes + 128 */
+    qat_i8_engine ea, eb;
+    assert_int_equal(qat_i8_prepare(&ea, &i8, "int8", &e), QAT_OK);
+    assert_int_equal(qat_i8_prepare(&eb, &u8, "uint8", &e), QAT_OK);
+    const qat_ir_tensor *uin = &u8.tensors[u8.input];
+    for (int i = 0; i < d.n; i++) {
+        int8_t x8[150], y8[3];
+        uint8_t xu[150], yu[3];
+        qat_i8_quantize(d.x + 150 * i, 150, in_q->q.scale[0], in_q->q.zero_point[0], x8);
+        qat_i8_quantize_to(QAT_IR_UINT8, d.x + 150 * i, 150, uin->q.scale[0], uin->q.zero_point[0], xu);
+        for (int k = 0; k < 150; k++) assert_int_equal(xu[k], (uint8_t)(x8[k] + 128));
+        qat_i8_invoke(&ea, x8, y8);
+        qat_i8_invoke(&eb, xu, yu);
+        for (int k = 0; k < 3; k++) assert_int_equal(yu[k], y8[k] + 128);
+    }
+    qat_i8_free(&ea);
+    qat_i8_free(&eb);
+    int pa[32], pb[32];
+    int8_t ra[32 * 3];
+    uint8_t rb[32 * 3];
+    double acc_a, acc_b;
+    assert_int_equal(qat_int8_evaluate(&i8, &d, pa, ra, &acc_a, NULL, &e), QAT_OK);
+    assert_int_equal(qat_int8_evaluate(&u8, &d, pb, rb, &acc_b, NULL, &e), QAT_OK);
+    assert_memory_equal(pa, pb, sizeof pa);
+    for (int k = 0; k < 32 * 3; k++) assert_int_equal(rb[k], ra[k] + 128);
+    assert_true(acc_a == acc_b);
+    qat_ir_free(&i8);
+    qat_ir_free(&u8);
+    qat_qmodel_free(&qm);
+    qat_model_free(&fm);
+    qat_dataset_free(&d);
 }
 
 /* A batchnorm that cannot be folded is refused with the layer's name. */
@@ -323,6 +428,7 @@ int main(void) {
         cmocka_unit_test(test_observers),
         cmocka_unit_test(test_fold_equals_unfolded),
         cmocka_unit_test(test_lowering_lesson),
+        cmocka_unit_test(test_lowering_uint8_io),
         cmocka_unit_test(test_unfoldable_stack),
         cmocka_unit_test(test_freeze_epochs),
     };

@@ -54,8 +54,11 @@ static qat_ir_node node(qat_ir_opcode op, int n_in, int a, int b, int c, int out
 }
 
 /* float input → QUANTIZE → RESHAPE(+shape) → CONV_2D → DEPTHWISE → MAX_POOL →
- * AVERAGE_POOL → RESHAPE → FULLY_CONNECTED → SOFTMAX → DEQUANTIZE → float output */
-static void build_ir(qat_ir *ir) {
+ * AVERAGE_POOL → RESHAPE → FULLY_CONNECTED → SOFTMAX → DEQUANTIZE → float output; with
+ * uint8_io, the interface the converter writes for inference_input_type / output_type
+ * tf.uint8: uint8 input → QUANTIZE → ... SOFTMAX → QUANTIZE → uint8 output, each uint8 tensor
+ * on its int8 neighbour's scale with the zero point + 128. */
+static void build_ir_io(qat_ir *ir, int uint8_io) {
     qat_ir_init(ir);
     int8_t w1[36], w2[24], w3[24];
     int32_t b1[4] = {100, -200, 300, -400}, b2[8], b3[3] = {-7, 0, 7};
@@ -68,7 +71,10 @@ static void build_ir(qat_ir *ir) {
               d_mp[] = {1, 1, 2, 8}, d_ap[] = {1, 1, 1, 8}, d_fl[] = {1, 8}, d_w3[] = {3, 8},
               d3[] = {3}, d_o[] = {1, 3};
     const int A = -128, B = 127, I0 = INT32_MIN, I1 = INT32_MAX;
-    add(ir, "input", QAT_IR_FLOAT32, 3, d_in, 0, 0, 0, 0, 0, 0, NULL, 0);          /* 0 */
+    if (uint8_io)
+        add(ir, "input", QAT_IR_UINT8, 3, d_in, 1, 0, 0, 255, 0.05f, 125, NULL, 0); /* 0 */
+    else
+        add(ir, "input", QAT_IR_FLOAT32, 3, d_in, 0, 0, 0, 0, 0, 0, NULL, 0);      /* 0 */
     add(ir, "input_q", QAT_IR_INT8, 3, d_in, 1, 0, A, B, 0.05f, -3, NULL, 0);      /* 1 */
     add(ir, "reshape/shape", QAT_IR_INT32, 1, d4, 0, 0, 0, 0, 0, 0, shape_a, 16);  /* 2 */
     add(ir, "x4d", QAT_IR_INT8, 4, d_x, 1, 0, A, B, 0.05f, -3, NULL, 0);           /* 3 */
@@ -85,7 +91,10 @@ static void build_ir(qat_ir *ir) {
     add(ir, "fc/b", QAT_IR_INT32, 1, d3, 1, 0, I0, I1, 0.0003f, 0, b3, 12);        /* 14 */
     add(ir, "logits", QAT_IR_INT8, 2, d_o, 1, 0, A, B, 0.09f, -12, NULL, 0);       /* 15 */
     add(ir, "probs", QAT_IR_INT8, 2, d_o, 1, 0, A, B, 1.0f / 256, -128, NULL, 0);  /* 16 */
-    add(ir, "output", QAT_IR_FLOAT32, 2, d_o, 0, 0, 0, 0, 0, 0, NULL, 0);          /* 17 */
+    if (uint8_io)
+        add(ir, "output", QAT_IR_UINT8, 2, d_o, 1, 0, 0, 255, 1.0f / 256, 0, NULL, 0); /* 17 */
+    else
+        add(ir, "output", QAT_IR_FLOAT32, 2, d_o, 0, 0, 0, 0, 0, 0, NULL, 0);      /* 17 */
     ir->input = 0;
     ir->output = 17;
 
@@ -129,9 +138,11 @@ static void build_ir(qat_ir *ir) {
     n = node(QAT_IR_SOFTMAX, 1, 15, -1, -1, 16);
     n.beta = 1.0f;
     assert_true(qat_ir_add_node(ir, &n) >= 0);
-    n = node(QAT_IR_DEQUANTIZE, 1, 16, -1, -1, 17);
+    n = node(uint8_io ? QAT_IR_QUANTIZE : QAT_IR_DEQUANTIZE, 1, 16, -1, -1, 17);
     assert_true(qat_ir_add_node(ir, &n) >= 0);
 }
+
+static void build_ir(qat_ir *ir) { build_ir_io(ir, 0); }
 
 /* Field-by-field equality of two IRs. */
 static void assert_ir_equal(const qat_ir *a, const qat_ir *b) {
@@ -876,6 +887,58 @@ static void test_reader_ranges(void **state) {
     expect_format_error(f, f->len, "operator 2 (CONV_2D) has padding 7");
 }
 
+/* The uint8 interface: tensors of TensorType UINT8 (3), QUANTIZE to and from them v1 (as
+ * op_version.cc), a uint8 zero point read in [0, 255]. */
+static void test_round_trip_uint8_io(void **state) {
+    (void)state;
+    qat_ir ir, back;
+    build_ir_io(&ir, 1);
+    unsigned char *buf, *buf2;
+    size_t len, len2;
+    serialize(&ir, &buf, &len);
+    qat_error e = {0};
+    assert_int_equal(qat_tflite_parse(buf, len, "mem.tflite", &back, &e), QAT_OK);
+    assert_ir_equal(&ir, &back);
+    assert_int_equal(back.tensors[0].type, QAT_IR_UINT8);
+    assert_int_equal(back.tensors[0].q.zero_point[0], 125);
+    serialize(&back, &buf2, &len2);
+    assert_int_equal(len, len2);
+    assert_memory_equal(buf, buf2, len);
+    free(buf2);
+    qat_ir_free(&back);
+    fixture f = {.good = buf, .len = len, .m = malloc(len)};
+    assert_non_null(f.m);
+    fresh(&f);
+    for (int k = 0; k < 2; k++) {
+        int8_t ty;
+        qat_fb_table t = vec_table(&f.v.tensors, k ? 17 : 0);
+        assert_int_equal(qat_fb_read_i8(&t, QAT_TFL_TENSOR_TYPE, -1, &ty), 0);
+        assert_int_equal(ty, 3);
+        assert_int_equal(qat_tflite_op_version(&ir, &ir.nodes[k ? ir.n_nodes - 1 : 0]), 1);
+    }
+    const int64_t zps[] = {255, 0, 256, -1};
+    for (int k = 0; k < 4; k++) { /* the input's zero point set to zps[k] */
+        fresh(&f);
+        qat_fb_table t = vec_table(&f.v.tensors, 0), q;
+        qat_fb_vec zv;
+        assert_int_equal(qat_fb_read_table(&t, QAT_TFL_TENSOR_QUANTIZATION, &q, NULL), 0);
+        assert_int_equal(qat_fb_read_vec(&q, QAT_TFL_QUANT_ZERO_POINT, 8, &zv, NULL), 0);
+        for (int b = 0; b < 8; b++)
+            f.m[zv.pos + (uint32_t)b] = (unsigned char)((uint64_t)zps[k] >> (8 * b));
+        if (k >= 2) {
+            expect_format_error(&f, len, k == 2 ? "'input' has zero_point[0] = 256, outside UINT8"
+                                                : "'input' has zero_point[0] = -1, outside UINT8");
+            continue;
+        }
+        assert_int_equal(qat_tflite_parse(f.m, len, "ok.tflite", &back, &e), QAT_OK);
+        assert_int_equal(back.tensors[0].q.zero_point[0], zps[k]);
+        qat_ir_free(&back);
+    }
+    free(f.m);
+    free(buf);
+    qat_ir_free(&ir);
+}
+
 static void parse_copy_is_clean(const unsigned char *src, size_t len, int *ok) {
     unsigned char *copy = malloc(len ? len : 1);
     assert_non_null(copy);
@@ -964,6 +1027,7 @@ static void test_writer_rejects_bad_ir(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_round_trip_uint8_io),
         cmocka_unit_test(test_file_layout),
         cmocka_unit_test(test_op_versions),
         cmocka_unit_test(test_golden_models),
