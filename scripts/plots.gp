@@ -14,8 +14,9 @@
 #   conf_float.dat, conf_int8.dat   predicted true row_fraction count
 #   classes.dat       index "NAME"
 #   sqnr.dat          "TENSOR" ptq_db qat_db ('?' = exact)
+#   lab.dat           "MODEL TYPE" file_KB accuracy% (the lab's comparison, when quantized)
 # Writes curves.svg, confusion.svg and, as the variables say, sweep.svg, weights.svg,
-# sqnr.svg. Fixed sizes and fonts: the same data always gives the same bytes.
+# sqnr.svg, lab.svg. Fixed sizes and fonts: the same data always gives the same bytes.
 
 if (!exists("phases")) phases = "float"
 if (!exists("nlayers")) nlayers = 0
@@ -169,6 +170,23 @@ set yrange [*:*]
 unset xlabel
 unset ylabel
 unset title
+
+# ---- 6. the quantization lab's "Pareto frontier": accuracy against file size ----
+if (quantized) {
+    eval svg_(760, 420)
+    set output 'lab.svg'
+    set xlabel 'model file (KB)'
+    set ylabel 'test accuracy (%)'
+    set xrange [0:*]
+    set offsets 0, graph 0.3, graph 0.08, graph 0.08
+    plot 'lab.dat' using 2:3 with points pt 7 ps 1.3 lc rgb c_qat, \
+         'lab.dat' using 2:3:1 with labels left offset 0.8,0.4 font ',10' tc rgb '#333333'
+    unset offsets
+    unset xrange
+    unset xlabel
+    unset ylabel
+}
+unset output
 
 # ---- 5. per-tensor quantization error ----
 if (quantized) {

@@ -240,24 +240,42 @@ void qat_data_sample_name(const qat_data_config *cfg, const qat_dataset *d, int 
 const char *qat_data_source_name(qat_data_source s);
 const char *qat_norm_kind_name(qat_norm_kind k);
 
+/* ---- image sets as files hold them: IDX (MNIST's format) and NumPy arrays ----
+ * Pixels stay in the file's type, so 60,000 28×28 byte images cost 47 MB, not 188 MB as
+ * float. Labels are returned as stored: checking them against a class count, and turning
+ * pixels into samples, is the caller's. Every refusal is one line naming the file:
+ * QAT_ERR_IO when it cannot be opened (or is no regular file), QAT_ERR_FORMAT when its bytes
+ * are not what its format says (magic, header, truncated, trailing bytes, corrupt gzip),
+ * QAT_ERR_DATA when it is well formed but unusable here (no images, sizes beyond the limits
+ * below, a dtype or shape that is not an image set, negative labels, image and label counts
+ * that differ), QAT_ERR_CONFIG for a negative limit. */
+
+#define QAT_IMAGE_MAX_N 100000000 /* images in a set, at most */
+#define QAT_IMAGE_MAX_SIDE 4096   /* height and width, at most (channels: QAT_MAX_CHANNELS) */
+
 /* A set of images as a file holds them: n images of height × width × channels (channels
  * last), pixels as bytes (u8, uint8 files) or floats (f32, float32 .npy), one label each. */
 typedef struct qat_image_set {
     int n, height, width, channels;
-    uint8_t *u8;   /* n·h·w·c bytes, or NULL */
-    float *f32;    /* n·h·w·c floats, or NULL */
-    int *labels;   /* n labels as stored (not yet checked against any class count) */
+    uint8_t *u8;   /* n·h·w·c bytes, or NULL; owned */
+    float *f32;    /* n·h·w·c floats, or NULL; owned */
+    int *labels;   /* n labels as stored (not yet checked against any class count); owned */
 } qat_image_set;
+
 /* MNIST's IDX format: images_path holds an idx3 (n, h, w) uint8 array (magic 0x00000803),
  * labels_path an idx1 (n) uint8 array (0x00000801); either may be gzip-compressed (read
  * through zlib, recognised by its content, not its name). limit > 0 reads only the first
- * `limit` images and labels (0 = all). */
+ * `limit` images and labels (0 = all). Both headers are checked in full, and a plain file's
+ * size against its header; the part of a compressed file past the limit is not read, so its
+ * truncation or trailing bytes go unnoticed. channels is 1. On failure *out is empty. */
 qat_status qat_idx_read(const char *images_path, const char *labels_path, int limit,
                         qat_image_set *out, qat_error *e);
-/* NumPy arrays as people export them: X (N, H, W) or (N, H, W, C), uint8 or float32;
- * y (N,) of uint8 / int32 / int64 labels. Same limit. */
+/* NumPy arrays as people export them: X (N, H, W) or (N, H, W, C), uint8 (→ u8) or float32
+ * (→ f32; float64 is converted to f32, and must then be finite); y (N,) of uint8 / int32 /
+ * int64 labels, each in [0, INT_MAX]. Same limit (only the rows used are read). */
 qat_status qat_image_npy_read(const char *x_path, const char *y_path, int limit,
                               qat_image_set *out, qat_error *e);
+/* Frees what a reader allocated and empties the set; safe on an emptied set. */
 void qat_image_set_free(qat_image_set *s);
 
 #endif

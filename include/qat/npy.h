@@ -1,6 +1,7 @@
 /* qatrain — NumPy .npy files (format versions 1.0, 2.0 and 3.0; little-endian; C order).
- * Read: float32, float64 (converted to float32), int8, uint8, int32, int64 (labels).
- * Write: version 1.0, float32 / int8 / uint8 / int32. */
+ * Read: float32, float64 (converted to float32), int8, uint8 (images, labels), int32, int64
+ * (labels).
+ * Write: version 1.0, float32 / int8 / int32. */
 #ifndef QAT_NPY_H
 #define QAT_NPY_H
 
@@ -18,7 +19,7 @@ typedef enum qat_dtype {
     QAT_DTYPE_I8,
     QAT_DTYPE_I32,
     QAT_DTYPE_I64,
-    QAT_DTYPE_U8, /* images and uint8 model inputs */
+    QAT_DTYPE_U8, /* "|u1": image pixels and labels as people export them */
     QAT_DTYPE_COUNT
 } qat_dtype;
 
@@ -33,6 +34,8 @@ typedef struct qat_npy {
 } qat_npy;
 
 size_t qat_dtype_size(qat_dtype t);
+/* NumPy's name of the type: "float32", "uint8"... */
+const char *qat_dtype_name(qat_dtype t);
 /* Reads a whole .npy; every malformation (magic, version, header, dtype, fortran order,
  * shape overflow, truncated data) is a QAT_ERR_FORMAT naming the file. */
 qat_status qat_npy_read(const char *path, qat_npy *out, qat_error *e);

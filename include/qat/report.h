@@ -32,6 +32,21 @@ typedef struct qat_variant_stats {
  * number of columns filled. */
 int qat_report_variants(const qat_pipeline *p, qat_variant_stats out[QAT_VARIANT_COUNT]);
 
+/* The quantization lab's comparison (LAB03's "model type, size, accuracy, size reduction"),
+ * one row per file it compares: float32, float16, dynamic range, full int8 (the PTQ model;
+ * its uint8-I/O file when [quant] uint8_io), QAT int8 and, when pruned, the pruned int8
+ * model. Only float32 before quantization. The size reduction is float32's bytes / bytes. */
+#define QAT_LAB_ROWS 6
+typedef struct qat_lab_row {
+    const char *label;  /* the lab's model type */
+    char file[40];      /* model_*.tflite */
+    long bytes;         /* the file */
+    double accuracy;    /* test split; int8 rows from the integer engine */
+    double latency_us;  /* host, one image (timing only: float16 and dynamic range are run
+                           with the float kernels, as the float32 row) */
+} qat_lab_row;
+int qat_report_lab(const qat_pipeline *p, qat_lab_row out[QAT_LAB_ROWS]);
+
 /* The pruning runs in the order the report lists them: the configured sparsity, then the
  * sweep's; returns how many (0 unless pruned). */
 #define QAT_PRUNE_RUNS_MAX (QAT_MAX_SWEEP + 1)

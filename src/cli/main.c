@@ -146,6 +146,19 @@ static void progress(void *ctx, const qat_progress *p) {
     fflush(stdout);
 }
 
+/* The quantization lab's table, as the lab prints it, with the host time per image. */
+static void lab_table(const qat_pipeline *p) {
+    qat_lab_row r[QAT_LAB_ROWS];
+    int n = qat_report_lab(p, r);
+    printf("  %-24s %10s %10s %15s %16s\n", "Model type", "Size (KB)", "Accuracy",
+           "Size reduction", "Host time (us)");
+    for (int i = 0; i < n; i++)
+        printf("  %-24s %10.2f %10.4f %14.2fx %16.1f\n", r[i].label, r[i].bytes / 1024.0,
+               r[i].accuracy, r[i].bytes ? (double)r[0].bytes / r[i].bytes : 0.0,
+               r[i].latency_us);
+    printf("\n");
+}
+
 static void table(const qat_pipeline *p) {
     qat_variant_stats v[QAT_VARIANT_COUNT];
     int n = qat_report_variants(p, v);
@@ -197,6 +210,7 @@ static void summary(const qat_pipeline *p) {
            p->test_loss);
     if (p->quantized) {
         table(p);
+        lab_table(p);
         printf("  quantization error per int8 tensor (SQNR, dB; calibration set):\n  %-22s%15s%15s\n",
                "tensor", "PTQ", "QAT");
         for (int i = 0; i < p->n_sqnr; i++)

@@ -128,8 +128,6 @@ int qat_cmd_inspect(const char *path) {
  * leading 1) or (N, full input shape). The engine has checked that the input holds values. */
 static int check_input(const qat_ir_tensor *in, const qat_npy *x, const char *path,
                        const char *model, size_t *n) {
-    static const char *const dtype[] = {"float32", "float64", "int8", "int32", "int64", "uint8"};
-    _Static_assert(sizeof dtype / sizeof dtype[0] == QAT_DTYPE_COUNT, "dtype names");
     const size_t per = qat_ir_tensor_count(in);
     qat_dtype want;
     const int known = qat_tflite_npy_dtype(in->type, &want);
@@ -139,7 +137,8 @@ static int check_input(const qat_ir_tensor *in, const qat_npy *x, const char *pa
         k += (size_t)snprintf(shape + k, sizeof shape - k, d ? ", %d" : "%d", in->dim[d]);
     if (!known || x->dtype != want) {
         fprintf(stderr, "qatrain: %s: holds %s data; the input of %s is %s [%s]\n", path,
-                dtype[x->dtype], model, known ? dtype[want] : qat_ir_type_name(in->type), shape);
+                qat_dtype_name(x->dtype), model, known ? qat_dtype_name(want) : qat_ir_type_name(in->type),
+                shape);
         return 2;
     }
     QAT_ASSERT(per > 0);

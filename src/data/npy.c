@@ -19,17 +19,24 @@
 typedef struct dtype_info {
     const char *code; /* descr without its byte-order character */
     size_t size;
+    const char *name; /* NumPy's name, for messages */
 } dtype_info;
 
 static const dtype_info dtypes[] = {
-    [QAT_DTYPE_F32] = {"f4", 4}, [QAT_DTYPE_F64] = {"f8", 8}, [QAT_DTYPE_I8] = {"i1", 1},
-    [QAT_DTYPE_I32] = {"i4", 4}, [QAT_DTYPE_I64] = {"i8", 8}, [QAT_DTYPE_U8] = {"u1", 1},
+    [QAT_DTYPE_F32] = {"f4", 4, "float32"}, [QAT_DTYPE_F64] = {"f8", 8, "float64"},
+    [QAT_DTYPE_I8] = {"i1", 1, "int8"},     [QAT_DTYPE_I32] = {"i4", 4, "int32"},
+    [QAT_DTYPE_I64] = {"i8", 8, "int64"},   [QAT_DTYPE_U8] = {"u1", 1, "uint8"},
 };
 _Static_assert(sizeof dtypes / sizeof dtypes[0] == QAT_DTYPE_COUNT, "dtype table");
 
 size_t qat_dtype_size(qat_dtype t) {
     QAT_ASSERT((unsigned)t < QAT_DTYPE_COUNT);
     return dtypes[t].size;
+}
+
+const char *qat_dtype_name(qat_dtype t) {
+    QAT_ASSERT((unsigned)t < QAT_DTYPE_COUNT);
+    return dtypes[t].name;
 }
 
 /* ---- byte order: the payload is little-endian whatever the host ---- */
@@ -210,7 +217,7 @@ static qat_status parse_descr(const char *descr, const char *path, qat_dtype *ou
                 return QAT_OK;
             }
     return qat_error_set(e, QAT_ERR_FORMAT,
-                         "%s: unsupported dtype '%s' (expected <f4, <f8, |i1, <i4 or <i8)", path,
+                         "%s: unsupported dtype '%s' (expected <f4, <f8, |i1, |u1, <i4 or <i8)", path,
                          descr);
 }
 

@@ -395,6 +395,24 @@ static void section_layers(FILE *f, const qat_model *m) {
     fputs("</tbody>\n</table>\n", f);
 }
 
+/* The quantization lab's table (size, accuracy, reduction against float32) and its plot of
+ * accuracy against size. Host times change from run to run: timing.json has them. */
+static void section_lab(FILE *f, const page *g) {
+    qat_lab_row r[QAT_LAB_ROWS];
+    int n = qat_report_lab(g->p, r);
+    fputs("<h2>The quantization lab's comparison</h2>\n<table>\n<thead><tr><th>Model type</th>"
+          "<th>file</th><th>Size (KB)</th><th>Accuracy</th><th>Size reduction</th></tr></thead>"
+          "\n<tbody>\n", f);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "<tr><td>%s</td><td><code>%s</code></td><td>%.2f</td><td>%.4f</td>"
+                "<td>%.2f&times;</td></tr>\n", r[i].label, r[i].file, r[i].bytes / 1024.0,
+                r[i].accuracy, r[i].bytes ? (double)r[0].bytes / r[i].bytes : 0.0);
+    fputs("</tbody>\n</table>\n", f);
+    figure(f, g, QAT_PLOT_LAB,
+           "Test accuracy against file size for every model the lab compares: the lab's "
+           "&ldquo;Pareto frontier&rdquo;. Int8 accuracies are the integer engine's.");
+}
+
 static void body(FILE *f, const page *g, const char *warning) {
     const qat_pipeline *p = g->p;
     if (warning[0]) {
@@ -403,6 +421,7 @@ static void body(FILE *f, const page *g, const char *warning) {
         fputs("</p>\n", f);
     }
     section_comparison(f, g);
+    if (p->quantized) section_lab(f, g);
     section_run(f, p);
     section_curves(f, g);
     if (p->pruned) section_sweep(f, g);

@@ -32,7 +32,7 @@
 #define MAX_POINTS (QAT_PRUNE_RUNS_MAX + 1) /* and the unpruned model */
 
 static const char *const plot_file[QAT_PLOT_COUNT] = {"curves.svg", "sweep.svg", "weights.svg",
-                                                       "confusion.svg", "sqnr.svg"};
+                                                       "confusion.svg", "sqnr.svg", "lab.svg"};
 _Static_assert(sizeof plot_file / sizeof plot_file[0] == QAT_PLOT_COUNT, "plot files");
 
 /* What the plots are drawn from, and what came of it. */
@@ -212,6 +212,21 @@ static int write_sqnr(const char *dir, const qat_pipeline *p) {
     return data_close(f);
 }
 
+static int write_lab(const char *dir, const qat_pipeline *p) {
+    qat_lab_row r[QAT_LAB_ROWS];
+    int n = qat_report_lab(p, r);
+    FILE *f = data_file(dir, "lab.dat");
+    if (!f) return -1;
+    fprintf(f, "model file_kb accuracy\n");
+    for (int i = 0; i < n; i++) {
+        put_field(f, r[i].label);
+        put_num(f, r[i].bytes / 1024.0);
+        put_num(f, 100 * r[i].accuracy);
+        fputc('\n', f);
+    }
+    return data_close(f);
+}
+
 /* Every data file; vars gets the -e definitions plots.gp reads. */
 static int write_data(const job *g, const char *dir, char *vars, size_t cap) {
     const qat_pipeline *p = g->p;
@@ -224,7 +239,7 @@ static int write_data(const job *g, const char *dir, char *vars, size_t cap) {
         write_confusion(dir, "conf_float.dat", &ev->confusion[QAT_EVAL_FLOAT32]))
         return -1;
     if (p->quantized && (write_confusion(dir, "conf_int8.dat", &ev->confusion[QAT_EVAL_INT8_QAT]) ||
-                         write_sqnr(dir, p) || write_weights(dir, ev)))
+                         write_sqnr(dir, p) || write_weights(dir, ev) || write_lab(dir, p)))
         return -1;
     nl = p->quantized ? ev->n_hist : 0;
     if (p->pruned && write_sweep(dir, p)) return -1;
@@ -333,7 +348,8 @@ static void remove_dir(const char *dir) {
 static int load_svgs(job *g, const char *dir) {
     const qat_pipeline *p = g->p;
     phase ph[MAX_PHASES];
-    int want[QAT_PLOT_COUNT] = {phases(p, ph) > 0, p->pruned, p->quantized, 1, p->quantized};
+    int want[QAT_PLOT_COUNT] = {phases(p, ph) > 0, p->pruned, p->quantized, 1, p->quantized,
+                                p->quantized};
     int missing = 0;
     for (int i = 0; i < QAT_PLOT_COUNT; i++) {
         char path[QAT_PATH_MAX + 32];

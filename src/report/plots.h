@@ -12,6 +12,7 @@ typedef enum qat_plot {
     QAT_PLOT_WEIGHTS,   /* float vs int8 weight histograms (when quantized) */
     QAT_PLOT_CONFUSION, /* confusion matrices */
     QAT_PLOT_SQNR,      /* per-tensor SQNR (when quantized) */
+    QAT_PLOT_LAB,       /* accuracy against file size of the lab's models (when quantized) */
     QAT_PLOT_COUNT
 } qat_plot;
 

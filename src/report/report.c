@@ -159,6 +159,38 @@ int qat_report_variants(const qat_pipeline *p, qat_variant_stats out[QAT_VARIANT
     return n;
 }
 
+static qat_lab_row lab_row(const char *label, const char *file, long bytes, double acc,
+                           double us) {
+    qat_lab_row r = {.label = label, .bytes = bytes, .accuracy = acc, .latency_us = us};
+    snprintf(r.file, sizeof r.file, "%s", file);
+    return r;
+}
+
+int qat_report_lab(const qat_pipeline *p, qat_lab_row out[QAT_LAB_ROWS]) {
+    const long *b = p->tflite_bytes;
+    const double *us = p->latency_us;
+    int n = 0, u8 = p->cfg.quant.uint8_io;
+    out[n++] = lab_row("Float32 (baseline)", "model_float32.tflite", b[QAT_VARIANT_FLOAT32],
+                       p->test_accuracy, us[QAT_VARIANT_FLOAT32]);
+    if (!p->quantized) return n;
+    out[n++] = lab_row("Float16", "model_float16.tflite", p->fp16_tflite_bytes,
+                       p->fp16_accuracy, us[QAT_VARIANT_FLOAT32]);
+    out[n++] = lab_row("Dynamic range", "model_dynamic_range.tflite",
+                       b[QAT_VARIANT_DYNAMIC_RANGE], p->dr_accuracy, us[QAT_VARIANT_DYNAMIC_RANGE]);
+    out[n++] = u8 ? lab_row("Full int8 (uint8 I/O)", "model_ptq_uint8_io.tflite",
+                            p->uint8_io[QAT_UINT8_PTQ].tflite_bytes,
+                            p->uint8_io[QAT_UINT8_PTQ].accuracy, us[QAT_VARIANT_INT8_PTQ])
+                  : lab_row("Full int8", "model_ptq_int8.tflite", b[QAT_VARIANT_INT8_PTQ],
+                            p->ptq_accuracy, us[QAT_VARIANT_INT8_PTQ]);
+    out[n++] = lab_row("QAT int8", "model_int8.tflite", b[QAT_VARIANT_INT8_QAT],
+                       p->qat_accuracy, us[QAT_VARIANT_INT8_QAT]);
+    if (p->pruned)
+        out[n++] = lab_row("QAT int8, pruned", "model_pruned_int8.tflite",
+                           b[QAT_VARIANT_INT8_PRUNED], p->prune_main.accuracy,
+                           us[QAT_VARIANT_INT8_PRUNED]);
+    return n;
+}
+
 int qat_report_prune_runs(const qat_pipeline *p, const qat_prune_result *out[QAT_PRUNE_RUNS_MAX]) {
     if (!p->pruned) return 0;
     out[0] = &p->prune_main;

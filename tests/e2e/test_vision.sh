@@ -80,12 +80,12 @@ bad "images are 28 × 28, the model takes 32 × 32 \(set \[data\] pad = true" --
 bad "images are 28 × 28, larger than the model's 20 × 20 input" --set data.height=20 --set data.width=20
 bad "\[data\] labels: 2 labels for 10 classes" --set data.labels=0,1
 gzip -dc "$FM/t10k-images-idx3-ubyte.gz" | head -c 100000 >"$TMP/cut-idx3"
-bad "cut-idx3: 100000 bytes, but its header promises 7840016 .*: truncated" --set data.test_images="$TMP/cut-idx3" --set data.test_labels="$FM/t10k-labels-idx1-ubyte.gz"
+bad "cut-idx3: truncated: the header declares 10000 images of 28×28 pixels \(7840016 bytes with the header\), the file holds 100000 bytes \(127 complete images\)" --set data.test_images="$TMP/cut-idx3" --set data.test_labels="$FM/t10k-labels-idx1-ubyte.gz"
 gzip -dc "$FM/t10k-images-idx3-ubyte.gz" | head -c 100000 | gzip -c >"$TMP/cut-idx3.gz"
-bad "cut-idx3.gz: truncated: 127 of its 10000 items complete" --set data.test_images="$TMP/cut-idx3.gz" --set data.test_labels="$FM/t10k-labels-idx1-ubyte.gz" --set data.test_limit=0
+bad "cut-idx3.gz: truncated: the header declares 10000 images of 28×28 pixels, the decompressed data ends after 99984 bytes \(127 complete images" --set data.test_images="$TMP/cut-idx3.gz" --set data.test_labels="$FM/t10k-labels-idx1-ubyte.gz" --set data.test_limit=0
 printf 'not gzip at all' >"$TMP/fake.gz"
-bad "fake.gz: not an IDX file \(magic 0x6e6f7420" --set data.test_images="$TMP/fake.gz" --set data.test_labels="$FM/t10k-labels-idx1-ubyte.gz"
-bad "t10k-labels-idx1-ubyte.gz: an IDX file of 1 dimension of type 0x08, not image" --set data.test_images="$FM/t10k-labels-idx1-ubyte.gz" --set data.test_labels="$FM/t10k-labels-idx1-ubyte.gz"
-bad "t10k-labels-idx1-ubyte.gz: 10000 labels for the 60000 images of" --set data.train_images="$FM/train-images-idx3-ubyte.gz" --set data.train_labels="$FM/t10k-labels-idx1-ubyte.gz"
+bad "fake.gz: not an IDX image file \(magic 0x6e6f7420" --set data.test_images="$TMP/fake.gz" --set data.test_labels="$FM/t10k-labels-idx1-ubyte.gz"
+bad "t10k-labels-idx1-ubyte.gz: an IDX label file \(magic 0x00000801\) given as the images" --set data.test_images="$FM/t10k-labels-idx1-ubyte.gz" --set data.test_labels="$FM/t10k-labels-idx1-ubyte.gz"
+bad "t10k-labels-idx1-ubyte.gz: 10000 labels, but .*train-images-idx3-ubyte.gz holds 60000 images" --set data.train_images="$FM/train-images-idx3-ubyte.gz" --set data.train_labels="$FM/t10k-labels-idx1-ubyte.gz"
 bad "\[data\] test_labels: missing \(test_images and test_labels go together\)" --set data.test_images="$FM/t10k-images-idx3-ubyte.gz"
 echo "vision: lab and advanced configs on Fashion-MNIST, splits, padding, subsets and bad input checked"

@@ -12,41 +12,50 @@
 #include "qat/config.h"
 #include "qat/model.h"
 
-static int fuzz_fd = -1;
-static char fuzz_path[64];
-static char fuzz_tmp[64]; /* the fallback temporary file, removed at exit */
+/* Two files (the idx target reads a pair), each a memfd or a temporary file. */
+#define FUZZ_FILES 2
+static int fuzz_fd[FUZZ_FILES] = {-1, -1};
+static char fuzz_path[FUZZ_FILES][64];
+static char fuzz_tmp[FUZZ_FILES][64]; /* the fallback temporary files, removed at exit */
 
 static void remove_tmp(void) {
-    if (fuzz_tmp[0]) unlink(fuzz_tmp);
+    for (int i = 0; i < FUZZ_FILES; i++)
+        if (fuzz_tmp[i][0]) unlink(fuzz_tmp[i]);
 }
 
-static void open_file(void) {
-    fuzz_fd = memfd_create("qat-fuzz", 0);
-    if (fuzz_fd >= 0) {
-        snprintf(fuzz_path, sizeof fuzz_path, "/proc/self/fd/%d", fuzz_fd);
-        if (access(fuzz_path, R_OK) == 0) return;
-        close(fuzz_fd);
+static void open_file(int i) {
+    fuzz_fd[i] = memfd_create("qat-fuzz", 0);
+    if (fuzz_fd[i] >= 0) {
+        snprintf(fuzz_path[i], sizeof fuzz_path[i], "/proc/self/fd/%d", fuzz_fd[i]);
+        if (access(fuzz_path[i], R_OK) == 0) return;
+        close(fuzz_fd[i]);
     }
     const char *dir = getenv("TMPDIR");
-    snprintf(fuzz_tmp, sizeof fuzz_tmp, "%s/qat-fuzz-XXXXXX", dir && *dir ? dir : "/tmp");
-    fuzz_fd = mkstemp(fuzz_tmp);
-    if (fuzz_fd < 0) {
+    snprintf(fuzz_tmp[i], sizeof fuzz_tmp[i], "%s/qat-fuzz-XXXXXX", dir && *dir ? dir : "/tmp");
+    fuzz_fd[i] = mkstemp(fuzz_tmp[i]);
+    if (fuzz_fd[i] < 0) {
         fprintf(stderr, "fuzz: cannot create a temporary file: %s\n", strerror(errno));
         abort();
     }
-    atexit(remove_tmp);
-    snprintf(fuzz_path, sizeof fuzz_path, "%s", fuzz_tmp);
+    static int registered;
+    if (!registered++) atexit(remove_tmp);
+    snprintf(fuzz_path[i], sizeof fuzz_path[i], "%s", fuzz_tmp[i]);
 }
 
-const char *qat_fuzz_file(const uint8_t *data, size_t size) {
-    if (fuzz_fd < 0) open_file();
-    if (ftruncate(fuzz_fd, 0) != 0) abort();
+const char *qat_fuzz_file_at(int which, const uint8_t *data, size_t size) {
+    if (which < 0 || which >= FUZZ_FILES) abort();
+    if (fuzz_fd[which] < 0) open_file(which);
+    if (ftruncate(fuzz_fd[which], 0) != 0) abort();
     for (size_t done = 0; done < size;) {
-        ssize_t n = pwrite(fuzz_fd, data + done, size - done, (off_t)done);
+        ssize_t n = pwrite(fuzz_fd[which], data + done, size - done, (off_t)done);
         if (n <= 0) abort();
         done += (size_t)n;
     }
-    return fuzz_path;
+    return fuzz_path[which];
+}
+
+const char *qat_fuzz_file(const uint8_t *data, size_t size) {
+    return qat_fuzz_file_at(0, data, size);
 }
 
 void qat_fuzz_check_error(qat_status st, const qat_error *e, const char *prefix) {

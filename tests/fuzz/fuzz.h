@@ -21,10 +21,13 @@ int qat_fuzz_checkpoint(const uint8_t *data, size_t size); /* qat_checkpoint_loa
 int qat_fuzz_tflite(const uint8_t *data, size_t size);     /* parse, prepare, invoke */
 int qat_fuzz_masks(const uint8_t *data, size_t size);      /* qat_mask_file_read */
 int qat_fuzz_resume(const uint8_t *data, size_t size);     /* qat_resume_read */
+int qat_fuzz_idx(const uint8_t *data, size_t size);        /* qat_idx_read, a pair of files */
 
 /* The bytes as a file the library's readers open by name (a memfd seen through
  * /proc/self/fd, or a temporary file): the path stays valid until the next call. */
 const char *qat_fuzz_file(const uint8_t *data, size_t size);
+/* The same for file `which` (0 or 1; 0 is qat_fuzz_file's): for readers of two files. */
+const char *qat_fuzz_file_at(int which, const uint8_t *data, size_t size);
 
 /* The two models the checkpoint and mask targets load into: which 0 is the lesson's, 1 a tiny
  * one (make_seeds.sh's, whose files are small seeds); masked: with a pruning mask on every

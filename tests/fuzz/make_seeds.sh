@@ -12,7 +12,7 @@ G=${QATRAIN_TEST_DATA:-../shared}/reference/tflm-golden
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 rm -rf "$C"
-mkdir -p "$C/ini" "$C/npy" "$C/csv" "$C/checkpoint" "$C/tflite" "$C/masks" "$C/resume"
+mkdir -p "$C/ini" "$C/npy" "$C/csv" "$C/checkpoint" "$C/tflite" "$C/masks" "$C/resume" "$C/idx"
 
 # A tiny model (window 20, 4 filters): small checkpoints and .tflite files of every kind.
 TINY='[data]
@@ -79,6 +79,28 @@ cp tests/data/csv/*.csv "$C/csv/"
 printf 'aX,aY,aZ,gX,gY,gZ\n0.1,0.2,0.98,1,2,3\n0.2,0.1,0.97,1,2,3\n0.3,0.0,0.96,1,2,3\n\n-0.1,0.5,1.2,0,0,0\n-0.2,0.6,1.1,0,0,0\n-0.3,0.7,1.0,0,0,0\n' >"$C/csv/arduino.csv"
 printf '\357\273\277"aX","aY","aZ"\r\n"1.5","-2e-1","3"\r\n"","",""\r\n"4",".5","6E0"\r\n"7","8","9"\r\n"1","1","1"\r\n' >"$C/csv/bom_crlf_quoted.csv"
 printf 'time,aZ,x,aY,aX\n0,1,,2,3\n1,4,,5,6\n2,7,,8,9\n' >"$C/csv/reordered.csv"
+
+# idx: pairs of files as fuzz_idx.c reads them (the images file's length, two bytes
+# little-endian, then the images file, then the labels file): 3 images of 4×5 and their 3
+# labels plain, gzip-compressed and mixed; one 28×28 image with the labels file truncated.
+idx_pair() { # seed images-file labels-file
+    n=$(wc -c <"$2")
+    printf "\\$(printf %03o $((n % 256)))\\$(printf %03o $((n / 256)))" >"$C/idx/$1"
+    cat "$2" "$3" >>"$C/idx/$1"
+}
+printf '\000\000\010\003\000\000\000\003\000\000\000\004\000\000\000\005' >"$T/img"
+printf '%s' 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567' >>"$T/img"
+printf '\000\000\010\001\000\000\000\003\007\000\011' >"$T/lab"
+gzip -9nc "$T/img" >"$T/img.gz"
+gzip -9nc "$T/lab" >"$T/lab.gz"
+idx_pair plain "$T/img" "$T/lab"
+idx_pair gzip "$T/img.gz" "$T/lab.gz"
+idx_pair mixed "$T/img.gz" "$T/lab"
+printf '\000\000\010\003\000\000\000\001\000\000\000\034\000\000\000\034' >"$T/img28"
+head -c 784 /dev/zero | tr '\0' '\200' >>"$T/img28"
+printf '\000\000\010\001\000\000\000\001' >"$T/lab1"
+gzip -9nc "$T/img28" >"$T/img28.gz"
+idx_pair gzip_28x28_labels_cut "$T/img28.gz" "$T/lab1"
 
 # checkpoints: the lesson model's and the tiny model's (both load in the fuzz target).
 cp "$T/lesson/float.ckpt" "$C/checkpoint/lesson_float.ckpt"

@@ -70,6 +70,7 @@ static fuzz_target targets[] = {
     {"tflite", qat_fuzz_tflite},
     {"masks", qat_fuzz_masks},
     {"resume", qat_fuzz_resume},
+    {"idx", qat_fuzz_idx},
 };
 
 int main(void) {
@@ -81,6 +82,7 @@ int main(void) {
         {"fuzz_tflite", replay, NULL, NULL, &targets[4]},
         {"fuzz_masks", replay, NULL, NULL, &targets[5]},
         {"fuzz_resume", replay, NULL, NULL, &targets[6]},
+        {"fuzz_idx", replay, NULL, NULL, &targets[7]},
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -127,6 +127,13 @@ static void test_roundtrip_int_and_scalar(void **state) {
     assert_memory_equal(a.data, i8, sizeof i8);
     qat_npy_free(&a);
 
+    const uint8_t u8[5] = {0, 1, 127, 128, 255}; /* written as '|u1', as NumPy does */
+    assert_int_equal(qat_npy_write(tmp_path("u8.npy"), QAT_DTYPE_U8, 1, s5, u8, &e), QAT_OK);
+    assert_int_equal(qat_npy_read(tmp_path("u8.npy"), &a, &e), QAT_OK);
+    assert_int_equal(a.dtype, QAT_DTYPE_U8);
+    assert_memory_equal(a.data, u8, sizeof u8);
+    qat_npy_free(&a);
+
     const int32_t i32[1] = {-123456789};
     assert_int_equal(qat_npy_write(tmp_path("s.npy"), QAT_DTYPE_I32, 0, NULL, i32, &e), QAT_OK);
     assert_int_equal(qat_npy_read(tmp_path("s.npy"), &a, &e), QAT_OK);
@@ -220,6 +227,17 @@ static void test_dtypes_to_f32(void **state) {
     assert_true(((float *)a.data)[0] == -70000.0f);
     qat_npy_free(&a);
 
+    /* uint8 (images as NumPy users save them): 255 stays 255, not -1. */
+    const uint8_t u1[3] = {0, 128, 255};
+    write_npy(tmp_path("u1.npy"), 1, "{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }",
+              u1, sizeof u1);
+    assert_int_equal(qat_npy_read(tmp_path("u1.npy"), &a, &e), QAT_OK);
+    assert_int_equal(a.dtype, QAT_DTYPE_U8);
+    assert_memory_equal(a.data, u1, sizeof u1);
+    assert_int_equal(qat_npy_to_f32(&a, "u1.npy", &e), QAT_OK);
+    assert_true(((float *)a.data)[1] == 128.0f && ((float *)a.data)[2] == 255.0f);
+    qat_npy_free(&a);
+
     /* int64 is read (labels) but is not sample data. */
     const int64_t i8[2] = {1, 2};
     write_npy(tmp_path("i8.npy"), 1, "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }",
@@ -238,6 +256,7 @@ static void test_dtype_sizes(void **state) {
     assert_int_equal(qat_dtype_size(QAT_DTYPE_I8), 1);
     assert_int_equal(qat_dtype_size(QAT_DTYPE_I32), 4);
     assert_int_equal(qat_dtype_size(QAT_DTYPE_I64), 8);
+    assert_int_equal(qat_dtype_size(QAT_DTYPE_U8), 1);
 }
 
 /* ---- NaN / Inf ---- */
