@@ -201,24 +201,31 @@ static void test_idx_gzip_growth(void **state) {
 
 /* ---- IDX: refusals ---- */
 
-/* Reads images/labels, which must fail with `status`, a message naming `who` and holding
- * `needle`, on one line, and leave the set empty. */
+/* A reader's refusal: status `status` (got), a message naming `who` and holding `needle`, on
+ * one line, and the set left empty. */
+static void check_refusal(qat_status got, const qat_image_set *s, const qat_error *e,
+                          qat_status status, const char *who, const char *needle) {
+    assert_int_equal(got, status);
+    assert_int_equal(e->status, status);
+    if (strncmp(e->msg, who, strlen(who)) != 0)
+        fail_msg("message '%s' does not start with '%s'", e->msg, who);
+    if (!strstr(e->msg, needle)) fail_msg("message '%s' lacks '%s'", e->msg, needle);
+    assert_null(strchr(e->msg, '\n'));
+    assert_null(s->u8);
+    assert_null(s->f32);
+    assert_null(s->labels);
+    assert_int_equal(s->n, 0);
+    print_message("%s\n", e->msg);
+}
+
+/* Reads images/labels, which must be refused (check_refusal). */
 static void expect_idx_error(const char *images, const char *labels, qat_status status,
                              const char *who, const char *needle) {
     qat_image_set s;
     memset(&s, 0x7f, sizeof s);
     qat_error e = {0};
-    assert_int_equal(qat_idx_read(images, labels, 0, &s, &e), status);
-    assert_int_equal(e.status, status);
-    if (strncmp(e.msg, who, strlen(who)) != 0)
-        fail_msg("message '%s' does not start with '%s'", e.msg, who);
-    if (!strstr(e.msg, needle)) fail_msg("message '%s' lacks '%s'", e.msg, needle);
-    assert_null(strchr(e.msg, '\n'));
-    assert_null(s.u8);
-    assert_null(s.f32);
-    assert_null(s.labels);
-    assert_int_equal(s.n, 0);
-    print_message("%s\n", e.msg);
+    qat_status got = qat_idx_read(images, labels, 0, &s, &e);
+    check_refusal(got, &s, &e, status, who, needle);
 }
 
 /* A good pair (3 images of 4 × 5, 3 labels), in plain and gzip form. */
@@ -563,17 +570,8 @@ static void expect_npy_error(const char *x, const char *y, qat_status status, co
     qat_image_set s;
     memset(&s, 0x7f, sizeof s);
     qat_error e = {0};
-    assert_int_equal(qat_image_npy_read(x, y, 0, &s, &e), status);
-    assert_int_equal(e.status, status);
-    if (strncmp(e.msg, who, strlen(who)) != 0)
-        fail_msg("message '%s' does not start with '%s'", e.msg, who);
-    if (!strstr(e.msg, needle)) fail_msg("message '%s' lacks '%s'", e.msg, needle);
-    assert_null(strchr(e.msg, '\n'));
-    assert_null(s.u8);
-    assert_null(s.f32);
-    assert_null(s.labels);
-    assert_int_equal(s.n, 0);
-    print_message("%s\n", e.msg);
+    qat_status got = qat_image_npy_read(x, y, 0, &s, &e);
+    check_refusal(got, &s, &e, status, who, needle);
 }
 
 static void test_npy_bad_dtypes_and_shapes(void **state) {
