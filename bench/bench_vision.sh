@@ -29,7 +29,7 @@ for i in $(seq "$RUNS"); do
     echo "$(cat "$D/time$i") $t $n $ep $lat $(cat "$D/run$i")" >>"$D/rows"
     echo "run $i: wall $(cut -d' ' -f1 "$D/time$i") s, peak RSS $(($(cut -d' ' -f2 "$D/time$i") / 1024)) MB, float training $t s ($ep epochs of $n images), int8 $lat us/image"
 done
-echo "GEMM kernel (qatrain's own, see README Determinism): $(sed -n 's/.*"gemm_kernel": *"\([^"]*\)".*/\1/p' "$D/out/report.json" | head -n 1)"
+echo "GEMM kernel (qatrain's own; see README, Determinism): $(sed -n 's/.*"gemm_kernel": *"\([^"]*\)".*/\1/p' "$D/out/timing.json" | head -n 1)"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "median wall: $(cut -d' ' -f1 "$D/rows" | median) s"
 echo "median peak RSS: $(cut -d' ' -f2 "$D/rows" | median | awk '{ printf "%.0f", $1 / 1024 }') MB"

@@ -133,9 +133,12 @@ static void run_data(FILE *f, const qat_pipeline *p) {
     }
     if (d->height > 0) fprintf(f, "); images of %d &times; %d &times; %d", d->height, d->width, d->channels);
     else fprintf(f, "); windows of %d steps &times; %d axes at %g Hz", d->window, d->channels, d->rate_hz);
-    fprintf(f, "; train %d / validation %d / test %d samples%s</td></tr>\n", p->train.n,
+    fprintf(f, "; train %d / validation %d / test %d samples%s%s%s</td></tr>\n", p->train.n,
             qat_pipeline_val(p)->n, p->test.n,
-            p->val_is_test ? " (validation is the test split, as in the lesson)" : "");
+            p->val_is_test ? " (validation is the test split, as in the lesson)" : "",
+            !p->val_is_test && p->cfg.train.val_select == QAT_VAL_LAST
+                ? " (validation: the training file's last part, as Keras's validation_split)" : "",
+            qat_data_has_test_file(d) ? "; the test split is the data set's own test file" : "");
 }
 
 static void run_training(FILE *f, const qat_pipeline *p) {

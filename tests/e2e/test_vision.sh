@@ -33,6 +33,16 @@ for f in model_float32.tflite model_float16.tflite model_dynamic_range.tflite mo
     [ -s "$TMP/lab/$f" ] || die "lab: $f was not written"
 done
 grep -q '^#define QAT_HEIGHT 28$' "$TMP/lab/model_int8_info.h" || die "lab: the firmware header is not for 28x28 images"
+# The lab's comparison in report.html: each row's size is its file's, and the plot is there.
+H="$TMP/lab/report.html"
+for row in "Float32 (baseline):model_float32" "Float16:model_float16" "Dynamic range:model_dynamic_range" \
+           "Full int8 (uint8 I/O):model_ptq_uint8_io" "QAT int8:model_int8" "QAT int8, pruned:model_pruned_int8"; do
+    label=${row%%:*}; file=${row#*:}.tflite
+    kb=$(awk -v b="$(wc -c <"$TMP/lab/$file")" 'BEGIN { printf "%.2f", b / 1024 }')
+    grep -qF "<tr><td>$label</td><td><code>$file</code></td><td>$kb</td>" "$H" \
+        || die "lab: report.html's comparison lacks '$label' with $file at $kb KB"
+done
+grep -q 'Test accuracy against file size for every model' "$H" || die "lab: no accuracy-against-size plot"
 
 # ---- the advanced model: its three classes by label, 28x28 padded to 32x32
 "$QATRAIN" configs/advanced_qat_cnn.ini --set data.train_limit=1500 --set data.test_limit=400 \
