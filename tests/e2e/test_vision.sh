@@ -81,6 +81,26 @@ for f in model_int8.tflite model_float32.tflite report.json float.ckpt qat.ckpt;
     cmp -s "$TMP/ref/$f" "$TMP/stop/$f" || die "images: the resumed $f differs from the uninterrupted run's"
 done
 
+# ---- the same images as NumPy arrays (source = npy_images): the same model, byte for byte.
+# npy FILE SHAPE: a version-1.0 .npy header of uint8 data, padded to 64 bytes as NumPy does.
+npy() {
+    dict="{'descr': '|u1', 'fortran_order': False, 'shape': $2, }"
+    pad=$(( 64 - (10 + ${#dict} + 1) % 64 )); [ "$pad" -eq 64 ] && pad=0
+    len=$(( ${#dict} + pad + 1 ))
+    { printf '\223NUMPY\001\000'; printf "\\$(printf '%03o' $((len % 256)))\\$(printf '%03o' $((len / 256)))"
+      printf '%s%*s\n' "$dict" "$pad" ''; } >"$1"
+}
+npy "$TMP/X.npy" "(320, 28, 28)"; tail -c +17 "$TMP/idx/train-images-idx3-ubyte" | head -c $((320 * 784)) >>"$TMP/X.npy"
+npy "$TMP/y.npy" "(320,)"; tail -c +9 "$TMP/idx/train-labels-idx1-ubyte" | head -c 320 >>"$TMP/y.npy"
+npy "$TMP/Xt.npy" "(100, 28, 28, 1)"; tail -c +17 "$TMP/idx/t10k-images-idx3-ubyte" | head -c $((100 * 784)) >>"$TMP/Xt.npy"
+npy "$TMP/yt.npy" "(100,)"; tail -c +9 "$TMP/idx/t10k-labels-idx1-ubyte" | head -c 100 >>"$TMP/yt.npy"
+"$QATRAIN" configs/fashion_mnist_cnn.ini $I --set data.source=npy_images --set data.train_images="$TMP/X.npy" \
+    --set data.train_labels="$TMP/y.npy" --set data.test_images="$TMP/Xt.npy" --set data.test_labels="$TMP/yt.npy" \
+    --out "$TMP/npyimg" || die "npy_images: the run failed"
+for f in model_int8.tflite model_float32.tflite float.ckpt; do
+    cmp -s "$TMP/ref/$f" "$TMP/npyimg/$f" || die "npy_images: $f differs from the IDX run's on the same images"
+done
+
 # ---- bad input: one line, exit 2, nothing written
 bad() { # PATTERN ARGS...: the lab config with ARGS fails so
     pattern=$1; shift
