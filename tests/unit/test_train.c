@@ -174,6 +174,42 @@ static void test_early_stopping_and_plateau(void **s) {
     qat_dataset_free(&val);
 }
 
+/* The two callbacks watch their own metrics (the advanced chapter: early stopping on
+ * val_accuracy, ReduceLROnPlateau on val_loss). On the toy task validation accuracy reaches
+ * 1 within a few epochs and then stays, while the loss keeps falling: a plateau watching the
+ * accuracy cuts the rate, one watching the loss does not, and early stopping on the loss
+ * does not stop either way. */
+static void test_plateau_monitor(void **s) {
+    (void)s;
+    qat_dataset train, val;
+    toy_data(&train, 128, 1);
+    toy_data(&val, 64, 2);
+    double last_lr[2];
+    for (int k = 0; k < 2; k++) {
+        qat_train_config c = adam_cfg(15);
+        c.monitor = QAT_MONITOR_VAL_LOSS;
+        c.early_stop_patience = 3;
+        c.plateau_monitor = k ? QAT_MONITOR_VAL_ACCURACY : QAT_MONITOR_VAL_LOSS;
+        c.plateau_patience = 2;
+        c.plateau_factor = 0.5;
+        qat_model m;
+        build(&m, 5);
+        qat_epoch_stats h[15];
+        qat_train_log log = {.history = h};
+        qat_error e;
+        assert_int_equal(qat_train(&m, &c, &train, &val, 9, &log, NULL, &e), QAT_OK);
+        assert_int_equal(log.epochs_run, 15);
+        assert_false(log.stopped_early);
+        assert_true(h[14].val_accuracy == 1.0);
+        last_lr[k] = h[14].lr;
+        qat_model_free(&m);
+    }
+    assert_true(last_lr[0] == adam_cfg(15).lr); /* the loss kept improving */
+    assert_true(last_lr[1] < 0.3 * adam_cfg(15).lr); /* the accuracy did not */
+    qat_dataset_free(&train);
+    qat_dataset_free(&val);
+}
+
 static void test_nan_loss_stops(void **s) {
     (void)s;
     qat_dataset train;
@@ -271,6 +307,7 @@ int main(void) {
         cmocka_unit_test(test_sgd_momentum),
         cmocka_unit_test(test_training_learns_and_is_deterministic),
         cmocka_unit_test(test_early_stopping_and_plateau),
+        cmocka_unit_test(test_plateau_monitor),
         cmocka_unit_test(test_nan_loss_stops),
         cmocka_unit_test(test_checkpoint_round_trip),
         cmocka_unit_test(test_checkpoint_bad_files),
