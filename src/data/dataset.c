@@ -189,13 +189,18 @@ qat_status qat_dataset_split(const qat_dataset *all, double test_frac, qat_rng *
     return s;
 }
 
-qat_status qat_dataset_head(const qat_dataset *src, int n, qat_dataset *out, qat_error *e) {
+/* Samples first .. first+n−1 of src, in order. */
+static qat_status range(const qat_dataset *src, int first, int n, qat_dataset *out, qat_error *e) {
     int *idx = malloc((size_t)(n > 0 ? n : 1) * sizeof *idx);
     if (!idx) return qat_error_set(e, QAT_ERR_NOMEM, "dataset: out of memory");
-    for (int i = 0; i < n; i++) idx[i] = i;
+    for (int i = 0; i < n; i++) idx[i] = first + i;
     qat_status s = qat_dataset_subset(src, idx, n, out, e);
     free(idx);
     return s;
+}
+
+qat_status qat_dataset_head(const qat_dataset *src, int n, qat_dataset *out, qat_error *e) {
+    return range(src, 0, n, out, e);
 }
 
 qat_status qat_dataset_split_tail(const qat_dataset *all, double frac, qat_dataset *head,
@@ -207,12 +212,8 @@ qat_status qat_dataset_split_tail(const qat_dataset *all, double frac, qat_datas
     qat_status s = check_labels(all, e);
     if (s) return s;
     int at = (int)floor(all->n * (1.0 - frac)); /* Keras: int(num_samples * (1 - split)) */
-    int *idx = malloc((size_t)(all->n ? all->n : 1) * sizeof *idx);
-    if (!idx) return qat_error_set(e, QAT_ERR_NOMEM, "dataset: out of memory for the split");
-    for (int i = 0; i < all->n; i++) idx[i] = i;
-    s = qat_dataset_head(all, at, head, e);
-    if (!s) s = qat_dataset_subset(all, idx + at, all->n - at, tail, e);
-    free(idx);
+    s = range(all, 0, at, head, e);
+    if (!s) s = range(all, at, all->n - at, tail, e);
     if (s) {
         qat_dataset_free(head);
         qat_dataset_free(tail);

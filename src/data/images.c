@@ -46,15 +46,22 @@ static qat_status check_present(const char *path, int default_name, qat_error *e
     return qat_error_set(e, QAT_ERR_IO, "%s: no such file", path);
 }
 
+/* The training (test = 0) or test part's two files, each present (check_present). */
+static qat_status part_files(const qat_data_config *cfg, int test, char *images, char *labels,
+                             qat_error *e) {
+    const char *im = test ? cfg->test_images : cfg->train_images;
+    const char *lb = test ? cfg->test_labels : cfg->train_labels;
+    qat_status s = file_paths(cfg, test, images, labels, e);
+    if (!s) s = check_present(images, !im[0], e);
+    if (!s) s = check_present(labels, !lb[0], e);
+    return s;
+}
+
 qat_status qat_data_image_files(const qat_data_config *cfg, char paths[4][QAT_PATH_MAX], int *n,
                                 qat_error *e) {
     *n = 0;
     for (int test = 0; test < 1 + qat_data_has_test_file(cfg); test++) {
-        const char *im = test ? cfg->test_images : cfg->train_images;
-        const char *lb = test ? cfg->test_labels : cfg->train_labels;
-        qat_status s = file_paths(cfg, test, paths[*n], paths[*n + 1], e);
-        if (!s) s = check_present(paths[*n], !im[0], e);
-        if (!s) s = check_present(paths[*n + 1], !lb[0], e);
+        qat_status s = part_files(cfg, test, paths[*n], paths[*n + 1], e);
         if (s) return s;
         *n += 2;
     }
@@ -140,9 +147,7 @@ qat_status qat_data_load_images(const qat_data_config *cfg, int test, qat_datase
     qat_image_set s = {0};
     int limit = test ? cfg->test_limit : cfg->train_limit;
     memset(out, 0, sizeof *out);
-    qat_status st = file_paths(cfg, test, images, labels, e);
-    if (!st) st = check_present(images, !(test ? cfg->test_images : cfg->train_images)[0], e);
-    if (!st) st = check_present(labels, !(test ? cfg->test_labels : cfg->train_labels)[0], e);
+    qat_status st = part_files(cfg, test, images, labels, e);
     if (!st) st = cfg->source == QAT_DATA_IDX ? qat_idx_read(images, labels, limit, &s, e)
                                               : qat_image_npy_read(images, labels, limit, &s, e);
     if (!st) st = to_dataset(cfg, &s, test, images, out, e);

@@ -6,20 +6,21 @@
 
 #include "qat/data.h"
 
-/* For bytes: which byte values occur on each channel (seen[k * 256 + v]). */
-static void bytes_seen(const qat_dataset *d, char *seen) {
+/* For bytes: how often each byte value occurs on each channel (count[k * 256 + v]). */
+static void byte_histogram(const qat_dataset *d, uint64_t *count) {
     size_t c = (size_t)d->channels, len = (size_t)d->n * qat_dataset_sample_size(d);
-    memset(seen, 0, c * 256);
-    for (size_t j = 0; j < len; j++) seen[(j % c) * 256 + d->x8[j]] = 1;
+    memset(count, 0, c * 256 * sizeof *count);
+    for (size_t j = 0; j < len; j++) count[(j % c) * 256 + d->x8[j]]++;
 }
 
+/* The range of the values the bytes present read as. */
 static qat_status byte_ranges(const qat_dataset *d, float *mn, float *mx, qat_error *e) {
-    char seen[QAT_MAX_CHANNELS * 256];
-    bytes_seen(d, seen);
+    uint64_t count[QAT_MAX_CHANNELS * 256];
+    byte_histogram(d, count);
     for (int k = 0; k < d->channels; k++)
         for (int v = 0; v < 256; v++) {
             float x = d->lut[k * 256 + v];
-            if (!seen[k * 256 + v]) continue;
+            if (!count[k * 256 + v]) continue;
             if (!isfinite(x))
                 return qat_error_set(e, QAT_ERR_DATA, "normalisation: byte %d of axis %d reads "
                                      "as a value that is not finite", v, k);
@@ -50,16 +51,13 @@ qat_status qat_data_axis_ranges(const qat_dataset *d, float *mn, float *mx, qat_
     return QAT_OK;
 }
 
-/* Per-axis mean and standard deviation over every sample and position, stored as min = mean
- * and max = mean + std so that the one formula (x − min)/(max − min) applies them. Sums in
- * double, in sample order: deterministic. */
-/* The same from a histogram of the bytes: each byte value's count times its value. */
+/* axis_zscore for bytes, from their histogram: each byte value's count times its value. */
 static void byte_zscore(const qat_dataset *d, float *mn, float *mx) {
-    size_t c = (size_t)d->channels, len = (size_t)d->n * qat_dataset_sample_size(d);
+    size_t c = (size_t)d->channels;
     double rows = (double)d->n * d->window;
     static const size_t bins = 256;
-    uint64_t count[QAT_MAX_CHANNELS * 256] = {0};
-    for (size_t j = 0; j < len; j++) count[(j % c) * bins + d->x8[j]]++;
+    uint64_t count[QAT_MAX_CHANNELS * 256];
+    byte_histogram(d, count);
     for (size_t k = 0; k < c; k++) {
         double sum = 0, sq = 0;
         for (size_t v = 0; v < bins; v++) sum += (double)count[k * bins + v] * d->lut[k * bins + v];
@@ -73,6 +71,9 @@ static void byte_zscore(const qat_dataset *d, float *mn, float *mx) {
     }
 }
 
+/* Per-axis mean and standard deviation over every sample and position, stored as min = mean
+ * and max = mean + std so that the one formula (x − min)/(max − min) applies them. Sums in
+ * double, in sample order: deterministic. */
 static void axis_zscore(const qat_dataset *d, float *mn, float *mx) {
     int c = d->channels;
     double sum[QAT_MAX_CHANNELS] = {0}, sq[QAT_MAX_CHANNELS] = {0};

@@ -66,10 +66,6 @@ const qat_dataset *qat_pipeline_val(const qat_pipeline *p) {
     return p->val_is_test ? &p->test : &p->val;
 }
 
-/* Each dataset owns its samples and no two share a buffer: the split's rest either splits
- * again (training and validation) or moves into p->train; on failure the locals are freed
- * here and whatever p holds by qat_pipeline_free, each exactly once. The data are judged
- * (qat_data_validate) before anything is fitted to them. */
 /* The test split: the data set's own test file when it has one, else a stratified seeded
  * test_split of everything loaded; `rest` gets the other samples. */
 static qat_status test_split(qat_pipeline *p, const qat_dataset *all, qat_rng *split,
@@ -94,6 +90,10 @@ static qat_status val_split(qat_pipeline *p, qat_dataset *rest, qat_rng *split, 
     return qat_dataset_split(rest, t->val_split, split, &p->train, &p->val, e);
 }
 
+/* Each dataset owns its samples and no two share a buffer: the split's rest either splits
+ * again (training and validation) or moves into p->train; on failure the locals are freed
+ * here and whatever p holds by qat_pipeline_free, each exactly once. The data are judged
+ * (qat_data_validate) before anything is fitted to them. */
 qat_status qat_pipeline_data(qat_pipeline *p, qat_error *e) {
     const qat_config *c = &p->cfg;
     qat_dataset all = {0}, rest = {0};
