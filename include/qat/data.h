@@ -22,6 +22,7 @@
 #define QAT_MAX_CHANNELS 16
 #define QAT_NAME_MAX 32
 #define QAT_MAX_CSV_FILES 64
+#define QAT_MAX_SOURCES 16
 
 /* Where one sample came from, for messages (qat_data_sample_name spells it out):
  *   builtin  file = the recording's number within its class, line = 0
@@ -83,8 +84,47 @@ typedef enum qat_norm_kind {
 
 typedef struct qat_csv_file {
     int cls;                  /* class index */
+    int source;               /* index in qat_data_config.sources */
     char path[QAT_PATH_MAX];  /* resolved against the config's folder */
 } qat_csv_file;
+
+/* What a source's samples are for. */
+typedef enum qat_source_use {
+    QAT_USE_BOTH,  /* split by test_split (stratified), as a single source is */
+    QAT_USE_TRAIN, /* training and validation only */
+    QAT_USE_TEST,  /* the test split only: a person, device or session never trained on */
+    QAT_USE_COUNT
+} qat_source_use;
+
+/* Physical units of a channel, so that sources recorded in different units can be pooled. */
+typedef enum qat_unit {
+    QAT_UNIT_NONE,  /* not declared: no conversion */
+    QAT_UNIT_G,     /* acceleration: standard gravity, 9.80665 m/s² */
+    QAT_UNIT_MS2,   /* m/s² */
+    QAT_UNIT_MG,    /* milli-g */
+    QAT_UNIT_DEG_S, /* angular rate: degrees per second */
+    QAT_UNIT_RAD_S, /* radians per second */
+    QAT_UNIT_COUNT
+} qat_unit;
+
+/* One source of CSV recordings (a person, a device, a session): a [source.NAME] section, or
+ * [files] (the source named "files"). Format keys left unset take [data]'s. */
+typedef struct qat_source_spec {
+    char name[QAT_NAME_MAX];
+    int line;                   /* its section header's line (0: none) */
+    qat_source_use use;
+    double csv_rate_hz;         /* 0: [data] csv_rate_hz */
+    int csv_gesture_rows;       /* -1: [data] csv_gesture_rows */
+    char csv_columns[QAT_MAX_CHANNELS][QAT_NAME_MAX]; /* empty: [data] csv_columns */
+    qat_unit units[QAT_MAX_CHANNELS]; /* per channel; NONE: recorded in [data] units */
+} qat_source_spec;
+
+/* Cross-validation over the sources. */
+typedef enum qat_cross_validate {
+    QAT_CV_NONE,
+    QAT_CV_LEAVE_ONE_SOURCE_OUT, /* each source in turn is the test split, the others train */
+    QAT_CV_COUNT
+} qat_cross_validate;
 
 typedef struct qat_data_config {
     qat_data_source source;
@@ -102,6 +142,15 @@ typedef struct qat_data_config {
     /* csv */
     int n_csv;
     qat_csv_file csv[QAT_MAX_CSV_FILES];
+    int n_sources;
+    qat_source_spec sources[QAT_MAX_SOURCES];
+    qat_unit units[QAT_MAX_CHANNELS]; /* the model's units per channel; NONE: no conversion */
+    qat_cross_validate cross_validate;
+    /* splits */
+    int has_split_seed;            /* split_seed given; else the run's seed splits */
+    uint64_t split_seed;
+    char train_index[QAT_PATH_MAX], val_index[QAT_PATH_MAX], test_index[QAT_PATH_MAX];
+                                   /* .npy row indices into the loaded data ("" = none) */
     double csv_rate_hz;         /* recording rate of the CSV files */
     int csv_gesture_rows;       /* rows per gesture; 0 = split at blank lines */
     char csv_columns[QAT_MAX_CHANNELS][QAT_NAME_MAX]; /* header names picked, `channels` of them */
@@ -198,9 +247,44 @@ qat_status qat_dataset_split_tail(const qat_dataset *all, double frac, qat_datas
 /* How many of a class's `count` samples a split of fraction frac takes: round(frac · count),
  * halves up. */
 int qat_split_count(int count, double frac);
+/* Where Keras's validation_split starts: floor(n · (1 − frac)). */
+int qat_split_tail_start(int n, double frac);
 /* Copies the samples idx[0..n) of src into a new dataset. */
 qat_status qat_dataset_subset(const qat_dataset *src, const int *idx, int n, qat_dataset *out,
                               qat_error *e);
+
+/* ---- splits as row numbers of the loaded data ---- */
+
+typedef enum qat_part {
+    QAT_PART_TRAIN,
+    QAT_PART_VAL,
+    QAT_PART_TEST,
+    QAT_PART_UNUSED, /* outside a train_index file */
+    QAT_PART_COUNT
+} qat_part;
+
+const char *qat_part_name(qat_part p);
+/* The one stratified pick every split uses: among rows[0..n) (labels y), per class in label
+ * order, a seeded shuffle of that class's rows; the first qat_split_count(count, frac) get
+ * part[row] = mark. */
+qat_status qat_split_pick(const int *y, int n_classes, const int *rows, int n, double frac,
+                          qat_rng *rng, unsigned char *part, unsigned char mark, qat_error *e);
+/* Assigns each sample of `all` (as qat_data_load returned it) to a part (part: all->n bytes):
+ *   test        the rows of test_index when given; else the samples of use = test sources
+ *               and a stratified test_split of use = both ones (data without sources count
+ *               as both); none when the data set has its own test file;
+ *   validation  (val_split > 0, or val_index) the rows of val_index, else from the training
+ *               rows a stratified val_split (rng) or its last fraction (val_last: Keras's
+ *               validation_split);
+ *   training    the rows of train_index when given (the others are UNUSED), else the rest.
+ * Index files are 1-D .npy arrays of int32 / int64 row numbers in [0, n), no row twice nor in
+ * two parts; a violation is QAT_ERR_DATA naming the file, the key and the element. */
+qat_status qat_data_assign(const qat_data_config *cfg, const qat_dataset *all, double val_split,
+                           int val_last, qat_rng *rng, unsigned char *part, qat_error *e);
+/* The samples of one part, in loading order, into out; with rows non-NULL, also their row
+ * numbers (*rows, *n: the caller frees *rows). */
+qat_status qat_dataset_part(const qat_dataset *all, const unsigned char *part, qat_part want,
+                            qat_dataset *out, int **rows, int *n, qat_error *e);
 
 /* Fits normalisation on (training) data; a constant signal is an error. `scale` is the
  * divisor of QAT_NORM_SCALE (> 0), unused by the other kinds. */
@@ -211,6 +295,10 @@ qat_status qat_norm_fit(const qat_dataset *d, qat_norm_kind kind, float scale, q
 qat_status qat_data_axis_ranges(const qat_dataset *d, float *mn, float *mx, qat_error *e);
 /* x' = (x - min) / (max - min), per axis; for bytes, on the lut (the same numbers). */
 void qat_norm_apply(const qat_norm *nm, qat_dataset *d);
+/* The same on `rows` time steps of nm->channels values (channels last), and its inverse (back
+ * to the data's units: what augmentation of a normalised batch works in). */
+void qat_norm_apply_values(const qat_norm *nm, float *x, size_t rows);
+void qat_norm_invert_values(const qat_norm *nm, float *x, size_t rows);
 
 /* ---- validation: what the later stages assume, checked once before anything trains ---- */
 
@@ -239,6 +327,14 @@ void qat_data_sample_name(const qat_data_config *cfg, const qat_dataset *d, int 
 
 const char *qat_data_source_name(qat_data_source s);
 const char *qat_norm_kind_name(qat_norm_kind k);
+const char *qat_source_use_name(qat_source_use u);
+const char *qat_unit_name(qat_unit u);
+const char *qat_cross_validate_name(qat_cross_validate c);
+/* The factor that turns a value in unit `from` into unit `to` (1 when either is NONE); 0 when
+ * they measure different things (an acceleration as an angular rate). */
+double qat_unit_factor(qat_unit from, qat_unit to);
+/* The source the sample came from (csv: its file's source), or -1. */
+int qat_data_sample_source(const qat_data_config *cfg, const qat_dataset *d, int i);
 
 /* ---- image sets as files hold them: IDX (MNIST's format) and NumPy arrays ----
  * Pixels stay in the file's type, so 60,000 28×28 byte images cost 47 MB, not 188 MB as

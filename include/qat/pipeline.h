@@ -78,6 +78,7 @@ typedef enum qat_input_role {
     QAT_INPUT_MASKS,    /* likewise */
     QAT_INPUT_INIT,     /* the --init path as given */
     QAT_INPUT_DATA_IMAGES, /* source = idx / npy_images: each image or label file, as resolved */
+    QAT_INPUT_INDEX,    /* [data] train_index / val_index / test_index, as resolved */
     QAT_INPUT_ROLE_COUNT
 } qat_input_role;
 
@@ -121,6 +122,11 @@ typedef struct qat_pipeline {
                                      the lesson does (qat_pipeline_val) */
     int val_is_test;              /* cfg val_split = 0 */
     float *test_raw;              /* the test split's samples before normalisation (as test.x) */
+    int *rows[3];                 /* per qat_part (train, val, test): row numbers in the loaded
+                                     data (NULL: not from it — val when it is the test split,
+                                     test from the data set's own test file) */
+    int n_rows[3];
+    int source_counts[QAT_MAX_SOURCES][3]; /* samples of each source in each part */
     qat_model model;
     int model_built;
     qat_epoch_stats *history;     /* cfg.train.epochs entries */
@@ -163,7 +169,7 @@ typedef struct qat_pipeline {
     qat_train_log prune_log, pqat_log;
 
     int n_warnings;
-    char warnings[4][256];        /* one line each, for the CLI to print */
+    char warnings[4][512];        /* one line each, for the CLI to print */
 
     /* interruption and resume */
     const volatile sig_atomic_t *stop; /* the caller's flag: stop after the current step */

@@ -2,6 +2,8 @@
 #ifndef QAT_TRAIN_CONFIG_H
 #define QAT_TRAIN_CONFIG_H
 
+#include "qat/augment.h"
+
 typedef enum qat_optimizer_kind {
     QAT_OPT_ADAM, /* Keras defaults: lr 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-7 */
     QAT_OPT_SGD,  /* with momentum (0 = plain) */
@@ -38,6 +40,7 @@ typedef struct qat_train_config {
     double min_lr;
     int early_stop_patience;      /* 0 = no early stopping */
     int restore_best;             /* on early stop (or at the end), restore the best weights */
+    qat_augment augment;          /* [augment]: applied to every training batch (all off: none) */
 } qat_train_config;
 
 const char *qat_optimizer_name(qat_optimizer_kind k);

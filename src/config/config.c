@@ -51,6 +51,8 @@ _Static_assert(sizeof(qat_data_source) == sizeof(int), "enum size");
 _Static_assert(sizeof(qat_norm_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(qat_observer_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(qat_prune_schedule) == sizeof(int), "enum size");
+_Static_assert(sizeof(qat_source_use) == sizeof(int), "enum size");
+_Static_assert(sizeof(qat_cross_validate) == sizeof(int), "enum size");
 
 typedef enum section_kind {
     SEC_NONE, /* before any header, or an unknown one */
@@ -60,6 +62,8 @@ typedef enum section_kind {
     SEC_TRAIN,
     SEC_QUANT,
     SEC_PRUNE,
+    SEC_AUGMENT,
+    SEC_SOURCE, /* [source.NAME] */
     SEC_LAYER
 } section_kind;
 
@@ -78,12 +82,13 @@ typedef struct parse_ctx {
     char where[WHERE_MAX];     /* message prefix naming what is being set */
     section_kind sec;          /* the section being read */
     char section[SECTION_MAX];
-    int layer;                 /* SEC_LAYER: index in cfg->layers */
+    int layer;                 /* SEC_LAYER: index in cfg->layers; SEC_SOURCE: in
+                                  cfg->data.sources */
     int has_type;              /* SEC_LAYER: its `type` was read */
     int n_seen;                /* keys set so far in this section, for duplicates */
     char seen[SEEN_MAX][QAT_NAME_MAX];
     int seen_line[SEEN_MAX];
-    int fixed_line[SEC_LAYER]; /* header line of [run], [data], [files], [train] once seen */
+    int fixed_line[SEC_SOURCE]; /* header line of [run], [data], [files], [train]... once seen */
     int file_layers;           /* the first [layer.*] section cleared the defaults */
     char file_class[QAT_MAX_CSV_FILES][QAT_NAME_MAX]; /* [files] keys awaiting resolution */
     int file_line[QAT_MAX_CSV_FILES];
@@ -340,6 +345,9 @@ static const char *norm_name(int v) { return qat_norm_kind_name((qat_norm_kind)v
 static const char *obs_name(int v) { return qat_observer_name((qat_observer_kind)v); }
 static const char *val_name(int v) { return qat_val_select_name((qat_val_select)v); }
 static const char *calib_name(int v) { return qat_calib_select_name((qat_calib_select)v); }
+static const char *use_name(int v) { return qat_source_use_name((qat_source_use)v); }
+static const char *cv_name(int v) { return qat_cross_validate_name((qat_cross_validate)v); }
+static const char *unit_name(int v) { return qat_unit_name((qat_unit)v); }
 static const char *sched_name(int v) { return qat_prune_schedule_name((qat_prune_schedule)v); }
 
 static const enum_desc kind_enum = {QAT_LAYER_KIND_COUNT, kind_name};
@@ -353,6 +361,9 @@ static const enum_desc obs_enum = {QAT_OBS_COUNT, obs_name};
 static const enum_desc sched_enum = {QAT_PRUNE_SCHEDULE_COUNT, sched_name};
 static const enum_desc val_enum = {QAT_VAL_SELECT_COUNT, val_name};
 static const enum_desc calib_enum = {QAT_CALIB_SELECT_COUNT, calib_name};
+static const enum_desc use_enum = {QAT_USE_COUNT, use_name};
+static const enum_desc cv_enum = {QAT_CV_COUNT, cv_name};
+static const enum_desc unit_enum = {QAT_UNIT_COUNT, unit_name};
 
 #define ALL_VALUES (~0u)
 
@@ -419,8 +430,7 @@ typedef qat_status (*key_setter)(parse_ctx *p, void *base, const char *value);
 #define U64_RANGE "must be in [0, 18446744073709551615]"
 
 /* Any number of digits is read whole (leading zeros included): a seed is never cut. */
-static qat_status set_seed(parse_ctx *p, void *base, const char *v) {
-    qat_config *cfg = base;
+static qat_status parse_seed(parse_ctx *p, const char *v, uint64_t *out) {
     if (v[0] == '-' && only_chars(v + 1, "0123456789"))
         return key_error(p, SHOW " is out of range (" U64_RANGE ")", v);
     if (!only_chars(v, "0123456789"))
@@ -429,8 +439,20 @@ static qat_status set_seed(parse_ctx *p, void *base, const char *v) {
     errno = 0;
     unsigned long long x = strtoull(v, &end, 10);
     if (errno == ERANGE || *end) return key_error(p, SHOW " is out of range (" U64_RANGE ")", v);
-    cfg->seed = (uint64_t)x;
+    *out = (uint64_t)x;
     return QAT_OK;
+}
+
+static qat_status set_seed(parse_ctx *p, void *base, const char *v) {
+    return parse_seed(p, v, &((qat_config *)base)->seed);
+}
+
+/* [data] split_seed: the splits' own seed, so the initialisation can change without them. */
+static qat_status set_split_seed(parse_ctx *p, void *base, const char *v) {
+    qat_data_config *d = base;
+    qat_status s = parse_seed(p, v, &d->split_seed);
+    if (!s) d->has_split_seed = 1;
+    return s;
 }
 
 static qat_status set_out(parse_ctx *p, void *base, const char *v) {
@@ -475,6 +497,18 @@ static qat_status set_test_images(parse_ctx *p, void *base, const char *v) {
 
 static qat_status set_test_labels(parse_ctx *p, void *base, const char *v) {
     return set_file(p, ((qat_data_config *)base)->test_labels, v);
+}
+
+static qat_status set_train_index(parse_ctx *p, void *base, const char *v) {
+    return set_file(p, ((qat_data_config *)base)->train_index, v);
+}
+
+static qat_status set_val_index(parse_ctx *p, void *base, const char *v) {
+    return set_file(p, ((qat_data_config *)base)->val_index, v);
+}
+
+static qat_status set_test_index(parse_ctx *p, void *base, const char *v) {
+    return set_file(p, ((qat_data_config *)base)->test_index, v);
 }
 
 /* labels = 0, 2, 6: the file labels taken, in class order (each in [0, 255], distinct). */
@@ -562,15 +596,52 @@ static qat_status set_classes(parse_ctx *p, void *base, const char *v) {
     return QAT_OK;
 }
 
-static qat_status set_csv_columns(parse_ctx *p, void *base, const char *v) {
-    qat_data_config *d = base;
+static qat_status parse_columns(parse_ctx *p, const char *v,
+                                char columns[QAT_MAX_CHANNELS][QAT_NAME_MAX]) {
     char names[QAT_MAX_CHANNELS][QAT_NAME_MAX];
     int n;
     qat_status st = parse_names(p, v, QAT_MAX_CHANNELS, "column", "columns", 0, names, &n);
     if (st) return st;
-    memset(d->csv_columns, 0, sizeof d->csv_columns);
-    memcpy(d->csv_columns, names, sizeof names[0] * (size_t)n);
+    memset(columns, 0, sizeof names);
+    memcpy(columns, names, sizeof names[0] * (size_t)n);
     return QAT_OK;
+}
+
+static qat_status set_csv_columns(parse_ctx *p, void *base, const char *v) {
+    return parse_columns(p, v, ((qat_data_config *)base)->csv_columns);
+}
+
+static qat_status set_source_columns(parse_ctx *p, void *base, const char *v) {
+    return parse_columns(p, v, ((qat_source_spec *)base)->csv_columns);
+}
+
+/* units = g, g, g, deg/s, deg/s, deg/s: one unit per channel ("m/s^2" reads as m/s2). */
+static qat_status parse_units(parse_ctx *p, const char *v, qat_unit units[QAT_MAX_CHANNELS]) {
+    qat_unit got[QAT_MAX_CHANNELS] = {0};
+    int n = 0, len;
+    const char *item;
+    list_iter it = {v, 0};
+    while (list_next(&it, &item, &len)) {
+        char name[QAT_NAME_MAX];
+        if (n == QAT_MAX_CHANNELS) return key_error(p, "more than %d units", QAT_MAX_CHANNELS);
+        if (len <= 0 || len >= QAT_NAME_MAX) return key_error(p, SHOW " is not a list of units", v);
+        snprintf(name, sizeof name, "%.*s", len, item);
+        if (!strcmp(name, "m/s^2")) snprintf(name, sizeof name, "m/s2");
+        int u;
+        qat_status s = parse_enum(p, name, &unit_enum, ALL_VALUES & ~1u, &u);
+        if (s) return s;
+        got[n++] = (qat_unit)u;
+    }
+    memcpy(units, got, sizeof got);
+    return QAT_OK;
+}
+
+static qat_status set_data_units(parse_ctx *p, void *base, const char *v) {
+    return parse_units(p, v, ((qat_data_config *)base)->units);
+}
+
+static qat_status set_source_units(parse_ctx *p, void *base, const char *v) {
+    return parse_units(p, v, ((qat_source_spec *)base)->units);
 }
 
 static qat_status set_type(parse_ctx *p, void *base, const char *v) {
@@ -668,7 +739,7 @@ static qat_status count_paths(parse_ctx *p, const char *v, int *count) {
     return QAT_OK;
 }
 
-static void append_paths(parse_ctx *p, const char *v, int cls, const char *key) {
+static void append_paths(parse_ctx *p, const char *v, int cls, int source, const char *key) {
     qat_data_config *d = &p->cfg->data;
     const char *item;
     int len;
@@ -679,6 +750,7 @@ static void append_paths(parse_ctx *p, const char *v, int cls, const char *key) 
         qat_csv_file *f = &d->csv[d->n_csv];
         qat_path_join(f->path, sizeof f->path, p->base_dir, name, NULL); /* checked before */
         f->cls = cls;
+        f->source = source;
         if (cls < 0) { /* from a file: resolved once the whole file is read */
             snprintf(p->file_class[d->n_csv], QAT_NAME_MAX, "%s", key);
             p->file_line[d->n_csv] = p->line;
@@ -687,21 +759,51 @@ static void append_paths(parse_ctx *p, const char *v, int cls, const char *key) 
     }
 }
 
-/* Drops the files of one class (a --set replaces a class's list). */
-static void drop_class_files(qat_data_config *d, int cls) {
+/* Drops one source's files of one class (a --set replaces a class's list). */
+static void drop_class_files(qat_data_config *d, int cls, int source) {
     int n = 0;
     for (int i = 0; i < d->n_csv; i++)
-        if (d->csv[i].cls != cls) d->csv[n++] = d->csv[i];
+        if (d->csv[i].cls != cls || d->csv[i].source != source) d->csv[n++] = d->csv[i];
     d->n_csv = n;
 }
 
-static int class_files(const qat_data_config *d, int cls) {
+static int class_files(const qat_data_config *d, int cls, int source) {
     int n = 0;
-    for (int i = 0; i < d->n_csv; i++) n += d->csv[i].cls == cls;
+    for (int i = 0; i < d->n_csv; i++) n += d->csv[i].cls == cls && d->csv[i].source == source;
     return n;
 }
 
-static qat_status set_files(parse_ctx *p, const char *key, const char *v) {
+/* ---- sources ------------------------------------------------------------------------- */
+
+static int find_source(const qat_data_config *d, const char *name) {
+    for (int i = 0; i < d->n_sources; i++)
+        if (!strcmp(d->sources[i].name, name)) return i;
+    return -1;
+}
+
+/* A new source with every format key unset (taken from [data]); -1 when there are too many. */
+static int add_source(qat_data_config *d, const char *name, int line) {
+    if (d->n_sources == QAT_MAX_SOURCES) return -1;
+    qat_source_spec *s = &d->sources[d->n_sources];
+    memset(s, 0, sizeof *s);
+    snprintf(s->name, sizeof s->name, "%s", name);
+    s->line = line;
+    s->use = QAT_USE_BOTH;
+    s->csv_gesture_rows = -1;
+    return d->n_sources++;
+}
+
+/* [files] is the source named "files", made when first used. */
+static qat_status files_source(parse_ctx *p, int *source) {
+    qat_data_config *d = &p->cfg->data;
+    *source = find_source(d, "files");
+    if (*source < 0) *source = add_source(d, "files", p->from_file ? p->line : 0);
+    if (*source < 0) return key_error(p, "more than %d sources", QAT_MAX_SOURCES);
+    return QAT_OK;
+}
+
+/* key = path[, path ...]: the class `key`'s files in `source`. */
+static qat_status set_files(parse_ctx *p, const char *key, const char *v, int source) {
     qat_data_config *d = &p->cfg->data;
     int cls = -1, count;
     if (strlen(key) >= QAT_NAME_MAX || !name_chars_ok(key, (int)strlen(key), "_-"))
@@ -716,11 +818,11 @@ static qat_status set_files(parse_ctx *p, const char *key, const char *v) {
     }
     qat_status s = count_paths(p, v, &count);
     if (s) return s;
-    int kept = d->n_csv - (cls >= 0 ? class_files(d, cls) : 0);
+    int kept = d->n_csv - (cls >= 0 ? class_files(d, cls, source) : 0);
     if (kept + count > QAT_MAX_CSV_FILES)
         return key_error(p, "more than %d CSV files in all", QAT_MAX_CSV_FILES);
-    if (cls >= 0) drop_class_files(d, cls);
-    append_paths(p, v, cls, key);
+    if (cls >= 0) drop_class_files(d, cls, source);
+    append_paths(p, v, cls, source, key);
     return QAT_OK;
 }
 
@@ -797,6 +899,32 @@ static const key_def data_keys[] = {
     {.name = "train_limit", F_INT(qat_data_config, train_limit, 0, 100000000)},
     {.name = "test_limit", F_INT(qat_data_config, test_limit, 0, 100000000)},
     {.name = "scale", F_DBL(qat_data_config, scale, 0, OPEN, QAT_DATA_VALUE_MAX, CLOSED)},
+    {.name = "units", F_CUSTOM(set_data_units)},
+    {.name = "cross_validate", F_ENUM(qat_data_config, cross_validate, cv_enum, ALL_VALUES)},
+    {.name = "split_seed", F_CUSTOM(set_split_seed)},
+    {.name = "train_index", F_CUSTOM(set_train_index)},
+    {.name = "val_index", F_CUSTOM(set_val_index)},
+    {.name = "test_index", F_CUSTOM(set_test_index)},
+};
+
+/* [source.NAME]: these keys, and any other key is a class with its files. */
+static const key_def source_keys[] = {
+    {.name = "use", F_ENUM(qat_source_spec, use, use_enum, ALL_VALUES)},
+    {.name = "csv_rate_hz",
+     F_DBL(qat_source_spec, csv_rate_hz, RATE_MIN, CLOSED, RATE_MAX, CLOSED)},
+    {.name = "csv_gesture_rows", F_INT(qat_source_spec, csv_gesture_rows, 0, 100000)},
+    {.name = "csv_columns", F_CUSTOM(set_source_columns)},
+    {.name = "units", F_CUSTOM(set_source_units)},
+};
+
+#define NOISE_MAX 1e30 /* beyond any sensor's range, and finite after float conversion */
+static const key_def augment_keys[] = {
+    {.name = "rotate_deg", F_DBL(qat_augment, rotate_deg, 0, CLOSED, 180, CLOSED)},
+    {.name = "scale", F_DBL(qat_augment, scale, 0, CLOSED, 1, OPEN)},
+    {.name = "time_warp", F_DBL(qat_augment, time_warp, 0, CLOSED, 1, OPEN)},
+    {.name = "shift", F_INT(qat_augment, shift, 0, 10000)},
+    {.name = "noise", F_DBL(qat_augment, noise, 0, CLOSED, NOISE_MAX, CLOSED)},
+    {.name = "bias", F_DBL(qat_augment, bias, 0, CLOSED, NOISE_MAX, CLOSED)},
 };
 
 static const key_def train_keys[] = {
@@ -985,10 +1113,12 @@ static const section_def sections[] = {
     [SEC_TRAIN] = {"train", KEYS(train_keys)},
     [SEC_QUANT] = {"quant", KEYS(quant_keys)},
     [SEC_PRUNE] = {"prune", KEYS(prune_keys)},
+    [SEC_AUGMENT] = {"augment", KEYS(augment_keys)},
+    [SEC_SOURCE] = {"source", KEYS(source_keys)},
     [SEC_LAYER] = {"layer", KEYS(layer_keys)},
 };
 
-#define SECTION_LIST "run, data, files, train, quant, prune, layer.NAME"
+#define SECTION_LIST "run, data, files, source.NAME, train, quant, prune, augment, layer.NAME"
 
 /* ---- applying one key (shared by the file and --set) --------------------------------- */
 
@@ -1037,6 +1167,8 @@ static void *section_base(qat_config *cfg, section_kind sec, int layer) {
     case SEC_TRAIN: return &cfg->train;
     case SEC_QUANT: return &cfg->quant;
     case SEC_PRUNE: return &cfg->prune;
+    case SEC_AUGMENT: return &cfg->train.augment;
+    case SEC_SOURCE: return &cfg->data.sources[layer];
     case SEC_LAYER: return &cfg->layers[layer];
     default: QAT_ASSERT(0); return NULL;
     }
@@ -1045,8 +1177,13 @@ static void *section_base(qat_config *cfg, section_kind sec, int layer) {
 static qat_status apply_key(parse_ctx *p, section_kind sec, int layer, const char *key,
                             const char *value) {
     qat_config *cfg = p->cfg;
-    if (sec == SEC_FILES) return set_files(p, key, value);
+    if (sec == SEC_FILES) {
+        int source;
+        qat_status s = files_source(p, &source);
+        return s ? s : set_files(p, key, value, source);
+    }
     const section_def *sd = &sections[sec];
+    if (sec == SEC_SOURCE && !find_key(sd, key, ALL_VALUES)) return set_files(p, key, value, layer);
     unsigned kinds = ALL_VALUES;
     const char *kind = NULL;
     void *base = section_base(cfg, sec, layer);
@@ -1064,8 +1201,9 @@ static qat_status apply_key(parse_ctx *p, section_kind sec, int layer, const cha
 /* ---- sections ------------------------------------------------------------------------ */
 
 static section_kind section_lookup(const char *name) {
-    for (int s = SEC_RUN; s < SEC_LAYER; s++)
+    for (int s = SEC_RUN; s < SEC_SOURCE; s++)
         if (!strcmp(name, sections[s].name)) return (section_kind)s;
+    if (!strncmp(name, "source.", 7)) return SEC_SOURCE;
     return strncmp(name, "layer.", 6) ? SEC_NONE : SEC_LAYER;
 }
 
@@ -1119,6 +1257,25 @@ static qat_status begin_layer(parse_ctx *p, const char *name) {
     return QAT_OK;
 }
 
+static qat_status begin_source(parse_ctx *p, const char *name) {
+    qat_data_config *d = &p->cfg->data;
+    int n = (int)strlen(name);
+    if (n == 0 || n >= QAT_NAME_MAX || !name_chars_ok(name, n, "_-"))
+        return line_error(p, p->line, "[%s]: source name '%s' must be 1 to %d letters, digits, "
+                          "'_' or '-'", p->section, name, QAT_NAME_MAX - 1);
+    if (!strcmp(name, "files"))
+        return line_error(p, p->line, "[%s]: the name 'files' is [files]'s: choose another",
+                          p->section);
+    int old = find_source(d, name);
+    if (old >= 0)
+        return line_error(p, p->line, "[%s]: duplicate source name (first on line %d)",
+                          p->section, d->sources[old].line);
+    p->layer = add_source(d, name, p->line);
+    if (p->layer < 0)
+        return line_error(p, p->line, "[%s]: more than %d sources", p->section, QAT_MAX_SOURCES);
+    return QAT_OK;
+}
+
 /* header is a cleaned line starting with '['. A header inih rejects (no ']') is left to
  * inih, which reports it as a syntax error. */
 static qat_status begin_section(parse_ctx *p, const char *header) {
@@ -1139,6 +1296,7 @@ static qat_status begin_section(parse_ctx *p, const char *header) {
         return line_error(p, p->line, "[%s]: unknown section (sections: " SECTION_LIST ")",
                           p->section);
     if (p->sec == SEC_LAYER) return begin_layer(p, p->section + 6);
+    if (p->sec == SEC_SOURCE) return begin_source(p, p->section + 7);
     if (p->fixed_line[p->sec])
         return line_error(p, p->line, "[%s]: section appears twice (first on line %d)",
                           p->section, p->fixed_line[p->sec]);
@@ -1207,10 +1365,13 @@ static qat_status file_key(parse_ctx *p, const char *key, const char *value) {
     if (p->sec == SEC_NONE)
         return key_error(p, "key outside any section (sections: " SECTION_LIST ")");
     if (!key[0]) return key_error(p, "missing key name before '='");
-    int dup = p->sec == SEC_FILES ? -1 : seen_index(p, key);
+    /* class keys ([files], and in [source.*] whatever is not a format key) may repeat */
+    int lists = p->sec == SEC_FILES ||
+                (p->sec == SEC_SOURCE && !find_key(&sections[SEC_SOURCE], key, ALL_VALUES));
+    int dup = lists ? -1 : seen_index(p, key);
     if (dup >= 0) return key_error(p, "duplicate key (first on line %d)", p->seen_line[dup]);
     qat_status s = apply_key(p, p->sec, p->layer, key, value);
-    if (s == QAT_OK && p->sec != SEC_FILES && p->n_seen < SEEN_MAX) {
+    if (s == QAT_OK && !lists && p->n_seen < SEEN_MAX) {
         snprintf(p->seen[p->n_seen], QAT_NAME_MAX, "%s", key); /* valid keys are short */
         p->seen_line[p->n_seen++] = p->line;
     }
@@ -1257,8 +1418,14 @@ static void resolve_files(parse_ctx *p) {
         if (d->csv[i].cls >= 0) continue;
         char names[256];
         class_list(d, names, sizeof names);
-        line_error(p, p->file_line[i], "[files] %s: '%s' is not a class (classes: %s)",
-                   p->file_class[i], p->file_class[i], names);
+        const char *src = d->sources[d->csv[i].source].name;
+        if (strcmp(src, "files"))
+            line_error(p, p->file_line[i], "[source.%s] %s: neither a class (classes: %s) nor "
+                       "a key (keys: use, csv_rate_hz, csv_gesture_rows, csv_columns, units)",
+                       src, p->file_class[i], names);
+        else
+            line_error(p, p->file_line[i], "[files] %s: '%s' is not a class (classes: %s)",
+                       p->file_class[i], p->file_class[i], names);
     }
 }
 
@@ -1327,6 +1494,8 @@ static qat_status set_assignment(parse_ctx *p, const char *left, const char *val
         if (s) return s;
         p->has_type = 1;
     }
+    if (sec == SEC_SOURCE && (layer = find_source(&p->cfg->data, section + 7)) < 0)
+        return key_error(p, "no source named '%s' (--set cannot add sources)", section + 7);
     return apply_key(p, sec, layer, dot + 1, value);
 }
 

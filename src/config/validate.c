@@ -43,28 +43,125 @@ static qat_status check_builtin(const qat_config *cfg, qat_error *e) {
     return QAT_OK;
 }
 
+/* How many of a channel list's entries are set (names non-empty, units not NONE). */
+static int count_columns(const char cols[QAT_MAX_CHANNELS][QAT_NAME_MAX]) {
+    int n = 0;
+    while (n < QAT_MAX_CHANNELS && cols[n][0]) n++;
+    return n;
+}
+
+static int count_units(const qat_unit *u) {
+    int n = 0;
+    while (n < QAT_MAX_CHANNELS && u[n] != QAT_UNIT_NONE) n++;
+    return n;
+}
+
+/* One source's format and units against [data]'s channels and units. */
+static qat_status check_source(const qat_config *cfg, const qat_source_spec *s, qat_error *e) {
+    const qat_data_config *d = &cfg->data;
+    int columns = count_columns(s->csv_columns), units = count_units(s->units);
+    char sec[QAT_NAME_MAX + 16];
+    snprintf(sec, sizeof sec, strcmp(s->name, "files") ? "[source.%s]" : "[data]", s->name);
+    if (columns && columns != d->channels)
+        return config_error(cfg, s->line, e, "%s csv_columns: %d columns for %d channels", sec,
+                            columns, d->channels);
+    if (units && units != d->channels)
+        return config_error(cfg, s->line, e, "%s units: %d units for %d channels", sec, units,
+                            d->channels);
+    if (units && !count_units(d->units))
+        return config_error(cfg, s->line, e, "%s units: set [data] units too (the model's units, "
+                            "into which this source is converted)", sec);
+    for (int k = 0; k < units; k++)
+        if (qat_unit_factor(s->units[k], d->units[k]) == 0.0)
+            return config_error(cfg, s->line, e, "%s units: channel %d is in %s, the model's in %s "
+                                "(not the same quantity)", sec, k + 1, qat_unit_name(s->units[k]),
+                                qat_unit_name(d->units[k]));
+    int files = 0;
+    for (int i = 0; i < d->n_csv; i++) files += d->csv[i].source == (int)(s - d->sources);
+    if (!files)
+        return config_error(cfg, s->line, e, "%s: no files (add 'CLASS = recording.csv')", sec);
+    return QAT_OK;
+}
+
+/* Which sources train and which test: something must train; cross-validation needs two. */
+static qat_status check_uses(const qat_config *cfg, qat_error *e) {
+    const qat_data_config *d = &cfg->data;
+    int train = 0;
+    for (int i = 0; i < d->n_sources; i++) train += d->sources[i].use != QAT_USE_TEST;
+    if (d->cross_validate == QAT_CV_LEAVE_ONE_SOURCE_OUT) {
+        if (d->n_sources < 2)
+            return config_error(cfg, 0, e, "[data] cross_validate: leave_one_source_out needs at "
+                                "least 2 sources ([source.NAME] sections), got %d", d->n_sources);
+        return QAT_OK;
+    }
+    if (!train)
+        return config_error(cfg, 0, e, "[source.*] use: every source is 'test': nothing trains");
+    return QAT_OK;
+}
+
 static qat_status check_csv(const qat_config *cfg, qat_error *e) {
     const qat_data_config *d = &cfg->data;
-    int columns = 0;
-    while (columns < QAT_MAX_CHANNELS && d->csv_columns[columns][0]) columns++;
+    int columns = count_columns(d->csv_columns);
     if (columns != d->channels)
         return config_error(cfg, 0, e, "[data] csv_columns: %d column%s for %d channels (name "
                             "one CSV column per channel)", columns, columns == 1 ? "" : "s",
+                            d->channels);
+    int units = count_units(d->units);
+    if (units && units != d->channels)
+        return config_error(cfg, 0, e, "[data] units: %d units for %d channels", units,
                             d->channels);
     if (d->n_csv < 0 || d->n_csv > QAT_MAX_CSV_FILES)
         return config_error(cfg, 0, e, "[files]: %d files (at most %d)", d->n_csv,
                             QAT_MAX_CSV_FILES);
     for (int i = 0; i < d->n_csv; i++)
-        if (d->csv[i].cls < 0 || d->csv[i].cls >= d->n_classes)
+        if (d->csv[i].cls < 0 || d->csv[i].cls >= d->n_classes || d->csv[i].source < 0 ||
+            d->csv[i].source >= d->n_sources)
             return config_error(cfg, 0, e, "[files]: '%s' belongs to no class", d->csv[i].path);
     for (int c = 0; c < d->n_classes; c++) {
         int n = 0;
         for (int i = 0; i < d->n_csv; i++) n += d->csv[i].cls == c;
         if (!n)
             return config_error(cfg, 0, e, "[files] %s: no CSV file for class '%s' (add "
-                                "'%s = recording.csv' under [files])", d->classes[c],
-                                d->classes[c], d->classes[c]);
+                                "'%s = recording.csv' under [files] or a [source.NAME])",
+                                d->classes[c], d->classes[c], d->classes[c]);
     }
+    for (int i = 0; i < d->n_sources; i++) {
+        qat_status st = check_source(cfg, &d->sources[i], e);
+        if (st) return st;
+    }
+    return check_uses(cfg, e);
+}
+
+/* Keys that only make sense for some sources. */
+static qat_status check_source_keys(const qat_config *cfg, qat_error *e) {
+    const qat_data_config *d = &cfg->data;
+    if (d->source != QAT_DATA_CSV && d->n_sources)
+        return config_error(cfg, d->sources[0].line, e, "[%s%s]: sources hold CSV recordings "
+                            "(source = csv), this config reads source = %s",
+                            strcmp(d->sources[0].name, "files") ? "source." : "",
+                            d->sources[0].name, qat_data_source_name(d->source));
+    if (d->source != QAT_DATA_CSV && d->cross_validate != QAT_CV_NONE)
+        return config_error(cfg, 0, e, "[data] cross_validate: over CSV sources only (source = "
+                            "csv with [source.NAME] sections)");
+    int index = d->train_index[0] || d->val_index[0] || d->test_index[0];
+    if (index && d->cross_validate != QAT_CV_NONE)
+        return config_error(cfg, 0, e, "[data] cross_validate: the folds are the sources; drop "
+                            "the *_index files");
+    if (d->test_index[0] && qat_data_has_test_file(d))
+        return config_error(cfg, 0, e, "[data] test_index: the data set has its own test file");
+    return QAT_OK;
+}
+
+/* Augmentation works on 1-D recordings, in the data's units. */
+static qat_status check_augment(const qat_config *cfg, qat_error *e) {
+    const qat_augment *a = &cfg->train.augment;
+    if (!qat_augment_active(a)) return QAT_OK;
+    if (cfg->data.height)
+        return config_error(cfg, 0, e, "[augment]: IMU augmentation is for 1-D recordings, not "
+                            "images");
+    qat_error why = {0};
+    if (qat_augment_check(a, cfg->data.channels, &why))
+        return config_error(cfg, 0, e, "%s", why.msg);
     return QAT_OK;
 }
 
@@ -147,6 +244,8 @@ static qat_status check_data(const qat_config *cfg, qat_error *e) {
         return config_error(cfg, 0, e, "[data] classes: %d classes (need 2 to %d)", d->n_classes,
                             QAT_MAX_CLASSES);
     qat_status st = check_input_shape(cfg, e);
+    if (!st) st = check_source_keys(cfg, e);
+    if (!st) st = check_augment(cfg, e);
     if (st) return st;
     switch (d->source) {
     case QAT_DATA_SHAPES: return check_shapes(cfg, e);

@@ -15,8 +15,10 @@
  *     multiple of csv_gesture_rows is an error, because the split would be misaligned;
  *   - only the picked columns are parsed as numbers; other columns are only counted, so a
  *     file with an empty spacer column still loads;
- *   - units are not converted (some recordings are in g, some in m/s^2): do not mix such
- *     files in one dataset; min/max normalisation makes either usable alone;
+ *   - each file belongs to a source ([source.NAME] or [files]) whose format keys (rate, rows
+ *     per gesture, columns) default to [data]'s; a source that declares its units is
+ *     converted into [data] units as each value is read (g → m/s² ...), so sources recorded
+ *     in different units can be pooled;
  *   - fields are split at every comma; a quoted field containing a comma reads as a ragged
  *     row (an error), never as silently shifted columns;
  *   - the file is streamed, one line at a time (at most CSV_LINE_MAX bytes, CSV_MAX_FIELDS
@@ -146,17 +148,37 @@ static qat_status parse_number(const line_ctx *lc, const char *col, const char *
     return QAT_OK;
 }
 
+/* How one file is read: its source's settings, or [data]'s where the source leaves them. */
+typedef struct csv_format {
+    double rate_hz;                              /* recording rate */
+    int gesture_rows;                            /* 0: split at blank lines */
+    const char (*columns)[QAT_NAME_MAX];         /* `channels` header names */
+    double factor[QAT_MAX_CHANNELS];             /* unit conversion per channel */
+} csv_format;
+
+static csv_format file_format(const qat_data_config *cfg, int file) {
+    int src = cfg->csv[file].source;
+    const qat_source_spec *s = src >= 0 && src < cfg->n_sources ? &cfg->sources[src] : NULL;
+    csv_format f = {cfg->csv_rate_hz, cfg->csv_gesture_rows, cfg->csv_columns, {0}};
+    if (s && s->csv_rate_hz > 0) f.rate_hz = s->csv_rate_hz;
+    if (s && s->csv_gesture_rows >= 0) f.gesture_rows = s->csv_gesture_rows;
+    if (s && s->csv_columns[0][0]) f.columns = s->csv_columns;
+    for (int k = 0; k < QAT_MAX_CHANNELS; k++)
+        f.factor[k] = s ? qat_unit_factor(s->units[k], cfg->units[k]) : 1.0;
+    return f;
+}
+
 /* Maps each wanted column name to its index in the header. */
-static qat_status find_columns(const qat_data_config *cfg, char **fields, int n, int *col,
-                               const line_ctx *lc) {
+static qat_status find_columns(const qat_data_config *cfg, const csv_format *fmt, char **fields,
+                               int n, int *col, const line_ctx *lc) {
     for (int k = 0; k < cfg->channels; k++) {
         col[k] = -1;
         for (int i = 0; i < n && col[k] < 0; i++)
-            if (!strcmp(fields[i], cfg->csv_columns[k])) col[k] = i;
+            if (!strcmp(fields[i], fmt->columns[k])) col[k] = i;
         if (col[k] < 0)
             return qat_error_set(lc->e, QAT_ERR_DATA,
                                  "%s:%ld: no column '%s' in the header (first field '%.20s')",
-                                 lc->path, lc->line, cfg->csv_columns[k], n ? fields[0] : "");
+                                 lc->path, lc->line, fmt->columns[k], n ? fields[0] : "");
     }
     return QAT_OK;
 }
@@ -191,8 +213,8 @@ static void resample(const double *v, int rows, int channels, double rate_in, do
 /* Rows of a gesture that resample() reads: the last point sits at (window - 1) * step, and
  * interpolation reads the row after it. Rows past these change nothing, so they are not
  * kept (a gesture's rows beyond this bound are only counted). */
-static int rows_used(const qat_data_config *cfg) {
-    double last = (cfg->window - 1) * (cfg->csv_rate_hz / cfg->rate_hz);
+static int rows_used(const qat_data_config *cfg, const csv_format *fmt) {
+    double last = (cfg->window - 1) * (fmt->rate_hz / cfg->rate_hz);
     return last < INT_MAX - 2 ? (int)last + 2 : INT_MAX;
 }
 
@@ -216,6 +238,7 @@ static qat_status buf_reserve(sample_buf *b, int more, size_t per, qat_error *e)
 /* Parser state while walking the lines of one file. */
 typedef struct csv_parse {
     const qat_data_config *cfg;
+    csv_format fmt;
     line_ctx lc;
     int file;                     /* the file's index in the config's list */
     int cls;                      /* the file's class */
@@ -239,7 +262,7 @@ static qat_status finish_gesture(csv_parse *p) {
     if (s) return s;
     float *dst = p->out->x + (size_t)p->out->n * per;
     memset(dst, 0, per * sizeof *dst);
-    resample(p->kept, p->n_kept, cfg->channels, cfg->csv_rate_hz, cfg->rate_hz, cfg->window, dst);
+    resample(p->kept, p->n_kept, cfg->channels, p->fmt.rate_hz, cfg->rate_hz, cfg->window, dst);
     p->out->y[p->out->n] = p->cls;
     p->out->src[p->out->n++] = (qat_sample_src){p->file, (int)p->gest_line};
     p->gest_rows = 0;
@@ -273,21 +296,22 @@ static qat_status parse_line(csv_parse *p, char *line) {
                              p->lc.line, CSV_MAX_FIELDS);
     if (all_empty(fields, n)) { /* blank line or a row of empty fields: a separator */
         p->in_gesture = 0;
-        return p->cfg->csv_gesture_rows == 0 ? finish_gesture(p) : QAT_OK;
+        return p->fmt.gesture_rows == 0 ? finish_gesture(p) : QAT_OK;
     }
     if (!p->n_header) {
         p->n_header = n;
-        return find_columns(p->cfg, fields, n, p->col, &p->lc);
+        return find_columns(p->cfg, &p->fmt, fields, n, p->col, &p->lc);
     }
     if (n != p->n_header)
         return qat_error_set(p->lc.e, QAT_ERR_FORMAT, "%s:%ld: %d fields, the header has %d",
                              p->lc.path, p->lc.line, n, p->n_header);
     double row[QAT_MAX_CHANNELS];
     for (int k = 0; k < p->cfg->channels; k++) {
-        qat_status s = parse_number(&p->lc, p->cfg->csv_columns[k], fields[p->col[k]], &row[k]);
+        qat_status s = parse_number(&p->lc, p->fmt.columns[k], fields[p->col[k]], &row[k]);
         if (s) return s;
+        row[k] *= p->fmt.factor[k];
     }
-    int per = p->cfg->csv_gesture_rows;
+    int per = p->fmt.gesture_rows;
     p->in_gesture = 1;
     if (per > 0 && p->gest_rows == per) { /* fixed-row mode: this row starts the next one */
         qat_status s = finish_gesture(p);
@@ -316,7 +340,7 @@ static qat_status parse_stream(csv_parse *p, line_in *r) {
     const char *path = p->lc.path;
     if (!p->n_header)
         return qat_error_set(p->lc.e, QAT_ERR_DATA, "%s: empty file (no header)", path);
-    int per = p->cfg->csv_gesture_rows;
+    int per = p->fmt.gesture_rows;
     if (per > 0 && p->rows % per)
         return qat_error_set(p->lc.e, QAT_ERR_DATA,
                              "%s: %lld data rows is not a multiple of csv_gesture_rows %d "
@@ -327,13 +351,40 @@ static qat_status parse_stream(csv_parse *p, line_in *r) {
     return finish_gesture(p);
 }
 
+static qat_status check_rate(const char *key, double hz, qat_error *e);
+
+/* A source's own settings get the checks [data]'s get (the library may be called without the
+ * config parser). */
+static qat_status check_format(const qat_data_config *cfg, const csv_format *fmt, const char *path,
+                               qat_error *e) {
+    qat_status s = check_rate("csv_rate_hz", fmt->rate_hz, e);
+    if (s) return s;
+    if (fmt->gesture_rows < 0)
+        return qat_error_set(e, QAT_ERR_CONFIG, "%s: csv_gesture_rows (%d) must be >= 0", path,
+                             fmt->gesture_rows);
+    for (int k = 0; k < cfg->channels; k++) {
+        if (!fmt->columns[k][0]) /* an empty name would match an empty spacer column */
+            return qat_error_set(e, QAT_ERR_CONFIG,
+                                 "%s: csv_columns names %d columns, channels is %d", path, k,
+                                 cfg->channels);
+        if (!(fmt->factor[k] != 0.0))
+            return qat_error_set(e, QAT_ERR_CONFIG, "%s: channel %d's unit cannot be converted "
+                                 "into [data] units", path, k + 1);
+    }
+    return QAT_OK;
+}
+
 static qat_status load_file(const qat_data_config *cfg, int i, sample_buf *b, qat_error *e) {
     const qat_csv_file *f = &cfg->csv[i];
-    line_in r = {0};
-    qat_status s = qat_input_open(f->path, 0, &r.f, NULL, e);
+    csv_format fmt = file_format(cfg, i);
+    qat_status s = check_format(cfg, &fmt, f->path, e);
     if (s) return s;
-    csv_parse p = {.cfg = cfg, .lc = {f->path, 0, e}, .file = i, .cls = f->cls, .used = rows_used(cfg),
-                   .out = b};
+    line_in r = {0};
+    s = qat_input_open(f->path, 0, &r.f, NULL, e);
+    if (s) return s;
+    csv_parse p = {.cfg = cfg, .fmt = fmt, .lc = {f->path, 0, e}, .file = i,
+                   .cls = f->cls, .out = b};
+    p.used = rows_used(cfg, &p.fmt);
     if (!(r.buf = malloc(CSV_LINE_MAX + CSV_BLOCK + 1)))
         s = qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory", f->path);
     if (!s) s = parse_stream(&p, &r);
@@ -358,17 +409,8 @@ static qat_status check_config(const qat_data_config *cfg, qat_error *e) {
         cfg->channels > QAT_MAX_CHANNELS || cfg->window <= 0)
         return qat_error_set(e, QAT_ERR_CONFIG, "csv: bad classes/channels/window (%d, %d, %d)",
                              cfg->n_classes, cfg->channels, cfg->window);
-    qat_status s = check_rate("csv_rate_hz", cfg->csv_rate_hz, e);
-    if (!s) s = check_rate("rate_hz", cfg->rate_hz, e);
+    qat_status s = check_rate("rate_hz", cfg->rate_hz, e);
     if (s) return s;
-    if (cfg->csv_gesture_rows < 0)
-        return qat_error_set(e, QAT_ERR_CONFIG, "csv: csv_gesture_rows (%d) must be >= 0",
-                             cfg->csv_gesture_rows);
-    for (int k = 0; k < cfg->channels; k++)
-        if (!cfg->csv_columns[k][0]) /* an empty name would match an empty spacer column */
-            return qat_error_set(e, QAT_ERR_CONFIG,
-                                 "csv: csv_columns names %d columns, channels is %d", k,
-                                 cfg->channels);
     for (int i = 0; i < cfg->n_csv; i++)
         if (cfg->csv[i].cls < 0 || cfg->csv[i].cls >= cfg->n_classes)
             return qat_error_set(e, QAT_ERR_CONFIG, "%s: class index %d outside [0, %d)",

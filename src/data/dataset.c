@@ -137,22 +137,21 @@ int qat_split_count(int count, double frac) {
     return (int)(frac * count + 0.5);
 }
 
+int qat_split_tail_start(int n, double frac) {
+    return (int)floor(n * (1.0 - frac)); /* Keras: int(num_samples * (1 - split)) */
+}
+
 /* Marks the test samples: per class, the first qat_split_count of a seeded shuffle of that
- * class's indices. Classes are visited in label order so the draws are reproducible. */
+ * class's indices (qat_split_pick over every row). */
 static qat_status mark_test(const qat_dataset *all, double frac, qat_rng *rng, char *is_test,
                             qat_error *e) {
-    int *idx = malloc((size_t)(all->n ? all->n : 1) * sizeof *idx);
-    if (!idx) return qat_error_set(e, QAT_ERR_NOMEM, "dataset: out of memory for the split");
-    for (int c = 0; c < all->n_classes; c++) {
-        int count = 0;
-        for (int i = 0; i < all->n; i++)
-            if (all->y[i] == c) idx[count++] = i;
-        qat_rng_shuffle(rng, idx, count);
-        int k = qat_split_count(count, frac);
-        for (int j = 0; j < k; j++) is_test[idx[j]] = 1;
-    }
-    free(idx);
-    return QAT_OK;
+    int *rows = malloc((size_t)(all->n ? all->n : 1) * sizeof *rows);
+    if (!rows) return qat_error_set(e, QAT_ERR_NOMEM, "dataset: out of memory for the split");
+    for (int i = 0; i < all->n; i++) rows[i] = i;
+    qat_status s = qat_split_pick(all->y, all->n_classes, rows, all->n, frac, rng,
+                                  (unsigned char *)is_test, 1, e);
+    free(rows);
+    return s;
 }
 
 /* Gathers the samples whose mark equals `want`, in original order. */
@@ -211,7 +210,7 @@ qat_status qat_dataset_split_tail(const qat_dataset *all, double frac, qat_datas
         return qat_error_set(e, QAT_ERR_CONFIG, "dataset: split %g is outside [0, 1)", frac);
     qat_status s = check_labels(all, e);
     if (s) return s;
-    int at = (int)floor(all->n * (1.0 - frac)); /* Keras: int(num_samples * (1 - split)) */
+    int at = qat_split_tail_start(all->n, frac);
     s = range(all, 0, at, head, e);
     if (!s) s = range(all, at, all->n - at, tail, e);
     if (s) {

@@ -25,3 +25,35 @@ const char *qat_norm_kind_name(qat_norm_kind k) {
     _Static_assert(sizeof names / sizeof names[0] == QAT_NORM_KIND_COUNT, "norm kind names");
     return (unsigned)k < QAT_NORM_KIND_COUNT ? names[k] : "unknown";
 }
+
+const char *qat_source_use_name(qat_source_use u) {
+    static const char *const names[] = {
+        [QAT_USE_BOTH] = "both",
+        [QAT_USE_TRAIN] = "train",
+        [QAT_USE_TEST] = "test",
+    };
+    _Static_assert(sizeof names / sizeof names[0] == QAT_USE_COUNT, "source use names");
+    return (unsigned)u < QAT_USE_COUNT ? names[u] : "unknown";
+}
+
+const char *qat_unit_name(qat_unit u) {
+    static const char *const names[] = {
+        [QAT_UNIT_NONE] = "none",
+        [QAT_UNIT_G] = "g",
+        [QAT_UNIT_MS2] = "m/s2",
+        [QAT_UNIT_MG] = "mg",
+        [QAT_UNIT_DEG_S] = "deg/s",
+        [QAT_UNIT_RAD_S] = "rad/s",
+    };
+    _Static_assert(sizeof names / sizeof names[0] == QAT_UNIT_COUNT, "unit names");
+    return (unsigned)u < QAT_UNIT_COUNT ? names[u] : "unknown";
+}
+
+const char *qat_cross_validate_name(qat_cross_validate c) {
+    static const char *const names[] = {
+        [QAT_CV_NONE] = "none",
+        [QAT_CV_LEAVE_ONE_SOURCE_OUT] = "leave_one_source_out",
+    };
+    _Static_assert(sizeof names / sizeof names[0] == QAT_CV_COUNT, "cross_validate names");
+    return (unsigned)c < QAT_CV_COUNT ? names[c] : "unknown";
+}

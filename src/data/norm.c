@@ -149,6 +149,28 @@ qat_status qat_norm_fit(const qat_dataset *d, qat_norm_kind kind, float scale, q
     return QAT_OK;
 }
 
+static float normalised(const qat_norm *nm, int k, float v) {
+    return (v - nm->min[k]) / (nm->max[k] - nm->min[k]);
+}
+
+void qat_norm_apply_values(const qat_norm *nm, float *x, size_t rows) {
+    if (nm->kind == QAT_NORM_NONE) return;
+    for (size_t r = 0; r < rows; r++)
+        for (int k = 0; k < nm->channels; k++) {
+            float *v = &x[r * (size_t)nm->channels + (size_t)k];
+            *v = normalised(nm, k, *v);
+        }
+}
+
+void qat_norm_invert_values(const qat_norm *nm, float *x, size_t rows) {
+    if (nm->kind == QAT_NORM_NONE) return;
+    for (size_t r = 0; r < rows; r++)
+        for (int k = 0; k < nm->channels; k++) {
+            float *v = &x[r * (size_t)nm->channels + (size_t)k];
+            *v = nm->min[k] + *v * (nm->max[k] - nm->min[k]);
+        }
+}
+
 void qat_norm_apply(const qat_norm *nm, qat_dataset *d) {
     if (nm->kind == QAT_NORM_NONE) return;
     QAT_ASSERT(nm->channels == d->channels);
@@ -159,6 +181,6 @@ void qat_norm_apply(const qat_norm *nm, qat_dataset *d) {
         for (int k = 0; k < c; k++) {
             /* the lut is k-major (lut[k * 256 + v]); samples are channels-last */
             float *v = d->x ? &x[r * (size_t)c + (size_t)k] : &x[(size_t)k * 256 + r];
-            *v = (*v - nm->min[k]) / (nm->max[k] - nm->min[k]);
+            *v = normalised(nm, k, *v);
         }
 }

@@ -157,13 +157,53 @@ static qat_status split_error(const qat_data_config *cfg, const qat_data_splits 
                          s->val ? " / [train] val_split" : "");
 }
 
+/* Whether the test split is chosen (test sources, a test_index file) rather than a stratified
+ * fraction: then it may lack a class (a held-out person who never recorded it). */
+static int test_chosen(const qat_data_config *cfg) {
+    int chosen = cfg->test_index[0] != 0;
+    for (int i = 0; i < cfg->n_sources; i++) chosen |= cfg->sources[i].use == QAT_USE_TEST;
+    return chosen;
+}
+
+static qat_status chosen_split_error(const qat_data_config *cfg, const qat_dataset *test, int c,
+                                     const char *part, qat_error *e) {
+    if (test->n == 0)
+        return qat_error_set(e, QAT_ERR_DATA, "data: the test split is empty (%s)",
+                             cfg->test_index[0] ? cfg->test_index : "the test sources gave no sample");
+    return qat_error_set(e, QAT_ERR_DATA, "data: class '%s' has no sample in the %s split (the "
+                         "test split is chosen by %s; add recordings of the class to the other "
+                         "sources)", cfg->classes[c], part,
+                         cfg->test_index[0] ? "[data] test_index" : "[source.*] use = test");
+}
+
+/* Classes a chosen test split lacks: a warning, not an error. */
+static void missing_in_test(const qat_data_config *cfg, const int *n, char *warning, size_t cap) {
+    size_t len = strlen(warning);
+    int first = 1;
+    for (int c = 0; c < cfg->n_classes; c++) {
+        if (n[c]) continue;
+        snprintf(warning + len, cap - len, "%s%s", first ? (len ? "; the test split has no "
+                 "sample of " : "the test split has no sample of ") : ", ", cfg->classes[c]);
+        len = strlen(warning);
+        first = 0;
+    }
+}
+
 static qat_status check_splits(const qat_data_config *cfg, const qat_dataset *all,
-                               const qat_data_splits *s, qat_error *e) {
+                               const qat_data_splits *s, char *warning, size_t cap, qat_error *e) {
     int total[QAT_MAX_CLASSES], n[3][QAT_MAX_CLASSES];
     count_classes(all, total);
     count_classes(s->train, n[0]);
     count_classes(s->val, n[1]);
     count_classes(s->test, n[2]);
+    if (test_chosen(cfg)) {
+        for (int c = 0; c < cfg->n_classes; c++)
+            if (n[0][c] < 1 || (s->val && n[1][c] < 1) || s->test->n == 0)
+                return chosen_split_error(cfg, s->test, c, n[0][c] < 1 ? "training"
+                                          : "validation", e);
+        missing_in_test(cfg, n[2], warning, cap);
+        return QAT_OK;
+    }
     for (int c = 0; c < cfg->n_classes; c++)
         if (n[0][c] < 1 || n[2][c] < 1 || (s->val && n[1][c] < 1))
             return split_error(cfg, s, c, total[c], (int[3]){n[0][c], n[1][c], n[2][c]}, e);
@@ -210,8 +250,10 @@ static qat_status check_ranges(const qat_data_config *cfg, const qat_dataset *tr
         return qat_error_set(e, QAT_ERR_DATA, "%s: every value of the %d training samples is %g; "
                              "[data] normalize = minmax divides by their range: use normalize = "
                              "none", src, train->n, (double)mn[0]);
-    snprintf(warning, cap, "%s: constant over the %d training samples, so carrying no "
-             "information: %s%s", src, train->n, flat > 1 ? "axes" : "axis", axes);
+    size_t len = strlen(warning);
+    snprintf(warning + len, cap - len, "%s%s: constant over the %d training samples, so carrying "
+             "no information: %s%s", len ? "; " : "", src, train->n, flat > 1 ? "axes" : "axis",
+             axes);
     return QAT_OK;
 }
 
@@ -219,7 +261,13 @@ qat_status qat_data_validate(const qat_data_config *cfg, const qat_dataset *all,
                              const qat_data_splits *s, char *warning, size_t cap, qat_error *e) {
     warning[0] = '\0';
     qat_status st = check_samples(cfg, all, e);
-    if (!st && s) st = check_splits(cfg, all, s, e);
+    if (!st && s) st = check_splits(cfg, all, s, warning, cap, e);
     if (!st && s) st = check_ranges(cfg, s->train, warning, cap, e);
     return st;
+}
+
+int qat_data_sample_source(const qat_data_config *cfg, const qat_dataset *d, int i) {
+    if (cfg->source != QAT_DATA_CSV || !d->src) return -1;
+    int f = d->src[i].file;
+    return f >= 0 && f < cfg->n_csv ? cfg->csv[f].source : -1;
 }

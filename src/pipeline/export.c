@@ -118,6 +118,22 @@ static qat_status verification(const qat_pipeline *p, const qat_ir *ir, const ch
     return st ? st : engine_outputs(p, ir, name, accuracy, e);
 }
 
+/* split_train.npy, split_val.npy, split_test.npy: each part's row numbers in the loaded data
+ * (int32), which [data] train_index / val_index / test_index read back. A part that does not
+ * come from the loaded data (validation on the test split, a data set's own test file) has
+ * none. */
+static qat_status split_files(const qat_pipeline *p, qat_error *e) {
+    qat_status st = QAT_OK;
+    for (int k = 0; !st && k < 3; k++) {
+        if (!p->rows[k]) continue;
+        char name[32];
+        snprintf(name, sizeof name, "split_%s.npy", qat_part_name((qat_part)k));
+        size_t shape[1] = {(size_t)p->n_rows[k]};
+        st = npy(p, name, QAT_DTYPE_I32, 1, shape, p->rows[k], e);
+    }
+    return st;
+}
+
 /* The test split as recorded (before normalisation: what the firmware header's
  * qat_prepare_input takes) and as fed to the float models, its labels, the float model's
  * answers, and the re-check files of the QAT and PTQ int8 models. */
@@ -139,6 +155,7 @@ static qat_status artifacts(const qat_pipeline *p, qat_error *e) {
     free(x);
     if (!st) st = npy(p, "test_inputs_raw.npy", QAT_DTYPE_F32, nd, xs, p->test_raw, e);
     if (!st) st = npy(p, "test_labels.npy", QAT_DTYPE_I32, 1, ys, t->y, e);
+    if (!st) st = split_files(p, e);
     if (!st) st = npy(p, "test_outputs_float32.npy", QAT_DTYPE_F32, 2, os, prob, e);
     free(prob);
     if (!st) st = verification(p, &p->ir_qat, "int8", NULL, e);

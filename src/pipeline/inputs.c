@@ -111,6 +111,9 @@ qat_status qat_inputs_digest(const qat_config *cfg, const char *init, qat_inputs
     }
     for (int i = 0; !st && cfg->data.source == QAT_DATA_CSV && i < cfg->data.n_csv; i++)
         st = add(out, QAT_INPUT_DATA_CSV, relative(cfg->data.csv[i].path, cfg->base_dir), cfg, e);
+    const char *index[3] = {cfg->data.train_index, cfg->data.val_index, cfg->data.test_index};
+    for (int k = 0; !st && k < 3; k++)
+        if (index[k][0]) st = add(out, QAT_INPUT_INDEX, index[k], cfg, e);
     if (!st && cfg->prune.enabled && cfg->prune.masks[0])
         st = add(out, QAT_INPUT_MASKS, relative(cfg->prune.masks, cfg->base_dir), cfg, e);
     if (!st && init) st = add(out, QAT_INPUT_INIT, init, cfg, e);

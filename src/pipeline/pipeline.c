@@ -30,6 +30,7 @@ void qat_pipeline_free(qat_pipeline *p) {
     qat_dataset_free(&p->val);
     qat_dataset_free(&p->test);
     free(p->test_raw);
+    for (int k = 0; k < 3; k++) free(p->rows[k]);
     if (p->model_built) qat_model_free(&p->model);
     free(p->history);
     qat_dataset_free(&p->calib);
@@ -56,59 +57,79 @@ static void warn(qat_pipeline *p, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* Hands src's samples to dst (empty before), leaving src empty: one owner at a time. */
-static void dataset_move(qat_dataset *dst, qat_dataset *src) {
-    *dst = *src;
-    memset(src, 0, sizeof *src);
-}
-
 const qat_dataset *qat_pipeline_val(const qat_pipeline *p) {
     return p->val_is_test ? &p->test : &p->val;
 }
 
-/* The test split: the data set's own test file when it has one, else a stratified seeded
- * test_split of everything loaded; `rest` gets the other samples. */
-static qat_status test_split(qat_pipeline *p, const qat_dataset *all, qat_rng *split,
-                             qat_dataset *rest, qat_error *e) {
+/* How many samples of each source went to each split, and a warning when the test split
+ * shares a source (a person, a device, a session) with training. */
+static void sources_used(qat_pipeline *p, const qat_dataset *all) {
     const qat_data_config *d = &p->cfg.data;
-    if (!qat_data_has_test_file(d))
-        return qat_dataset_split(all, d->test_split, split, rest, &p->test, e);
-    qat_status st = qat_dataset_head(all, all->n, rest, e);
-    return st ? st : qat_data_load_test(d, &p->test, e);
-}
-
-/* Training and validation from the rest: as Keras's validation_split (the last fraction) or
- * a stratified seeded fraction; no validation split when val_split is 0. */
-static qat_status val_split(qat_pipeline *p, qat_dataset *rest, qat_rng *split, qat_error *e) {
-    const qat_train_config *t = &p->cfg.train;
-    if (p->val_is_test) {
-        dataset_move(&p->train, rest);
-        return QAT_OK;
+    memset(p->source_counts, 0, sizeof p->source_counts);
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; p->rows[k] && i < p->n_rows[k]; i++) {
+            int s = qat_data_sample_source(d, all, p->rows[k][i]);
+            if (s >= 0) p->source_counts[s][k]++;
+        }
+    char shared[128] = "";
+    int n = 0;
+    for (int s = 0; s < d->n_sources; s++) {
+        if (!p->source_counts[s][QAT_PART_TRAIN] || !p->source_counts[s][QAT_PART_TEST]) continue;
+        if (n++ < 3)
+            snprintf(shared + strlen(shared), sizeof shared - strlen(shared), "%s%s",
+                     n > 1 ? ", " : "", d->sources[s].name);
     }
-    if (t->val_select == QAT_VAL_LAST)
-        return qat_dataset_split_tail(rest, t->val_split, &p->train, &p->val, e);
-    return qat_dataset_split(rest, t->val_split, split, &p->train, &p->val, e);
+    if (n > 3) snprintf(shared + strlen(shared), sizeof shared - strlen(shared), " and %d more",
+                        n - 3);
+    if (n)
+        warn(p, "the test split shares source%s %s with training: its accuracy is on more of "
+             "the same recordings, not on another person, device or session (a [source.NAME] "
+             "with use = test, or cross_validate = leave_one_source_out, measures that)",
+             n > 1 ? "s" : "", shared);
 }
 
-/* Each dataset owns its samples and no two share a buffer: the split's rest either splits
- * again (training and validation) or moves into p->train; on failure the locals are freed
- * here and whatever p holds by qat_pipeline_free, each exactly once. The data are judged
- * (qat_data_validate) before anything is fitted to them. */
+/* The seed of the splits: [data] split_seed, else the run's. */
+static uint64_t split_seed(const qat_config *c) {
+    return c->data.has_split_seed ? c->data.split_seed : c->seed;
+}
+
+/* Every loaded sample to its part (qat_data_assign), then each part into its dataset, keeping
+ * the row numbers of each for split_*.npy. The data set's own test file is the test split. */
+static qat_status split(qat_pipeline *p, const qat_dataset *all, qat_error *e) {
+    const qat_config *c = &p->cfg;
+    qat_rng rng;
+    qat_rng_seed(&rng, split_seed(c), QAT_STREAM_SPLIT);
+    unsigned char *part = malloc((size_t)all->n + 1);
+    if (!part) return qat_error_set(e, QAT_ERR_NOMEM, "data: out of memory for the split");
+    double val = p->val_is_test ? 0.0 : c->train.val_split;
+    qat_status st = qat_data_assign(&c->data, all, val, c->train.val_select == QAT_VAL_LAST, &rng,
+                                    part, e);
+    qat_dataset *dst[] = {&p->train, &p->val, &p->test};
+    for (int k = 0; !st && k < 3; k++) {
+        if (k == QAT_PART_VAL && p->val_is_test && !c->data.val_index[0]) continue;
+        if (k == QAT_PART_TEST && qat_data_has_test_file(&c->data)) continue;
+        st = qat_dataset_part(all, part, (qat_part)k, dst[k], &p->rows[k], &p->n_rows[k], e);
+    }
+    free(part);
+    if (!st && qat_data_has_test_file(&c->data)) st = qat_data_load_test(&c->data, &p->test, e);
+    return st;
+}
+
+/* Each dataset owns its samples and no two share a buffer; on failure whatever p holds is
+ * freed by qat_pipeline_free. The data are judged (qat_data_validate) before anything is
+ * fitted to them. */
 qat_status qat_pipeline_data(qat_pipeline *p, qat_error *e) {
     const qat_config *c = &p->cfg;
-    qat_dataset all = {0}, rest = {0};
-    qat_rng split;
-    qat_rng_seed(&split, c->seed, QAT_STREAM_SPLIT);
-    p->val_is_test = !(c->train.val_split > 0);
+    qat_dataset all = {0};
+    p->val_is_test = !(c->train.val_split > 0) && !c->data.val_index[0];
     qat_status st = qat_data_load(&c->data, c->seed, &all, e);
-    if (!st) st = test_split(p, &all, &split, &rest, e);
-    if (!st) st = val_split(p, &rest, &split, e);
+    if (!st) st = split(p, &all, e);
     char warning[sizeof p->warnings[0]];
     qat_data_splits splits = {&p->train, p->val_is_test ? NULL : &p->val, &p->test,
                               c->train.val_split};
     if (!st) st = qat_data_validate(&c->data, &all, &splits, warning, sizeof warning, e);
     if (!st && warning[0]) warn(p, "%s", warning);
-    qat_dataset_free(&rest);
+    if (!st) sources_used(p, &all);
     qat_dataset_free(&all);
     if (st) return st;
     size_t raw_bytes = (size_t)p->test.n * qat_dataset_sample_size(&p->test) * sizeof(float);

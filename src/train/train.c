@@ -8,12 +8,33 @@
 #include <string.h>
 
 #include "qat/clock.h"
+#include "qat/hash.h"
 #include "qat/optim.h"
 
 /* Copies the samples order[0..b) into the input node and their labels into y. */
 static void gather(qat_model *m, const qat_dataset *d, const int *order, int b, int *y) {
     qat_dataset_gather(d, order, b, m->g.nodes[m->input].val);
     for (int i = 0; i < b; i++) y[i] = d->y[order[i]];
+}
+
+/* Augments the batch's samples in the data's units (the model's normalisation undone, then
+ * redone). Each sample draws from a generator keyed by (seed, epoch, its index in the
+ * training set), so its transform does not depend on the batch it falls in, and an
+ * interrupted run resumes with the same draws. */
+static void augment(qat_model *m, const qat_augment *a, uint64_t seed, int epoch, int channels,
+                    const int *order, int b, float *scratch) {
+    size_t per = m->g.nodes[m->input].size;
+    size_t steps = per / (size_t)channels;
+    float *x = m->g.nodes[m->input].val;
+    for (int i = 0; i < b; i++) {
+        uint64_t key[3] = {seed, (uint64_t)epoch, (uint64_t)order[i]};
+        qat_rng r;
+        qat_rng_seed(&r, qat_hash64(0, key, sizeof key), QAT_STREAM_AUGMENT);
+        float *xi = x + (size_t)i * per;
+        qat_norm_invert_values(&m->norm, xi, steps);
+        qat_augment_apply(a, &r, xi, 1, (int)steps, channels, scratch);
+        qat_norm_apply_values(&m->norm, xi, steps);
+    }
 }
 
 /* The first node (in graph order) holding a non-finite value: where divergence shows. */
@@ -75,6 +96,8 @@ typedef struct trainer {
     watch plateau, stop;
     int keep_best;
     float *best_p, *best_s;
+    uint64_t seed;
+    float *scratch;            /* augmentation's, one sample; NULL when it is off */
 } trainer;
 
 static int steps_per_epoch(const trainer *t) {
@@ -89,6 +112,9 @@ static qat_status run_steps(trainer *t, qat_error *e) {
     while (t->step < steps) {
         int s = t->step, b = n - s * bs < bs ? n - s * bs : bs;
         gather(m, t->train, t->order + s * bs, b, t->labels);
+        if (t->scratch)
+            augment(m, &t->cfg->augment, t->seed, t->epoch, t->train->channels, t->order + s * bs,
+                    b, t->scratch);
         qat_pass p = {.batch = b, .training = 1, .labels = t->labels, .rng = &t->dropout,
                       .epoch = t->epoch};
         qat_graph_forward(&m->g, &p, m->loss + 1);
@@ -277,6 +303,10 @@ static qat_status start(trainer *t, uint64_t seed, qat_error *e) {
     if (!t->order || !t->labels || (t->keep_best && (!t->best_p || !t->best_s)))
         return qat_error_set(e, QAT_ERR_NOMEM, "training: out of memory");
     for (int i = 0; i < t->train->n; i++) t->order[i] = i;
+    t->seed = seed;
+    if (qat_augment_active(&cfg->augment) &&
+        !(t->scratch = malloc((size_t)t->m->g.nodes[t->m->input].size * sizeof(float))))
+        return qat_error_set(e, QAT_ERR_NOMEM, "training: out of memory");
     qat_rng_seed(&t->shuffle, seed, QAT_STREAM_SHUFFLE);
     qat_rng_seed(&t->dropout, seed, QAT_STREAM_DROPOUT);
     t->stop = (watch){cfg->monitor == QAT_MONITOR_VAL_LOSS ? INFINITY : -INFINITY, 0};
@@ -312,5 +342,6 @@ qat_status qat_train(qat_model *m, const qat_train_config *cfg, const qat_datase
     free(t.labels);
     free(t.best_p);
     free(t.best_s);
+    free(t.scratch);
     return st;
 }
