@@ -3,6 +3,7 @@
 #ifndef QAT_JSON_H
 #define QAT_JSON_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #define QAT_JSON_DEPTH 16
@@ -23,6 +24,7 @@ void qat_json_close(qat_json *j); /* closes the innermost object or array */
 void qat_json_str(qat_json *j, const char *key, const char *v);
 void qat_json_num(qat_json *j, const char *key, double v); /* %.6g; non-finite → null */
 void qat_json_int(qat_json *j, const char *key, long v);
+void qat_json_u64(qat_json *j, const char *key, uint64_t v); /* seeds: all 64 bits */
 void qat_json_bool(qat_json *j, const char *key, int v);
 
 #endif

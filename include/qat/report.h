@@ -69,6 +69,24 @@ qat_status qat_report_timing_json(const qat_pipeline *p, const char *path, qat_e
  * gnuplot fails, the page is still written, without plots, and `warning` gets one line
  * saying so (otherwise it is ""). The status is an error only when report.html could not be
  * written or memory ran out. Never prints. */
+/* One fold of a leave-one-source-out cross-validation: the held-out source and its run's
+ * test accuracies (PTQ and QAT: the integer engine's). */
+typedef struct qat_cv_fold {
+    const char *source;      /* the held-out source's name (borrowed) */
+    int n_train, n_test;
+    int quantized;           /* the int8 columns hold numbers */
+    double float_acc, ptq_acc, qat_acc;
+} qat_cv_fold;
+
+/* The mean over the folds (each held-out source weighs the same) of one column: 0 float,
+ * 1 PTQ, 2 QAT. */
+double qat_cv_mean(const qat_cv_fold *f, int n, int column);
+/* cross_validation.csv: held_out,train_samples,test_samples,float32,int8_ptq,int8_qat — one
+ * row per fold, then "mean" (accuracies as fractions, %.6f; int8 columns empty when not
+ * quantized). Written atomically. */
+qat_status qat_report_cross_validation_csv(const qat_cv_fold *f, int n, const char *path,
+                                           qat_error *e);
+
 #define QAT_REPORT_WARNING_MAX 256
 qat_status qat_report_html(const qat_pipeline *p, const qat_evaluation *ev, const char *path,
                            char warning[QAT_REPORT_WARNING_MAX], qat_error *e);

@@ -351,6 +351,126 @@ int qat_cli_main(int argc, char **argv) {
     return check_printed(cli_main(argc, argv));
 }
 
+/* The cross-validation table: accuracy on each held-out source, and the mean. */
+static void cv_table(const qat_cv_fold *f, int n) {
+    int q = n > 0 && f[0].quantized;
+    printf("\nleave-one-source-out: test accuracy on the held-out source (trained on the others)\n"
+           "  %-16s %7s %6s %9s %9s %9s\n", "held out", "train", "test", "float32",
+           q ? "int8 PTQ" : "", q ? "int8 QAT" : "");
+    for (int i = 0; i < n; i++) {
+        printf("  %-16s %7d %6d %8.2f%%", f[i].source, f[i].n_train, f[i].n_test,
+               100 * f[i].float_acc);
+        if (q) printf(" %8.2f%% %8.2f%%", 100 * f[i].ptq_acc, 100 * f[i].qat_acc);
+        printf("\n");
+    }
+    printf("  %-16s %7s %6s %8.2f%%", "mean", "", "", 100 * qat_cv_mean(f, n, 0));
+    if (q) printf(" %8.2f%% %8.2f%%", 100 * qat_cv_mean(f, n, 1), 100 * qat_cv_mean(f, n, 2));
+    printf("\n");
+}
+
+/* What a fold of a cross-validation keeps of its run. */
+typedef struct run_result {
+    int n_train, n_test, quantized;
+    double float_acc, ptq_acc, qat_acc;
+} run_result;
+
+/* One whole run of cfg: data, training, quantization, pruning, outputs; r (if not NULL) gets
+ * its test accuracies. Returns the exit status. */
+static int run(const options *o, const qat_config *cfg, run_result *r) {
+    qat_error e = {0};
+    static qat_pipeline p;
+    static qat_resume saved;
+    qat_pipeline_init(&p, cfg);
+    p.stop = &stop_requested;
+    const char *hook = getenv("QATRAIN_TEST_INTERRUPT_AT_STEP"); /* tests: a deterministic Ctrl-C */
+    view v = {isatty(STDOUT_FILENO), o->quiet, 0, hook ? strtol(hook, NULL, 10) : 0};
+    char resume_path[QAT_PATH_MAX];
+    qat_status st = qat_path_join(resume_path, sizeof resume_path, cfg->out_dir, "resume.ckpt", &e);
+    if (!st) st = run_id(o, &p.run_id, &e);
+    if (!st) st = qat_inputs_digest(cfg, o->init, &p.inputs, &e);
+    if (!st && o->resume && access(resume_path, F_OK) != 0)
+        st = qat_error_set(&e, QAT_ERR_IO, "%s: no interrupted run to resume here (run without "
+                           "--resume to start one)", resume_path);
+    if (!st && o->resume) {
+        st = qat_resume_read(&saved, resume_path, p.run_id, &e);
+        if (!st) st = qat_inputs_compare(&saved.inputs, &p.inputs, cfg, &e);
+        p.resume_from = st ? NULL : &saved;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    int warned = 0;
+    if (!st) st = qat_pipeline_data(&p, &e);
+    print_warnings(&p, &warned, o->quiet);
+    if (!st) st = qat_pipeline_build(&p, &e);
+    if (!st && o->init) st = qat_pipeline_load_float(&p, o->init, &e);
+    /* Only now, for resume.ckpt: bad data or a wrong --init leave no folder behind. */
+    if (!st) st = qat_mkdir_p(cfg->out_dir, &e);
+    if (!st && !o->init) st = qat_pipeline_train(&p, progress, &v, &e);
+    if (!st && cfg->quant.enabled) {
+        if (!o->quiet) printf("quantization-aware training (%d epochs)\n", cfg->quant.epochs);
+        st = qat_pipeline_quantize(&p, progress, &v, &e);
+        print_warnings(&p, &warned, o->quiet);
+    }
+    if (!st && cfg->prune.enabled) {
+        if (!o->quiet)
+            printf("pruning %.0f %% -> %.0f %% over %d epochs, then QAT keeping the masks (%d epochs)\n",
+                   100 * cfg->prune.initial_sparsity, 100 * cfg->prune.final_sparsity,
+                   cfg->prune.epochs, cfg->quant.epochs);
+        st = qat_pipeline_prune(&p, progress, &v, &e);
+    }
+    if (p.interrupted) return interrupted(&p, &saved, resume_path, o);
+    /* Past training a signal changes nothing: the remaining stages take well under a second,
+     * and finishing them beats leaving an unfinished folder. */
+    if (!st) st = qat_pipeline_measure(&p, &e);
+    if (!st) st = write_outputs(&p, cfg, o->quiet, &e);
+    if (!st) qat_outdir_remove_file(cfg->out_dir, "resume.ckpt"); /* finished: nothing to resume */
+    qat_resume_free(&saved);
+    if (!st && !o->quiet) summary(&p);
+    if (!st && r)
+        *r = (run_result){p.train.n, p.test.n, p.quantized, p.test_accuracy, p.ptq_accuracy,
+                          p.qat_accuracy};
+    qat_pipeline_free(&p);
+    return st ? fail(e.msg) : 0;
+}
+
+/* Leave-one-source-out: for each source in turn, a whole run in OUT/holdout-NAME with that
+ * source as the test split and all the others training; then OUT/cross_validation.csv and
+ * the table (per held-out source and the mean). */
+static int cross_validate(const options *o, const qat_config *cfg) {
+    if (o->resume || o->init)
+        return fail("--resume and --init take one run; [data] cross_validate makes one per "
+                    "source (run a fold alone with --set data.cross_validate=none and "
+                    "--set source.NAME.use=test)");
+    static qat_config fold;
+    qat_cv_fold folds[QAT_MAX_SOURCES];
+    int n = cfg->data.n_sources;
+    for (int k = 0; k < n; k++) {
+        fold = *cfg;
+        fold.data.cross_validate = QAT_CV_NONE;
+        for (int s = 0; s < n; s++) fold.data.sources[s].use = s == k ? QAT_USE_TEST : QAT_USE_TRAIN;
+        char sub[QAT_NAME_MAX + 16];
+        snprintf(sub, sizeof sub, "holdout-%s", cfg->data.sources[k].name);
+        qat_error e = {0};
+        if (qat_path_join(fold.out_dir, sizeof fold.out_dir, cfg->out_dir, sub, &e))
+            return fail(e.msg);
+        if (!o->quiet) printf("== fold %d of %d: test on source %s, train on the others\n", k + 1, n,
+                              cfg->data.sources[k].name);
+        run_result r = {0};
+        int rc = run(o, &fold, &r);
+        if (rc) return rc;
+        folds[k] = (qat_cv_fold){cfg->data.sources[k].name, r.n_train, r.n_test, r.quantized,
+                                 r.float_acc, r.ptq_acc, r.qat_acc};
+    }
+    char path[QAT_PATH_MAX];
+    qat_error e = {0};
+    qat_status st = qat_mkdir_p(cfg->out_dir, &e);
+    if (!st) st = qat_path_join(path, sizeof path, cfg->out_dir, "cross_validation.csv", &e);
+    if (!st) st = qat_report_cross_validation_csv(folds, n, path, &e);
+    if (st) return fail(e.msg);
+    if (!o->quiet) cv_table(folds, n);
+    return 0;
+}
+
 static int cli_main(int argc, char **argv) {
     stop_requested = 0; /* a second call in the same process starts unstopped */
     int cmd = tflite_command(argc, argv);
@@ -366,54 +486,6 @@ static int cli_main(int argc, char **argv) {
         signal(SIGTERM, on_signal);
         return write_data(&cfg, o.write_data, o.quiet, &e);
     }
-    static qat_pipeline p;
-    static qat_resume saved;
-    qat_pipeline_init(&p, &cfg);
-    p.stop = &stop_requested;
-    const char *hook = getenv("QATRAIN_TEST_INTERRUPT_AT_STEP"); /* tests: a deterministic Ctrl-C */
-    view v = {isatty(STDOUT_FILENO), o.quiet, 0, hook ? strtol(hook, NULL, 10) : 0};
-    char resume_path[QAT_PATH_MAX];
-    qat_status st = qat_path_join(resume_path, sizeof resume_path, cfg.out_dir, "resume.ckpt", &e);
-    if (!st) st = run_id(&o, &p.run_id, &e);
-    if (!st) st = qat_inputs_digest(&cfg, o.init, &p.inputs, &e);
-    if (!st && o.resume && access(resume_path, F_OK) != 0)
-        st = qat_error_set(&e, QAT_ERR_IO, "%s: no interrupted run to resume here (run without "
-                           "--resume to start one)", resume_path);
-    if (!st && o.resume) {
-        st = qat_resume_read(&saved, resume_path, p.run_id, &e);
-        if (!st) st = qat_inputs_compare(&saved.inputs, &p.inputs, &cfg, &e);
-        p.resume_from = st ? NULL : &saved;
-    }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    int warned = 0;
-    if (!st) st = qat_pipeline_data(&p, &e);
-    print_warnings(&p, &warned, o.quiet);
-    if (!st) st = qat_pipeline_build(&p, &e);
-    if (!st && o.init) st = qat_pipeline_load_float(&p, o.init, &e);
-    /* Only now, for resume.ckpt: bad data or a wrong --init leave no folder behind. */
-    if (!st) st = qat_mkdir_p(cfg.out_dir, &e);
-    if (!st && !o.init) st = qat_pipeline_train(&p, progress, &v, &e);
-    if (!st && cfg.quant.enabled) {
-        if (!o.quiet) printf("quantization-aware training (%d epochs)\n", cfg.quant.epochs);
-        st = qat_pipeline_quantize(&p, progress, &v, &e);
-        print_warnings(&p, &warned, o.quiet);
-    }
-    if (!st && cfg.prune.enabled) {
-        if (!o.quiet)
-            printf("pruning %.0f %% -> %.0f %% over %d epochs, then QAT keeping the masks (%d epochs)\n",
-                   100 * cfg.prune.initial_sparsity, 100 * cfg.prune.final_sparsity,
-                   cfg.prune.epochs, cfg.quant.epochs);
-        st = qat_pipeline_prune(&p, progress, &v, &e);
-    }
-    if (p.interrupted) return interrupted(&p, &saved, resume_path, &o);
-    /* Past training a signal changes nothing: the remaining stages take well under a second,
-     * and finishing them beats leaving an unfinished folder. */
-    if (!st) st = qat_pipeline_measure(&p, &e);
-    if (!st) st = write_outputs(&p, &cfg, o.quiet, &e);
-    if (!st) qat_outdir_remove_file(cfg.out_dir, "resume.ckpt"); /* finished: nothing to resume */
-    qat_resume_free(&saved);
-    if (!st && !o.quiet) summary(&p);
-    qat_pipeline_free(&p);
-    return st ? fail(e.msg) : 0;
+    if (cfg.data.cross_validate == QAT_CV_LEAVE_ONE_SOURCE_OUT) return cross_validate(&o, &cfg);
+    return run(&o, &cfg, NULL);
 }

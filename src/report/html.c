@@ -139,6 +139,22 @@ static void run_data(FILE *f, const qat_pipeline *p) {
             !p->val_is_test && p->cfg.train.val_select == QAT_VAL_LAST
                 ? " (validation: the training file's last part, as Keras's validation_split)" : "",
             qat_data_has_test_file(d) ? "; the test split is the data set's own test file" : "");
+    if (d->n_sources) {
+        kv(f, "sources");
+        for (int s = 0; s < d->n_sources; s++) {
+            fputs(s ? "; " : "", f);
+            esc(f, d->sources[s].name);
+            fprintf(f, " (use %s): train %d / validation %d / test %d",
+                    qat_source_use_name(d->sources[s].use), p->source_counts[s][QAT_PART_TRAIN],
+                    p->source_counts[s][QAT_PART_VAL], p->source_counts[s][QAT_PART_TEST]);
+        }
+        fputs("</td></tr>\n", f);
+    }
+    for (int i = 0; i < p->n_warnings; i++) {
+        kv(f, "warning");
+        esc(f, p->warnings[i]);
+        fputs("</td></tr>\n", f);
+    }
 }
 
 static void run_training(FILE *f, const qat_pipeline *p) {

@@ -84,6 +84,11 @@ void qat_json_int(qat_json *j, const char *key, long v) {
     fprintf(j->f, "%ld", v);
 }
 
+void qat_json_u64(qat_json *j, const char *key, uint64_t v) {
+    item(j, key);
+    fprintf(j->f, "%llu", (unsigned long long)v);
+}
+
 void qat_json_bool(qat_json *j, const char *key, int v) {
     item(j, key);
     fputs(v ? "true" : "false", j->f);

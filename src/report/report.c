@@ -17,6 +17,45 @@ qat_status qat_report_history_csv(const qat_train_log *log, const char *path, qa
     return qat_afile_commit(&a, e);
 }
 
+/* Where the test split came from, in words report.json and report.html share. */
+static const char *test_from(const qat_data_config *d) {
+    if (d->test_index[0]) return "test_index";
+    for (int i = 0; i < d->n_sources; i++)
+        if (d->sources[i].use == QAT_USE_TEST) return "sources";
+    return qat_data_has_test_file(d) ? "test file" : "test_split";
+}
+
+/* Each CSV source: its use, units and how many samples went to each split. */
+static void sources_section(qat_json *j, const qat_pipeline *p) {
+    const qat_data_config *d = &p->cfg.data;
+    qat_json_array(j, "sources");
+    for (int s = 0; s < d->n_sources; s++) {
+        qat_json_object(j, NULL);
+        qat_json_str(j, "name", d->sources[s].name);
+        qat_json_str(j, "use", qat_source_use_name(d->sources[s].use));
+        qat_json_array(j, "units");
+        for (int k = 0; k < d->channels && d->sources[s].units[k]; k++)
+            qat_json_str(j, NULL, qat_unit_name(d->sources[s].units[k]));
+        qat_json_close(j);
+        qat_json_int(j, "train_samples", p->source_counts[s][QAT_PART_TRAIN]);
+        qat_json_int(j, "validation_samples", p->source_counts[s][QAT_PART_VAL]);
+        qat_json_int(j, "test_samples", p->source_counts[s][QAT_PART_TEST]);
+        qat_json_close(j);
+    }
+    qat_json_close(j);
+}
+
+static void augment_section(qat_json *j, const qat_augment *a) {
+    qat_json_object(j, "augment");
+    qat_json_num(j, "rotate_deg", a->rotate_deg);
+    qat_json_num(j, "scale", a->scale);
+    qat_json_num(j, "time_warp", a->time_warp);
+    qat_json_int(j, "shift", a->shift);
+    qat_json_num(j, "noise", a->noise);
+    qat_json_num(j, "bias", a->bias);
+    qat_json_close(j);
+}
+
 static void data_section(qat_json *j, const qat_pipeline *p) {
     const qat_data_config *d = &p->cfg.data;
     const qat_norm *nm = &p->model.norm;
@@ -36,9 +75,19 @@ static void data_section(qat_json *j, const qat_pipeline *p) {
     qat_json_int(j, "validation_samples", qat_pipeline_val(p)->n);
     qat_json_int(j, "test_samples", p->test.n);
     qat_json_bool(j, "validation_is_test", p->val_is_test);
-    qat_json_str(j, "test_from", qat_data_has_test_file(d) ? "test file" : "test_split");
+    qat_json_str(j, "test_from", test_from(d));
     if (!p->val_is_test)
-        qat_json_str(j, "validation_from", qat_val_select_name(p->cfg.train.val_select));
+        qat_json_str(j, "validation_from", d->val_index[0] ? "val_index"
+                     : qat_val_select_name(p->cfg.train.val_select));
+    qat_json_u64(j, "split_seed", d->has_split_seed ? d->split_seed : p->cfg.seed);
+    if (d->n_sources) sources_section(j, p);
+    if (d->units[0]) {
+        qat_json_array(j, "units");
+        for (int k = 0; k < d->channels && d->units[k]; k++)
+            qat_json_str(j, NULL, qat_unit_name(d->units[k]));
+        qat_json_close(j);
+    }
+    if (qat_augment_active(&p->cfg.train.augment)) augment_section(j, &p->cfg.train.augment);
     qat_json_object(j, "normalization");
     qat_json_str(j, "kind", qat_norm_kind_name(nm->kind));
     qat_json_array(j, "min");
@@ -308,8 +357,11 @@ qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e
     qat_json_begin(&j, a.f);
     qat_json_str(&j, "qatrain", QAT_VERSION);
     qat_json_str(&j, "config", p->cfg.path);
-    qat_json_int(&j, "seed", (long)p->cfg.seed);
+    qat_json_u64(&j, "seed", p->cfg.seed);
     data_section(&j, p);
+    qat_json_array(&j, "warnings");
+    for (int i = 0; i < p->n_warnings; i++) qat_json_str(&j, NULL, p->warnings[i]);
+    qat_json_close(&j);
     model_section(&j, &p->model);
     training_section(&j, p);
     results_section(&j, p);
@@ -339,5 +391,37 @@ qat_status qat_report_timing_json(const qat_pipeline *p, const char *path, qat_e
         qat_json_close(&j);
     }
     qat_json_end(&j);
+    return qat_afile_commit(&a, e);
+}
+
+static double cv_column(const qat_cv_fold *f, int column) {
+    return column == 0 ? f->float_acc : column == 1 ? f->ptq_acc : f->qat_acc;
+}
+
+double qat_cv_mean(const qat_cv_fold *f, int n, int column) {
+    double sum = 0;
+    for (int i = 0; i < n; i++) sum += cv_column(&f[i], column);
+    return n ? sum / n : 0.0;
+}
+
+qat_status qat_report_cross_validation_csv(const qat_cv_fold *f, int n, const char *path,
+                                           qat_error *e) {
+    qat_afile a;
+    qat_status st = qat_afile_open(&a, path, e);
+    if (st) return st;
+    fprintf(a.f, "held_out,train_samples,test_samples,float32,int8_ptq,int8_qat\n");
+    int quantized = n > 0 && f[0].quantized;
+    for (int i = 0; i < n; i++) {
+        fprintf(a.f, "%s,%d,%d", f[i].source, f[i].n_train, f[i].n_test);
+        for (int c = 0; c < 3; c++)
+            if (c && !quantized) fputs(",", a.f);
+            else fprintf(a.f, ",%.6f", cv_column(&f[i], c));
+        fputs("\n", a.f);
+    }
+    fputs("mean,,", a.f);
+    for (int c = 0; c < 3; c++)
+        if (c && !quantized) fputs(",", a.f);
+        else fprintf(a.f, ",%.6f", qat_cv_mean(f, n, c));
+    fputs("\n", a.f);
     return qat_afile_commit(&a, e);
 }
