@@ -2,9 +2,9 @@
  * sensor, or the board sits differently on the wrist. Every sample gets its own random
  * transform drawn from one seeded stream, so a run is reproducible from its seed.
  *
- * Reproducible to the byte: the transforms are computed in double with +, −, ×, / and
- * libm's sin and cos only (no threads, no fused multiply-add), so one seed gives the same
- * floats on every x86-64 machine.
+ * Reproducible to the byte: the transforms are computed in double with +, −, ×, / only (sin
+ * and cos by their own series, not libm's processor-dependent code paths; no threads, no
+ * fused multiply-add), so one seed gives the same floats on every x86-64 machine.
  *
  * The draws, in this order (each u a qat_rng_uniform in [0, 1), each g a qat_rng_normal):
  *   for each sample i = 0 .. n−1, whatever is switched on:

@@ -1,6 +1,6 @@
 /* IMU augmentation: each sample's random transform (time warp, shift, rotation, scale, bias),
  * then Gaussian noise over all samples. The draw order is the header's; every transform is
- * computed in double and rounded once to float. */
+ * computed in double and rounded once to float, with + − × / only (sin and cos included). */
 #include <math.h>
 #include <string.h>
 
@@ -71,10 +71,27 @@ static void mat3_mul(const double *a, const double *b, double *c) {
             c[i * 3 + j] = a[i * 3] * b[j] + a[i * 3 + 1] * b[3 + j] + a[i * 3 + 2] * b[6 + j];
 }
 
+/* sin and cos of |a| <= pi by their Taylor series, 30 terms (past double precision): only + and
+ * ×, so the same bytes on every machine (libm's sin and cos pick an FMA or a non-FMA code
+ * path by processor, and need not agree in the last bit). */
+static void sin_cos(double a, double *s, double *c) {
+    double ts = a, tc = 1, sum_s = a, sum_c = 1;
+    for (int k = 1; k <= 30; k++) {
+        ts *= -a * a / ((2.0 * k) * (2.0 * k + 1));
+        tc *= -a * a / ((2.0 * k - 1) * (2.0 * k));
+        sum_s += ts;
+        sum_c += tc;
+    }
+    *s = sum_s;
+    *c = sum_c;
+}
+
 /* R = Rz(z)·Ry(y)·Rx(x), angles in degrees. */
 static void rotation(double x, double y, double z, double *r) {
-    double k = AUG_PI / 180, cx = cos(x * k), sx = sin(x * k), cy = cos(y * k), sy = sin(y * k),
-           cz = cos(z * k), sz = sin(z * k);
+    double k = AUG_PI / 180, cx, sx, cy, sy, cz, sz;
+    sin_cos(x * k, &sx, &cx);
+    sin_cos(y * k, &sy, &cy);
+    sin_cos(z * k, &sz, &cz);
     const double rx[9] = {1, 0, 0, 0, cx, -sx, 0, sx, cx};
     const double ry[9] = {cy, 0, sy, 0, 1, 0, -sy, 0, cy};
     const double rz[9] = {cz, -sz, 0, sz, cz, 0, 0, 0, 1};
