@@ -4,7 +4,12 @@
  *   [data]           source, classes, window, channels, rate_hz, test_split, normalize,
  *                    samples_per_class (builtin), dir (npy),
  *                    csv_rate_hz, csv_gesture_rows, csv_columns (csv)
+ *                    units, cross_validate, split_seed, train_index, val_index, test_index
  *   [files]          csv only: <class> = path[, path ...], relative to the config's folder
+ *   [source.NAME]    csv only: one source of recordings: use, csv_rate_hz, csv_gesture_rows,
+ *                    csv_columns, units, and <class> = path[, path ...] ([files] is the
+ *                    source named "files")
+ *   [augment]        rotate_deg, scale, time_warp, shift, noise, bias (training only)
  *   [layer.NAME]     type = conv1d | dense | batchnorm | relu | relu6 | maxpool1d |
  *                    flatten | dropout, and that type's keys; in file order
  *   [train]          optimizer, lr, beta1, beta2, epsilon, momentum, nesterov, epochs, batch,
