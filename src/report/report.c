@@ -25,6 +25,13 @@ static const char *test_from(const qat_data_config *d) {
     return qat_data_has_test_file(d) ? "test file" : "test_split";
 }
 
+/* A channel list of units (as many as are set). */
+static void units_array(qat_json *j, const char *key, const qat_unit *u, int channels) {
+    qat_json_array(j, key);
+    for (int k = 0; k < channels && u[k]; k++) qat_json_str(j, NULL, qat_unit_name(u[k]));
+    qat_json_close(j);
+}
+
 /* Each CSV source: its use, units and how many samples went to each split. */
 static void sources_section(qat_json *j, const qat_pipeline *p) {
     const qat_data_config *d = &p->cfg.data;
@@ -33,10 +40,7 @@ static void sources_section(qat_json *j, const qat_pipeline *p) {
         qat_json_object(j, NULL);
         qat_json_str(j, "name", d->sources[s].name);
         qat_json_str(j, "use", qat_source_use_name(d->sources[s].use));
-        qat_json_array(j, "units");
-        for (int k = 0; k < d->channels && d->sources[s].units[k]; k++)
-            qat_json_str(j, NULL, qat_unit_name(d->sources[s].units[k]));
-        qat_json_close(j);
+        units_array(j, "units", d->sources[s].units, d->channels);
         qat_json_int(j, "train_samples", p->source_counts[s][QAT_PART_TRAIN]);
         qat_json_int(j, "validation_samples", p->source_counts[s][QAT_PART_VAL]);
         qat_json_int(j, "test_samples", p->source_counts[s][QAT_PART_TEST]);
@@ -81,12 +85,7 @@ static void data_section(qat_json *j, const qat_pipeline *p) {
                      : qat_val_select_name(p->cfg.train.val_select));
     qat_json_u64(j, "split_seed", d->has_split_seed ? d->split_seed : p->cfg.seed);
     if (d->n_sources) sources_section(j, p);
-    if (d->units[0]) {
-        qat_json_array(j, "units");
-        for (int k = 0; k < d->channels && d->units[k]; k++)
-            qat_json_str(j, NULL, qat_unit_name(d->units[k]));
-        qat_json_close(j);
-    }
+    if (d->units[0]) units_array(j, "units", d->units, d->channels);
     if (qat_augment_active(&p->cfg.train.augment)) augment_section(j, &p->cfg.train.augment);
     qat_json_object(j, "normalization");
     qat_json_str(j, "kind", qat_norm_kind_name(nm->kind));
