@@ -2,6 +2,9 @@
  * (total max((T'−1)·pool + pool − T, 0), left half rounded down); padded cells never win.
  * Forward keeps the argmax; backward routes dy to it. */
 #include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "op_impl.h"
 #include "qat/ops.h"
@@ -23,6 +26,30 @@ int qat_maxpool1d(qat_graph *g, const char *name, int x, int pool, qat_padding p
     return id;
 }
 
+/* One window tap: where x[c] > v[c], v[c] = x[c] and a[c] = at + c. Selects, not
+ * branches: which tap wins is a coin toss, and a mispredicted branch per value cost more
+ * than the rest; four channels at a time through SSE2 (every x86-64 has it). */
+static void tap(const float *x, int32_t at, int C, float *v, int32_t *a) {
+    int c = 0;
+#if defined(__SSE2__)
+    const __m128i step = _mm_set_epi32(3, 2, 1, 0);
+    for (; c + 4 <= C; c += 4) {
+        __m128 xv = _mm_loadu_ps(x + c), vv = _mm_loadu_ps(v + c);
+        __m128 gt = _mm_cmpgt_ps(xv, vv);
+        __m128i g = _mm_castps_si128(gt), idx = _mm_add_epi32(_mm_set1_epi32(at + c), step);
+        __m128i av = _mm_loadu_si128((const __m128i *)(a + c));
+        _mm_storeu_ps(v + c, _mm_or_ps(_mm_and_ps(gt, xv), _mm_andnot_ps(gt, vv)));
+        _mm_storeu_si128((__m128i *)(a + c), _mm_or_si128(_mm_and_si128(g, idx),
+                                                          _mm_andnot_si128(g, av)));
+    }
+#endif
+    for (; c < C; c++) {
+        int gt = x[c] > v[c];
+        v[c] = gt ? x[c] : v[c];
+        a[c] = gt ? at + c : a[c];
+    }
+}
+
 /* Channels innermost: each window tap is one contiguous row compared against the running
  * maximum of every channel at once. */
 void qat_maxpool1d_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
@@ -42,14 +69,8 @@ void qat_maxpool1d_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
                 a[c] = (b * T + lo) * C + c;
                 v[c] = X->val[a[c]];
             }
-            for (int ti = lo + 1; ti < hi; ti++) {
-                const float *x = X->val + ((size_t)b * T + ti) * C;
-                for (int c = 0; c < C; c++)
-                    if (x[c] > v[c]) {
-                        v[c] = x[c];
-                        a[c] = (b * T + ti) * C + c;
-                    }
-            }
+            for (int ti = lo + 1; ti < hi; ti++) /* selects, not branches (random order) */
+                tap(X->val + ((size_t)b * T + ti) * C, (b * T + ti) * C, C, v, a);
         }
 }
 

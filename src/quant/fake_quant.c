@@ -133,16 +133,20 @@ static int requantize(qat_graph *g, qat_node *n, const qat_pass *p, const act_au
     qat_i8_activation_range(ir_act(r->act), a->scale, a->zp, &lo, &hi);
     lo = lo > o->qmin ? lo : o->qmin;
     hi = hi < o->qmax ? hi : o->qmax;
-    const float *y = g->nodes[r->pre].val;
-    size_t len = qat_node_len(n, p->batch);
-    for (size_t i = 0; i < len; i++) {
-        int c = (int)(i % (size_t)ch);
-        double acc = qat_round_away((double)y[i] * inv[c]);
-        acc = acc < INT32_MIN ? INT32_MIN : acc > INT32_MAX ? INT32_MAX : acc;
-        int32_t q = qat_mul_by_quantized_multiplier((int32_t)acc, mult[c], shift[c]) + a->zp;
-        q = q < lo ? lo : q > hi ? hi : q;
-        n->val[i] = (float)(q - a->zp) * a->scale;
-    }
+    /* locals, not a->…: stores to out[] could alias them, and reloading after every store
+     * would chain each value's latency to the last */
+    const float *y = g->nodes[r->pre].val, scale = a->scale;
+    const int32_t zp = a->zp;
+    float *out = n->val;
+    size_t rows = qat_node_len(n, p->batch) / (size_t)ch;
+    for (size_t row = 0; row < rows; row++, y += ch, out += ch)
+        for (int c = 0; c < ch; c++) {
+            double acc = qat_round_away((double)y[c] * inv[c]);
+            acc = acc < INT32_MIN ? INT32_MIN : acc > INT32_MAX ? INT32_MAX : acc;
+            int32_t q = qat_mul_by_quantized_multiplier((int32_t)acc, mult[c], shift[c]) + zp;
+            q = q < lo ? lo : q > hi ? hi : q;
+            out[c] = (float)(q - zp) * scale;
+        }
     return 1;
 }
 
@@ -163,16 +167,21 @@ void qat_fake_quant_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     a->lo = (float)(qmin - a->zp) * a->scale;
     a->hi = (float)(qmax - a->zp) * a->scale;
     if (requantize(g, n, p, a)) return;
+    const float scale = a->scale;
+    const int32_t zp = a->zp;
+    float *out = n->val;
     for (size_t i = 0; i < len; i++)
-        n->val[i] = (float)(qat_quantize_float(x[i], a->scale, a->zp, qmin, qmax) - a->zp) * a->scale;
+        out[i] = (float)(qat_quantize_float(x[i], scale, zp, qmin, qmax) - zp) * scale;
 }
 
 void qat_fake_quant_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
     qat_node *X = qat_in(g, n, 0);
     const act_aux *a = (const act_aux *)n->aux;
     size_t len = qat_node_len(n, p->batch);
-    for (size_t i = 0; i < len; i++)
-        if (!a->active || (X->val[i] >= a->lo && X->val[i] <= a->hi)) X->grad[i] += n->grad[i];
+    const float *x = X->val, *dy = n->grad, lo = a->active ? a->lo : -INFINITY,
+                hi = a->active ? a->hi : INFINITY;
+    float *dx = X->grad;
+    for (size_t i = 0; i < len; i++) dx[i] += x[i] >= lo && x[i] <= hi ? dy[i] : 0.0f;
 }
 
 /* ---- weights ---- */
@@ -182,10 +191,12 @@ void qat_weight_scales(const float *w, int rows, int row, int per_channel, int q
     int last = per_channel == QAT_WEIGHT_PER_LAST, ns = last ? row : per_channel ? rows : 1;
     float *m = scales; /* the largest magnitude of each channel, then its scale */
     for (int c = 0; c < ns; c++) m[c] = 0;
-    for (size_t k = 0; k < (size_t)rows * row; k++) {
-        int c = qat_weight_channel(per_channel, k, row);
-        m[c] = fmaxf(m[c], fabsf(w[k]));
-    }
+    for (int r = 0; r < rows; r++, w += row) /* the channel of w[j]: r, j or 0, no division */
+        for (int j = 0; j < row; j++) {
+            int c = per_channel == QAT_WEIGHT_PER_ROW ? r : last ? j : 0;
+            float v = fabsf(w[j]);
+            m[c] = v > m[c] ? v : m[c]; /* fmaxf(m[c], v), without libm's call */
+        }
     for (int c = 0; c < ns; c++) scales[c] = qat_weight_scale(m[c], qmax);
 }
 
@@ -231,10 +242,13 @@ void qat_fq_weight_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
         memcpy(n->val, w, n->size * sizeof(float));
         return;
     }
-    for (size_t k = 0; k < n->size; k++) {
-        float s = scales[qat_weight_channel(per_channel, k, row)];
-        n->val[k] = (float)qat_quantize_weight(w[k], s, -qmax, qmax) * s;
-    }
+    float *out = n->val;
+    for (int r = 0; r < rows; r++, w += row, out += row) /* channels as in qat_weight_scales */
+        for (int j = 0; j < row; j++) {
+            float s = scales[per_channel == QAT_WEIGHT_PER_ROW ? r
+                             : per_channel == QAT_WEIGHT_PER_LAST ? j : 0];
+            out[j] = (float)qat_quantize_weight(w[j], s, -qmax, qmax) * s;
+        }
 }
 
 void qat_fq_weight_backward(qat_graph *g, qat_node *n, const qat_pass *p) {

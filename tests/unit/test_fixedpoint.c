@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 #include <math.h>
 
@@ -27,6 +28,37 @@ static void test_round_away(void **state) {
     assert_true(qat_round_away(-2.5) == -3.0);
     assert_true(qat_round_away(1.4999) == 1.0);
     assert_true(qat_round_away(-1.5001) == -2.0);
+}
+
+/* The inline rounding is C's round() bit for bit: halves and their neighbours, zeros of
+ * both signs, the 2^52 edge, huge values, infinities, NaN, and a million random doubles of
+ * every magnitude. */
+static int same_double(double a, double b) {
+    return memcmp(&a, &b, sizeof a) == 0 || (isnan(a) && isnan(b));
+}
+
+static void test_round_away_is_round(void **state) {
+    (void)state;
+    const double edge[] = {0.0, -0.0, 0.49999999999999994, -0.49999999999999994, 0.5, -0.5,
+                           1.5, -1.5, 0.3, -0.3, 4503599627370495.5, -4503599627370495.5,
+                           4503599627370496.0, -4503599627370496.0, 9007199254740993.0, 1e300,
+                           -1e300, 5e-324, -5e-324, INFINITY, -INFINITY, NAN, 2147483647.5,
+                           -2147483648.5, 9.2233720368547758e18, -9.2233720368547758e18};
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++)
+        if (!same_double(qat_round_away(edge[i]), round(edge[i])))
+            fail_msg("qat_round_away(%.17g) = %.17g, round gives %.17g", edge[i],
+                     qat_round_away(edge[i]), round(edge[i]));
+    uint64_t s = 88172645463325252ull;
+    for (int i = 0; i < 1000000; i++) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        double x;
+        uint64_t bits = s & ~(0x7ffull << 52); /* any mantissa and sign, exponent below: */
+        bits |= (uint64_t)(1023 - 8 + (int)(s % 70)) << 52; /* 2^-8 .. 2^61 */
+        memcpy(&x, &bits, sizeof x);
+        if (!same_double(qat_round_away(x), round(x)))
+            fail_msg("qat_round_away(%.17g) = %.17g, round gives %.17g", x, qat_round_away(x),
+                     round(x));
+    }
 }
 
 static void test_quantize_multiplier_examples(void **state) {
@@ -173,6 +205,7 @@ static void test_random_against_literal(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_away),
+        cmocka_unit_test(test_round_away_is_round),
         cmocka_unit_test(test_quantize_multiplier_examples),
         cmocka_unit_test(test_quantize_multiplier_powers_of_two),
         cmocka_unit_test(test_quantize_multiplier_above_one),
