@@ -7,6 +7,7 @@
 #include "../ops/op_impl.h"
 #include "qat/int8.h"
 #include "qat/quant.h"
+#include "requant.h"
 
 /* What an activation fake-quant node computed in its last forward pass. */
 typedef struct act_aux {
@@ -115,6 +116,30 @@ static qat_ir_act ir_act(qat_activation a) {
 
 /* The engine's requantization of the affine output (qat_fq_requant), or 0 when the
  * affine op's input is not quantized yet (then the value is quantized as it is). */
+void qat_requant_row_c(const qat_requant_row *r, const float *y, int first, int n, float *out) {
+    /* locals, not r->…: stores to out[] could alias them, and reloading after every store
+     * would chain each value's latency to the last */
+    const double *inv = r->inv;
+    const int32_t *mult = r->mult, zp = r->zp, lo = r->lo, hi = r->hi;
+    const int *shift = r->shift;
+    const float scale = r->scale;
+    for (int c = first; c < n; c++) {
+        double acc = qat_round_away((double)y[c] * inv[c]);
+        acc = acc < INT32_MIN ? INT32_MIN : acc > INT32_MAX ? INT32_MAX : acc;
+        int32_t q = qat_mul_by_quantized_multiplier((int32_t)acc, mult[c], shift[c]) + zp;
+        q = q < lo ? lo : q > hi ? hi : q;
+        out[c] = (float)(q - zp) * scale;
+    }
+}
+
+int qat_requant_avx2_ok(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    return __builtin_cpu_supports("avx2");
+#else
+    return 0;
+#endif
+}
+
 static int requantize(qat_graph *g, qat_node *n, const qat_pass *p, const act_aux *a) {
     const qat_fake_quant_params *o = params(n);
     const qat_fq_requant *r = &o->requant;
@@ -133,20 +158,14 @@ static int requantize(qat_graph *g, qat_node *n, const qat_pass *p, const act_au
     qat_i8_activation_range(ir_act(r->act), a->scale, a->zp, &lo, &hi);
     lo = lo > o->qmin ? lo : o->qmin;
     hi = hi < o->qmax ? hi : o->qmax;
-    /* locals, not a->…: stores to out[] could alias them, and reloading after every store
-     * would chain each value's latency to the last */
-    const float *y = g->nodes[r->pre].val, scale = a->scale;
-    const int32_t zp = a->zp;
+    const qat_requant_row row = {inv, mult, shift, a->zp, lo, hi, a->scale};
+    const float *y = g->nodes[r->pre].val;
     float *out = n->val;
     size_t rows = qat_node_len(n, p->batch) / (size_t)ch;
-    for (size_t row = 0; row < rows; row++, y += ch, out += ch)
-        for (int c = 0; c < ch; c++) {
-            double acc = qat_round_away((double)y[c] * inv[c]);
-            acc = acc < INT32_MIN ? INT32_MIN : acc > INT32_MAX ? INT32_MAX : acc;
-            int32_t q = qat_mul_by_quantized_multiplier((int32_t)acc, mult[c], shift[c]) + zp;
-            q = q < lo ? lo : q > hi ? hi : q;
-            out[c] = (float)(q - zp) * scale;
-        }
+    int avx2 = qat_requant_avx2_ok();
+    for (size_t k = 0; k < rows; k++, y += ch, out += ch)
+        if (avx2) qat_requant_row_avx2(&row, y, ch, out);
+        else qat_requant_row_c(&row, y, 0, ch, out);
     return 1;
 }
 

@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "qat/qparams.h"
+#include "../../src/quant/requant.h"
 #include "qat/rng.h"
 
 static void expect_qm(double m, int32_t want_m, int want_shift) {
@@ -58,6 +59,42 @@ static void test_round_away_is_round(void **state) {
         if (!same_double(qat_round_away(x), round(x)))
             fail_msg("qat_round_away(%.17g) = %.17g, round gives %.17g", x, qat_round_away(x),
                      round(x));
+    }
+}
+
+/* The fake-quant graph's requantization: the AVX2 row equals the portable one bit for bit,
+ * for every channel count (tails included), on values that round on halves, saturate int32,
+ * shift left and right, and hit the clamps. Skipped (counted) without AVX2. */
+static void test_requant_avx2_is_portable(void **state) {
+    (void)state;
+    if (!qat_requant_avx2_ok()) skip();
+    enum { N = 37 };
+    double inv[N];
+    int32_t mult[N];
+    int shift[N];
+    float y[N], a[N], b[N];
+    qat_rng r;
+    qat_rng_seed(&r, 3, 0);
+    for (int trial = 0; trial < 20000; trial++) {
+        for (int c = 0; c < N; c++) {
+            double m = ldexp(0.5 + 0.5 * qat_rng_uniform(&r), (int)qat_rng_below(&r, 40) - 34);
+            qat_quantize_multiplier(m, &mult[c], &shift[c]);
+            inv[c] = ldexp(1.0 + qat_rng_uniform(&r), (int)qat_rng_below(&r, 30) - 5);
+            double v = (qat_rng_uniform(&r) - 0.5) * ldexp(1.0, (int)qat_rng_below(&r, 40) - 10);
+            if (trial % 7 == 0) { /* an exact half: a power-of-two inv, a float y */
+                inv[c] = ldexp(1.0, (int)qat_rng_below(&r, 20) - 5);
+                v = ((int)qat_rng_below(&r, 200) - 100 + 0.5) / inv[c];
+            }
+            y[c] = (float)v;
+        }
+        int n = 1 + trial % N;
+        qat_requant_row row = {inv, mult, shift, (int32_t)qat_rng_below(&r, 256) - 128,
+                               -128, 127, (float)ldexp(1.0, -(int)qat_rng_below(&r, 10))};
+        if (trial % 5 == 0) row.lo = 0, row.hi = 100;
+        qat_requant_row_c(&row, y, 0, n, a);
+        qat_requant_row_avx2(&row, y, n, b);
+        if (memcmp(a, b, (size_t)n * sizeof a[0]))
+            fail_msg("trial %d: AVX2 and portable requantization differ", trial);
     }
 }
 
@@ -206,6 +243,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_away),
         cmocka_unit_test(test_round_away_is_round),
+        cmocka_unit_test(test_requant_avx2_is_portable),
         cmocka_unit_test(test_quantize_multiplier_examples),
         cmocka_unit_test(test_quantize_multiplier_powers_of_two),
         cmocka_unit_test(test_quantize_multiplier_above_one),

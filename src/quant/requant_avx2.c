@@ -1,0 +1,64 @@
+/* qat_requant_row_avx2 (requant.h): four channels at a time. Compiled with -mavx2 (Makefile);
+ * called only where the processor has it. Every step is the scalar one's, lane by lane:
+ *   round_away   t = trunc(x), f = x − t (exact), t + (f ≥ ½) − (f ≤ −½)
+ *   int32 clamp  by compare and blend, as the scalar ternaries (then a truncating convert)
+ *   left shift   per lane (sllv), wrapping as the scalar uint32 shift
+ *   SRDHM        the signed 64-bit product (mul_epi32) + 2^30, bits 31..62 of it: the low
+ *                32 bits of a logical shift right by 31 equal the arithmetic shift's
+ *   RDBPOT       per-lane mask, remainder and threshold, arithmetic shift (srav) */
+#include <immintrin.h>
+
+#include "requant.h"
+
+static __m256d round_away(__m256d x) {
+    const __m256d t = _mm256_round_pd(x, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    const __m256d f = _mm256_sub_pd(x, t), one = _mm256_set1_pd(1.0);
+    const __m256d up = _mm256_and_pd(_mm256_cmp_pd(f, _mm256_set1_pd(0.5), _CMP_GE_OQ), one);
+    const __m256d down = _mm256_and_pd(_mm256_cmp_pd(f, _mm256_set1_pd(-0.5), _CMP_LE_OQ), one);
+    return _mm256_sub_pd(_mm256_add_pd(t, up), down);
+}
+
+static __m128i to_int32(__m256d acc) {
+    const __m256d lo = _mm256_set1_pd(-2147483648.0), hi = _mm256_set1_pd(2147483647.0);
+    acc = _mm256_blendv_pd(acc, lo, _mm256_cmp_pd(acc, lo, _CMP_LT_OQ));
+    acc = _mm256_blendv_pd(acc, hi, _mm256_cmp_pd(acc, hi, _CMP_GT_OQ));
+    return _mm256_cvttpd_epi32(acc);
+}
+
+static __m128i srdhm(__m128i a, __m128i b) {
+    const __m256i ab = _mm256_mul_epi32(_mm256_cvtepi32_epi64(a), _mm256_cvtepi32_epi64(b));
+    const __m256i r = _mm256_srli_epi64(_mm256_add_epi64(ab, _mm256_set1_epi64x(1LL << 30)), 31);
+    const __m128i lanes = _mm256_castsi256_si128(
+        _mm256_permutevar8x32_epi32(r, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6)));
+    const __m128i min = _mm_set1_epi32(INT32_MIN);
+    const __m128i both = _mm_and_si128(_mm_cmpeq_epi32(a, min), _mm_cmpeq_epi32(b, min));
+    return _mm_blendv_epi8(lanes, _mm_set1_epi32(INT32_MAX), both);
+}
+
+static __m128i rdbpot(__m128i x, __m128i e) {
+    const __m128i one = _mm_set1_epi32(1);
+    const __m128i mask = _mm_sub_epi32(_mm_sllv_epi32(one, e), one); /* e = 31: 0x7fffffff */
+    const __m128i remainder = _mm_and_si128(x, mask);
+    const __m128i negative = _mm_srli_epi32(x, 31); /* 1 where x < 0 */
+    const __m128i threshold = _mm_add_epi32(_mm_srai_epi32(mask, 1), negative);
+    const __m128i carry = _mm_srli_epi32(_mm_cmpgt_epi32(remainder, threshold), 31);
+    return _mm_add_epi32(_mm_srav_epi32(x, e), carry);
+}
+
+void qat_requant_row_avx2(const qat_requant_row *r, const float *y, int n, float *out) {
+    const __m128i zero = _mm_setzero_si128(), zp = _mm_set1_epi32(r->zp);
+    const __m128i lo = _mm_set1_epi32(r->lo), hi = _mm_set1_epi32(r->hi);
+    const __m128 scale = _mm_set1_ps(r->scale);
+    int c = 0;
+    for (; c + 4 <= n; c += 4) {
+        __m256d x = _mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(y + c)), _mm256_loadu_pd(r->inv + c));
+        __m128i acc = to_int32(round_away(x));
+        __m128i shift = _mm_loadu_si128((const __m128i *)(r->shift + c));
+        __m128i left = _mm_max_epi32(shift, zero), right = _mm_max_epi32(_mm_sub_epi32(zero, shift), zero);
+        __m128i mult = _mm_loadu_si128((const __m128i *)(r->mult + c));
+        __m128i q = _mm_add_epi32(rdbpot(srdhm(_mm_sllv_epi32(acc, left), mult), right), zp);
+        q = _mm_min_epi32(_mm_max_epi32(q, lo), hi);
+        _mm_storeu_ps(out + c, _mm_mul_ps(_mm_cvtepi32_ps(_mm_sub_epi32(q, zp)), scale));
+    }
+    qat_requant_row_c(r, y, c, n, out);
+}
