@@ -103,6 +103,36 @@ static void test_adam_first_step(void **s) {
     qat_optim_free(&o);
 }
 
+/* Adam over 11 parameters (vector lanes and the scalar tail): three steps agree with the
+ * update written out in double (Keras's form: alpha_t = lr·sqrt(1 − β2^t) / (1 − β1^t)), and
+ * a parameter in the vector part and one in the tail given the same gradients end equal
+ * bit for bit. */
+static void test_adam_lanes_and_tail(void **s) {
+    (void)s;
+    qat_train_config c = adam_cfg(1);
+    qat_optim o;
+    qat_error e;
+    enum { N = 11 };
+    assert_int_equal(qat_optim_init(&o, &c, N, &e), QAT_OK);
+    float p[N];
+    double rp[N], rm[N] = {0}, rv[N] = {0};
+    for (int i = 0; i < N; i++) rp[i] = p[i] = 1.0f + 0.125f * (float)(i % 8);
+    for (int t = 1; t <= 3; t++) {
+        float g[N];
+        for (int i = 0; i < N; i++) g[i] = (float)((i % 8) - 3) * 0.37f * (float)t;
+        qat_optim_step(&o, p, g);
+        double alpha = c.lr * sqrt(1 - pow(c.beta2, t)) / (1 - pow(c.beta1, t));
+        for (int i = 0; i < N; i++) {
+            rm[i] += (g[i] - rm[i]) * (1 - c.beta1);
+            rv[i] += ((double)g[i] * g[i] - rv[i]) * (1 - c.beta2);
+            rp[i] -= alpha * rm[i] / (sqrt(rv[i]) + c.epsilon);
+        }
+    }
+    for (int i = 0; i < N; i++) assert_float_equal(p[i], rp[i], 1e-6);
+    for (int i = 8; i < N; i++) assert_memory_equal(&p[i], &p[i - 8], sizeof p[i]);
+    qat_optim_free(&o);
+}
+
 /* SGD with momentum 0.9, lr 0.1, constant gradient 1: steps 0.1, then 0.19. */
 static void test_sgd_momentum(void **s) {
     (void)s;
@@ -304,6 +334,7 @@ int main(void) {
         cmocka_unit_test(test_lesson_model_size),
         cmocka_unit_test(test_init),
         cmocka_unit_test(test_adam_first_step),
+        cmocka_unit_test(test_adam_lanes_and_tail),
         cmocka_unit_test(test_sgd_momentum),
         cmocka_unit_test(test_training_learns_and_is_deterministic),
         cmocka_unit_test(test_early_stopping_and_plateau),
