@@ -53,7 +53,7 @@ $(BUILD)/%.o: %.c
 # only on a processor that has it.
 $(BUILD)/src/gemm/avx2.o: CFLAGS += -mavx2 -mfma
 $(BUILD)/src/gemm/avx512.o: CFLAGS += -mavx512f -mfma
-$(BUILD)/src/quant/requant_avx2.o: CFLAGS += -mavx2
+$(BUILD)/src/quant/fq_avx2.o: CFLAGS += -mavx2
 
 # Rebuilt from scratch: `ar r` keeps members whose sources are gone.
 $(LIB): $(LIB_OBJ)
@@ -154,7 +154,7 @@ clean: fuzz-clean
 
 $(FUZZ_BUILD)/src/gemm/avx2.o: FUZZ_CFLAGS += -mavx2 -mfma
 $(FUZZ_BUILD)/src/gemm/avx512.o: FUZZ_CFLAGS += -mavx512f -mfma
-$(FUZZ_BUILD)/src/quant/requant_avx2.o: FUZZ_CFLAGS += -mavx2
+$(FUZZ_BUILD)/src/quant/fq_avx2.o: FUZZ_CFLAGS += -mavx2
 
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

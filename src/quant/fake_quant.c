@@ -7,7 +7,7 @@
 #include "../ops/op_impl.h"
 #include "qat/int8.h"
 #include "qat/quant.h"
-#include "requant.h"
+#include "fq_avx2.h"
 
 /* What an activation fake-quant node computed in its last forward pass. */
 typedef struct act_aux {
@@ -262,12 +262,16 @@ void qat_fq_weight_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
         return;
     }
     float *out = n->val;
-    for (int r = 0; r < rows; r++, w += row, out += row) /* channels as in qat_weight_scales */
-        for (int j = 0; j < row; j++) {
-            float s = scales[per_channel == QAT_WEIGHT_PER_ROW ? r
-                             : per_channel == QAT_WEIGHT_PER_LAST ? j : 0];
-            out[j] = (float)qat_quantize_weight(w[j], s, -qmax, qmax) * s;
+    int avx2 = qat_requant_avx2_ok(), last = per_channel == QAT_WEIGHT_PER_LAST;
+    for (int r = 0; r < rows; r++, w += row, out += row) { /* channels as in qat_weight_scales */
+        const float *s = scales + (per_channel == QAT_WEIGHT_PER_ROW ? r : 0);
+        if (avx2) {
+            qat_fq_weight_row_avx2(w, row, s, last, qmax, out);
+            continue;
         }
+        for (int j = 0; j < row; j++)
+            out[j] = (float)qat_quantize_weight(w[j], s[last ? j : 0], -qmax, qmax) * s[last ? j : 0];
+    }
 }
 
 void qat_fq_weight_backward(qat_graph *g, qat_node *n, const qat_pass *p) {

@@ -10,7 +10,8 @@
 #include <math.h>
 
 #include "qat/qparams.h"
-#include "../../src/quant/requant.h"
+#include "qat/quant.h"
+#include "../../src/quant/fq_avx2.h"
 #include "qat/rng.h"
 
 static void expect_qm(double m, int32_t want_m, int want_shift) {
@@ -95,6 +96,36 @@ static void test_requant_avx2_is_portable(void **state) {
         qat_requant_row_avx2(&row, y, n, b);
         if (memcmp(a, b, (size_t)n * sizeof a[0]))
             fail_msg("trial %d: AVX2 and portable requantization differ", trial);
+    }
+}
+
+/* Weight fake-quant: the AVX2 row equals qat_quantize_weight's value times the scale, bit
+ * for bit, per column or per row, at 8, 4 and 2 bits, with exact halves and weights far
+ * outside the range. */
+static void test_fq_weight_avx2_is_portable(void **state) {
+    (void)state;
+    if (!qat_requant_avx2_ok()) skip();
+    enum { N = 23 };
+    float w[N], sc[N], out[N];
+    qat_rng r;
+    qat_rng_seed(&r, 5, 0);
+    const int qmaxes[3] = {127, 7, 1};
+    for (int trial = 0; trial < 20000; trial++) {
+        int n = 1 + trial % N, per_column = trial % 2, qmax = qmaxes[trial % 3];
+        for (int j = 0; j < N; j++) {
+            sc[j] = (float)ldexp(1.0 + qat_rng_uniform(&r), -(int)qat_rng_below(&r, 12));
+            w[j] = (float)((qat_rng_uniform(&r) - 0.5) * 4 * qmax * sc[per_column ? j : 0]);
+            if (trial % 5 == 0) /* an exact half step */
+                w[j] = ((int)qat_rng_below(&r, 2 * qmax + 4) - qmax - 2 + 0.5f) *
+                       (float)ldexp(1.0, -(int)qat_rng_below(&r, 6)), sc[j] = sc[0] =
+                       (float)ldexp(1.0, -(int)qat_rng_below(&r, 6));
+        }
+        qat_fq_weight_row_avx2(w, n, sc, per_column, qmax, out);
+        for (int j = 0; j < n; j++) {
+            float s = sc[per_column ? j : 0], want = (float)qat_quantize_weight(w[j], s, -qmax, qmax) * s;
+            if (memcmp(&want, &out[j], sizeof want))
+                fail_msg("trial %d, column %d: %g, want %g", trial, j, out[j], want);
+        }
     }
 }
 
@@ -244,6 +275,7 @@ int main(void) {
         cmocka_unit_test(test_round_away),
         cmocka_unit_test(test_round_away_is_round),
         cmocka_unit_test(test_requant_avx2_is_portable),
+        cmocka_unit_test(test_fq_weight_avx2_is_portable),
         cmocka_unit_test(test_quantize_multiplier_examples),
         cmocka_unit_test(test_quantize_multiplier_powers_of_two),
         cmocka_unit_test(test_quantize_multiplier_above_one),

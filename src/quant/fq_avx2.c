@@ -1,4 +1,4 @@
-/* qat_requant_row_avx2 (requant.h): four channels at a time. Compiled with -mavx2 (Makefile);
+/* qat_requant_row_avx2 and qat_fq_weight_row_avx2 (fq_avx2.h): four values at a time. Compiled with -mavx2 (Makefile);
  * called only where the processor has it. Every step is the scalar one's, lane by lane:
  *   round_away   t = trunc(x), f = x − t (exact), t + (f ≥ ½) − (f ≤ −½)
  *   int32 clamp  by compare and blend, as the scalar ternaries (then a truncating convert)
@@ -8,7 +8,8 @@
  *   RDBPOT       per-lane mask, remainder and threshold, arithmetic shift (srav) */
 #include <immintrin.h>
 
-#include "requant.h"
+#include "fq_avx2.h"
+#include "qat/quant.h"
 
 static __m256d round_away(__m256d x) {
     const __m256d t = _mm256_round_pd(x, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
@@ -61,4 +62,22 @@ void qat_requant_row_avx2(const qat_requant_row *r, const float *y, int n, float
         _mm_storeu_ps(out + c, _mm_mul_ps(_mm_cvtepi32_ps(_mm_sub_epi32(q, zp)), scale));
     }
     qat_requant_row_c(r, y, c, n, out);
+}
+
+void qat_fq_weight_row_avx2(const float *w, int n, const float *s, int per_column, int qmax,
+                            float *out) {
+    const __m256d lo = _mm256_set1_pd(-qmax), hi = _mm256_set1_pd(qmax);
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+        __m128 sj = per_column ? _mm_loadu_ps(s + j) : _mm_set1_ps(s[0]);
+        __m256d q = round_away(_mm256_div_pd(_mm256_cvtps_pd(_mm_loadu_ps(w + j)),
+                                             _mm256_cvtps_pd(sj)));
+        q = _mm256_blendv_pd(q, lo, _mm256_cmp_pd(q, lo, _CMP_LT_OQ)); /* as the scalar clamp */
+        q = _mm256_blendv_pd(q, hi, _mm256_cmp_pd(q, hi, _CMP_GT_OQ));
+        _mm_storeu_ps(out + j, _mm_mul_ps(_mm_cvtepi32_ps(_mm256_cvttpd_epi32(q)), sj));
+    }
+    for (; j < n; j++) {
+        float sj = s[per_column ? j : 0];
+        out[j] = (float)qat_quantize_weight(w[j], sj, -qmax, qmax) * sj;
+    }
 }
