@@ -1,6 +1,9 @@
 /* Fake-quant ops: activations (with their observer), weights and biases. Forward rounds
  * exactly as lowering will (qmath.c); backward is the straight-through estimator. */
 #include <math.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,17 +208,48 @@ void qat_fake_quant_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
 
 /* ---- weights ---- */
 
+/* The largest of m and every |w[j]|: `v > m ? v : m` (fmaxf without libm's call; a NaN never
+ * wins), four lanes at a time — a maximum is exact in any order. */
+static float max_abs(const float *w, int n, float m) {
+    int j = 0;
+#if defined(__SSE2__)
+    const __m128 sign = _mm_set1_ps(-0.0f);
+    __m128 acc = _mm_set1_ps(m);
+    for (; j + 4 <= n; j += 4) acc = _mm_max_ps(_mm_andnot_ps(sign, _mm_loadu_ps(w + j)), acc);
+    float lane[4];
+    _mm_storeu_ps(lane, acc);
+    for (int k = 0; k < 4; k++) m = lane[k] > m ? lane[k] : m;
+#endif
+    for (; j < n; j++) {
+        float v = fabsf(w[j]);
+        m = v > m ? v : m;
+    }
+    return m;
+}
+
+/* m[j] = the largest of m[j] and |w[j]|, for j < n (per-column scales). */
+static void max_abs_columns(const float *w, int n, float *m) {
+    int j = 0;
+#if defined(__SSE2__)
+    const __m128 sign = _mm_set1_ps(-0.0f);
+    for (; j + 4 <= n; j += 4)
+        _mm_storeu_ps(m + j, _mm_max_ps(_mm_andnot_ps(sign, _mm_loadu_ps(w + j)),
+                                        _mm_loadu_ps(m + j)));
+#endif
+    for (; j < n; j++) {
+        float v = fabsf(w[j]);
+        m[j] = v > m[j] ? v : m[j];
+    }
+}
+
 void qat_weight_scales(const float *w, int rows, int row, int per_channel, int qmax,
                        float *scales) {
     int last = per_channel == QAT_WEIGHT_PER_LAST, ns = last ? row : per_channel ? rows : 1;
     float *m = scales; /* the largest magnitude of each channel, then its scale */
     for (int c = 0; c < ns; c++) m[c] = 0;
     for (int r = 0; r < rows; r++, w += row) /* the channel of w[j]: r, j or 0, no division */
-        for (int j = 0; j < row; j++) {
-            int c = per_channel == QAT_WEIGHT_PER_ROW ? r : last ? j : 0;
-            float v = fabsf(w[j]);
-            m[c] = v > m[c] ? v : m[c]; /* fmaxf(m[c], v), without libm's call */
-        }
+        if (last) max_abs_columns(w, row, m);
+        else m[per_channel ? r : 0] = max_abs(w, row, m[per_channel ? r : 0]);
     for (int c = 0; c < ns; c++) scales[c] = qat_weight_scale(m[c], qmax);
 }
 
