@@ -57,3 +57,14 @@ const char *qat_cross_validate_name(qat_cross_validate c) {
     _Static_assert(sizeof names / sizeof names[0] == QAT_CV_COUNT, "cross_validate names");
     return (unsigned)c < QAT_CV_COUNT ? names[c] : "unknown";
 }
+
+const char *qat_part_name(qat_part p) {
+    static const char *const names[] = {
+        [QAT_PART_TRAIN] = "train",
+        [QAT_PART_VAL] = "val",
+        [QAT_PART_TEST] = "test",
+        [QAT_PART_UNUSED] = "unused",
+    };
+    _Static_assert(sizeof names / sizeof names[0] == QAT_PART_COUNT, "part names");
+    return (unsigned)p < QAT_PART_COUNT ? names[p] : "unknown";
+}

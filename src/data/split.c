@@ -8,17 +8,6 @@
 #include "qat/data.h"
 #include "qat/npy.h"
 
-const char *qat_part_name(qat_part p) {
-    static const char *const names[] = {
-        [QAT_PART_TRAIN] = "train",
-        [QAT_PART_VAL] = "val",
-        [QAT_PART_TEST] = "test",
-        [QAT_PART_UNUSED] = "unused",
-    };
-    _Static_assert(sizeof names / sizeof names[0] == QAT_PART_COUNT, "part names");
-    return (unsigned)p < QAT_PART_COUNT ? names[p] : "unknown";
-}
-
 qat_status qat_split_pick(const int *y, int n_classes, const int *rows, int n, double frac,
                           qat_rng *rng, unsigned char *part, unsigned char mark, qat_error *e) {
     int *idx = malloc((size_t)(n > 0 ? n : 1) * sizeof *idx);
