@@ -3,7 +3,8 @@
 # times (default 5), each into a temporary folder, and the medians of what the issue asks
 # for: the whole run's wall time and peak RSS, the float training's wall time and images/s
 # (training images × epochs / training seconds, validation included), and the int8 engine's
-# single-image latency from timing.json, and `qatrain run` on the whole test split.
+# single-image latency from timing.json, `qatrain run` on the whole test split, and each
+# stage's wall time (timing.json's stage_seconds: data, float, quantize, prune, measure, export).
 # Needs Fashion-MNIST (Debian: dataset-fashion-mnist).
 # usage: bench/bench_vision.sh [CONFIG] [RUNS], from the repo root after `make`.
 set -eu
@@ -27,6 +28,7 @@ for i in $(seq "$RUNS"); do
     /usr/bin/time -f "%e" -o "$D/run$i" "$QATRAIN" run "$D/out/model_int8.tflite" \
         "$D/out/test_inputs_int8.npy" "$D/y.npy" >/dev/null
     echo "$(cat "$D/time$i") $t $n $ep $lat $(cat "$D/run$i")" >>"$D/rows"
+    sed -n '/"stage_seconds"/,/}/s/.*"\([a-z]*\)": *\([-0-9.e+]*\).*/\1 \2/p' "$D/out/timing.json" >>"$D/stages"
     echo "run $i: wall $(cut -d' ' -f1 "$D/time$i") s, peak RSS $(($(cut -d' ' -f2 "$D/time$i") / 1024)) MB, float training $t s ($ep epochs of $n images), int8 $lat us/image"
 done
 echo "GEMM kernel (qatrain's own; see README, Determinism): $(sed -n 's/.*"gemm_kernel": *"\([^"]*\)".*/\1/p' "$D/out/timing.json" | head -n 1)"
@@ -37,3 +39,7 @@ echo "median float training: $(cut -d' ' -f3 "$D/rows" | median) s"
 echo "median float training images/s: $(awk '{ print $4 * $5 / $3 }' "$D/rows" | median)"
 echo "median int8 latency (QAT model, one image): $(cut -d' ' -f6 "$D/rows" | median) us"
 echo "median int8 engine on the whole test split (qatrain run, one process): $(cut -d' ' -f7 "$D/rows" | median) s"
+for stage in data float quantize prune measure export; do
+    echo "median stage $stage: $(awk -v s="$stage" '$1 == s { print $2 }' "$D/stages" | median) s"
+done
+echo "(stages from timing.json's stage_seconds; the rest of the wall time is report.html and start-up)"

@@ -27,6 +27,19 @@ typedef enum qat_variant {
     QAT_VARIANT_COUNT
 } qat_variant;
 
+/* The stages whose wall time timing.json reports (phase_seconds), in run order. */
+typedef enum qat_stage {
+    QAT_STAGE_DATA,     /* load, split, validate, normalise; build and initialise the model */
+    QAT_STAGE_FLOAT,    /* float training and its evaluation */
+    QAT_STAGE_QUANTIZE, /* calibration, PTQ, QAT, lowering, int8 evaluation, SQNR */
+    QAT_STAGE_PRUNE,    /* pruning, the pruned model's QAT, the sparsity sweep */
+    QAT_STAGE_MEASURE,  /* latency measurements */
+    QAT_STAGE_EXPORT,   /* every .tflite, the C arrays and the test files */
+    QAT_STAGE_COUNT
+} qat_stage;
+
+const char *qat_stage_name(qat_stage s);
+
 /* A model exported with uint8 input and output ([quant] uint8_io): the int8 graph of the QAT
  * or the PTQ model between QUANTIZE uint8 → int8 and QUANTIZE int8 → uint8. */
 typedef enum qat_uint8_model {
@@ -126,6 +139,7 @@ typedef struct qat_pipeline {
                                      data (NULL: not from it — val when it is the test split,
                                      test from the data set's own test file) */
     int n_rows[3];
+    double stage_seconds[QAT_STAGE_COUNT]; /* wall time of each stage (the CLI times them) */
     int source_counts[QAT_MAX_SOURCES][3]; /* samples of each source in each part */
     qat_model model;
     int model_built;

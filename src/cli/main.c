@@ -8,6 +8,7 @@
 #include <errno.h>
 
 #include "cli.h"
+#include "qat/clock.h"
 #include "qat/config.h"
 #include "qat/hash.h"
 #include "qat/outdir.h"
@@ -286,6 +287,13 @@ static qat_status run_id(const options *o, uint64_t *id, qat_error *e) {
     return QAT_OK;
 }
 
+/* Adds the time since *t to the stage's, and restarts the clock (timing.json). */
+static void lap(qat_pipeline *p, qat_stage stage, double *t) {
+    double now = qat_clock();
+    p->stage_seconds[stage] += now - *t;
+    *t = now;
+}
+
 /* Every output file goes to the output folder's staging folder first; the set is swapped
  * in only when all were written (include/qat/outdir.h): a failure midway (a full disk)
  * leaves an earlier run's files as they were, never half this run's and half the last's. */
@@ -295,7 +303,9 @@ static qat_status write_outputs(qat_pipeline *p, const qat_config *cfg, int quie
     qat_status st = qat_outdir_open(&od, cfg->out_dir, e);
     od.fail_at = test_hook("QATRAIN_TEST_FAIL_COMMIT_AT");
     snprintf(p->cfg.out_dir, sizeof p->cfg.out_dir, "%s", od.staging);
+    double t = qat_clock();
     if (!st) st = qat_pipeline_export(p, e);
+    lap(p, QAT_STAGE_EXPORT, &t);
     if (!st) st = qat_pipeline_write(p, e);
     if (!st) st = qat_path_join(html, sizeof html, od.staging, "report.html", e);
     qat_evaluation ev = {0};
@@ -399,18 +409,22 @@ static int run(const options *o, const qat_config *cfg, run_result *r) {
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     int warned = 0;
+    double t = qat_clock();
     if (!st) st = qat_pipeline_data(&p, &e);
     print_warnings(&p, &warned, o->quiet);
     if (!st) st = qat_pipeline_build(&p, &e);
     if (!st && o->init) st = qat_pipeline_load_float(&p, o->init, &e);
     /* Only now, for resume.ckpt: bad data or a wrong --init leave no folder behind. */
     if (!st) st = qat_mkdir_p(cfg->out_dir, &e);
+    lap(&p, QAT_STAGE_DATA, &t);
     if (!st && !o->init) st = qat_pipeline_train(&p, progress, &v, &e);
+    lap(&p, QAT_STAGE_FLOAT, &t);
     if (!st && cfg->quant.enabled) {
         if (!o->quiet) printf("quantization-aware training (%d epochs)\n", cfg->quant.epochs);
         st = qat_pipeline_quantize(&p, progress, &v, &e);
         print_warnings(&p, &warned, o->quiet);
     }
+    lap(&p, QAT_STAGE_QUANTIZE, &t);
     if (!st && cfg->prune.enabled) {
         if (!o->quiet)
             printf("pruning %.0f %% -> %.0f %% over %d epochs, then QAT keeping the masks (%d epochs)\n",
@@ -418,10 +432,12 @@ static int run(const options *o, const qat_config *cfg, run_result *r) {
                    cfg->prune.epochs, cfg->quant.epochs);
         st = qat_pipeline_prune(&p, progress, &v, &e);
     }
+    lap(&p, QAT_STAGE_PRUNE, &t);
     if (p.interrupted) return interrupted(&p, &saved, resume_path, o);
     /* Past training a signal changes nothing: the remaining stages take well under a second,
      * and finishing them beats leaving an unfinished folder. */
     if (!st) st = qat_pipeline_measure(&p, &e);
+    lap(&p, QAT_STAGE_MEASURE, &t);
     if (!st) st = write_outputs(&p, cfg, o->quiet, &e);
     if (!st) qat_outdir_remove_file(cfg->out_dir, "resume.ckpt"); /* finished: nothing to resume */
     qat_resume_free(&saved);

@@ -377,6 +377,10 @@ qat_status qat_report_timing_json(const qat_pipeline *p, const char *path, qat_e
     qat_json j;
     qat_json_begin(&j, a.f);
     qat_json_str(&j, "gemm_kernel", p->gemm_kernel ? p->gemm_kernel : "");
+    qat_json_object(&j, "stage_seconds"); /* the report's own time is not in here */
+    for (int k = 0; k < QAT_STAGE_COUNT; k++)
+        qat_json_num(&j, qat_stage_name((qat_stage)k), p->stage_seconds[k]);
+    qat_json_close(&j);
     qat_json_num(&j, "train_seconds", p->log.seconds);
     qat_json_array(&j, "epoch_seconds");
     for (int i = 0; i < p->log.epochs_run; i++) qat_json_num(&j, NULL, p->log.history[i].seconds);
@@ -391,6 +395,15 @@ qat_status qat_report_timing_json(const qat_pipeline *p, const char *path, qat_e
     }
     qat_json_end(&j);
     return qat_afile_commit(&a, e);
+}
+
+const char *qat_stage_name(qat_stage s) {
+    static const char *const names[] = {
+        [QAT_STAGE_DATA] = "data", [QAT_STAGE_FLOAT] = "float", [QAT_STAGE_QUANTIZE] = "quantize",
+        [QAT_STAGE_PRUNE] = "prune", [QAT_STAGE_MEASURE] = "measure", [QAT_STAGE_EXPORT] = "export",
+    };
+    _Static_assert(sizeof names / sizeof names[0] == QAT_STAGE_COUNT, "stage names");
+    return (unsigned)s < QAT_STAGE_COUNT ? names[s] : "unknown";
 }
 
 static double cv_column(const qat_cv_fold *f, int column) {
