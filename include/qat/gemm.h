@@ -40,7 +40,8 @@ typedef struct qat_gemm_args {
 
 /* The product with the widest kernel this processor runs (or the one named by the
  * environment variable QATRAIN_GEMM = scalar | avx2 | avx512, read once, for tests that
- * prove the kernels agree; a kernel the processor lacks falls back to a narrower one). */
+ * prove the kernels agree; a kernel the processor lacks falls back to a narrower one). The
+ * fake-quant graph's vector rows (src/quant/fq_avx2.h) follow the same choice. */
 void qat_gemm(const qat_gemm_args *g);
 
 /* The product with a given kernel; 0 when this processor cannot run it (nothing written). */

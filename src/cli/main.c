@@ -378,15 +378,9 @@ static void cv_table(const qat_cv_fold *f, int n) {
     printf("\n");
 }
 
-/* What a fold of a cross-validation keeps of its run. */
-typedef struct run_result {
-    int n_train, n_test, quantized;
-    double float_acc, ptq_acc, qat_acc;
-} run_result;
-
 /* One whole run of cfg: data, training, quantization, pruning, outputs; r (if not NULL) gets
- * its test accuracies. Returns the exit status. */
-static int run(const options *o, const qat_config *cfg, run_result *r) {
+ * its sample counts and test accuracies (a cross-validation fold). Returns the exit status. */
+static int run(const options *o, const qat_config *cfg, qat_cv_fold *r) {
     qat_error e = {0};
     static qat_pipeline p;
     static qat_resume saved;
@@ -443,8 +437,8 @@ static int run(const options *o, const qat_config *cfg, run_result *r) {
     qat_resume_free(&saved);
     if (!st && !o->quiet) summary(&p);
     if (!st && r)
-        *r = (run_result){p.train.n, p.test.n, p.quantized, p.test_accuracy, p.ptq_accuracy,
-                          p.qat_accuracy};
+        *r = (qat_cv_fold){r->source, p.train.n, p.test.n, p.quantized, p.test_accuracy,
+                           p.ptq_accuracy, p.qat_accuracy};
     qat_pipeline_free(&p);
     return st ? fail(e.msg) : 0;
 }
@@ -471,11 +465,9 @@ static int cross_validate(const options *o, const qat_config *cfg) {
             return fail(e.msg);
         if (!o->quiet) printf("== fold %d of %d: test on source %s, train on the others\n", k + 1, n,
                               cfg->data.sources[k].name);
-        run_result r = {0};
-        int rc = run(o, &fold, &r);
+        folds[k] = (qat_cv_fold){.source = cfg->data.sources[k].name};
+        int rc = run(o, &fold, &folds[k]);
         if (rc) return rc;
-        folds[k] = (qat_cv_fold){cfg->data.sources[k].name, r.n_train, r.n_test, r.quantized,
-                                 r.float_acc, r.ptq_acc, r.qat_acc};
     }
     char path[QAT_PATH_MAX];
     qat_error e = {0};

@@ -351,7 +351,12 @@ static qat_status parse_stream(csv_parse *p, line_in *r) {
     return finish_gesture(p);
 }
 
-static qat_status check_rate(const char *key, double hz, qat_error *e);
+static qat_status check_rate(const char *key, double hz, qat_error *e) {
+    if (hz >= QAT_RATE_HZ_MIN && hz <= QAT_RATE_HZ_MAX) return QAT_OK;
+    return qat_error_set(e, QAT_ERR_CONFIG,
+                         "csv: [data] %s = %g is outside [%g, %g] Hz, the rates the resampler "
+                         "takes", key, hz, QAT_RATE_HZ_MIN, QAT_RATE_HZ_MAX);
+}
 
 /* A source's own settings get the checks [data]'s get (the library may be called without the
  * config parser). */
@@ -392,13 +397,6 @@ static qat_status load_file(const qat_data_config *cfg, int i, sample_buf *b, qa
     free(r.buf);
     fclose(r.f);
     return s;
-}
-
-static qat_status check_rate(const char *key, double hz, qat_error *e) {
-    if (hz >= QAT_RATE_HZ_MIN && hz <= QAT_RATE_HZ_MAX) return QAT_OK;
-    return qat_error_set(e, QAT_ERR_CONFIG,
-                         "csv: [data] %s = %g is outside [%g, %g] Hz, the rates the resampler "
-                         "takes", key, hz, QAT_RATE_HZ_MIN, QAT_RATE_HZ_MAX);
 }
 
 static qat_status check_config(const qat_data_config *cfg, qat_error *e) {

@@ -174,13 +174,10 @@ void qat_norm_invert_values(const qat_norm *nm, float *x, size_t rows) {
 void qat_norm_apply(const qat_norm *nm, qat_dataset *d) {
     if (nm->kind == QAT_NORM_NONE) return;
     QAT_ASSERT(nm->channels == d->channels);
-    int c = d->channels;
-    size_t rows = d->x ? (size_t)d->n * (size_t)d->window : 256;
-    float *x = d->x ? d->x : d->lut;
-    for (size_t r = 0; r < rows; r++)
-        for (int k = 0; k < c; k++) {
-            /* the lut is k-major (lut[k * 256 + v]); samples are channels-last */
-            float *v = d->x ? &x[r * (size_t)c + (size_t)k] : &x[(size_t)k * 256 + r];
-            *v = normalised(nm, k, *v);
-        }
+    if (d->x) {
+        qat_norm_apply_values(nm, d->x, (size_t)d->n * (size_t)d->window);
+        return;
+    }
+    for (int k = 0; k < d->channels; k++) /* bytes: the lut, k-major (lut[k * 256 + v]) */
+        for (int v = 0; v < 256; v++) d->lut[k * 256 + v] = normalised(nm, k, d->lut[k * 256 + v]);
 }

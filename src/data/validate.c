@@ -165,11 +165,8 @@ static int test_chosen(const qat_data_config *cfg) {
     return chosen;
 }
 
-static qat_status chosen_split_error(const qat_data_config *cfg, const qat_dataset *test, int c,
-                                     const char *part, qat_error *e) {
-    if (test->n == 0)
-        return qat_error_set(e, QAT_ERR_DATA, "data: the test split is empty (%s)",
-                             cfg->test_index[0] ? cfg->test_index : "the test sources gave no sample");
+static qat_status chosen_split_error(const qat_data_config *cfg, int c, const char *part,
+                                     qat_error *e) {
     return qat_error_set(e, QAT_ERR_DATA, "data: class '%s' has no sample in the %s split (the "
                          "test split is chosen by %s; add recordings of the class to the other "
                          "sources)", cfg->classes[c], part,
@@ -197,10 +194,13 @@ static qat_status check_splits(const qat_data_config *cfg, const qat_dataset *al
     count_classes(s->val, n[1]);
     count_classes(s->test, n[2]);
     if (test_chosen(cfg)) {
+        if (s->test->n == 0)
+            return qat_error_set(e, QAT_ERR_DATA, "data: the test split is empty (%s)",
+                                 cfg->test_index[0] ? cfg->test_index
+                                                    : "the test sources gave no sample");
         for (int c = 0; c < cfg->n_classes; c++)
-            if (n[0][c] < 1 || (s->val && n[1][c] < 1) || s->test->n == 0)
-                return chosen_split_error(cfg, s->test, c, n[0][c] < 1 ? "training"
-                                          : "validation", e);
+            if (n[0][c] < 1 || (s->val && n[1][c] < 1))
+                return chosen_split_error(cfg, c, n[0][c] < 1 ? "training" : "validation", e);
         missing_in_test(cfg, n[2], warning, cap);
         return QAT_OK;
     }

@@ -106,7 +106,7 @@ static qat_status split(qat_pipeline *p, const qat_dataset *all, qat_error *e) {
                                     part, e);
     qat_dataset *dst[] = {&p->train, &p->val, &p->test};
     for (int k = 0; !st && k < 3; k++) {
-        if (k == QAT_PART_VAL && p->val_is_test && !c->data.val_index[0]) continue;
+        if (k == QAT_PART_VAL && p->val_is_test) continue; /* val_is_test: no val_index */
         if (k == QAT_PART_TEST && qat_data_has_test_file(&c->data)) continue;
         st = qat_dataset_part(all, part, (qat_part)k, dst[k], &p->rows[k], &p->n_rows[k], e);
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../ops/op_impl.h"
+#include "qat/gemm.h"
 #include "qat/int8.h"
 #include "qat/quant.h"
 #include "fq_avx2.h"
@@ -117,8 +118,6 @@ static qat_ir_act ir_act(qat_activation a) {
     return a == QAT_ACT_RELU ? QAT_IR_ACT_RELU : a == QAT_ACT_RELU6 ? QAT_IR_ACT_RELU6 : QAT_IR_ACT_NONE;
 }
 
-/* The engine's requantization of the affine output (qat_fq_requant), or 0 when the
- * affine op's input is not quantized yet (then the value is quantized as it is). */
 void qat_requant_row_c(const qat_requant_row *r, const float *y, int first, int n, float *out) {
     /* locals, not r->…: stores to out[] could alias them, and reloading after every store
      * would chain each value's latency to the last */
@@ -135,14 +134,15 @@ void qat_requant_row_c(const qat_requant_row *r, const float *y, int first, int 
     }
 }
 
-int qat_requant_avx2_ok(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    return __builtin_cpu_supports("avx2");
-#else
-    return 0;
-#endif
+/* The AVX2 rows run where the GEMM's vector kernels do (gemm.h: decided once per process,
+ * QATRAIN_GEMM = scalar forces the portable loops too, so test_cross_kernel.sh compares the
+ * two paths on whole runs). */
+static int vector_rows(void) {
+    return qat_gemm_isa_used() >= QAT_GEMM_ISA_AVX2;
 }
 
+/* The engine's requantization of the affine output (qat_fq_requant), or 0 when the
+ * affine op's input is not quantized yet (then the value is quantized as it is). */
 static int requantize(qat_graph *g, qat_node *n, const qat_pass *p, const act_aux *a) {
     const qat_fake_quant_params *o = params(n);
     const qat_fq_requant *r = &o->requant;
@@ -165,7 +165,7 @@ static int requantize(qat_graph *g, qat_node *n, const qat_pass *p, const act_au
     const float *y = g->nodes[r->pre].val;
     float *out = n->val;
     size_t rows = qat_node_len(n, p->batch) / (size_t)ch;
-    int avx2 = qat_requant_avx2_ok();
+    int avx2 = vector_rows();
     for (size_t k = 0; k < rows; k++, y += ch, out += ch)
         if (avx2) qat_requant_row_avx2(&row, y, ch, out);
         else qat_requant_row_c(&row, y, 0, ch, out);
@@ -207,6 +207,14 @@ void qat_fake_quant_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
 }
 
 /* ---- weights ---- */
+
+void qat_fq_weight_row_c(const float *w, int first, int n, const float *s, int per_column,
+                         int qmax, float *out) {
+    for (int j = first; j < n; j++) {
+        float sj = s[per_column ? j : 0];
+        out[j] = (float)qat_quantize_weight(w[j], sj, -qmax, qmax) * sj;
+    }
+}
 
 /* The largest of m and every |w[j]|: `v > m ? v : m` (fmaxf without libm's call; a NaN never
  * wins), four lanes at a time — a maximum is exact in any order. */
@@ -296,15 +304,11 @@ void qat_fq_weight_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
         return;
     }
     float *out = n->val;
-    int avx2 = qat_requant_avx2_ok(), last = per_channel == QAT_WEIGHT_PER_LAST;
+    int avx2 = vector_rows(), last = per_channel == QAT_WEIGHT_PER_LAST;
     for (int r = 0; r < rows; r++, w += row, out += row) { /* channels as in qat_weight_scales */
         const float *s = scales + (per_channel == QAT_WEIGHT_PER_ROW ? r : 0);
-        if (avx2) {
-            qat_fq_weight_row_avx2(w, row, s, last, qmax, out);
-            continue;
-        }
-        for (int j = 0; j < row; j++)
-            out[j] = (float)qat_quantize_weight(w[j], s[last ? j : 0], -qmax, qmax) * s[last ? j : 0];
+        if (avx2) qat_fq_weight_row_avx2(w, row, s, last, qmax, out);
+        else qat_fq_weight_row_c(w, 0, row, s, last, qmax, out);
     }
 }
 

@@ -1,5 +1,6 @@
-/* qat_requant_row_avx2 and qat_fq_weight_row_avx2 (fq_avx2.h): four values at a time. Compiled with -mavx2 (Makefile);
- * called only where the processor has it. Every step is the scalar one's, lane by lane:
+/* qat_requant_row_avx2 and qat_fq_weight_row_avx2 (fq_avx2.h): four values at a time.
+ * Compiled with -mavx2 (Makefile); called only where the vector GEMM kernels run (gemm.h).
+ * Every step is the scalar one's, lane by lane:
  *   round_away   t = trunc(x), f = x − t (exact), t + (f ≥ ½) − (f ≤ −½)
  *   int32 clamp  by compare and blend, as the scalar ternaries (then a truncating convert)
  *   left shift   per lane (sllv), wrapping as the scalar uint32 shift
@@ -9,7 +10,6 @@
 #include <immintrin.h>
 
 #include "fq_avx2.h"
-#include "qat/quant.h"
 
 static __m256d round_away(__m256d x) {
     const __m256d t = _mm256_round_pd(x, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
@@ -76,8 +76,5 @@ void qat_fq_weight_row_avx2(const float *w, int n, const float *s, int per_colum
         q = _mm256_blendv_pd(q, hi, _mm256_cmp_pd(q, hi, _CMP_GT_OQ));
         _mm_storeu_ps(out + j, _mm_mul_ps(_mm_cvtepi32_ps(_mm256_cvttpd_epi32(q)), sj));
     }
-    for (; j < n; j++) {
-        float sj = s[per_column ? j : 0];
-        out[j] = (float)qat_quantize_weight(w[j], sj, -qmax, qmax) * sj;
-    }
+    qat_fq_weight_row_c(w, j, n, s, per_column, qmax, out);
 }

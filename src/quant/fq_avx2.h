@@ -1,13 +1,13 @@
-/* The fake-quant graph's two per-value loops, portable and AVX2 (src/quant/fq_avx2.c,
- * compiled with -mavx2, called only where the processor has it: qat_requant_avx2_ok).
+/* The fake-quant graph's two per-value loops, each as a portable row (fake_quant.c: the
+ * reference, and the tail of the vector rows) and an AVX2 row (fq_avx2.c, compiled with
+ * -mavx2, called only where the GEMM's vector kernels run: gemm.h). Both do the same integer
+ * steps, so they agree bit for bit (tests/unit/test_fixedpoint.c compares them). Internal to
+ * src/quant.
  *
- * One row of the fake-quant graph's requantization (fake_quant.c): for each channel c of a
- * row, the affine op's float output y[c] goes through exactly what the int8 engine does to
- * its int32 accumulator — acc = round_away(y·inv[c]) clamped to int32, then
- * MultiplyByQuantizedMultiplier(acc, mult[c], shift[c]) + zp clamped to [lo, hi] — and
- * comes back as (q − zp)·scale. The portable version is the reference; the AVX2 one does
- * four channels at a time with the same integer steps, so the two agree bit for bit
- * (tests/unit/test_sim_exact.c compares them). Internal to src/quant. */
+ * Requantization of one row of an affine op's output: for each channel c, the float y[c]
+ * goes through exactly what the int8 engine does to its int32 accumulator —
+ * acc = round_away(y·inv[c]) clamped to int32, then MultiplyByQuantizedMultiplier(acc,
+ * mult[c], shift[c]) + zp clamped to [lo, hi] — and comes back as (q − zp)·scale. */
 #ifndef QAT_FQ_AVX2_H
 #define QAT_FQ_AVX2_H
 
@@ -23,14 +23,14 @@ typedef struct qat_requant_row {
 
 /* Channels [first, n) of the row y → out (both indexed by channel). */
 void qat_requant_row_c(const qat_requant_row *r, const float *y, int first, int n, float *out);
-/* Channels [0, n) four at a time in AVX2, the last n % 4 by qat_requant_row_c; only on a
- * processor with AVX2 (qat_requant_avx2_ok). */
+/* Channels [0, n), four at a time, the last n % 4 by qat_requant_row_c. */
 void qat_requant_row_avx2(const qat_requant_row *r, const float *y, int n, float *out);
-int qat_requant_avx2_ok(void);
 
-/* Weight fake-quant of one row: out[j] = clamp(round_away(w[j] / s_j), −qmax, qmax) · s_j in
- * the double division and rounding of qat_quantize_weight, s_j = s[j] when per_column, else
- * s[0]. The portable loop in fake_quant.c is the reference; this one does four at a time. */
+/* Weight fake-quant of one row, columns [first, n): out[j] = qat_quantize_weight(w[j], s_j,
+ * −qmax, qmax) · s_j, s_j = s[j] when per_column, else s[0]. */
+void qat_fq_weight_row_c(const float *w, int first, int n, const float *s, int per_column,
+                         int qmax, float *out);
+/* The same for columns [0, n), four at a time, the last n % 4 by qat_fq_weight_row_c. */
 void qat_fq_weight_row_avx2(const float *w, int n, const float *s, int per_column, int qmax,
                             float *out);
 

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <math.h>
 
+#include "qat/gemm.h"
 #include "qat/qparams.h"
 #include "qat/quant.h"
 #include "../../src/quant/fq_avx2.h"
@@ -68,7 +69,7 @@ static void test_round_away_is_round(void **state) {
  * shift left and right, and hit the clamps. Skipped (counted) without AVX2. */
 static void test_requant_avx2_is_portable(void **state) {
     (void)state;
-    if (!qat_requant_avx2_ok()) skip();
+    if (!qat_gemm_isa_supported(QAT_GEMM_ISA_AVX2)) skip();
     enum { N = 37 };
     double inv[N];
     int32_t mult[N];
@@ -104,7 +105,7 @@ static void test_requant_avx2_is_portable(void **state) {
  * outside the range. */
 static void test_fq_weight_avx2_is_portable(void **state) {
     (void)state;
-    if (!qat_requant_avx2_ok()) skip();
+    if (!qat_gemm_isa_supported(QAT_GEMM_ISA_AVX2)) skip();
     enum { N = 23 };
     float w[N], sc[N], out[N];
     qat_rng r;
