@@ -10,10 +10,19 @@ major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) ||
     { echo "litert: node not found (Node >= 20 with npm is needed)" >&2; exit 1; }
 [ "$major" -ge 20 ] 2>/dev/null ||
     { echo "litert: node $(node --version) found; the LiteRT oracle needs Node >= 20" >&2; exit 1; }
-[ -f "$dir/node_modules/@litertjs/core/package.json" ] && exit 0
+# The suite runs tests in parallel (scripts/run-tests.sh): two LiteRT tests may call this at
+# once. One installs while the other waits on the lock, and "installed" is a stamp written
+# after npm ci has finished: npm writes package.json before the 9 MB .wasm files, so a test
+# that took package.json as the sign once loaded a half-written module (CI, stop 22).
+stamp="$dir/node_modules/.qatrain-installed"
+[ -f "$stamp" ] && exit 0
+command -v flock >/dev/null 2>&1 || { echo "litert: flock not found (util-linux)" >&2; exit 1; }
+exec 9>"$dir/.install.lock" || { echo "litert: cannot create $dir/.install.lock" >&2; exit 1; }
+flock 9 || { echo "litert: cannot lock $dir/.install.lock" >&2; exit 1; }
+[ -f "$stamp" ] && exit 0
 command -v npm >/dev/null 2>&1 || { echo "litert: npm not found (Node >= 20 with npm is needed)" >&2; exit 1; }
 log=$(mktemp) || exit 1
-if npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >"$log" 2>&1; then
+if npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >"$log" 2>&1 && : >"$stamp"; then
     rm -f "$log"; exit 0
 fi
 why=$(grep -iv '^npm warn\|complete log of this run\|^npm error *$' "$log" | sed 's/^npm \(error\|ERR!\) *//' | grep . \
