@@ -7,8 +7,10 @@
 #   quantized  1 when PTQ/QAT ran (weights.svg, sqnr.svg, int8 confusion matrix)
 #   pruned     1 when pruning ran (sweep.svg)
 #   nclasses   number of classes (the confusion matrices are nclasses x nclasses)
+#   staged     1 under progressive / delayed quantization: the QAT curves show the bits
 # Data files (whitespace-separated, first line a header, names double-quoted):
-#   curve_PHASE.dat   epoch loss accuracy val_loss val_accuracy (accuracies in %)
+#   curve_PHASE.dat   epoch loss accuracy val_loss val_accuracy weight_bits act_bits
+#                     (accuracies in %; bits 32 = not quantized)
 #   sweep.dat         sparsity% int8_acc% float_acc% tflite_KiB gzip_KiB (0 % = unpruned QAT)
 #   hist_I.dat        bin_centre float_count int8_count; header "value" "LAYER"
 #   conf_float.dat, conf_int8.dat   predicted true row_fraction count
@@ -23,6 +25,7 @@ if (!exists("nlayers")) nlayers = 0
 if (!exists("quantized")) quantized = 0
 if (!exists("pruned")) pruned = 0
 if (!exists("nclasses")) nclasses = 2
+if (!exists("staged")) staged = 0
 
 set encoding utf8
 set datafile missing '?'
@@ -51,7 +54,7 @@ np = words(phases)
 if (np > 0) {
 eval svg_(np == 1 ? 640 : 960, 540)
 set output 'curves.svg'
-set multiplot layout 2, np spacing 0.06, 0.10 margins 0.08, 0.98, 0.10, 0.93
+set multiplot layout 2, np spacing 0.06, 0.10 margins 0.08, (staged ? 0.93 : 0.98), 0.10, 0.93
 do for [i = 1:np] {
     p = word(phases, i)
     f = 'curve_'.p.'.dat'
@@ -73,8 +76,22 @@ do for [i = 1:np] {
     set yrange [*:100]
     set format y '%g'
     if (i == 1) { set key bottom right samplen 2 spacing 1.1 font ',10' } else { unset key }
-    plot f using 1:3 with lines lw 2 lc rgb c_train title 'train', \
-         f using 1:5 with lines lw 2 dt 2 lc rgb c_val title 'validation'
+    if (staged && (p eq "qat" || p eq "pqat")) {
+        # the bits each epoch simulated, on the right axis (32 = not quantized yet: "float")
+        set key bottom left Left reverse opaque samplen 2 spacing 1.1 font ',10'
+        set y2range [0:10]
+        set y2tics ("2" 2, "4" 4, "6" 6, "8" 8, "float" 9.5) nomirror
+        set y2label 'bits' offset -1.5, 0
+        plot f using 1:3 with lines lw 2 lc rgb c_train title 'train', \
+             f using 1:5 with lines lw 2 dt 2 lc rgb c_val title 'validation', \
+             f using 1:($6 > 8 ? 9.5 : $6) axes x1y2 with steps lw 1.5 lc rgb c_gzip title 'weight bits', \
+             f using 1:($7 > 8 ? 9.5 : $7) axes x1y2 with steps lw 1.5 dt 3 lc rgb c_float title 'activation bits'
+        unset y2tics
+        unset y2label
+    } else {
+        plot f using 1:3 with lines lw 2 lc rgb c_train title 'train', \
+             f using 1:5 with lines lw 2 dt 2 lc rgb c_val title 'validation'
+    }
 }
 unset multiplot
 }

@@ -27,6 +27,14 @@ typedef enum qat_observer_kind {
     QAT_OBS_COUNT
 } qat_observer_kind;
 
+/* A bit-width schedule over QAT epochs: step k holds from its epoch until the next step's
+ * ("1:8, 11:6, 21:4": epochs 1-10 at 8 bits, 11-20 at 6, 21 on at 4). */
+#define QAT_MAX_SCHEDULE 8
+typedef struct qat_bits_schedule {
+    int n;                              /* 0: no schedule */
+    int epoch[QAT_MAX_SCHEDULE], bits[QAT_MAX_SCHEDULE];
+} qat_bits_schedule;
+
 /* Which training samples make the representative set. */
 typedef enum qat_calib_select {
     QAT_CALIB_STRATIFIED, /* a seeded stratified subset: every class in proportion */
@@ -59,6 +67,13 @@ typedef struct qat_quant_config {
     int uint8_io;                /* 1: also export the QAT and PTQ models with uint8 input and
                                     output (QAT_LOWER_INT8_UINT8_IO), the converter's
                                     inference_input/output_type = tf.uint8 */
+    /* Progressive and delayed quantization (both QAT stages: after PTQ and after pruning).
+     * A layer is never simulated below its own bits: it runs at the larger of the
+     * schedule's and its own, so the last step (which must be at most every layer's bits)
+     * brings every layer to its own. Before *_start_epoch that kind of fake-quant passes
+     * values through (activation observers keep observing), NNCF's staged scheme. */
+    qat_bits_schedule weight_schedule, act_schedule;
+    int weight_start_epoch, act_start_epoch; /* 1: quantized from the first QAT epoch */
 } qat_quant_config;
 
 const char *qat_observer_name(qat_observer_kind k);
@@ -119,6 +134,7 @@ typedef struct qat_fake_quant_params {
     int warmup;
     int requantizes;               /* 1: requant holds the affine op it follows */
     qat_fq_requant requant;
+    int off;                       /* delayed quantization: observe, pass values through */
 } qat_fake_quant_params;
 /* How a kernel's weights share scales: one for the tensor, one per row along axis 0 (conv
  * (O, ...), dense (O, I)), or one per last-axis channel (depthwise (1, KH, KW, C·M): TFLite's
@@ -136,6 +152,7 @@ static inline int qat_weight_channel(int per_channel, size_t k, int row) {
 }
 typedef struct qat_fq_weight_params {
     int qmax, per_channel;         /* per_channel: a qat_weight_axis */
+    int off;                       /* delayed quantization: pass the weights through */
 } qat_fq_weight_params;
 typedef struct qat_fq_bias_params {
     int in_fq, w_fq;               /* the nodes whose scales make the bias scale */
@@ -162,7 +179,8 @@ QAT_PARAMS_FIT(qat_fq_avgpool_params);
 /* Activation fake-quant, per tensor. Observes its input when the pass calibrates, or trains
  * before the freeze epoch; quantizes unless the pass calibrates (or nothing was observed
  * yet). Backward: the clipped straight-through estimator — dy inside the representable
- * range [(qmin−zp)·s, (qmax−zp)·s], 0 outside. Observer state: 3 floats in g->state. */
+ * range [(qmin−zp)·s, (qmax−zp)·s], 0 outside. Observer state: 3 floats in g->state.
+ * A node switched off (qat_qmodel_set_stage) still observes but passes values through. */
 int qat_fake_quant(qat_graph *g, const char *name, int x, const qat_fq_opts *o);
 /* Symmetric weight fake-quant of a (O, ...) tensor, per tensor, per output channel along
  * axis 0 or along the last axis (per_channel: a qat_weight_axis). Backward: identity (the
@@ -248,9 +266,37 @@ typedef struct qat_qlayer {
 typedef struct qat_qmodel {
     qat_model m;        /* the fake-quant graph; trains with qat_train like a float model */
     int input_fq;
+    int input_bits;     /* the input's activation bits ([quant] act_bits) */
     int n_q;
     qat_qlayer q[QAT_MAX_LAYERS];
 } qat_qmodel;
+
+/* What one QAT epoch simulates (progressive / delayed quantization). */
+typedef struct qat_quant_stage {
+    int weight_bits, act_bits; /* the schedule's bits at this epoch; 0: every layer's own */
+    int weights_on, acts_on;   /* weights / activations fake-quantized (else passed through) */
+} qat_quant_stage;
+
+/* The stage of QAT epoch `epoch` (1-based) under qc's schedules and start epochs (epoch 0:
+ * after training). Returns 1 when it is the final stage: everything quantized at each
+ * layer's own bits, the model that is exported. */
+int qat_quant_stage_at(const qat_quant_config *qc, int epoch, qat_quant_stage *s);
+/* Puts every fake-quant node of qm in stage s. */
+void qat_qmodel_set_stage(qat_qmodel *qm, const qat_quant_stage *s);
+/* The bits QAT epoch `epoch` simulates, as history.csv and the curves show them: weights'
+ * and activations' (the schedule's, else [quant] weight_bits / act_bits), 32 while that kind
+ * is not quantized yet. */
+void qat_quant_stage_bits(const qat_quant_config *qc, int epoch, int *weight_bits, int *act_bits);
+/* Whether a config schedules anything (else every QAT epoch is the final stage). */
+int qat_quant_staged(const qat_quant_config *qc);
+/* A QAT training's epoch callback (train.h qat_epoch_fn; ctx: a qat_qmodel_schedule) that
+ * puts the model in its epoch's stage and says whether that is the final one. After
+ * training, put the model in the final stage (qat_quant_stage_at(qc, 0, ...)). */
+typedef struct qat_qmodel_schedule {
+    qat_qmodel *qm;
+    const qat_quant_config *qc;
+} qat_qmodel_schedule;
+int qat_qmodel_stage_epoch(void *ctx, qat_model *m, int epoch);
 
 /* ---- the int8 form of a layer stack ---- */
 

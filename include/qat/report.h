@@ -1,6 +1,9 @@
 /* qatrain — what a run leaves behind for people and scripts.
  *
- * history.csv   epoch,loss,accuracy,val_loss,val_accuracy,lr — one row per epoch
+ * history.csv   epoch,loss,accuracy,val_loss,val_accuracy,lr — one row per epoch; a QAT
+ *               history under progressive / delayed quantization (staged: the quant config,
+ *               else NULL) adds weight_bits,act_bits (qat_quant_stage_bits: 32 = not yet
+ *               quantized)
  * report.json   the run's results; its layout is an interface (README documents it)
  * timing.json   wall-clock figures: the one output that differs between identical runs */
 #ifndef QAT_REPORT_H
@@ -52,7 +55,8 @@ int qat_report_lab(const qat_pipeline *p, qat_lab_row out[QAT_LAB_ROWS]);
 #define QAT_PRUNE_RUNS_MAX (QAT_MAX_SWEEP + 1)
 int qat_report_prune_runs(const qat_pipeline *p, const qat_prune_result *out[QAT_PRUNE_RUNS_MAX]);
 
-qat_status qat_report_history_csv(const qat_train_log *log, const char *path, qat_error *e);
+qat_status qat_report_history_csv(const qat_train_log *log, const qat_quant_config *staged,
+                                  const char *path, qat_error *e);
 qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e);
 qat_status qat_report_timing_json(const qat_pipeline *p, const char *path, qat_error *e);
 

@@ -33,6 +33,11 @@ typedef void (*qat_progress_fn)(void *ctx, const qat_progress *p);
 /* Called after every optimiser step (step counts from 0); pruning uses it to update and
  * enforce its masks. */
 typedef void (*qat_step_fn)(void *ctx, qat_model *m, qat_optim *o, long step);
+/* Called before each epoch's first step (a resumed epoch's too); returns 1 when the epoch
+ * trains the final model, 0 for a transitional one (progressive or delayed quantization).
+ * Only final epochs count for plateau, early stopping and the best weights; their trackers
+ * start afresh at the first final epoch. */
+typedef int (*qat_epoch_fn)(void *ctx, qat_model *m, int epoch);
 
 
 
@@ -78,6 +83,8 @@ typedef struct qat_train_callbacks {
     void *progress_ctx;
     qat_step_fn after_step;   /* may be NULL */
     void *step_ctx;
+    qat_epoch_fn before_epoch; /* may be NULL: every epoch is final */
+    void *epoch_ctx;
     /* Set (by a signal handler) to stop after the current step: the state goes to *save
      * (which must then be non-NULL) and qat_train returns QAT_ERR_INTERRUPTED. */
     const volatile sig_atomic_t *stop;

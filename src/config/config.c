@@ -199,6 +199,8 @@ static void default_quant(qat_quant_config *q) {
     q->bn_freeze_epoch = 0;
     q->plateau_factor = 0.5;
     q->uint8_io = 0; /* the lesson exports int8 I/O only */
+    q->weight_schedule.n = q->act_schedule.n = 0; /* the lesson quantizes at once */
+    q->weight_start_epoch = q->act_start_epoch = 1;
 }
 
 static void default_prune(qat_prune_config *c) {
@@ -977,6 +979,45 @@ static qat_status set_calib_classes(parse_ctx *p, void *base, const char *v) {
     return QAT_OK;
 }
 
+/* weight_bits_schedule = 1:8, 11:6, 21:4: EPOCH:BITS steps, the first at QAT epoch 1,
+ * epochs increasing, bits 2..8 and never increasing; empty for none. Whether the last step
+ * fits every layer and the QAT epochs is checked in validation. */
+static qat_status parse_schedule(parse_ctx *p, const char *v, qat_bits_schedule *out) {
+    qat_bits_schedule sc = {0};
+    const char *item;
+    int len;
+    list_iter it = {v, 0};
+    while (v[0] && list_next(&it, &item, &len)) {
+        char buf[64], *colon;
+        snprintf(buf, sizeof buf, "%.*s", len < 63 ? len : 63, item);
+        if (!(colon = strchr(buf, ':')))
+            return key_error(p, SHOW " is not EPOCH:BITS (e.g. 1:8, 11:6, 21:4)", buf);
+        *colon = '\0';
+        if (sc.n == QAT_MAX_SCHEDULE) return key_error(p, "more than %d steps", QAT_MAX_SCHEDULE);
+        int *ep = &sc.epoch[sc.n], *bits = &sc.bits[sc.n];
+        qat_status st = parse_int(p, buf, 1, 100000, ep);
+        if (!st) st = parse_int(p, colon + 1, 2, 8, bits);
+        if (st) return st;
+        if (sc.n == 0 && *ep != 1)
+            return key_error(p, "the first step must start at epoch 1 (it says %d)", *ep);
+        if (sc.n > 0 && *ep <= sc.epoch[sc.n - 1])
+            return key_error(p, "step epochs must increase (%d after %d)", *ep, sc.epoch[sc.n - 1]);
+        if (sc.n > 0 && *bits > sc.bits[sc.n - 1])
+            return key_error(p, "bits must not increase (%d after %d)", *bits, sc.bits[sc.n - 1]);
+        sc.n++;
+    }
+    *out = sc;
+    return QAT_OK;
+}
+
+static qat_status set_weight_schedule(parse_ctx *p, void *base, const char *v) {
+    return parse_schedule(p, v, &((qat_quant_config *)base)->weight_schedule);
+}
+
+static qat_status set_act_schedule(parse_ctx *p, void *base, const char *v) {
+    return parse_schedule(p, v, &((qat_quant_config *)base)->act_schedule);
+}
+
 static const key_def quant_keys[] = {
     {.name = "calib_classes", F_CUSTOM(set_calib_classes)},
     {.name = "enabled", F_BOOL(qat_quant_config, enabled)},
@@ -1000,6 +1041,10 @@ static const key_def quant_keys[] = {
     {.name = "observer_freeze_epoch", F_INT(qat_quant_config, observer_freeze_epoch, 0, 100000)},
     {.name = "bn_freeze_epoch", F_INT(qat_quant_config, bn_freeze_epoch, 0, 100000)},
     {.name = "uint8_io", F_BOOL(qat_quant_config, uint8_io)},
+    {.name = "weight_bits_schedule", F_CUSTOM(set_weight_schedule)},
+    {.name = "act_bits_schedule", F_CUSTOM(set_act_schedule)},
+    {.name = "weight_quant_start_epoch", F_INT(qat_quant_config, weight_start_epoch, 1, 100000)},
+    {.name = "act_quant_start_epoch", F_INT(qat_quant_config, act_start_epoch, 1, 100000)},
 };
 
 /* sweep = 0.5, 0.7, 0.9: the lessons' sparsity exercise; empty for none. */

@@ -448,8 +448,46 @@ static qat_status check_train(const qat_config *cfg, qat_error *e) {
     return QAT_OK;
 }
 
+/* A schedule's last step (from which every layer runs at its own bits) starts within the
+ * QAT epochs and asks for no more bits than any layer has. */
+static qat_status check_schedule(const qat_config *cfg, const qat_bits_schedule *s,
+                                 const char *key, int weights, qat_error *e) {
+    const qat_quant_config *q = &cfg->quant;
+    if (s->n == 0) return QAT_OK;
+    int last = s->epoch[s->n - 1], bits = s->bits[s->n - 1];
+    if (last > q->epochs)
+        return config_error(cfg, 0, e, "[quant] %s: the last step starts at epoch %d, after the "
+                            "%d QAT epochs (the model would never train at its own bits)",
+                            key, last, q->epochs);
+    int own = weights ? q->weight_bits : q->act_bits;
+    if (bits > own)
+        return config_error(cfg, 0, e, "[quant] %s: the last step's %d bits are above [quant] %s "
+                            "%d (the schedule must end at the bits the model exports)", key,
+                            bits, weights ? "weight_bits" : "act_bits", own);
+    for (int i = 0; i < cfg->n_layers; i++) {
+        const qat_layer_spec *l = &cfg->layers[i];
+        int lb = weights ? l->weight_bits : l->act_bits;
+        if (qat_layer_has_kernel(l->kind) && lb && bits > lb)
+            return config_error(cfg, 0, e, "[quant] %s: the last step's %d bits are above layer "
+                                "'%s' %s %d (the schedule must end at the bits the model "
+                                "exports)", key, bits, l->name, weights ? "weight_bits" : "act_bits", lb);
+    }
+    return QAT_OK;
+}
+
+static qat_status check_start(const qat_config *cfg, int start, const char *key, qat_error *e) {
+    if (start <= cfg->quant.epochs || start == 1) return QAT_OK;
+    return config_error(cfg, 0, e, "[quant] %s: %d is after the %d QAT epochs (the model would "
+                        "never train quantized)", key, start, cfg->quant.epochs);
+}
+
 static qat_status check_quant(const qat_config *cfg, qat_error *e) {
     const qat_quant_config *q = &cfg->quant;
+    qat_status st = check_schedule(cfg, &q->weight_schedule, "weight_bits_schedule", 1, e);
+    if (!st) st = check_schedule(cfg, &q->act_schedule, "act_bits_schedule", 0, e);
+    if (!st) st = check_start(cfg, q->weight_start_epoch, "weight_quant_start_epoch", e);
+    if (!st) st = check_start(cfg, q->act_start_epoch, "act_quant_start_epoch", e);
+    if (st) return st;
     for (int i = 0; i < q->n_calib_classes; i++) {
         int found = 0;
         for (int c = 0; c < cfg->data.n_classes; c++) found |= !strcmp(q->calib_classes[i], cfg->data.classes[c]);

@@ -5,10 +5,18 @@
 #define QAT_PIPELINE_PHASE_H
 
 #include "qat/pipeline.h"
+#include "qat/quant.h"
+#include "qat/train.h"
 
 qat_status qat_phase_train(qat_pipeline *p, qat_model *m, const qat_train_config *t,
                            uint64_t seed, qat_train_log *log, qat_train_callbacks cb,
                            qat_error *e);
+
+/* A QAT training's progressive / delayed quantization: sets cb's epoch callback when the
+ * config schedules anything (sch must outlive the training); after the training,
+ * qat_phase_final_stage puts the model in its final stage, the one lowering exports. */
+void qat_phase_stages(qat_train_callbacks *cb, qat_qmodel_schedule *sch);
+void qat_phase_final_stage(const qat_qmodel_schedule *sch);
 
 /* Appends an input record (name copied): the digest and the resume reader build lists so. */
 qat_status qat_inputs_push(qat_inputs *in, qat_input_role role, const char *name, uint64_t size,

@@ -199,13 +199,14 @@ qat_status qat_pipeline_write(const qat_pipeline *p, qat_error *e) {
     char path[QAT_PATH_MAX];
     qat_status st = qat_mkdir_p(dir, e);
     if (!st) st = qat_path_join(path, sizeof path, dir, "history.csv", e);
-    if (!st) st = qat_report_history_csv(&p->log, path, e);
+    if (!st) st = qat_report_history_csv(&p->log, NULL, path, e);
     if (!st) st = qat_path_join(path, sizeof path, dir, "float.ckpt", e);
     if (!st) st = qat_checkpoint_save(&p->model, path, e);
     if (!st) st = qat_path_join(path, sizeof path, dir, "report.json", e);
     if (!st) st = qat_report_json(p, path, e);
     if (!st && p->quantized) st = qat_path_join(path, sizeof path, dir, "qat_history.csv", e);
-    if (!st && p->quantized) st = qat_report_history_csv(&p->qat_log, path, e);
+    const qat_quant_config *q = qat_quant_staged(&p->cfg.quant) ? &p->cfg.quant : NULL;
+    if (!st && p->quantized) st = qat_report_history_csv(&p->qat_log, q, path, e);
     if (!st && p->quantized) st = qat_path_join(path, sizeof path, dir, "qat.ckpt", e);
     if (!st && p->quantized) st = qat_checkpoint_save(&p->qm.m, path, e);
     if (!st) st = qat_path_join(path, sizeof path, dir, "timing.json", e);
@@ -374,8 +375,11 @@ static qat_status quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
         p->qat_history = calloc((size_t)q->epochs, sizeof *p->qat_history);
         if (!p->qat_history) return qat_error_set(e, QAT_ERR_NOMEM, "QAT: out of memory");
         p->qat_log.history = p->qat_history;
+        qat_qmodel_schedule sch = {&p->qm, q};
         qat_train_callbacks cb = {.progress = progress, .progress_ctx = ctx};
+        qat_phase_stages(&cb, &sch);
         st = qat_phase_train(p, &p->qm.m, &t, p->cfg.seed + 1, &p->qat_log, cb, e);
+        qat_phase_final_stage(&sch);
         if (st) return st;
     }
     if ((st = qat_lower(&p->qm, QAT_LOWER_INT8, &p->ir_qat, e))) return st;

@@ -143,9 +143,13 @@ static qat_status run_branch(qat_pipeline *p, double target, branch *b, qat_prog
     pr.schedule = 0;
     t = phase_config(p, q->lr, q->epochs, q->batch);
     b->log_qat->history = b->h_qat;
-    if (q->epochs > 0 &&
-        (st = qat_phase_train(p, &b->qm->m, &t, p->cfg.seed + 3, b->log_qat, cb, e)))
-        return st;
+    qat_qmodel_schedule sch = {b->qm, q};
+    qat_phase_stages(&cb, &sch);
+    if (q->epochs > 0) {
+        st = qat_phase_train(p, &b->qm->m, &t, p->cfg.seed + 3, b->log_qat, cb, e);
+        qat_phase_final_stage(&sch);
+        if (st) return st;
+    }
     if ((st = qat_lower(b->qm, QAT_LOWER_INT8, b->ir, e))) return st;
     if ((st = qat_int8_evaluate(b->ir, &p->test, NULL, NULL, &r->accuracy, &b->arena, e))) return st;
     check_zeros(b->qm, b->ir, r);

@@ -65,6 +65,18 @@ static qat_status replay(const qat_phase_record *r, qat_model *m, qat_train_log 
     return QAT_OK;
 }
 
+void qat_phase_stages(qat_train_callbacks *cb, qat_qmodel_schedule *sch) {
+    if (!qat_quant_staged(sch->qc)) return; /* every epoch final: the trainer as ever */
+    cb->before_epoch = qat_qmodel_stage_epoch;
+    cb->epoch_ctx = sch;
+}
+
+void qat_phase_final_stage(const qat_qmodel_schedule *sch) {
+    qat_quant_stage s;
+    qat_quant_stage_at(sch->qc, 0, &s);
+    qat_qmodel_set_stage(sch->qm, &s);
+}
+
 qat_status qat_phase_train(qat_pipeline *p, qat_model *m, const qat_train_config *t,
                            uint64_t seed, qat_train_log *log, qat_train_callbacks cb,
                            qat_error *e) {

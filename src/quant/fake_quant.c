@@ -37,7 +37,7 @@ int qat_fake_quant(qat_graph *g, const char *name, int x, const qat_fq_opts *o) 
     qat_node *n = &g->nodes[id];
     qat_fake_quant_params *q = QAT_NODE_PARAMS(qat_fake_quant_params, n, QAT_OP_FAKE_QUANT);
     *q = (qat_fake_quant_params){o->qmin, o->qmax,  o->observer, o->freeze_epoch, o->decay,
-                                 o->percentile, o->warmup, o->requant != NULL, {0}};
+                                 o->percentile, o->warmup, o->requant != NULL, {0}, 0};
     n->offset = qat_graph_state(g, OBS_SIZE);
     n->aux_fixed = sizeof(act_aux);
     if (o->requant) {
@@ -141,12 +141,19 @@ static int vector_rows(void) {
     return qat_gemm_isa_used() >= QAT_GEMM_ISA_AVX2;
 }
 
+static int weights_off(const qat_graph *g, int w_fq) {
+    return QAT_NODE_PARAMS_CONST(qat_fq_weight_params, &g->nodes[w_fq], QAT_OP_FQ_WEIGHT)->off;
+}
+
 /* The engine's requantization of the affine output (qat_fq_requant), or 0 when the
- * affine op's input is not quantized yet (then the value is quantized as it is). */
+ * affine op's input or weights are not quantized (yet): then the value is quantized as it
+ * is. */
 static int requantize(qat_graph *g, qat_node *n, const qat_pass *p, const act_aux *a) {
     const qat_fake_quant_params *o = params(n);
     const qat_fq_requant *r = &o->requant;
-    if (!o->requantizes || !((const act_aux *)g->nodes[r->in_fq].aux)->active) return 0;
+    if (!o->requantizes || !((const act_aux *)g->nodes[r->in_fq].aux)->active ||
+        weights_off(g, r->w_fq))
+        return 0;
     const act_aux *in = (const act_aux *)g->nodes[r->in_fq].aux;
     int ns, ch = n->dim[n->ndim - 1];
     const float *sw = qat_fq_weight_scales(g, r->w_fq, &ns);
@@ -179,7 +186,7 @@ void qat_fake_quant_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     int frozen = o->freeze_epoch > 0 && p->epoch > o->freeze_epoch;
     if (p->calibrate || (p->training && !frozen)) observe(g, n, x, len);
     act_aux *a = (act_aux *)n->aux;
-    a->active = !p->calibrate && g->state[n->offset + OBS_STEPS] > 0;
+    a->active = !p->calibrate && !o->off && g->state[n->offset + OBS_STEPS] > 0;
     if (!a->active) {
         memcpy(n->val, x, len * sizeof(float));
         return;
@@ -279,7 +286,7 @@ int qat_fake_quant_weight(qat_graph *g, const char *name, int w, int qmax, int p
     qat_node *n = &g->nodes[id];
     n->batched = 0;
     *QAT_NODE_PARAMS(qat_fq_weight_params, n, QAT_OP_FQ_WEIGHT) =
-        (qat_fq_weight_params){qmax, per_channel};
+        (qat_fq_weight_params){qmax, per_channel, 0};
     int channels = per_channel == QAT_WEIGHT_PER_LAST ? dim[ndim - 1] : dim[0];
     n->aux_fixed = (size_t)channels * sizeof(float);
     return id;
@@ -299,7 +306,7 @@ void qat_fq_weight_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     int rows, row, qmax = wp->qmax, per_channel = wp->per_channel;
     weight_layout(n, per_channel, &rows, &row);
     qat_weight_scales(w, rows, row, per_channel, qmax, scales);
-    if (p->calibrate) { /* PTQ calibrates on the float model, as the converter does */
+    if (p->calibrate || wp->off) { /* PTQ calibrates on the float model, as the converter does */
         memcpy(n->val, w, n->size * sizeof(float));
         return;
     }
@@ -338,11 +345,11 @@ void qat_fq_bias_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     const act_aux *in = (const act_aux *)g->nodes[bp->in_fq].aux;
     int ns;
     const float *sw = qat_fq_weight_scales(g, bp->w_fq, &ns);
+    if (p->calibrate || !in->active || weights_off(g, bp->w_fq)) { /* not quantized (yet) */
+        memcpy(n->val, b, n->size * sizeof(float));
+        return;
+    }
     for (size_t c = 0; c < n->size; c++) {
-        if (p->calibrate || !in->active) { /* the input is not quantized (yet) */
-            n->val[c] = b[c];
-            continue;
-        }
         float s = qat_bias_scale(in->scale, sw[ns > 1 ? c : 0]);
         n->val[c] = (float)((double)qat_quantize_bias(b[c], s) * s);
     }

@@ -228,6 +228,7 @@ static qat_status build_graph(builder *b, qat_error *e) {
     int dim[QAT_MAX_DIM], ndim = FI->ndim;
     memcpy(dim, FI->dim, sizeof dim);
     b->x = qm->m.input = qat_graph_input(b->g, "input", ndim, dim);
+    qm->input_bits = b->qc->act_bits;
     b->x = b->cur_fq = qm->input_fq = fq_act(b, "input", b->x, b->qc->act_bits, b->qc->observer_freeze_epoch, NULL);
     for (int i = 0; i < qm->m.n_layers && b->x >= 0;) {
         const qat_layer_spec *s = &qm->m.spec[i];

@@ -173,16 +173,27 @@ static void run_training(FILE *f, const qat_pipeline *p) {
     fputs("</td></tr>\n", f);
 }
 
+/* "; weight bits by QAT epoch 1:8, 11:6, 21:4" when scheduled. */
+static void schedule_text(FILE *f, const char *what, const qat_bits_schedule *s) {
+    for (int k = 0; k < s->n; k++)
+        fprintf(f, "%s%d:%d", k ? ", " : what, s->epoch[k], s->bits[k]);
+}
+
 static void run_quant(FILE *f, const qat_pipeline *p) {
     const qat_quant_config *q = &p->cfg.quant;
     kv(f, "quantization");
     fprintf(f, "PTQ: %s observer on %d calibration samples from the training split; "
             "QAT: %s observer, %d epochs at lr %g, batch %d; weights %d-bit (%s conv, %s dense), "
-            "activations %d-bit</td></tr>\n",
+            "activations %d-bit",
             qat_observer_name(q->ptq_observer), p->calib.n, qat_observer_name(q->qat_observer),
             p->qat_log.epochs_run, q->lr, q->batch, q->weight_bits,
             q->per_channel_conv ? "per-channel" : "per-tensor",
             q->per_channel_dense ? "per-channel" : "per-tensor", q->act_bits);
+    schedule_text(f, "; weight bits by QAT epoch ", &q->weight_schedule);
+    schedule_text(f, "; activation bits by QAT epoch ", &q->act_schedule);
+    if (q->weight_start_epoch > 1) fprintf(f, "; weights quantized from epoch %d", q->weight_start_epoch);
+    if (q->act_start_epoch > 1) fprintf(f, "; activations quantized from epoch %d", q->act_start_epoch);
+    fputs("</td></tr>\n", f);
 }
 
 static void run_prune(FILE *f, const qat_pipeline *p) {

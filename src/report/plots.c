@@ -110,21 +110,28 @@ static void put_num(FILE *f, double v) {
     else fputs(" ?", f); /* gnuplot's missing value (plots.gp) */
 }
 
-static int write_curves(const char *dir, const phase *ph, int n) {
+/* A QAT phase (its curve shows the bits each epoch simulated). */
+static int is_qat(const phase *ph) {
+    return !strcmp(ph->id, "qat") || !strcmp(ph->id, "pqat");
+}
+
+static int write_curves(const char *dir, const phase *ph, int n, const qat_quant_config *q) {
     for (int i = 0; i < n; i++) {
         char name[32];
         snprintf(name, sizeof name, "curve_%s.dat", ph[i].id);
         FILE *f = data_file(dir, name);
         if (!f) return -1;
-        fprintf(f, "epoch loss accuracy val_loss val_accuracy\n");
+        fprintf(f, "epoch loss accuracy val_loss val_accuracy weight_bits act_bits\n");
         for (int j = 0; j < ph[i].log->epochs_run; j++) {
             const qat_epoch_stats *s = &ph[i].log->history[j];
+            int wb = 32, ab = 32; /* float training */
+            if (is_qat(&ph[i])) qat_quant_stage_bits(q, s->epoch, &wb, &ab);
             fprintf(f, "%d", s->epoch);
             put_num(f, s->loss);
             put_num(f, 100 * s->accuracy);
             put_num(f, s->val_loss);
             put_num(f, 100 * s->val_accuracy);
-            fputc('\n', f);
+            fprintf(f, " %d %d\n", wb, ab);
         }
         if (data_close(f)) return -1;
     }
@@ -235,7 +242,7 @@ static int write_data(const job *g, const char *dir, char *vars, size_t cap) {
     char ids[64] = "";
     for (int i = 0; i < np; i++) snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%s", i ? " " : "", ph[i].id);
     const qat_evaluation *ev = g->ev;
-    if (write_curves(dir, ph, np) || write_classes(dir, p) ||
+    if (write_curves(dir, ph, np, &p->cfg.quant) || write_classes(dir, p) ||
         write_confusion(dir, "conf_float.dat", &ev->confusion[QAT_EVAL_FLOAT32]))
         return -1;
     if (p->quantized && (write_confusion(dir, "conf_int8.dat", &ev->confusion[QAT_EVAL_INT8_QAT]) ||
@@ -243,8 +250,9 @@ static int write_data(const job *g, const char *dir, char *vars, size_t cap) {
         return -1;
     nl = p->quantized ? ev->n_hist : 0;
     if (p->pruned && write_sweep(dir, p)) return -1;
-    snprintf(vars, cap, "phases='%s'; nlayers=%d; quantized=%d; pruned=%d; nclasses=%d", ids,
-             nl, p->quantized, p->pruned, p->test.n_classes);
+    snprintf(vars, cap, "phases='%s'; nlayers=%d; quantized=%d; pruned=%d; nclasses=%d; "
+             "staged=%d", ids, nl, p->quantized, p->pruned, p->test.n_classes,
+             p->quantized && qat_quant_staged(&p->cfg.quant));
     return 0;
 }
 

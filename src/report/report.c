@@ -4,17 +4,44 @@
 #include "qat/io.h"
 #include "qat/json.h"
 
-qat_status qat_report_history_csv(const qat_train_log *log, const char *path, qat_error *e) {
+qat_status qat_report_history_csv(const qat_train_log *log, const qat_quant_config *staged,
+                                  const char *path, qat_error *e) {
     qat_afile a;
     qat_status st = qat_afile_open(&a, path, e);
     if (st) return st;
-    fprintf(a.f, "epoch,loss,accuracy,val_loss,val_accuracy,lr\n");
+    fprintf(a.f, "epoch,loss,accuracy,val_loss,val_accuracy,lr%s\n",
+            staged ? ",weight_bits,act_bits" : "");
     for (int i = 0; i < log->epochs_run; i++) {
         const qat_epoch_stats *s = &log->history[i];
-        fprintf(a.f, "%d,%.6f,%.6f,%.6f,%.6f,%.6g\n", s->epoch, s->loss, s->accuracy, s->val_loss,
+        fprintf(a.f, "%d,%.6f,%.6f,%.6f,%.6f,%.6g", s->epoch, s->loss, s->accuracy, s->val_loss,
                 s->val_accuracy, s->lr);
+        int wb, ab;
+        if (staged) qat_quant_stage_bits(staged, s->epoch, &wb, &ab);
+        if (staged) fprintf(a.f, ",%d,%d", wb, ab);
+        fputc('\n', a.f);
     }
     return qat_afile_commit(&a, e);
+}
+
+/* Progressive / delayed quantization, when configured: the steps as [epoch, bits] pairs. */
+static void schedule_array(qat_json *j, const char *key, const qat_bits_schedule *s) {
+    qat_json_array(j, key);
+    for (int k = 0; k < s->n; k++) {
+        qat_json_array(j, NULL);
+        qat_json_int(j, NULL, s->epoch[k]);
+        qat_json_int(j, NULL, s->bits[k]);
+        qat_json_close(j);
+    }
+    qat_json_close(j);
+}
+
+static void schedule_section(qat_json *j, const qat_quant_config *q) {
+    qat_json_object(j, "qat_schedule");
+    schedule_array(j, "weight_bits_schedule", &q->weight_schedule);
+    schedule_array(j, "act_bits_schedule", &q->act_schedule);
+    qat_json_int(j, "weight_quant_start_epoch", q->weight_start_epoch);
+    qat_json_int(j, "act_quant_start_epoch", q->act_start_epoch);
+    qat_json_close(j);
 }
 
 /* Where the test split came from, in words report.json and report.html share. */
@@ -364,6 +391,7 @@ qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e
     model_section(&j, &p->model);
     training_section(&j, p);
     results_section(&j, p);
+    if (p->quantized && qat_quant_staged(&p->cfg.quant)) schedule_section(&j, &p->cfg.quant);
     if (p->quantized) sqnr_section(&j, p);
     if (p->pruned) pruning_section(&j, p);
     qat_json_end(&j);

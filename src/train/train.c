@@ -149,26 +149,24 @@ static void restore_weights(qat_graph *g, const float *p, const float *s) {
     memcpy(g->state, s, g->n_state * sizeof(float));
 }
 
-/* Validation, trackers, learning-rate plateau; returns 1 when early stopping ends the run. */
-static int end_epoch(trainer *t, qat_epoch_stats *s, double t0) {
+/* The plateau and early-stopping trackers as they start (no best yet). */
+static void reset_watches(trainer *t) {
     const qat_train_config *cfg = t->cfg;
-    qat_train_log *log = t->log;
-    s->loss = t->sum / t->train->n;
-    s->accuracy = (double)t->hits / t->train->n;
-    qat_model_evaluate(t->m, t->val, &s->val_loss, &s->val_accuracy);
-    s->seconds = qat_clock() - t0;
-    log->epochs_run = t->epoch;
+    t->stop = (watch){cfg->monitor == QAT_MONITOR_VAL_LOSS ? INFINITY : -INFINITY, 0};
+    t->plateau = (watch){cfg->plateau_monitor == QAT_MONITOR_VAL_LOSS ? INFINITY : -INFINITY, 0};
+    t->log->best_epoch = 0;
+}
+
+/* The monitored metrics of a final epoch: best weights, early-stopping wait, plateau. */
+static void track(trainer *t, const qat_epoch_stats *s) {
+    const qat_train_config *cfg = t->cfg;
     double v = monitored(cfg->monitor, s), pv = monitored(cfg->plateau_monitor, s);
     if (improved(cfg->monitor, v, t->stop.best)) {
         t->stop = (watch){v, 0};
-        log->best_epoch = t->epoch;
+        t->log->best_epoch = t->epoch;
         if (t->keep_best) snapshot_weights(&t->m->g, t->best_p, t->best_s);
     } else {
         t->stop.wait++;
-    }
-    if (t->cb->progress) {
-        qat_progress pr = {t->epoch, cfg->epochs, 0, 0, s->loss, s->accuracy, s};
-        t->cb->progress(t->cb->progress_ctx, &pr);
     }
     if (cfg->plateau_patience > 0) {
         if (improved(cfg->plateau_monitor, pv, t->plateau.best))
@@ -178,7 +176,24 @@ static int end_epoch(trainer *t, qat_epoch_stats *s, double t0) {
             t->plateau.wait = 0;
         }
     }
-    return cfg->early_stop_patience > 0 && t->stop.wait >= cfg->early_stop_patience;
+}
+
+/* Validation, trackers (a transitional epoch resets them: they wait for the final model),
+ * progress; returns 1 when early stopping ends the run. */
+static int end_epoch(trainer *t, qat_epoch_stats *s, double t0, int final) {
+    const qat_train_config *cfg = t->cfg;
+    s->loss = t->sum / t->train->n;
+    s->accuracy = (double)t->hits / t->train->n;
+    qat_model_evaluate(t->m, t->val, &s->val_loss, &s->val_accuracy);
+    s->seconds = qat_clock() - t0;
+    t->log->epochs_run = t->epoch;
+    if (final) track(t, s);
+    else reset_watches(t);
+    if (t->cb->progress) {
+        qat_progress pr = {t->epoch, cfg->epochs, 0, 0, s->loss, s->accuracy, s};
+        t->cb->progress(t->cb->progress_ctx, &pr);
+    }
+    return final && cfg->early_stop_patience > 0 && t->stop.wait >= cfg->early_stop_patience;
 }
 
 static qat_status epochs(trainer *t, qat_error *e) {
@@ -192,9 +207,11 @@ static qat_status epochs(trainer *t, qat_error *e) {
             s->epoch = t->epoch;
             s->lr = t->opt.lr;
         }
+        const qat_train_callbacks *cb = t->cb;
+        int final = cb->before_epoch ? cb->before_epoch(cb->epoch_ctx, t->m, t->epoch) : 1;
         qat_status st = run_steps(t, e);
         if (st) return st;
-        if (end_epoch(t, s, t0)) {
+        if (end_epoch(t, s, t0, final)) {
             t->log->stopped_early = 1;
             return QAT_OK;
         }
@@ -309,11 +326,10 @@ static qat_status start(trainer *t, uint64_t seed, qat_error *e) {
         return qat_error_set(e, QAT_ERR_NOMEM, "training: out of memory");
     qat_rng_seed(&t->shuffle, seed, QAT_STREAM_SHUFFLE);
     qat_rng_seed(&t->dropout, seed, QAT_STREAM_DROPOUT);
-    t->stop = (watch){cfg->monitor == QAT_MONITOR_VAL_LOSS ? INFINITY : -INFINITY, 0};
-    t->plateau = (watch){cfg->plateau_monitor == QAT_MONITOR_VAL_LOSS ? INFINITY : -INFINITY, 0};
     t->epoch = 1;
     memset(t->log->history, 0, (size_t)cfg->epochs * sizeof *t->log->history);
-    t->log->epochs_run = t->log->best_epoch = t->log->stopped_early = t->log->restored_best = 0;
+    t->log->epochs_run = t->log->stopped_early = t->log->restored_best = 0;
+    reset_watches(t);
     t->log->seconds = 0;
     return t->cb->resume ? restore(t, t->cb->resume, e) : QAT_OK;
 }

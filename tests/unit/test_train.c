@@ -204,6 +204,52 @@ static void test_early_stopping_and_plateau(void **s) {
     qat_dataset_free(&val);
 }
 
+/* An epoch callback that calls epochs 1-3 transitional (progressive quantization) and
+ * records which epochs it saw. */
+typedef struct epoch_seen {
+    int calls, epoch[64];
+} epoch_seen;
+
+static int transitional_3(void *ctx, qat_model *m, int epoch) {
+    (void)m;
+    epoch_seen *s = ctx;
+    s->epoch[s->calls++] = epoch;
+    return epoch > 3;
+}
+
+/* The same lr-0 run as above with epochs 1-3 transitional: those never count as best,
+ * early stopping and the plateau start counting at epoch 4, so the run stops at 4 + 4
+ * (without the rule: best 1, stopped at 5). The callback sees every epoch once, in order. */
+static void test_transitional_epochs(void **s) {
+    (void)s;
+    qat_dataset train, val;
+    toy_data(&train, 32, 3);
+    toy_data(&val, 16, 4);
+    qat_train_config c = adam_cfg(50);
+    c.lr = 1e-12;
+    c.early_stop_patience = 4;
+    c.plateau_patience = 2;
+    c.plateau_factor = 0.5;
+    qat_model m;
+    build(&m, 6);
+    qat_epoch_stats h[50];
+    qat_train_log log = {.history = h};
+    epoch_seen seen = {0};
+    qat_train_callbacks cb = {.before_epoch = transitional_3, .epoch_ctx = &seen};
+    qat_error e;
+    assert_int_equal(qat_train(&m, &c, &train, &val, 1, &log, &cb, &e), QAT_OK);
+    assert_true(log.stopped_early);
+    assert_int_equal(log.epochs_run, 8);
+    assert_int_equal(log.best_epoch, 4);
+    assert_int_equal(seen.calls, 8);
+    for (int i = 0; i < seen.calls; i++) assert_int_equal(seen.epoch[i], i + 1);
+    assert_float_equal(h[5].lr, 1e-12, 1e-20);  /* epochs 5, 6 without improvement... */
+    assert_float_equal(h[6].lr, 0.5e-12, 1e-20); /* ...halve the rate from epoch 7 */
+    qat_model_free(&m);
+    qat_dataset_free(&train);
+    qat_dataset_free(&val);
+}
+
 /* The two callbacks watch their own metrics (the advanced chapter: early stopping on
  * val_accuracy, ReduceLROnPlateau on val_loss). On the toy task validation accuracy reaches
  * 1 within a few epochs and then stays, while the loss keeps falling: a plateau watching the
@@ -339,6 +385,7 @@ int main(void) {
         cmocka_unit_test(test_training_learns_and_is_deterministic),
         cmocka_unit_test(test_early_stopping_and_plateau),
         cmocka_unit_test(test_plateau_monitor),
+        cmocka_unit_test(test_transitional_epochs),
         cmocka_unit_test(test_nan_loss_stops),
         cmocka_unit_test(test_checkpoint_round_trip),
         cmocka_unit_test(test_checkpoint_bad_files),

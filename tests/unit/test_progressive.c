@@ -1,0 +1,201 @@
+/* Progressive and delayed quantization (quant.h qat_quant_stage): the schedule changes bit
+ * widths at the right epochs, a layer never drops below its own bits, switched-off
+ * fake-quant nodes pass values through (activations still observe), and the final stage is
+ * the model lowering exports. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qat/config.h"
+#include "qat/quant.h"
+
+static qat_quant_config scheduled(void) {
+    qat_config c;
+    qat_config_defaults(&c);
+    qat_quant_config q = c.quant;
+    q.weight_bits = 4;
+    q.weight_schedule = (qat_bits_schedule){3, {1, 11, 21}, {8, 6, 4}};
+    q.act_start_epoch = 3;
+    return q;
+}
+
+static void expect_stage(const qat_quant_config *q, int epoch, int wbits, int abits, int won,
+                         int aon, int final) {
+    qat_quant_stage s;
+    assert_int_equal(qat_quant_stage_at(q, epoch, &s), final);
+    assert_int_equal(s.weight_bits, wbits);
+    assert_int_equal(s.act_bits, abits);
+    assert_int_equal(s.weights_on, won);
+    assert_int_equal(s.acts_on, aon);
+}
+
+/* 1:8, 11:6, 21:4 with activations from epoch 3: each step holds until the next; only the
+ * last step with everything on is final; after training (epoch 0) everything is on at each
+ * layer's own bits. */
+static void test_stage_at(void **s) {
+    (void)s;
+    qat_quant_config q = scheduled();
+    assert_true(qat_quant_staged(&q));
+    expect_stage(&q, 1, 8, 0, 1, 0, 0);
+    expect_stage(&q, 2, 8, 0, 1, 0, 0);
+    expect_stage(&q, 3, 8, 0, 1, 1, 0);
+    expect_stage(&q, 10, 8, 0, 1, 1, 0);
+    expect_stage(&q, 11, 6, 0, 1, 1, 0);
+    expect_stage(&q, 20, 6, 0, 1, 1, 0);
+    expect_stage(&q, 21, 0, 0, 1, 1, 1);
+    expect_stage(&q, 30, 0, 0, 1, 1, 1);
+    expect_stage(&q, 0, 0, 0, 1, 1, 1);
+    int wb, ab; /* what history.csv shows */
+    qat_quant_stage_bits(&q, 2, &wb, &ab);
+    assert_int_equal(wb, 8);
+    assert_int_equal(ab, 32);
+    qat_quant_stage_bits(&q, 25, &wb, &ab);
+    assert_int_equal(wb, 4);
+    assert_int_equal(ab, 8);
+    qat_config c; /* the lesson: nothing staged, every epoch final */
+    qat_config_defaults(&c);
+    assert_false(qat_quant_staged(&c.quant));
+    expect_stage(&c.quant, 1, 0, 0, 1, 1, 1);
+    c.quant.weight_start_epoch = 2;
+    assert_true(qat_quant_staged(&c.quant));
+    expect_stage(&c.quant, 1, 0, 0, 0, 1, 0);
+    expect_stage(&c.quant, 2, 0, 0, 1, 1, 1);
+}
+
+/* The lesson's model at 4-bit weights, conv2 at 8 (a mixed-precision layer), calibrated on
+ * random inputs. */
+static void lesson(qat_model *fm, qat_qmodel *qm, qat_quant_config *q) {
+    qat_config c;
+    qat_config_defaults(&c);
+    c.quant.weight_bits = 4;
+    for (int i = 0; i < c.n_layers; i++)
+        if (!strcmp(c.layers[i].name, "conv2")) c.layers[i].weight_bits = 8;
+    *q = c.quant;
+    qat_error e;
+    assert_int_equal(qat_model_build(fm, c.layers, c.n_layers, 50, 3, 3, 8, &e), QAT_OK);
+    qat_rng r;
+    qat_rng_seed(&r, 3, QAT_STREAM_INIT);
+    qat_model_init(fm, &r);
+    assert_int_equal(qat_qmodel_build(qm, fm, q, 8, &e), QAT_OK);
+    qat_graph *g = &qm->m.g;
+    for (int i = 0; i < 8 * 150; i++) g->nodes[qm->m.input].val[i] = 3 * (float)qat_rng_uniform(&r) - 1;
+    qat_pass cal = {.batch = 8, .calibrate = 1};
+    qat_graph_forward(g, &cal, qm->m.logits + 1);
+}
+
+static const qat_qlayer *layer_named(const qat_qmodel *qm, const char *name) {
+    for (int i = 0; i < qm->n_q; i++)
+        if (!strcmp(qm->m.spec[qm->q[i].spec].name, name)) return &qm->q[i];
+    fail_msg("no layer %s", name);
+    return NULL;
+}
+
+/* The largest |w/s| of a weight fake-quant node's output after a forward pass: the integer
+ * range it used (the values are integers times the scales). */
+static int largest_level(const qat_graph *g, int w_fq) {
+    int ns;
+    const float *sc = qat_fq_weight_scales(g, w_fq, &ns);
+    const qat_node *n = &g->nodes[w_fq];
+    int rows = n->dim[0], row = (int)(n->size / (size_t)rows), big = 0;
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < row; j++) {
+            double v = n->val[r * row + j] / sc[ns > 1 ? r : 0];
+            assert_true(fabs(v - nearbyint(v)) < 1e-3); /* on the grid */
+            big = fabs(v) > big ? (int)nearbyint(fabs(v)) : big;
+        }
+    return big;
+}
+
+static void forward(qat_qmodel *qm, int epoch) {
+    int labels[8] = {0, 1, 2, 0, 1, 2, 0, 1};
+    qat_rng r;
+    qat_rng_seed(&r, 1, QAT_STREAM_DROPOUT);
+    qat_pass p = {.batch = 8, .training = 1, .labels = labels, .rng = &r, .epoch = epoch};
+    qat_graph_forward(&qm->m.g, &p, qm->m.loss + 1);
+}
+
+/* Stage 8 bits: a 4-bit layer runs at 8 (levels beyond 7 appear), the 8-bit layer at 8;
+ * the final stage puts the 4-bit layer back at its 4 bits (levels up to 7 only). */
+static void test_stage_bits_per_layer(void **s) {
+    (void)s;
+    qat_model fm;
+    qat_qmodel qm;
+    qat_quant_config q;
+    lesson(&fm, &qm, &q);
+    const qat_graph *g = &qm.m.g;
+    const qat_qlayer *c1 = layer_named(&qm, "conv1"), *c2 = layer_named(&qm, "conv2");
+    qat_quant_stage st = {8, 0, 1, 1};
+    qat_qmodel_set_stage(&qm, &st);
+    forward(&qm, 1);
+    assert_true(largest_level(g, c1->w_fq) > 7);
+    assert_int_equal(largest_level(g, c1->w_fq), 127);
+    assert_int_equal(largest_level(g, c2->w_fq), 127);
+    st = (qat_quant_stage){6, 0, 1, 1};
+    qat_qmodel_set_stage(&qm, &st);
+    forward(&qm, 11);
+    assert_int_equal(largest_level(g, c1->w_fq), 31);
+    assert_int_equal(largest_level(g, c2->w_fq), 127); /* never below its own 8 */
+    qat_quant_stage_at(&q, 0, &st);
+    qat_qmodel_set_stage(&qm, &st);
+    forward(&qm, 21);
+    assert_int_equal(largest_level(g, c1->w_fq), 7);
+    assert_int_equal(largest_level(g, c2->w_fq), 127);
+    qat_qmodel_free(&qm);
+    qat_model_free(&fm);
+}
+
+/* Weights off: the weight fake-quant passes the kernel through and the biases are not
+ * rounded. Activations off: every activation fake-quant passes its input through, and its
+ * observer still moves (so the range is ready when quantization starts). */
+static void test_stage_off_passes_through(void **s) {
+    (void)s;
+    qat_model fm;
+    qat_qmodel qm;
+    qat_quant_config q;
+    lesson(&fm, &qm, &q);
+    qat_graph *g = &qm.m.g;
+    const qat_qlayer *c1 = layer_named(&qm, "conv1");
+    qat_quant_stage st = {0, 0, 0, 1};
+    qat_qmodel_set_stage(&qm, &st);
+    forward(&qm, 1);
+    const qat_node *w = &g->nodes[c1->w_fq];
+    assert_memory_equal(w->val, g->nodes[w->in[0]].val, w->size * sizeof(float));
+    st = (qat_quant_stage){0, 0, 1, 0};
+    qat_qmodel_set_stage(&qm, &st);
+    const qat_node *a = &g->nodes[c1->out_fq];
+    float *obs = malloc(3 * sizeof(float));
+    memcpy(obs, g->state + a->offset, 3 * sizeof(float));
+    forward(&qm, 2);
+    assert_memory_equal(a->val, g->nodes[a->in[0]].val, qat_node_len(a, 8) * sizeof(float));
+    assert_true(memcmp(obs, g->state + a->offset, 3 * sizeof(float)) != 0);
+    qat_quant_stage_at(&q, 0, &st); /* final: the output is on the activation grid again */
+    qat_qmodel_set_stage(&qm, &st);
+    forward(&qm, 3);
+    float sc;
+    int32_t zp;
+    assert_true(qat_fq_act_grid(g, c1->out_fq, &sc, &zp));
+    int differs = 0;
+    for (size_t i = 0; i < qat_node_len(a, 8); i++) {
+        double v = a->val[i] / sc;
+        assert_true(fabs(v - nearbyint(v)) < 1e-3);
+        differs |= a->val[i] != g->nodes[a->in[0]].val[i];
+    }
+    assert_true(differs);
+    free(obs);
+    qat_qmodel_free(&qm);
+    qat_model_free(&fm);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stage_at),
+        cmocka_unit_test(test_stage_bits_per_layer),
+        cmocka_unit_test(test_stage_off_passes_through),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
