@@ -12,6 +12,7 @@
 #define QAT_PIPELINE_H
 
 #include "qat/config.h"
+#include "qat/diagnose.h"
 #include "qat/model.h"
 #include "qat/prune.h"
 #include "qat/quant.h"
@@ -161,6 +162,7 @@ typedef struct qat_pipeline {
     long fp16_tflite_bytes, fp16_gzip_bytes;
     double qat_sim_accuracy;      /* the fake-quant graph's own test accuracy */
     int sim_disagreements;        /* test samples where fake-quant and int8 engine differ */
+    qat_diagnosis diag_qat;       /* QAT diagnostics of the trained fake-quant model */
     size_t arena_ptq, arena_qat;  /* int8 engine memory plans */
     int n_sqnr;                   /* per-tensor quantization error on the calibration set */
     qat_tensor_sqnr sqnr_ptq[QAT_MAX_LAYERS + 1], sqnr_qat[QAT_MAX_LAYERS + 1];
@@ -179,6 +181,7 @@ typedef struct qat_pipeline {
     int pmodel_built, pqm_built;
     qat_ir ir_pruned;             /* int8 I/O */
     size_t arena_pruned;          /* its engine memory plan */
+    qat_diagnosis diag_pqat;      /* QAT diagnostics of its fake-quant model */
     qat_epoch_stats *prune_history, *pqat_history;
     qat_train_log prune_log, pqat_log;
 

@@ -197,6 +197,17 @@ static void table(const qat_pipeline *p) {
     printf("\n");
 }
 
+/* The QAT diagnostics of one stage: each finding and its remedy, or that there are none. */
+static void diagnosis(const char *stage, const qat_diagnosis *d) {
+    printf("  QAT diagnostics of the %s model (%d training samples, %d activations, %d kernels, %d batch "
+           "norms): %s\n", stage, d->samples, d->activations, d->kernels, d->batchnorms,
+           d->n ? "" : "nothing to report");
+    for (int i = 0; i < d->n; i++)
+        printf("    %s %s: %s\n      try: %s\n", qat_diag_kind_name(d->f[i].kind), d->f[i].tensor,
+               d->f[i].detail, qat_diag_remedy(d->f[i].kind));
+    if (d->dropped) printf("    (%d more findings not listed)\n", d->dropped);
+}
+
 static void summary(const qat_pipeline *p) {
     const qat_model *m = &p->model;
     printf("\nqatrain %s: %s\n", QAT_VERSION, p->cfg.path);
@@ -220,6 +231,8 @@ static void summary(const qat_pipeline *p) {
         printf("\n  int8 columns: the integer engine on the test split; QAT's fake-quant graph "
                "scores %.2f %% and\n  disagrees with the int8 engine on %d of %d test samples\n",
                100 * p->qat_sim_accuracy, p->sim_disagreements, p->test.n);
+        diagnosis("QAT", &p->diag_qat);
+        if (p->pruned) diagnosis("pruned QAT", &p->diag_pqat);
     }
     printf("  written to  %s/: report.json, history.csv, float.ckpt, model_float32.tflite, ...%s\n",
            p->cfg.out_dir, p->quantized ? " model_int8.tflite (for TFLite Micro), model_int8.{h,c}" : "");

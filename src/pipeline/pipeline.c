@@ -382,6 +382,7 @@ static qat_status quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
         qat_phase_final_stage(&sch);
         if (st) return st;
     }
+    if ((st = qat_diagnose(&p->qm, &p->train, &p->diag_qat, e))) return st;
     if ((st = qat_lower(&p->qm, QAT_LOWER_INT8, &p->ir_qat, e))) return st;
     if ((st = compare_sim(p, e))) return st;
     if ((st = qat_sqnr_trained(p, e))) return st;

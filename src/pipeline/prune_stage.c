@@ -106,6 +106,7 @@ typedef struct branch {
     qat_epoch_stats *h_prune, *h_qat;
     qat_train_log *log_prune, *log_qat;
     size_t arena;
+    qat_diagnosis *diag;  /* the configured sparsity's QAT diagnostics; NULL for the sweep */
 } branch;
 
 static qat_status run_branch(qat_pipeline *p, double target, branch *b, qat_progress_fn progress,
@@ -150,6 +151,7 @@ static qat_status run_branch(qat_pipeline *p, double target, branch *b, qat_prog
         qat_phase_final_stage(&sch);
         if (st) return st;
     }
+    if (b->diag && (st = qat_diagnose(b->qm, &p->train, b->diag, e))) return st;
     if ((st = qat_lower(b->qm, QAT_LOWER_INT8, b->ir, e))) return st;
     if ((st = qat_int8_evaluate(b->ir, &p->test, NULL, NULL, &r->accuracy, &b->arena, e))) return st;
     check_zeros(b->qm, b->ir, r);
@@ -181,7 +183,7 @@ static qat_status sweep_point(qat_pipeline *p, double target, qat_prune_result *
     qat_qmodel qm;
     qat_ir ir;
     qat_train_log lp = {0}, lq = {0};
-    branch b = {&pm, &qm, &ir, NULL, NULL, &lp, &lq, 0};
+    branch b = {&pm, &qm, &ir, NULL, NULL, &lp, &lq, 0, NULL};
     qat_ir_init(&ir);
     memset(&qm, 0, sizeof qm);
     qat_status st = start_model(p, target, &pm, e);
@@ -205,7 +207,8 @@ static int already_run(const qat_pipeline *p, double target) {
 
 qat_status qat_pipeline_prune(qat_pipeline *p, qat_progress_fn progress, void *ctx,
                               qat_error *e) {
-    branch b = {&p->pmodel, &p->pqm, &p->ir_pruned, NULL, NULL, &p->prune_log, &p->pqat_log, 0};
+    branch b = {&p->pmodel, &p->pqm, &p->ir_pruned, NULL, NULL, &p->prune_log, &p->pqat_log, 0,
+                &p->diag_pqat};
     qat_status st = start_model(p, p->cfg.prune.final_sparsity, &p->pmodel, e);
     if (st) return st;
     p->pmodel_built = 1;

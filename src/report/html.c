@@ -405,6 +405,36 @@ static void section_sqnr(FILE *f, const page *g) {
     fputs("</tbody>\n</table>\n", f);
 }
 
+static void diagnosis_rows(FILE *f, const char *stage, const qat_diagnosis *d) {
+    for (int i = 0; i < d->n; i++) {
+        const qat_diag_finding *x = &d->f[i];
+        fprintf(f, "<tr><td>%s</td><td>%s</td><td>", stage, qat_diag_kind_name(x->kind));
+        esc(f, x->tensor);
+        fputs("</td><td>", f);
+        esc(f, x->detail);
+        fputs("</td><td>", f);
+        esc(f, qat_diag_remedy(x->kind));
+        fputs("</td></tr>\n", f);
+    }
+}
+
+/* What the QAT diagnostics found (diagnose.h), with a remedy each. */
+static void section_diagnostics(FILE *f, const qat_pipeline *p) {
+    const qat_diagnosis *q = &p->diag_qat, *pq = p->pruned ? &p->diag_pqat : NULL;
+    fprintf(f, "<h2>QAT diagnostics</h2>\n<p>Each QAT model on the %d training samples: "
+            "collapsed or often-clipped activation ranges, dead filters, kernels whose scale a few "
+            "weights set, batch norms whose folded statistics no longer fit the data.", q->samples);
+    if (!q->n && !(pq && pq->n)) {
+        fputs(" Nothing to report.</p>\n", f);
+        return;
+    }
+    fputs("</p>\n<table>\n<thead><tr><th>model</th><th>finding</th><th>tensor</th><th>what</th>"
+          "<th>try</th></tr></thead>\n<tbody>\n", f);
+    diagnosis_rows(f, "QAT", q);
+    if (pq) diagnosis_rows(f, "pruned QAT", pq);
+    fputs("</tbody>\n</table>\n", f);
+}
+
 static void layer_row(FILE *f, const qat_layer_row *r) {
     fputs("<tr><td>", f);
     esc(f, r->name);
@@ -458,6 +488,7 @@ static void body(FILE *f, const page *g, const char *warning) {
     if (p->quantized) section_weights(f, g);
     section_confusion(f, g);
     if (p->quantized) section_sqnr(f, g);
+    if (p->quantized) section_diagnostics(f, p);
     section_layers(f, &p->model);
     fputs("<footer>Written by qatrain " QAT_VERSION " with the same bytes for the same config "
           "and seed; the figures are in <code>report.json</code>, wall-clock times in "

@@ -375,6 +375,36 @@ static void results_section(qat_json *j, const qat_pipeline *p) {
     qat_json_close(j);
 }
 
+/* One QAT stage's diagnostics: what was checked, then each finding with its remedy. */
+static void diagnosis_object(qat_json *j, const char *key, const qat_diagnosis *d) {
+    qat_json_object(j, key);
+    qat_json_int(j, "samples", d->samples);
+    qat_json_int(j, "activations", d->activations);
+    qat_json_int(j, "kernels", d->kernels);
+    qat_json_int(j, "batchnorms", d->batchnorms);
+    qat_json_array(j, "findings");
+    for (int i = 0; i < d->n; i++) {
+        const qat_diag_finding *f = &d->f[i];
+        qat_json_object(j, NULL);
+        qat_json_str(j, "kind", qat_diag_kind_name(f->kind));
+        qat_json_str(j, "tensor", f->tensor);
+        qat_json_num(j, "value", f->value);
+        qat_json_str(j, "detail", f->detail);
+        qat_json_str(j, "remedy", qat_diag_remedy(f->kind));
+        qat_json_close(j);
+    }
+    qat_json_close(j);
+    qat_json_int(j, "dropped", d->dropped);
+    qat_json_close(j);
+}
+
+static void diagnostics_section(qat_json *j, const qat_pipeline *p) {
+    qat_json_object(j, "qat_diagnostics");
+    diagnosis_object(j, "qat", &p->diag_qat);
+    if (p->pruned) diagnosis_object(j, "pruned_qat", &p->diag_pqat);
+    qat_json_close(j);
+}
+
 qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e) {
     qat_afile a;
     qat_status st = qat_afile_open(&a, path, e);
@@ -393,6 +423,7 @@ qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e
     results_section(&j, p);
     if (p->quantized && qat_quant_staged(&p->cfg.quant)) schedule_section(&j, &p->cfg.quant);
     if (p->quantized) sqnr_section(&j, p);
+    if (p->quantized) diagnostics_section(&j, p);
     if (p->pruned) pruning_section(&j, p);
     qat_json_end(&j);
     return qat_afile_commit(&a, e);

@@ -19,6 +19,11 @@ tr -d ' \n' <"$TMP/ref/report.json" | grep -q '"qat_schedule":{"weight_bits_sche
     die "report.json has no qat_schedule, or another one"
 d=$(tr -d ' \n' <"$TMP/ref/report.json" | sed -n 's/.*"prediction_disagreements":\([0-9]*\).*/\1/p')
 [ -n "$d" ] && [ "$d" -le 1 ] || die "fake-quant and the int8 engine disagree on $d test samples"
+# QAT diagnostics ran on the training split (never the test split), for both QAT stages.
+n=$(tr -d ' \n' <"$TMP/ref/report.json" | sed -n 's/.*"train_samples":\([0-9]*\).*/\1/p')
+tr -d ' \n' <"$TMP/ref/report.json" |
+    grep -q "\"qat_diagnostics\":{\"qat\":{\"samples\":$n,.*\"pruned_qat\":{\"samples\":$n," ||
+    die "report.json's qat_diagnostics is missing or not on the $n training samples"
 # Unstaged runs keep the old columns (and their bytes: test_determinism / the lesson).
 "$QATRAIN" $C $O --set quant.act_quant_start_epoch=1 --out "$TMP/plain" || die "plain run failed"
 [ "$(head -n 1 "$TMP/plain/qat_history.csv")" = "epoch,loss,accuracy,val_loss,val_accuracy,lr" ] ||

@@ -13,6 +13,7 @@
 
 #include "qat/config.h"
 #include "qat/quant.h"
+#include "stacks.h"
 
 static qat_quant_config scheduled(void) {
     qat_config c;
@@ -76,16 +77,7 @@ static void lesson(qat_model *fm, qat_qmodel *qm, qat_quant_config *q) {
     for (int i = 0; i < c.n_layers; i++)
         if (!strcmp(c.layers[i].name, "conv2")) c.layers[i].weight_bits = 8;
     *q = c.quant;
-    qat_error e;
-    assert_int_equal(qat_model_build(fm, c.layers, c.n_layers, 50, 3, 3, 8, &e), QAT_OK);
-    qat_rng r;
-    qat_rng_seed(&r, 3, QAT_STREAM_INIT);
-    qat_model_init(fm, &r);
-    assert_int_equal(qat_qmodel_build(qm, fm, q, 8, &e), QAT_OK);
-    qat_graph *g = &qm->m.g;
-    for (int i = 0; i < 8 * 150; i++) g->nodes[qm->m.input].val[i] = 3 * (float)qat_rng_uniform(&r) - 1;
-    qat_pass cal = {.batch = 8, .calibrate = 1};
-    qat_graph_forward(g, &cal, qm->m.logits + 1);
+    assert_int_equal(qat_test_qmodel(&c, 8, 3, fm, qm), QAT_OK);
 }
 
 static const qat_qlayer *layer_named(const qat_qmodel *qm, const char *name) {
