@@ -21,7 +21,8 @@
  *                    observer_freeze_epoch, bn_freeze_epoch, uint8_io (also the models
  *                    with uint8 input and output), weight_bits_schedule / act_bits_schedule
  *                    (EPOCH:BITS, ... over QAT epochs), weight_quant_start_epoch,
- *                    act_quant_start_epoch (progressive / delayed quantization)
+ *                    act_quant_start_epoch (progressive / delayed quantization),
+ *                    act_quantizer (observer | lsq | pact), weight_quantizer (max | lsq)
  *   [prune]          enabled, schedule (polynomial | constant), initial_sparsity,
  *                    final_sparsity, begin_step, end_step, frequency, power, epochs, lr,
  *                    structured, sweep (a list of final sparsities)

@@ -21,7 +21,7 @@
 #define QAT_MAX_INPUTS 3
 #define QAT_MAX_DIM 4
 #define QAT_NODE_NAME_MAX 48
-#define QAT_NODE_PARAMS_MAX 64
+#define QAT_NODE_PARAMS_MAX 80
 
 typedef enum qat_op {
     QAT_OP_INPUT,        /* fed by the caller */

@@ -201,6 +201,8 @@ static void default_quant(qat_quant_config *q) {
     q->uint8_io = 0; /* the lesson exports int8 I/O only */
     q->weight_schedule.n = q->act_schedule.n = 0; /* the lesson quantizes at once */
     q->weight_start_epoch = q->act_start_epoch = 1;
+    q->act_quantizer = QAT_ACTQ_OBSERVER; /* TFMOT's: EMA ranges, max-magnitude weight scales */
+    q->weight_quantizer = QAT_WQ_MAX;
 }
 
 static void default_prune(qat_prune_config *c) {
@@ -345,6 +347,8 @@ static const char *mon_name(int v) { return qat_monitor_name((qat_monitor)v); }
 static const char *src_name(int v) { return qat_data_source_name((qat_data_source)v); }
 static const char *norm_name(int v) { return qat_norm_kind_name((qat_norm_kind)v); }
 static const char *obs_name(int v) { return qat_observer_name((qat_observer_kind)v); }
+static const char *actq_name(int v) { return qat_act_quantizer_name((qat_act_quantizer)v); }
+static const char *wq_name(int v) { return qat_weight_quantizer_name((qat_weight_quantizer)v); }
 static const char *val_name(int v) { return qat_val_select_name((qat_val_select)v); }
 static const char *calib_name(int v) { return qat_calib_select_name((qat_calib_select)v); }
 static const char *use_name(int v) { return qat_source_use_name((qat_source_use)v); }
@@ -360,6 +364,8 @@ static const enum_desc mon_enum = {QAT_MONITOR_COUNT, mon_name};
 static const enum_desc src_enum = {QAT_DATA_SOURCE_COUNT, src_name};
 static const enum_desc norm_enum = {QAT_NORM_KIND_COUNT, norm_name};
 static const enum_desc obs_enum = {QAT_OBS_COUNT, obs_name};
+static const enum_desc actq_enum = {QAT_ACTQ_COUNT, actq_name};
+static const enum_desc wq_enum = {QAT_WQ_COUNT, wq_name};
 static const enum_desc sched_enum = {QAT_PRUNE_SCHEDULE_COUNT, sched_name};
 static const enum_desc val_enum = {QAT_VAL_SELECT_COUNT, val_name};
 static const enum_desc calib_enum = {QAT_CALIB_SELECT_COUNT, calib_name};
@@ -1041,6 +1047,8 @@ static const key_def quant_keys[] = {
     {.name = "observer_freeze_epoch", F_INT(qat_quant_config, observer_freeze_epoch, 0, 100000)},
     {.name = "bn_freeze_epoch", F_INT(qat_quant_config, bn_freeze_epoch, 0, 100000)},
     {.name = "uint8_io", F_BOOL(qat_quant_config, uint8_io)},
+    {.name = "act_quantizer", F_ENUM(qat_quant_config, act_quantizer, actq_enum, ALL_VALUES)},
+    {.name = "weight_quantizer", F_ENUM(qat_quant_config, weight_quantizer, wq_enum, ALL_VALUES)},
     {.name = "weight_bits_schedule", F_CUSTOM(set_weight_schedule)},
     {.name = "act_bits_schedule", F_CUSTOM(set_act_schedule)},
     {.name = "weight_quant_start_epoch", F_INT(qat_quant_config, weight_start_epoch, 1, 100000)},

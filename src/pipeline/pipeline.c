@@ -371,6 +371,7 @@ static qat_status quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
     t.plateau_factor = q->plateau_factor;
     t.early_stop_patience = q->early_stop_patience;
     qat_qmodel_set_observer(&p->qm, q->qat_observer);
+    qat_qmodel_learn_init(&p->qm);
     if (q->epochs > 0) {
         p->qat_history = calloc((size_t)q->epochs, sizeof *p->qat_history);
         if (!p->qat_history) return qat_error_set(e, QAT_ERR_NOMEM, "QAT: out of memory");

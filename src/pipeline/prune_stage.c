@@ -141,6 +141,7 @@ static qat_status run_branch(qat_pipeline *p, double target, branch *b, qat_prog
     if ((st = qat_qmodel_build(b->qm, b->pm, q, max_batch, e))) return st;
     qat_qmodel_calibrate(b->qm, &p->calib, q->ptq_observer);
     qat_qmodel_set_observer(b->qm, q->qat_observer);
+    qat_qmodel_learn_init(b->qm);
     pr.schedule = 0;
     t = phase_config(p, q->lr, q->epochs, q->batch);
     b->log_qat->history = b->h_qat;

@@ -12,6 +12,7 @@
 #include "qat/int8.h"
 #include "qat/quant.h"
 #include "fq_avx2.h"
+#include "fq_state.h"
 
 /* What an activation fake-quant node computed in its last forward pass. */
 typedef struct act_aux {
@@ -21,7 +22,7 @@ typedef struct act_aux {
     int active;    /* values were quantized */
 } act_aux;
 
-enum { OBS_LO, OBS_HI, OBS_STEPS, OBS_SIZE }; /* observer state, in g->state */
+
 
 /* Where the requantization's per-channel constants start in aux (after act_aux, 8-aligned):
  * 1/(s_in·s_w) as doubles, then the multipliers, then the shifts. */
@@ -32,13 +33,15 @@ int qat_fake_quant(qat_graph *g, const char *name, int x, const qat_fq_opts *o) 
     const qat_node *X = &g->nodes[x];
     int ndim = X->ndim, dim[QAT_MAX_DIM];
     memcpy(dim, X->dim, sizeof dim);
-    int id = qat_op_node(g, QAT_OP_FAKE_QUANT, name, 1, &x, ndim, dim);
+    int learned = o->quantizer != QAT_ACTQ_OBSERVER && o->learned >= 0, in[2] = {x, o->learned};
+    int id = qat_op_node(g, QAT_OP_FAKE_QUANT, name, 1 + learned, in, ndim, dim);
     if (id < 0) return -1;
     qat_node *n = &g->nodes[id];
     qat_fake_quant_params *q = QAT_NODE_PARAMS(qat_fake_quant_params, n, QAT_OP_FAKE_QUANT);
-    *q = (qat_fake_quant_params){o->qmin, o->qmax,  o->observer, o->freeze_epoch, o->decay,
-                                 o->percentile, o->warmup, o->requant != NULL, {0}, 0};
-    n->offset = qat_graph_state(g, OBS_SIZE);
+    *q = (qat_fake_quant_params){o->qmin,       o->qmax, o->observer, o->freeze_epoch, o->decay,
+                                 o->percentile, o->warmup, o->requant != NULL, {0}, 0,
+                                 learned ? (int)o->quantizer : QAT_ACTQ_OBSERVER};
+    n->offset = qat_graph_state(g, OBS_SIZE + (size_t)learned);
     n->aux_fixed = sizeof(act_aux);
     if (o->requant) {
         q->requant = *o->requant;
@@ -49,11 +52,28 @@ int qat_fake_quant(qat_graph *g, const char *name, int x, const qat_fq_opts *o) 
     return id;
 }
 
+/* A learned node that has started learning (qat_qmodel_learn_init). */
+static int learning(const qat_graph *g, const qat_node *n) {
+    const qat_fake_quant_params *q = QAT_NODE_PARAMS_CONST(qat_fake_quant_params, n, QAT_OP_FAKE_QUANT);
+    return q->quantizer != QAT_ACTQ_OBSERVER && g->state[n->offset + OBS_LEARNING] != 0;
+}
+
+/* The learned value (LSQ's step, PACT's α), kept positive. */
+static float learned_value(const qat_graph *g, const qat_node *n) {
+    float v = g->nodes[n->in[1]].val[0];
+    return v > MIN_LEARNED ? v : MIN_LEARNED;
+}
+
 void qat_fq_act_qparams(const qat_graph *g, int node, float *scale, int32_t *zp) {
     const qat_node *n = &g->nodes[node];
     const qat_fake_quant_params *q = QAT_NODE_PARAMS_CONST(qat_fake_quant_params, n, QAT_OP_FAKE_QUANT);
     const float *st = g->state + n->offset;
-    qat_act_qparams(st[OBS_LO], st[OBS_HI], q->qmin, q->qmax, scale, zp);
+    if (learning(g, n) && q->quantizer == QAT_ACTQ_PACT) { /* [0, α], nudged */
+        qat_act_qparams(0, learned_value(g, n), q->qmin, q->qmax, scale, zp);
+        return;
+    }
+    qat_act_qparams(st[OBS_LO], st[OBS_HI], q->qmin, q->qmax, scale, zp); /* LSQ: its zp */
+    if (learning(g, n)) *scale = learned_value(g, n);
 }
 
 int qat_fq_act_grid(const qat_graph *g, int node, float *scale, int32_t *zp) {
@@ -184,7 +204,7 @@ void qat_fake_quant_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     size_t len = qat_node_len(n, p->batch);
     const qat_fake_quant_params *o = params(n);
     int frozen = o->freeze_epoch > 0 && p->epoch > o->freeze_epoch;
-    if (p->calibrate || (p->training && !frozen)) observe(g, n, x, len);
+    if (p->calibrate || (p->training && !frozen && !learning(g, n))) observe(g, n, x, len);
     act_aux *a = (act_aux *)n->aux;
     a->active = !p->calibrate && !o->off && g->state[n->offset + OBS_STEPS] > 0;
     if (!a->active) {
@@ -203,7 +223,38 @@ void qat_fake_quant_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
         out[i] = (float)(qat_quantize_float(x[i], scale, zp, qmin, qmax) - zp) * scale;
 }
 
+/* LSQ / PACT backward (quant.h): the input's straight-through gradient and the learned
+ * value's. */
+static void learned_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
+    const qat_fake_quant_params *o = params(n);
+    const act_aux *a = (const act_aux *)n->aux;
+    qat_node *X = qat_in(g, n, 0);
+    size_t len = qat_node_len(n, p->batch);
+    const float *x = X->val, *dy = n->grad;
+    float *dx = X->grad; /* NULL for the input's node: only the learned value has a gradient */
+    double dv = 0;
+    if (o->quantizer == QAT_ACTQ_PACT) {
+        for (size_t i = 0; i < len; i++) {
+            if (x[i] >= a->hi) dv += dy[i];
+            else if (x[i] >= a->lo && dx) dx[i] += dy[i];
+        }
+    } else {
+        double lo = (double)(o->qmin - a->zp), hi = (double)(o->qmax - a->zp);
+        for (size_t i = 0; i < len; i++) {
+            double v = (double)x[i] / a->scale;
+            if (v > lo && v < hi && dx) dx[i] += dy[i];
+            dv += dy[i] * qat_lsq_step_grad(x[i], a->scale, a->zp, o->qmin, o->qmax);
+        }
+        dv *= qat_lsq_grad_scale(n->size, o->qmax - a->zp);
+    }
+    g->nodes[n->in[1]].grad[0] += (float)dv;
+}
+
 void qat_fake_quant_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
+    if (learning(g, n) && ((const act_aux *)n->aux)->active) {
+        learned_backward(g, n, p);
+        return;
+    }
     qat_node *X = qat_in(g, n, 0);
     const act_aux *a = (const act_aux *)n->aux;
     size_t len = qat_node_len(n, p->batch);
@@ -276,17 +327,19 @@ static void weight_layout(const qat_node *n, int per_channel, int *rows, int *ro
     *rows = (int)(n->size / (size_t)*row);
 }
 
-int qat_fake_quant_weight(qat_graph *g, const char *name, int w, int qmax, int per_channel) {
+int qat_fake_quant_weight(qat_graph *g, const char *name, int w, int qmax, int per_channel,
+                          int scales) {
     if (w < 0) return -1; /* an earlier builder ran out of memory */
     const qat_node *W = &g->nodes[w];
-    int ndim = W->ndim, dim[QAT_MAX_DIM];
+    int ndim = W->ndim, dim[QAT_MAX_DIM], in[2] = {w, scales}, learned = scales >= 0;
     memcpy(dim, W->dim, sizeof dim);
-    int id = qat_op_node(g, QAT_OP_FQ_WEIGHT, name, 1, &w, ndim, dim);
+    int id = qat_op_node(g, QAT_OP_FQ_WEIGHT, name, 1 + learned, in, ndim, dim);
     if (id < 0) return -1;
     qat_node *n = &g->nodes[id];
     n->batched = 0;
     *QAT_NODE_PARAMS(qat_fq_weight_params, n, QAT_OP_FQ_WEIGHT) =
-        (qat_fq_weight_params){qmax, per_channel, 0};
+        (qat_fq_weight_params){qmax, per_channel, 0, learned};
+    if (learned) n->offset = qat_graph_state(g, 1); /* 1 once learning started */
     int channels = per_channel == QAT_WEIGHT_PER_LAST ? dim[ndim - 1] : dim[0];
     n->aux_fixed = (size_t)channels * sizeof(float);
     return id;
@@ -299,13 +352,25 @@ const float *qat_fq_weight_scales(const qat_graph *g, int node, int *n) {
     return (const float *)q->aux;
 }
 
+/* LSQ weights that have started learning (qat_qmodel_learn_init). */
+static int weights_learning(const qat_graph *g, const qat_node *n) {
+    return QAT_NODE_PARAMS_CONST(qat_fq_weight_params, n, QAT_OP_FQ_WEIGHT)->learned &&
+           g->state[n->offset] != 0;
+}
+
 void qat_fq_weight_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     const float *w = qat_in(g, n, 0)->val;
     float *scales = (float *)n->aux;
     const qat_fq_weight_params *wp = QAT_NODE_PARAMS(qat_fq_weight_params, n, QAT_OP_FQ_WEIGHT);
-    int rows, row, qmax = wp->qmax, per_channel = wp->per_channel;
+    int rows, row, qmax = wp->qmax, per_channel = wp->per_channel, ns;
     weight_layout(n, per_channel, &rows, &row);
-    qat_weight_scales(w, rows, row, per_channel, qmax, scales);
+    qat_fq_weight_scales(g, (int)(n - g->nodes), &ns);
+    if (weights_learning(g, n))
+        for (int c = 0; c < ns; c++) {
+            float v = g->nodes[n->in[1]].val[c];
+            scales[c] = v > MIN_LEARNED ? v : MIN_LEARNED;
+        }
+    else qat_weight_scales(w, rows, row, per_channel, qmax, scales);
     if (p->calibrate || wp->off) { /* PTQ calibrates on the float model, as the converter does */
         memcpy(n->val, w, n->size * sizeof(float));
         return;
@@ -319,8 +384,34 @@ void qat_fq_weight_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     }
 }
 
+/* LSQ: the clipped straight-through gradient into the kernel, the step rule into each
+ * scale group's learned scale. */
+static void weights_learned_backward(qat_graph *g, qat_node *n) {
+    const qat_fq_weight_params *wp = QAT_NODE_PARAMS_CONST(qat_fq_weight_params, n, QAT_OP_FQ_WEIGHT);
+    const float *w = qat_in(g, n, 0)->val, *s = (const float *)n->aux, *dy = n->grad;
+    float *dw = qat_in(g, n, 0)->grad, *ds = g->nodes[n->in[1]].grad;
+    int rows, row, ns, q = wp->qmax, last = wp->per_channel == QAT_WEIGHT_PER_LAST;
+    weight_layout(n, wp->per_channel, &rows, &row);
+    qat_fq_weight_scales(g, (int)(n - g->nodes), &ns);
+    size_t count = n->size / (size_t)ns, stride = last ? (size_t)row : 1;
+    double gs = qat_lsq_grad_scale(count, q);
+    for (int c = 0; c < ns; c++) { /* group c: a row, a column (stride row) or everything */
+        double acc = 0;
+        for (size_t i = 0, k = last ? (size_t)c : (size_t)c * count; i < count; i++, k += stride) {
+            double v = (double)w[k] / s[c];
+            if (v > -q && v < q) dw[k] += dy[k];
+            acc += dy[k] * qat_lsq_step_grad(w[k], s[c], 0, -q, q);
+        }
+        ds[c] += (float)(acc * gs);
+    }
+}
+
 void qat_fq_weight_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
     (void)p;
+    if (weights_learning(g, n)) {
+        weights_learned_backward(g, n);
+        return;
+    }
     float *dw = qat_in(g, n, 0)->grad;
     for (size_t i = 0; i < n->size; i++) dw[i] += n->grad[i];
 }

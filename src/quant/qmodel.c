@@ -21,14 +21,29 @@ static int param(builder *b, const char *layer, const char *what, int ndim, cons
     return qat_graph_param(b->g, name, ndim, dim);
 }
 
+/* The activation fake-quant of tensor `name` (the affine op it follows: rq, else NULL). A
+ * learned range gets its parameter "<name>/step" (LSQ) or "<name>/alpha" (PACT: only after
+ * a ReLU / ReLU6; other tensors keep the observer). */
 static int fq_act(builder *b, const char *name, int x, int bits, int freeze,
                   const qat_fq_requant *rq) {
+    qat_act_quantizer k = b->qc->act_quantizer;
+    if (k == QAT_ACTQ_PACT && !(rq && rq->act != QAT_ACT_NONE)) k = QAT_ACTQ_OBSERVER;
+    int one = 1, learned = k == QAT_ACTQ_OBSERVER ? -1
+                                                   : param(b, name, k == QAT_ACTQ_PACT ? "alpha" : "step", 1, &one);
     qat_fq_opts o = {0, 0, b->qc->ptq_observer, b->qc->ema_decay, b->qc->percentile,
-                     b->qc->ema_warmup, freeze, rq};
+                     b->qc->ema_warmup, freeze, rq, k, learned};
     qat_act_range(bits, &o.qmin, &o.qmax);
     char nm[QAT_NODE_NAME_MAX];
     snprintf(nm, sizeof nm, "%s/fq", name);
     return qat_fake_quant(b->g, nm, x, &o);
+}
+
+/* LSQ weights: the learned scales "<name>/wscale", one per scale group; else -1. */
+static int learned_scales(builder *b, const char *name, int w_real, int per_channel) {
+    if (b->qc->weight_quantizer != QAT_WQ_LSQ || w_real < 0) return -1;
+    const qat_node *W = &b->g->nodes[w_real];
+    int n = per_channel == QAT_WEIGHT_PER_LAST ? W->dim[W->ndim - 1] : per_channel ? W->dim[0] : 1;
+    return param(b, name, "wscale", 1, &n);
 }
 
 static qat_status layer_error(const qat_layer_spec *s, qat_error *e, const char *why) {
@@ -110,7 +125,8 @@ static int affine_operator(builder *b, int i, const affine_in *in) {
     int abits = s->act_bits ? s->act_bits : b->qc->act_bits;
     int per_channel = weight_axis(b, op), qmin, qmax;
     qat_weight_range(wbits, &qmin, &qmax);
-    int wq = qat_fake_quant_weight(g, in->name, w_real, qmax, per_channel);
+    int ws = learned_scales(b, in->name, w_real, per_channel);
+    int wq = qat_fake_quant_weight(g, in->name, w_real, qmax, per_channel, ws);
     int bq = b_real >= 0 ? qat_fake_quant_bias(g, in->name, b_real, b->cur_fq, wq) : -1;
     int y = affine_op(b, float_node(b, in->fi), in->name, b->x, wq, bq), lin = y;
     if (in->bn >= 0 && b->qc->bn_freeze_epoch > 0)

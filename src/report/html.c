@@ -191,6 +191,9 @@ static void run_quant(FILE *f, const qat_pipeline *p) {
             q->per_channel_dense ? "per-channel" : "per-tensor", q->act_bits);
     schedule_text(f, "; weight bits by QAT epoch ", &q->weight_schedule);
     schedule_text(f, "; activation bits by QAT epoch ", &q->act_schedule);
+    if (q->act_quantizer != QAT_ACTQ_OBSERVER)
+        fprintf(f, "; activation ranges learned (%s)", q->act_quantizer == QAT_ACTQ_LSQ ? "LSQ" : "PACT");
+    if (q->weight_quantizer == QAT_WQ_LSQ) fputs("; weight scales learned (LSQ)", f);
     if (q->weight_start_epoch > 1) fprintf(f, "; weights quantized from epoch %d", q->weight_start_epoch);
     if (q->act_start_epoch > 1) fprintf(f, "; activations quantized from epoch %d", q->act_start_epoch);
     fputs("</td></tr>\n", f);

@@ -422,6 +422,12 @@ qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e
     training_section(&j, p);
     results_section(&j, p);
     if (p->quantized && qat_quant_staged(&p->cfg.quant)) schedule_section(&j, &p->cfg.quant);
+    if (p->quantized && (p->cfg.quant.act_quantizer || p->cfg.quant.weight_quantizer)) {
+        qat_json_object(&j, "qat_quantizers"); /* learned ranges (LSQ, PACT) */
+        qat_json_str(&j, "activations", qat_act_quantizer_name(p->cfg.quant.act_quantizer));
+        qat_json_str(&j, "weights", qat_weight_quantizer_name(p->cfg.quant.weight_quantizer));
+        qat_json_close(&j);
+    }
     if (p->quantized) sqnr_section(&j, p);
     if (p->quantized) diagnostics_section(&j, p);
     if (p->pruned) pruning_section(&j, p);

@@ -22,7 +22,7 @@ static void test_fq_weight_last_axis(void **s) {
     qat_graph_init(&g);
     int wd[4] = {1, 3, 2, 4};
     int w = qat_graph_param(&g, "w", 4, wd);
-    int q = qat_fake_quant_weight(&g, "wq", w, 127, QAT_WEIGHT_PER_LAST);
+    int q = qat_fake_quant_weight(&g, "wq", w, 127, QAT_WEIGHT_PER_LAST, -1);
     qat_error e = {0};
     assert_int_equal(qat_graph_compile(&g, 1, &e), QAT_OK);
     float *v = g.nodes[w].val;

@@ -118,7 +118,7 @@ static void weight_ste(int bits, int per_channel) {
     int w = qat_graph_param(&g, "w", 2, wd);
     int qmin, qmax;
     qat_weight_range(bits, &qmin, &qmax);
-    int q = qat_fake_quant_weight(&g, "wq", w, qmax, per_channel);
+    int q = qat_fake_quant_weight(&g, "wq", w, qmax, per_channel, -1);
     qat_error e = {0};
     assert_int_equal(qat_graph_compile(&g, 1, &e), QAT_OK);
     const float wv[12] = {0.5f, -1.0f, 0.25f, 1.0f, -0.3f, 0.1f, 0.2f, -0.05f, 0.7f, 0.7f, -0.7f, 0.1f};
@@ -158,7 +158,7 @@ static void test_bias_ste(void **s) {
     qat_fq_opts o = {-128, 127, QAT_OBS_MINMAX, 0.9, 99, 0, 0, NULL};
     int xq = qat_fake_quant(&g, "xq", x, &o);
     int w = qat_graph_param(&g, "w", 2, wd), b = qat_graph_param(&g, "b", 1, bd);
-    int wq = qat_fake_quant_weight(&g, "wq", w, 127, 1);
+    int wq = qat_fake_quant_weight(&g, "wq", w, 127, 1, -1);
     int bq = qat_fake_quant_bias(&g, "bq", b, xq, wq);
     int y = qat_dense(&g, "fc", xq, wq, bq);
     qat_error e = {0};
