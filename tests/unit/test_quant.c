@@ -85,7 +85,7 @@ static void fq_graph(fqgraph *f, int n, qat_observer_kind obs, int warmup) {
     int dim[1] = {n};
     f->x = qat_graph_input(&f->g, "x", 1, dim);
     f->g.nodes[f->x].needs_grad = 1;
-    qat_fq_opts o = {-128, 127, obs, 0.9, 90, warmup, 0, NULL};
+    qat_fq_opts o = {-128, 127, obs, 0.9, 90, warmup, 0, NULL, QAT_ACTQ_OBSERVER, -1};
     f->y = qat_fake_quant(&f->g, "fq", f->x, &o);
     qat_error e;
     assert_int_equal(qat_graph_compile(&f->g, 4, &e), QAT_OK);

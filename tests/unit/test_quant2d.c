@@ -104,7 +104,7 @@ static void build_pool(pooled *t, int h, int w, int c, int pool_h, int pool_w, i
     int xd[3] = {h, w, c};
     t->x = qat_graph_input(g, "x", 3, xd);
     g->nodes[t->x].needs_grad = 1;
-    qat_fq_opts o = {-128, 127, QAT_OBS_MINMAX, 0.999, 99.99, 0, 0, NULL};
+    qat_fq_opts o = {-128, 127, QAT_OBS_MINMAX, 0.999, 99.99, 0, 0, NULL, QAT_ACTQ_OBSERVER, -1};
     t->fq = qat_fake_quant(g, "in/fq", t->x, &o);
     qat_pool2d_params pp = {pool_h, pool_w, stride, stride, pad, 0, 0};
     t->pool = pool_h ? qat_avgpool2d(g, "pool", t->fq, &pp) : qat_global_avgpool(g, "gap", t->fq);

@@ -34,7 +34,7 @@ static void act_build(act *a, int bits) {
     int dim[1] = {N};
     a->x = qat_graph_input(&a->g, "x", 1, dim);
     a->g.nodes[a->x].needs_grad = 1;
-    qat_fq_opts o = {0, 0, QAT_OBS_MINMAX, 0.9, 99, 0, 0, NULL};
+    qat_fq_opts o = {0, 0, QAT_OBS_MINMAX, 0.9, 99, 0, 0, NULL, QAT_ACTQ_OBSERVER, -1};
     qat_act_range(bits, &o.qmin, &o.qmax);
     a->y = qat_fake_quant(&a->g, "fq", a->x, &o);
     qat_error e = {0};
@@ -155,7 +155,7 @@ static void test_bias_ste(void **s) {
     int xd[1] = {3}, wd[2] = {2, 3}, bd[1] = {2};
     int x = qat_graph_input(&g, "x", 1, xd);
     g.nodes[x].needs_grad = 1;
-    qat_fq_opts o = {-128, 127, QAT_OBS_MINMAX, 0.9, 99, 0, 0, NULL};
+    qat_fq_opts o = {-128, 127, QAT_OBS_MINMAX, 0.9, 99, 0, 0, NULL, QAT_ACTQ_OBSERVER, -1};
     int xq = qat_fake_quant(&g, "xq", x, &o);
     int w = qat_graph_param(&g, "w", 2, wd), b = qat_graph_param(&g, "b", 1, bd);
     int wq = qat_fake_quant_weight(&g, "wq", w, 127, 1, -1);
