@@ -7,7 +7,9 @@
 #   tests/mutation/run.sh [NAME...]       (make mutants; default: every mutant)
 # Exit 0 when every mutant is caught; 1 when one is missed, or does not apply or build
 # (the list must then follow the code); 2 when the unmutated copy already fails.
-# Environment: MUTANT_JOBS (make's -j, default -j2), QATRAIN_TEST_DATA (as for the suite).
+# Environment: MUTANT_PARALLEL (scratch trees at once, default: the processor count, at most
+# 2), MUTANT_JOBS (make's -j per tree, default -j2 / the trees), QATRAIN_TEST_DATA (as for
+# the suite).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -18,6 +20,30 @@ start=$(date +%s)
 
 names=$*
 [ -n "$names" ] || names=$(perl "$plant" "$list" --names) || exit 2
+
+# Several scratch trees at once, each with every PAR-th mutant: their reports in order, then
+# the summed count line.
+par=${MUTANT_PARALLEL:-$(nproc 2>/dev/null || echo 1)}
+[ "$par" -gt 2 ] 2>/dev/null && par=2
+if [ -z "${MUTANT_CHILD:-}" ] && [ "$par" -gt 1 ] && [ "$(echo $names | wc -w)" -gt 1 ]; then
+    out=$(mktemp -d "${TMPDIR:-/tmp}/qat-mutants-par.XXXXXX") || exit 2
+    trap 'rm -rf "$out"' EXIT INT TERM
+    for k in $(seq 1 "$par"); do
+        part=$(echo $names | tr ' ' '\n' | awk -v k="$k" -v p="$par" 'NR % p == k % p')
+        MUTANT_CHILD=1 MUTANT_JOBS=${MUTANT_JOBS:--j1} sh "$0" $part >"$out/$k" 2>&1 &
+        echo $! >"$out/$k.pid"
+    done
+    status=0
+    for k in $(seq 1 "$par"); do
+        wait "$(cat "$out/$k.pid")"; st=$?
+        [ "$st" -gt "$status" ] && status=$st
+        grep -v '^mutants: [0-9]* caught' "$out/$k"
+    done
+    cat "$out"/[0-9]* | sed -n 's/^mutants: \([0-9]*\) caught, \([0-9]*\) missed, \([0-9]*\) not.*/\1 \2 \3/p' |
+        awk -v t=$(( $(date +%s) - start )) -v par="$par" '{ c += $1; m += $2; b += $3 }
+            END { printf "mutants: %d caught, %d missed, %d not applied or not built (%d s, %d trees)\n", c, m, b, t, par }'
+    exit "$status"
+fi
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/qat-mutants.XXXXXX") || exit 2
 trap 'rm -rf "$scratch"' EXIT INT TERM
