@@ -37,7 +37,7 @@ static int bench(const char *what, int separable) {
     if (!x) return 1;
     qat_m2d_fill(x, per * CAL, &seed, 0, 1);
     qat_dataset d = {.n = CAL, .window = qm.m.window, .channels = qm.m.channels, .x = x};
-    qat_qmodel_calibrate(&qm, &d, QAT_OBS_MINMAX);
+    if (qat_qmodel_calibrate(&qm, &d, QAT_OBS_MINMAX, &e)) return fprintf(stderr, "%s\n", e.msg), 1;
     qat_ir ir;
     qat_i8_engine eng;
     if (qat_lower(&qm, QAT_LOWER_INT8, &ir, &e) || qat_i8_prepare(&eng, &ir, what, &e))

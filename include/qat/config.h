@@ -15,14 +15,15 @@
  *   [train]          optimizer, lr, beta1, beta2, epsilon, momentum, nesterov, epochs, batch,
  *                    val_split, monitor, plateau_patience, plateau_factor, min_lr,
  *                    early_stop_patience, restore_best
- *   [quant]          enabled, calib_samples, ptq_observer, qat_observer (minmax | ema |
- *                    percentile), ema_decay, ema_warmup, percentile, per_channel_conv,
+ *   [quant]          enabled, calib_samples, ptq_observer (minmax | ema | percentile |
+ *                    mse | kl), qat_observer (minmax | ema | percentile), ema_decay, ema_warmup, percentile, per_channel_conv,
  *                    per_channel_dense, weight_bits, act_bits, epochs, lr, batch,
  *                    observer_freeze_epoch, bn_freeze_epoch, uint8_io (also the models
  *                    with uint8 input and output), weight_bits_schedule / act_bits_schedule
  *                    (EPOCH:BITS, ... over QAT epochs), weight_quant_start_epoch,
  *                    act_quant_start_epoch (progressive / delayed quantization),
- *                    act_quantizer (observer | lsq | pact), weight_quantizer (max | lsq)
+ *                    act_quantizer (observer | lsq | pact), weight_quantizer (max | lsq),
+ *                    weight_calibration (max | mse), bias_correction
  *   [prune]          enabled, schedule (polynomial | constant), initial_sparsity,
  *                    final_sparsity, begin_step, end_step, frequency, power, epochs, lr,
  *                    structured, sweep (a list of final sparsities)

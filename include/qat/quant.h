@@ -24,6 +24,11 @@ typedef enum qat_observer_kind {
     QAT_OBS_MINMAX,     /* running min and max of everything seen */
     QAT_OBS_EMA,        /* min/max over the first `warmup` steps, then an EMA with `decay` */
     QAT_OBS_PERCENTILE, /* mean over batches of the batch's p-th / (100−p)-th percentiles */
+    QAT_OBS_MSE,        /* PTQ only: the range whose grid quantizes the calibration set's
+                           histogram with the least squared error (qat_calib_range) */
+    QAT_OBS_KL,         /* PTQ only: TensorRT's entropy calibration, the clipping threshold
+                           with the least KL divergence between the histogram and its
+                           quantized copy (qat_calib_range) */
     QAT_OBS_COUNT
 } qat_observer_kind;
 
@@ -73,6 +78,9 @@ typedef struct qat_quant_config {
     double percentile;           /* e.g. 99.99 */
     int per_channel_conv;        /* 1: per output channel (TFLite default) */
     int per_channel_dense;       /* 0: per tensor (TFLite Micro compatible default) */
+    int weight_mse;              /* 1: kernels' scales minimise their squared rounding error
+                                    (qat_weight_scales_mse), in PTQ and QAT; 0: max |w| */
+    int bias_correction;         /* 1: qat_qmodel_bias_correct after calibration */
     int weight_bits, act_bits;   /* defaults for every layer, 2..8 */
     int epochs;                  /* QAT fine-tuning (lesson: 30) */
     double lr;                   /* (lesson: 1e-4) */
@@ -180,6 +188,7 @@ typedef struct qat_fq_weight_params {
     int qmax, per_channel;         /* per_channel: a qat_weight_axis */
     int off;                       /* delayed quantization: pass the weights through */
     int learned;                   /* LSQ: in[1] holds the scales (one per scale group) */
+    int mse;                       /* scales by qat_weight_scales_mse (else max |w|) */
 } qat_fq_weight_params;
 typedef struct qat_fq_bias_params {
     int in_fq, w_fq;               /* the nodes whose scales make the bias scale */
@@ -279,6 +288,38 @@ const float *qat_fq_weight_scales(const qat_graph *g, int node, int *n);
  * (per_channel: a qat_weight_axis). */
 void qat_weight_scales(const float *w, int rows, int row, int per_channel, int qmax,
                        float *scales);
+/* ... each the scale among max|w|/qmax · f, f = 1, 0.99, ..., 0.01, whose quantization of
+ * its group has the least squared error (clipping the largest weights when that pays; ties
+ * keep the larger scale). */
+void qat_weight_scales_mse(const float *w, int rows, int row, int per_channel, int qmax,
+                           float *scales);
+
+/* ---- histogram calibration (src/quant/calibrate.c) ---- */
+
+#define QAT_CALIB_BINS 2048
+/* Counts of a tensor's values in QAT_CALIB_BINS equal bins over [lo, hi] (which holds 0;
+ * values outside go to the end bins), exact zeros apart: 0.0 is exact on every grid, so
+ * they add no error to any range, and a ReLU output's zeros (half of it, say) would
+ * otherwise dominate the bin they fall in — KL then prefers thresholds that keep that bin
+ * unmerged, clipping a third or more of the range. */
+typedef struct qat_histogram {
+    double lo, hi, n;   /* n: every value, zeros included */
+    double zeros;
+    double count[QAT_CALIB_BINS];
+} qat_histogram;
+void qat_hist_init(qat_histogram *h, float lo, float hi);
+void qat_hist_add(qat_histogram *h, const float *x, size_t n);
+/* The range [lo, hi] method (QAT_OBS_MSE or QAT_OBS_KL; any other: the histogram's own)
+ * chooses for a tensor with histogram h on the integer grid [qmin, qmax]:
+ *   MSE  the histogram's range scaled by t = k/256, k = 256..1 (a one-sided tensor keeps
+ *        lo = 0; a signed one the ratio of its ends), with the least mean squared error of
+ *        the values (4 points a bin) rounded on the nudged grid qat_act_qparams gives
+ *   KL   TensorRT's entropy calibration on |x|: thresholds from `levels` bins up, the
+ *        reference P (mass beyond the threshold in its last bin) against Q, P merged into
+ *        `levels` levels and spread back over the non-empty bins; levels = the grid's for a
+ *        one-sided tensor, half of it for a signed one; the range is [lo, hi] ∩ [−T, T] */
+void qat_calib_range(const qat_histogram *h, qat_observer_kind method, int qmin, int qmax,
+                     float *lo, float *hi);
 
 /* ---- the fake-quant model ---- */
 
@@ -367,8 +408,20 @@ qat_status qat_qmodel_build(qat_qmodel *qm, const qat_model *fm, const qat_quant
                             int max_batch, qat_error *e);
 void qat_qmodel_free(qat_qmodel *qm);
 /* Runs calibration passes over d (already normalised): every activation fake-quant node
- * observes its input with `observer`, values pass through unquantized. */
-void qat_qmodel_calibrate(qat_qmodel *qm, const qat_dataset *d, qat_observer_kind observer);
+ * observes its input with `observer`, values pass through unquantized (the float model).
+ * MSE and KL: min/max first, then a second pass fills each node's histogram over that range
+ * and qat_calib_range chooses the range. */
+qat_status qat_qmodel_calibrate(qat_qmodel *qm, const qat_dataset *d, qat_observer_kind observer,
+                                qat_error *e);
+/* Empirical bias correction (Nagel et al., ICCV 2019, §4.2, as a sequential mean match):
+ * after calibration, for each conv / dense operator in order, the mean over d of its
+ * pre-activation output in the quantized model (every operator before it quantized and
+ * corrected) is brought to the float model's, channel by channel, by adding the difference
+ * to its bias — to β when a batch norm is folded in (b' = β + (b − μ)·m). Operators with
+ * neither (a separable conv's depthwise half, no bias) keep their error. The activation
+ * ranges stay the calibrated ones. *corrected gets how many operators were corrected. */
+qat_status qat_qmodel_bias_correct(qat_qmodel *qm, const qat_dataset *d, int *corrected,
+                                   qat_error *e);
 /* Switches the observer of every activation fake-quant node (PTQ → QAT). */
 void qat_qmodel_set_observer(qat_qmodel *qm, qat_observer_kind observer);
 /* Starts every learned quantizer: activations from the range in use now (the calibrated

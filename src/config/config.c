@@ -349,6 +349,7 @@ static const char *norm_name(int v) { return qat_norm_kind_name((qat_norm_kind)v
 static const char *obs_name(int v) { return qat_observer_name((qat_observer_kind)v); }
 static const char *actq_name(int v) { return qat_act_quantizer_name((qat_act_quantizer)v); }
 static const char *wq_name(int v) { return qat_weight_quantizer_name((qat_weight_quantizer)v); }
+static const char *wcal_name(int v) { return v == 0 ? "max" : v == 1 ? "mse" : "unknown"; }
 static const char *val_name(int v) { return qat_val_select_name((qat_val_select)v); }
 static const char *calib_name(int v) { return qat_calib_select_name((qat_calib_select)v); }
 static const char *use_name(int v) { return qat_source_use_name((qat_source_use)v); }
@@ -365,6 +366,7 @@ static const enum_desc src_enum = {QAT_DATA_SOURCE_COUNT, src_name};
 static const enum_desc norm_enum = {QAT_NORM_KIND_COUNT, norm_name};
 static const enum_desc obs_enum = {QAT_OBS_COUNT, obs_name};
 static const enum_desc actq_enum = {QAT_ACTQ_COUNT, actq_name};
+static const enum_desc wcal_enum = {2, wcal_name};
 static const enum_desc wq_enum = {QAT_WQ_COUNT, wq_name};
 static const enum_desc sched_enum = {QAT_PRUNE_SCHEDULE_COUNT, sched_name};
 static const enum_desc val_enum = {QAT_VAL_SELECT_COUNT, val_name};
@@ -1039,6 +1041,8 @@ static const key_def quant_keys[] = {
     {.name = "percentile", F_DBL(qat_quant_config, percentile, 50, OPEN, 100, CLOSED)},
     {.name = "per_channel_conv", F_BOOL(qat_quant_config, per_channel_conv)},
     {.name = "per_channel_dense", F_BOOL(qat_quant_config, per_channel_dense)},
+    {.name = "weight_calibration", F_ENUM(qat_quant_config, weight_mse, wcal_enum, ALL_VALUES)},
+    {.name = "bias_correction", F_BOOL(qat_quant_config, bias_correction)},
     {.name = "weight_bits", F_INT(qat_quant_config, weight_bits, 2, 8)},
     {.name = "act_bits", F_INT(qat_quant_config, act_bits, 2, 8)},
     {.name = "epochs", F_INT(qat_quant_config, epochs, 0, 100000)},

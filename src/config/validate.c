@@ -495,6 +495,10 @@ static qat_status check_quant(const qat_config *cfg, qat_error *e) {
             return config_error(cfg, 0, e, "[quant] calib_classes: '%s' is not one of [data] classes",
                                 q->calib_classes[i]);
     }
+    if (q->qat_observer == QAT_OBS_MSE || q->qat_observer == QAT_OBS_KL)
+        return config_error(cfg, 0, e, "[quant] qat_observer: %s calibrates once, on a histogram "
+                            "of the representative set (ptq_observer); QAT's observer must be "
+                            "minmax, ema or percentile", qat_observer_name(q->qat_observer));
     if (q->uint8_io && !q->enabled)
         return config_error(cfg, 0, e, "[quant] uint8_io: the uint8-I/O models are full-int8 "
                             "exports; set [quant] enabled = true or uint8_io = false");

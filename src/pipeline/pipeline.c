@@ -356,7 +356,10 @@ static qat_status quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
     if (!st) st = qat_qmodel_build(&p->qm, &p->model, q, max_batch, e);
     if (st) return st;
     p->qm_built = 1;
-    qat_qmodel_calibrate(&p->qm, &p->calib, q->ptq_observer);
+    if ((st = qat_qmodel_calibrate(&p->qm, &p->calib, q->ptq_observer, e))) return st;
+    if (q->bias_correction &&
+        (st = qat_qmodel_bias_correct(&p->qm, &p->calib, &p->bias_corrected, e)))
+        return st;
     if ((st = qat_lower(&p->qm, QAT_LOWER_INT8, &p->ir_ptq, e))) return st;
     if ((st = qat_int8_evaluate(&p->ir_ptq, &p->test, NULL, NULL, &p->ptq_accuracy, &p->arena_ptq, e)))
         return st;

@@ -139,7 +139,10 @@ static qat_status run_branch(qat_pipeline *p, double target, branch *b, qat_prog
     qat_model_evaluate(b->pm, &p->test, &loss, &r->float_accuracy);
     int max_batch = q->batch > 64 ? q->batch : 64;
     if ((st = qat_qmodel_build(b->qm, b->pm, q, max_batch, e))) return st;
-    qat_qmodel_calibrate(b->qm, &p->calib, q->ptq_observer);
+    if ((st = qat_qmodel_calibrate(b->qm, &p->calib, q->ptq_observer, e))) return st;
+    int corrected;
+    if (q->bias_correction && (st = qat_qmodel_bias_correct(b->qm, &p->calib, &corrected, e)))
+        return st;
     qat_qmodel_set_observer(b->qm, q->qat_observer);
     qat_qmodel_learn_init(b->qm);
     pr.schedule = 0;

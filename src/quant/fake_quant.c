@@ -123,7 +123,7 @@ static void observe(qat_graph *g, qat_node *n, const float *x, size_t len) {
     } else if (o->observer == QAT_OBS_PERCENTILE) { /* running mean of batch percentiles */
         st[OBS_LO] += (lo - st[OBS_LO]) / (steps + 1);
         st[OBS_HI] += (hi - st[OBS_HI]) / (steps + 1);
-    } else if (o->observer == QAT_OBS_MINMAX || steps < o->warmup) {
+    } else if (o->observer != QAT_OBS_EMA || steps < o->warmup) { /* min/max (MSE, KL too) */
         st[OBS_LO] = lo < st[OBS_LO] ? lo : st[OBS_LO];
         st[OBS_HI] = hi > st[OBS_HI] ? hi : st[OBS_HI];
     } else {
@@ -338,7 +338,7 @@ int qat_fake_quant_weight(qat_graph *g, const char *name, int w, int qmax, int p
     qat_node *n = &g->nodes[id];
     n->batched = 0;
     *QAT_NODE_PARAMS(qat_fq_weight_params, n, QAT_OP_FQ_WEIGHT) =
-        (qat_fq_weight_params){qmax, per_channel, 0, learned};
+        (qat_fq_weight_params){qmax, per_channel, 0, learned, 0};
     if (learned) n->offset = qat_graph_state(g, 1); /* 1 once learning started */
     int channels = per_channel == QAT_WEIGHT_PER_LAST ? dim[ndim - 1] : dim[0];
     n->aux_fixed = (size_t)channels * sizeof(float);
@@ -370,6 +370,7 @@ void qat_fq_weight_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
             float v = g->nodes[n->in[1]].val[c];
             scales[c] = v > MIN_LEARNED ? v : MIN_LEARNED;
         }
+    else if (wp->mse) qat_weight_scales_mse(w, rows, row, per_channel, qmax, scales);
     else qat_weight_scales(w, rows, row, per_channel, qmax, scales);
     if (p->calibrate || wp->off) { /* PTQ calibrates on the float model, as the converter does */
         memcpy(n->val, w, n->size * sizeof(float));

@@ -58,7 +58,8 @@ const char *qat_calib_select_name(qat_calib_select k) {
 
 const char *qat_observer_name(qat_observer_kind k) {
     static const char *const names[] = {
-        [QAT_OBS_MINMAX] = "minmax", [QAT_OBS_EMA] = "ema", [QAT_OBS_PERCENTILE] = "percentile"};
+        [QAT_OBS_MINMAX] = "minmax", [QAT_OBS_EMA] = "ema", [QAT_OBS_PERCENTILE] = "percentile",
+        [QAT_OBS_MSE] = "mse",       [QAT_OBS_KL] = "kl"};
     _Static_assert(sizeof names / sizeof names[0] == QAT_OBS_COUNT, "observer names");
     return (unsigned)k < QAT_OBS_COUNT ? names[k] : "?";
 }

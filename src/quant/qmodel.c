@@ -127,6 +127,8 @@ static int affine_operator(builder *b, int i, const affine_in *in) {
     qat_weight_range(wbits, &qmin, &qmax);
     int ws = learned_scales(b, in->name, w_real, per_channel);
     int wq = qat_fake_quant_weight(g, in->name, w_real, qmax, per_channel, ws);
+    if (wq >= 0)
+        QAT_NODE_PARAMS(qat_fq_weight_params, &g->nodes[wq], QAT_OP_FQ_WEIGHT)->mse = b->qc->weight_mse;
     int bq = b_real >= 0 ? qat_fake_quant_bias(g, in->name, b_real, b->cur_fq, wq) : -1;
     int y = affine_op(b, float_node(b, in->fi), in->name, b->x, wq, bq), lin = y;
     if (in->bn >= 0 && b->qc->bn_freeze_epoch > 0)
@@ -346,15 +348,4 @@ void qat_qmodel_set_observer(qat_qmodel *qm, qat_observer_kind observer) {
     for (int i = 0; i < qm->m.g.n_nodes; i++)
         if (qm->m.g.nodes[i].op == QAT_OP_FAKE_QUANT)
             QAT_NODE_PARAMS(qat_fake_quant_params, &qm->m.g.nodes[i], QAT_OP_FAKE_QUANT)->observer = observer;
-}
-
-void qat_qmodel_calibrate(qat_qmodel *qm, const qat_dataset *d, qat_observer_kind observer) {
-    qat_graph *g = &qm->m.g;
-    qat_qmodel_set_observer(qm, observer);
-    for (int start = 0; start < d->n; start += g->max_batch) {
-        int b = d->n - start < g->max_batch ? d->n - start : g->max_batch;
-        qat_pass p = {.batch = b, .calibrate = 1};
-        qat_dataset_read(d, start, b, g->nodes[qm->m.input].val);
-        qat_graph_forward(g, &p, qm->m.logits + 1);
-    }
 }

@@ -365,6 +365,9 @@ static void results_section(qat_json *j, const qat_pipeline *p) {
         if (i == QAT_VARIANT_INT8_PTQ) {
             qat_json_int(j, "calibration_samples", p->calib.n);
             qat_json_str(j, "calibration_select", qat_calib_select_name(p->cfg.quant.calib_select));
+            qat_json_str(j, "activation_calibration", qat_observer_name(p->cfg.quant.ptq_observer));
+            qat_json_str(j, "weight_calibration", p->cfg.quant.weight_mse ? "mse" : "max");
+            qat_json_int(j, "bias_corrected_layers", p->bias_corrected);
         }
         if (i == QAT_VARIANT_INT8_QAT) {
             qat_json_num(j, "fake_quant_accuracy", p->qat_sim_accuracy);

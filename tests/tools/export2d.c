@@ -107,7 +107,7 @@ int main(int argc, char **argv) {
     if (qat_qmodel_build(&qm, &fm, &qc, CAL, &e) || qat_qmodel_build(&fq, &fm, &qc, 1, &e))
         return fail("quantize", &e);
     qat_dataset cal = {.n = CAL, .window = fm.window, .channels = fm.channels, .x = x};
-    qat_qmodel_calibrate(&qm, &cal, QAT_OBS_MINMAX);
+    if (qat_qmodel_calibrate(&qm, &cal, QAT_OBS_MINMAX, &e)) return fail("calibrate", &e);
     qat_ir ir;
     if (lower_write(&qm, QAT_LOWER_INT8, dir, "model_int8.tflite", &ir, &e) ||
         lower_write(&qm, QAT_LOWER_INT8_FLOAT_IO, dir, "model_int8_float_io.tflite", NULL, &e) ||

@@ -185,7 +185,7 @@ static void masks_survive_qat(const qat_config *config) {
     for (int i = 0; i < 32; i++) d.y[i] = i % 3;
     qat_qmodel qm;
     assert_int_equal(qat_qmodel_build(&qm, &fm, &c.quant, 16, &e), QAT_OK);
-    qat_qmodel_calibrate(&qm, &d, QAT_OBS_MINMAX);
+    assert_int_equal(qat_qmodel_calibrate(&qm, &d, QAT_OBS_MINMAX, &e), QAT_OK);
     /* A few QAT steps, no enforcement: nothing drifts back. */
     qat_train_config t = c.train;
     t.epochs = 2;

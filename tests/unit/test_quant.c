@@ -206,7 +206,7 @@ static void lesson_qmodel(int weight_bits, qat_model *fm, qat_qmodel *qm, qat_da
     for (int i = 0; i < 32 * 150; i++) d->x[i] = (float)qat_rng_uniform(&r);
     for (int i = 0; i < 32; i++) d->y[i] = i % 3;
     assert_int_equal(qat_qmodel_build(qm, fm, &c.quant, 16, &e), QAT_OK);
-    qat_qmodel_calibrate(qm, d, QAT_OBS_MINMAX);
+    assert_int_equal(qat_qmodel_calibrate(qm, d, QAT_OBS_MINMAX, &e), QAT_OK);
 }
 
 /* Lowering gives the converter's op list, weights inside the bit width's range,

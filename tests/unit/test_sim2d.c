@@ -148,7 +148,7 @@ static void check(const stack *k, int weight_bits, int per_channel_conv) {
     qat_dataset d = {.n = SAMPLES, .window = fm.window, .channels = fm.channels, .x = x};
     for (size_t i = 0; i < (size_t)SAMPLES * per; i++)
         x[i] = (float)sin(0.37 * (double)i + weight_bits) * 1.5f + 0.2f;
-    qat_qmodel_calibrate(&qm, &d, QAT_OBS_MINMAX);
+    assert_int_equal(qat_qmodel_calibrate(&qm, &d, QAT_OBS_MINMAX, &e), QAT_OK);
     qat_ir ir;
     assert_int_equal(qat_lower(&qm, QAT_LOWER_INT8, &ir, &e), QAT_OK);
     assert_int_equal(ir_has(&ir, QAT_IR_DEPTHWISE_CONV_2D), k->depthwise);
