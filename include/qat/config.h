@@ -24,6 +24,8 @@
  *                    act_quant_start_epoch (progressive / delayed quantization),
  *                    act_quantizer (observer | lsq | pact), weight_quantizer (max | lsq),
  *                    weight_calibration (max | mse), bias_correction
+ *   [target]         profile (esp32 | esp32s3 | nrf52840 | nano33ble | cortex_m4), flash_bytes,
+ *                    arena_bytes, macs, params (limits; 0 = the profile's or none)
  *   [prune]          enabled, schedule (polynomial | constant), initial_sparsity,
  *                    final_sparsity, begin_step, end_step, frequency, power, epochs, lr,
  *                    structured, sweep (a list of final sparsities)
@@ -43,6 +45,7 @@
 #include "qat/layer.h"
 #include "qat/prune.h"
 #include "qat/quant.h"
+#include "qat/target.h"
 #include "qat/train_config.h"
 
 typedef struct qat_config {
@@ -56,6 +59,7 @@ typedef struct qat_config {
     qat_train_config train;
     qat_quant_config quant;
     qat_prune_config prune;
+    qat_target_config target;
 } qat_config;
 
 /* The lesson: built-in data, the gesture CNN, Adam, batch 16, 80 epochs, seed 42. */

@@ -35,6 +35,17 @@ typedef struct qat_variant_stats {
  * number of columns filled. */
 int qat_report_variants(const qat_pipeline *p, qat_variant_stats out[QAT_VARIANT_COUNT]);
 
+/* The int8 models (PTQ, QAT, pruned QAT: those that ran) against the run's [target]
+ * (target.h): what each takes and whether it fits. */
+#define QAT_TARGET_ROWS 3
+typedef struct qat_target_row {
+    const char *key;    /* report.json's variant key */
+    const char *file;   /* model_*.tflite */
+    qat_target_check c;
+} qat_target_row;
+qat_status qat_report_target(const qat_pipeline *p, qat_target_row rows[QAT_TARGET_ROWS], int *n,
+                             qat_error *e);
+
 /* The quantization lab's comparison (LAB03's "model type, size, accuracy, size reduction"),
  * one row per file it compares: float32, float16, dynamic range, full int8 (the PTQ model;
  * its uint8-I/O file when [quant] uint8_io), QAT int8 and, when pruned, the pruned int8

@@ -208,6 +208,37 @@ static void diagnosis(const char *stage, const qat_diagnosis *d) {
     if (d->dropped) printf("    (%d more findings not listed)\n", d->dropped);
 }
 
+/* "flash 16752 B (4177552 left)" or "(1312 over)"; nothing more without a limit. */
+static void against(const char *what, long used, long limit, const char *unit, const char *sep) {
+    printf(" %s %ld%s", what, used, unit);
+    if (limit > 0) printf(" (%ld %s)", labs(limit - used), used <= limit ? "left" : "over");
+    fputs(sep, stdout);
+}
+
+/* Each int8 model against [target]: flash, arena, MACs, parameters and whether it fits. */
+static void target(const qat_pipeline *p) {
+    qat_target_row r[QAT_TARGET_ROWS];
+    int n;
+    qat_error e;
+    if (qat_report_target(p, r, &n, &e)) {
+        printf("  target: not checked (%s)\n", e.msg);
+        return;
+    }
+    const qat_target_profile *pr = qat_target_profile_at(p->cfg.target.profile);
+    qat_target_limits l = qat_target_limits_of(&p->cfg.target);
+    printf("  target      %s (arena: TFLite Micro's recommended one on a 32-bit MCU%s)\n",
+           p->cfg.target.profile ? pr->device : "explicit limits",
+           p->cfg.target.profile ? "; the device's totals also hold the firmware" : "");
+    for (int i = 0; i < n; i++) {
+        printf("    %-25s", r[i].file);
+        against("flash", r[i].c.flash_bytes, l.flash_bytes, " B", ",");
+        against("arena", r[i].c.arena_bytes, l.arena_bytes, " B", ",");
+        against("MACs", r[i].c.macs, l.macs, "", ",");
+        against("params", r[i].c.params, l.params, "", ":");
+        printf(" %s\n", r[i].c.fits ? "fits" : "does NOT fit");
+    }
+}
+
 static void summary(const qat_pipeline *p) {
     const qat_model *m = &p->model;
     printf("\nqatrain %s: %s\n", QAT_VERSION, p->cfg.path);
@@ -233,6 +264,7 @@ static void summary(const qat_pipeline *p) {
                100 * p->qat_sim_accuracy, p->sim_disagreements, p->test.n);
         diagnosis("QAT", &p->diag_qat);
         if (p->pruned) diagnosis("pruned QAT", &p->diag_pqat);
+        if (qat_target_set(&p->cfg.target)) target(p);
     }
     printf("  written to  %s/: report.json, history.csv, float.ckpt, model_float32.tflite, ...%s\n",
            p->cfg.out_dir, p->quantized ? " model_int8.tflite (for TFLite Micro), model_int8.{h,c}" : "");

@@ -63,6 +63,7 @@ typedef enum section_kind {
     SEC_QUANT,
     SEC_PRUNE,
     SEC_AUGMENT,
+    SEC_TARGET,
     SEC_SOURCE, /* [source.NAME] */
     SEC_LAYER
 } section_kind;
@@ -350,6 +351,10 @@ static const char *obs_name(int v) { return qat_observer_name((qat_observer_kind
 static const char *actq_name(int v) { return qat_act_quantizer_name((qat_act_quantizer)v); }
 static const char *wq_name(int v) { return qat_weight_quantizer_name((qat_weight_quantizer)v); }
 static const char *wcal_name(int v) { return v == 0 ? "max" : v == 1 ? "mse" : "unknown"; }
+static const char *profile_name(int v) {
+    const qat_target_profile *p = qat_target_profile_at(v);
+    return p ? p->name : "unknown";
+}
 static const char *val_name(int v) { return qat_val_select_name((qat_val_select)v); }
 static const char *calib_name(int v) { return qat_calib_select_name((qat_calib_select)v); }
 static const char *use_name(int v) { return qat_source_use_name((qat_source_use)v); }
@@ -367,6 +372,7 @@ static const enum_desc norm_enum = {QAT_NORM_KIND_COUNT, norm_name};
 static const enum_desc obs_enum = {QAT_OBS_COUNT, obs_name};
 static const enum_desc actq_enum = {QAT_ACTQ_COUNT, actq_name};
 static const enum_desc wcal_enum = {2, wcal_name};
+static const enum_desc profile_enum = {QAT_TARGET_PROFILES, profile_name};
 static const enum_desc wq_enum = {QAT_WQ_COUNT, wq_name};
 static const enum_desc sched_enum = {QAT_PRUNE_SCHEDULE_COUNT, sched_name};
 static const enum_desc val_enum = {QAT_VAL_SELECT_COUNT, val_name};
@@ -928,6 +934,15 @@ static const key_def source_keys[] = {
 };
 
 #define NOISE_MAX 1e30 /* beyond any sensor's range, and finite after float conversion */
+/* [target]: a device profile and / or explicit limits (target.h). */
+static const key_def target_keys[] = {
+    {.name = "profile", F_ENUM(qat_target_config, profile, profile_enum, ALL_VALUES)},
+    {.name = "flash_bytes", F_INT(qat_target_config, flash_bytes, 0, 2147483647)},
+    {.name = "arena_bytes", F_INT(qat_target_config, arena_bytes, 0, 2147483647)},
+    {.name = "macs", F_INT(qat_target_config, macs, 0, 2147483647)},
+    {.name = "params", F_INT(qat_target_config, params, 0, 2147483647)},
+};
+
 static const key_def augment_keys[] = {
     {.name = "rotate_deg", F_DBL(qat_augment, rotate_deg, 0, CLOSED, 180, CLOSED)},
     {.name = "scale", F_DBL(qat_augment, scale, 0, CLOSED, 1, OPEN)},
@@ -1171,11 +1186,12 @@ static const section_def sections[] = {
     [SEC_QUANT] = {"quant", KEYS(quant_keys)},
     [SEC_PRUNE] = {"prune", KEYS(prune_keys)},
     [SEC_AUGMENT] = {"augment", KEYS(augment_keys)},
+    [SEC_TARGET] = {"target", KEYS(target_keys)},
     [SEC_SOURCE] = {"source", KEYS(source_keys)},
     [SEC_LAYER] = {"layer", KEYS(layer_keys)},
 };
 
-#define SECTION_LIST "run, data, files, source.NAME, train, quant, prune, augment, layer.NAME"
+#define SECTION_LIST "run, data, files, source.NAME, train, quant, prune, augment, target, layer.NAME"
 
 /* ---- applying one key (shared by the file and --set) --------------------------------- */
 
@@ -1225,6 +1241,7 @@ static void *section_base(qat_config *cfg, section_kind sec, int layer) {
     case SEC_QUANT: return &cfg->quant;
     case SEC_PRUNE: return &cfg->prune;
     case SEC_AUGMENT: return &cfg->train.augment;
+    case SEC_TARGET: return &cfg->target;
     case SEC_SOURCE: return &cfg->data.sources[layer];
     case SEC_LAYER: return &cfg->layers[layer];
     default: QAT_ASSERT(0); return NULL;

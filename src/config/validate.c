@@ -505,6 +505,13 @@ static qat_status check_quant(const qat_config *cfg, qat_error *e) {
     return QAT_OK;
 }
 
+static qat_status check_target(const qat_config *cfg, qat_error *e) {
+    if (qat_target_set(&cfg->target) && !cfg->quant.enabled)
+        return config_error(cfg, 0, e, "[target]: the target is checked against the int8 models; "
+                            "set [quant] enabled = true or remove [target]");
+    return QAT_OK;
+}
+
 static qat_status check_prune(const qat_config *cfg, qat_error *e) {
     const qat_prune_config *p = &cfg->prune;
     if (p->end_step > 0 && p->end_step <= p->begin_step)
@@ -538,6 +545,7 @@ qat_status qat_config_validate(const qat_config *cfg, qat_error *e) {
     if (!s) s = check_layers(cfg, e);
     if (!s) s = check_train(cfg, e);
     if (!s) s = check_quant(cfg, e);
+    if (!s) s = check_target(cfg, e);
     if (!s) s = check_prune(cfg, e);
     return s;
 }

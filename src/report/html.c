@@ -421,6 +421,49 @@ static void diagnosis_rows(FILE *f, const char *stage, const qat_diagnosis *d) {
     }
 }
 
+/* A use against its limit: "16,752 (4,177,552 left)". */
+static void limit_cell(FILE *f, long used, long limit) {
+    fputs("<td>", f);
+    put_long(f, used);
+    if (limit > 0) {
+        fputs(" (", f);
+        put_long(f, labs(limit - used));
+        fputs(used <= limit ? " left)" : " <strong>over</strong>)", f);
+    }
+    fputs("</td>", f);
+}
+
+/* Each int8 model against [target] (target.h). */
+static void section_target(FILE *f, const qat_pipeline *p) {
+    qat_target_row r[QAT_TARGET_ROWS];
+    int n;
+    qat_error e;
+    fputs("<h2>Target</h2>\n", f);
+    if (qat_report_target(p, r, &n, &e)) {
+        fputs("<p>Not checked: ", f);
+        esc(f, e.msg);
+        fputs("</p>\n", f);
+        return;
+    }
+    const qat_target_profile *pr = qat_target_profile_at(p->cfg.target.profile);
+    qat_target_limits l = qat_target_limits_of(&p->cfg.target);
+    fprintf(f, "<p>%s. Flash: the <code>.tflite</code>; arena: TFLite Micro's recommended tensor "
+            "arena on a 32-bit MCU (the firmware header's figure)%s.</p>\n",
+            p->cfg.target.profile ? pr->device : "Explicit limits",
+            p->cfg.target.profile ? "; a device's totals also hold the firmware" : "");
+    fputs("<table>\n<thead><tr><th>model</th><th>flash (B)</th><th>arena (B)</th><th>MACs</th>"
+          "<th>parameters</th><th>fits</th></tr></thead>\n<tbody>\n", f);
+    for (int i = 0; i < n; i++) {
+        fprintf(f, "<tr><td><code>%s</code></td>", r[i].file);
+        limit_cell(f, r[i].c.flash_bytes, l.flash_bytes);
+        limit_cell(f, r[i].c.arena_bytes, l.arena_bytes);
+        limit_cell(f, r[i].c.macs, l.macs);
+        limit_cell(f, r[i].c.params, l.params);
+        fprintf(f, "<td>%s</td></tr>\n", r[i].c.fits ? "yes" : "<strong>no</strong>");
+    }
+    fputs("</tbody>\n</table>\n", f);
+}
+
 /* What the QAT diagnostics found (diagnose.h), with a remedy each. */
 static void section_diagnostics(FILE *f, const qat_pipeline *p) {
     const qat_diagnosis *q = &p->diag_qat, *pq = p->pruned ? &p->diag_pqat : NULL;
@@ -492,6 +535,7 @@ static void body(FILE *f, const page *g, const char *warning) {
     section_confusion(f, g);
     if (p->quantized) section_sqnr(f, g);
     if (p->quantized) section_diagnostics(f, p);
+    if (p->quantized && qat_target_set(&p->cfg.target)) section_target(f, p);
     section_layers(f, &p->model);
     fputs("<footer>Written by qatrain " QAT_VERSION " with the same bytes for the same config "
           "and seed; the figures are in <code>report.json</code>, wall-clock times in "

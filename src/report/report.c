@@ -1,6 +1,8 @@
 /* history.csv, report.json and timing.json (see report.h; layout documented in README). */
 #include "qat/report.h"
 
+#include <math.h>
+
 #include "qat/io.h"
 #include "qat/json.h"
 
@@ -408,9 +410,56 @@ static void diagnostics_section(qat_json *j, const qat_pipeline *p) {
     qat_json_close(j);
 }
 
+/* A limit or its absence (null). */
+static void limit(qat_json *j, const char *key, long v) {
+    if (v > 0) qat_json_int(j, key, v);
+    else qat_json_num(j, key, NAN); /* null */
+}
+
+/* The target's limits and each int8 model against them, with the headroom left. */
+static void target_section(qat_json *j, const qat_pipeline *p, const qat_target_row *r, int n) {
+    const qat_target_profile *pr = qat_target_profile_at(p->cfg.target.profile);
+    qat_target_limits l = qat_target_limits_of(&p->cfg.target);
+    qat_json_object(j, "target");
+    qat_json_str(j, "profile", pr ? pr->name : "none");
+    qat_json_object(j, "limits");
+    limit(j, "flash_bytes", l.flash_bytes);
+    limit(j, "arena_bytes", l.arena_bytes);
+    limit(j, "macs", l.macs);
+    limit(j, "params", l.params);
+    qat_json_close(j);
+    qat_json_array(j, "models");
+    for (int i = 0; i < n; i++) {
+        const qat_target_check *c = &r[i].c;
+        qat_json_object(j, NULL);
+        qat_json_str(j, "model", r[i].key);
+        qat_json_str(j, "file", r[i].file);
+        qat_json_int(j, "flash_bytes", c->flash_bytes);
+        qat_json_int(j, "arena_bytes", c->arena_bytes);
+        qat_json_int(j, "macs", c->macs);
+        qat_json_int(j, "params", c->params);
+        qat_json_bool(j, "fits", c->fits);
+        qat_json_object(j, "headroom"); /* limit − use; negative: over */
+        if (l.flash_bytes > 0) qat_json_int(j, "flash_bytes", l.flash_bytes - c->flash_bytes);
+        if (l.arena_bytes > 0) qat_json_int(j, "arena_bytes", l.arena_bytes - c->arena_bytes);
+        if (l.macs > 0) qat_json_int(j, "macs", l.macs - c->macs);
+        if (l.params > 0) qat_json_int(j, "params", l.params - c->params);
+        qat_json_close(j);
+        qat_json_close(j);
+    }
+    qat_json_close(j);
+    qat_json_close(j);
+}
+
 qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e) {
+    qat_target_row rows[QAT_TARGET_ROWS];
+    int n_rows = 0;
+    qat_status st = QAT_OK;
+    if (p->quantized && qat_target_set(&p->cfg.target) &&
+        (st = qat_report_target(p, rows, &n_rows, e)))
+        return st;
     qat_afile a;
-    qat_status st = qat_afile_open(&a, path, e);
+    st = qat_afile_open(&a, path, e);
     if (st) return st;
     qat_json j;
     qat_json_begin(&j, a.f);
@@ -433,6 +482,7 @@ qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e
     }
     if (p->quantized) sqnr_section(&j, p);
     if (p->quantized) diagnostics_section(&j, p);
+    if (p->quantized && qat_target_set(&p->cfg.target)) target_section(&j, p, rows, n_rows);
     if (p->pruned) pruning_section(&j, p);
     qat_json_end(&j);
     return qat_afile_commit(&a, e);
