@@ -24,6 +24,8 @@
  *                    act_quant_start_epoch (progressive / delayed quantization),
  *                    act_quantizer (observer | lsq | pact), weight_quantizer (max | lsq),
  *                    weight_calibration (max | mse), bias_correction
+ *   [distill]        teacher (self | a config file), teacher_checkpoint, temperature, alpha,
+ *                    stages (float, qat)
  *   [target]         profile (esp32 | esp32s3 | nrf52840 | nano33ble | cortex_m4), flash_bytes,
  *                    arena_bytes, macs, params (limits; 0 = the profile's or none)
  *   [prune]          enabled, schedule (polynomial | constant), initial_sparsity,
@@ -60,6 +62,7 @@ typedef struct qat_config {
     qat_quant_config quant;
     qat_prune_config prune;
     qat_target_config target;
+    qat_distill_config distill;
 } qat_config;
 
 /* The lesson: built-in data, the gesture CNN, Adam, batch 16, 80 epochs, seed 42. */

@@ -93,6 +93,9 @@ typedef struct qat_pass {
     qat_rng *rng;             /* dropout masks */
     int epoch;                /* 1-based training epoch (0 outside training): observer freezing */
     int calibrate;            /* fake-quant nodes observe ranges and pass values through */
+    const float *soft;        /* distillation: the teacher's probabilities at temperature
+                                 distill_t (batch × classes), or NULL (ops.h softmax_xent) */
+    float distill_alpha, distill_t;
 } qat_pass;
 
 void qat_graph_init(qat_graph *g);

@@ -92,5 +92,8 @@ int qat_mask_block(const qat_node *n);
 int qat_softmax_xent(qat_graph *g, const char *name, int logits);
 /* The probabilities the last forward pass of a softmax_xent node computed. */
 const float *qat_softmax_xent_probs(const qat_graph *g, int loss);
+/* softmax(x / t) of k logits into out (the distillation targets' and the loss's one routine);
+ * returns the log-normaliser log Σ exp(x/t). */
+double qat_softmax_t(const float *x, int k, double t, float *out);
 
 #endif

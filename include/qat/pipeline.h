@@ -93,6 +93,7 @@ typedef enum qat_input_role {
     QAT_INPUT_INIT,     /* the --init path as given */
     QAT_INPUT_DATA_IMAGES, /* source = idx / npy_images: each image or label file, as resolved */
     QAT_INPUT_INDEX,    /* [data] train_index / val_index / test_index, as resolved */
+    QAT_INPUT_TEACHER,  /* [distill] teacher config and teacher_checkpoint, as resolved */
     QAT_INPUT_ROLE_COUNT
 } qat_input_role;
 
@@ -180,6 +181,10 @@ typedef struct qat_pipeline {
     qat_model pmodel;             /* the pruned float model, with its masks */
     qat_qmodel pqm;               /* its QAT, masks preserved */
     int pmodel_built, pqm_built;
+
+    /* knowledge distillation ([distill] teacher = a config): its float model */
+    qat_model teacher;
+    int teacher_built;
     qat_ir ir_pruned;             /* int8 I/O */
     size_t arena_pruned;          /* its engine memory plan */
     qat_diagnosis diag_pqat;      /* QAT diagnostics of its fake-quant model */

@@ -38,6 +38,10 @@ typedef void (*qat_step_fn)(void *ctx, qat_model *m, qat_optim *o, long step);
  * Only final epochs count for plateau, early stopping and the best weights; their trackers
  * start afresh at the first final epoch. */
 typedef int (*qat_epoch_fn)(void *ctx, qat_model *m, int epoch);
+/* Knowledge distillation: the teacher's probabilities at the distillation temperature for
+ * the batch's inputs x (batch samples, normalised, augmented as the student sees them) into
+ * soft (batch × classes). */
+typedef void (*qat_soft_fn)(void *ctx, const float *x, int batch, float *soft);
 
 
 
@@ -85,6 +89,9 @@ typedef struct qat_train_callbacks {
     void *step_ctx;
     qat_epoch_fn before_epoch; /* may be NULL: every epoch is final */
     void *epoch_ctx;
+    qat_soft_fn soft_targets;  /* may be NULL: no distillation (ops.h softmax_xent) */
+    void *soft_ctx;
+    float distill_alpha, distill_t;
     /* Set (by a signal handler) to stop after the current step: the state goes to *save
      * (which must then be non-NULL) and qat_train returns QAT_ERR_INTERRUPTED. */
     const volatile sig_atomic_t *stop;

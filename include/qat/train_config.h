@@ -3,6 +3,7 @@
 #define QAT_TRAIN_CONFIG_H
 
 #include "qat/augment.h"
+#include "qat/io.h"
 
 typedef enum qat_optimizer_kind {
     QAT_OPT_ADAM, /* Keras defaults: lr 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-7 */
@@ -42,6 +43,24 @@ typedef struct qat_train_config {
     int restore_best;             /* on early stop (or at the end), restore the best weights */
     qat_augment augment;          /* [augment]: applied to every training batch (all off: none) */
 } qat_train_config;
+
+/* [distill]: knowledge distillation (ops.h softmax_xent). The teacher is the run's own float
+ * model (self: it teaches the QAT stages its quantized copy) or another config's model —
+ * loaded from teacher_checkpoint, or trained first by its own [train] on this run's training
+ * split. Its input window, channels and classes must be this run's. */
+typedef struct qat_distill_config {
+    int self;                    /* teacher = self */
+    char teacher[QAT_PATH_MAX];  /* the teacher's config, resolved; "" when none / self */
+    char checkpoint[QAT_PATH_MAX]; /* its float checkpoint, resolved; "" to train it */
+    double temperature;          /* T (Hinton et al. 2015 use 1-20; default 4) */
+    double alpha;                /* the soft term's weight (default 0.5) */
+    int on_float, on_qat;        /* stages: float training; QAT (and the pruned model's QAT) */
+} qat_distill_config;
+
+/* A teacher is set. */
+static inline int qat_distill_on(const qat_distill_config *d) {
+    return d->self || d->teacher[0];
+}
 
 const char *qat_optimizer_name(qat_optimizer_kind k);
 const char *qat_monitor_name(qat_monitor m);

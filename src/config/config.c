@@ -64,6 +64,7 @@ typedef enum section_kind {
     SEC_PRUNE,
     SEC_AUGMENT,
     SEC_TARGET,
+    SEC_DISTILL,
     SEC_SOURCE, /* [source.NAME] */
     SEC_LAYER
 } section_kind;
@@ -237,6 +238,9 @@ void qat_config_defaults(qat_config *cfg) {
     add_dense(cfg, "dense2", 3, QAT_ACT_SOFTMAX);
     default_train(&cfg->train);
     default_quant(&cfg->quant);
+    cfg->distill.temperature = 4;
+    cfg->distill.alpha = 0.5;
+    cfg->distill.on_qat = 1; /* with teacher = self, the stage it can teach */
     default_prune(&cfg->prune);
 }
 
@@ -934,6 +938,44 @@ static const key_def source_keys[] = {
 };
 
 #define NOISE_MAX 1e30 /* beyond any sensor's range, and finite after float conversion */
+/* teacher = self | a config file (train_config.h qat_distill_config). */
+static qat_status set_teacher(parse_ctx *p, void *base, const char *v) {
+    qat_distill_config *d = base;
+    d->self = !strcmp(v, "self");
+    d->teacher[0] = '\0';
+    return d->self || !v[0] ? QAT_OK : set_file(p, d->teacher, v);
+}
+
+static qat_status set_teacher_checkpoint(parse_ctx *p, void *base, const char *v) {
+    qat_distill_config *d = base;
+    d->checkpoint[0] = '\0';
+    return v[0] ? set_file(p, d->checkpoint, v) : QAT_OK;
+}
+
+/* stages = float, qat: the trainings the teacher teaches. */
+static qat_status set_stages(parse_ctx *p, void *base, const char *v) {
+    qat_distill_config *d = base;
+    const char *item;
+    int len, fl = 0, qa = 0;
+    list_iter it = {v, 0};
+    while (v[0] && list_next(&it, &item, &len)) {
+        if (len == 5 && !strncmp(item, "float", 5)) fl = 1;
+        else if (len == 3 && !strncmp(item, "qat", 3)) qa = 1;
+        else return key_error(p, "'%.*s' is not a stage (float, qat)", len < 40 ? len : 40, item);
+    }
+    d->on_float = fl;
+    d->on_qat = qa;
+    return QAT_OK;
+}
+
+static const key_def distill_keys[] = {
+    {.name = "teacher", F_CUSTOM(set_teacher)},
+    {.name = "teacher_checkpoint", F_CUSTOM(set_teacher_checkpoint)},
+    {.name = "temperature", F_DBL(qat_distill_config, temperature, 0, OPEN, 100, CLOSED)},
+    {.name = "alpha", F_DBL(qat_distill_config, alpha, 0, CLOSED, 1, CLOSED)},
+    {.name = "stages", F_CUSTOM(set_stages)},
+};
+
 /* [target]: a device profile and / or explicit limits (target.h). */
 static const key_def target_keys[] = {
     {.name = "profile", F_ENUM(qat_target_config, profile, profile_enum, ALL_VALUES)},
@@ -1187,11 +1229,12 @@ static const section_def sections[] = {
     [SEC_PRUNE] = {"prune", KEYS(prune_keys)},
     [SEC_AUGMENT] = {"augment", KEYS(augment_keys)},
     [SEC_TARGET] = {"target", KEYS(target_keys)},
+    [SEC_DISTILL] = {"distill", KEYS(distill_keys)},
     [SEC_SOURCE] = {"source", KEYS(source_keys)},
     [SEC_LAYER] = {"layer", KEYS(layer_keys)},
 };
 
-#define SECTION_LIST "run, data, files, source.NAME, train, quant, prune, augment, target, layer.NAME"
+#define SECTION_LIST "run, data, files, source.NAME, train, quant, prune, augment, target, distill, layer.NAME"
 
 /* ---- applying one key (shared by the file and --set) --------------------------------- */
 
@@ -1242,6 +1285,7 @@ static void *section_base(qat_config *cfg, section_kind sec, int layer) {
     case SEC_PRUNE: return &cfg->prune;
     case SEC_AUGMENT: return &cfg->train.augment;
     case SEC_TARGET: return &cfg->target;
+    case SEC_DISTILL: return &cfg->distill;
     case SEC_SOURCE: return &cfg->data.sources[layer];
     case SEC_LAYER: return &cfg->layers[layer];
     default: QAT_ASSERT(0); return NULL;

@@ -505,6 +505,20 @@ static qat_status check_quant(const qat_config *cfg, qat_error *e) {
     return QAT_OK;
 }
 
+static qat_status check_distill(const qat_config *cfg, qat_error *e) {
+    const qat_distill_config *d = &cfg->distill;
+    if (!qat_distill_on(d)) return QAT_OK;
+    if (d->self && d->on_float)
+        return config_error(cfg, 0, e, "[distill] stages: with teacher = self the float model "
+                            "teaches its quantized copy; it cannot teach its own float training "
+                            "(stages = qat)");
+    if (!d->on_float && !d->on_qat)
+        return config_error(cfg, 0, e, "[distill] stages: none given (float, qat)");
+    if (d->on_qat && !cfg->quant.enabled)
+        return config_error(cfg, 0, e, "[distill] stages: qat, but [quant] enabled = false");
+    return QAT_OK;
+}
+
 static qat_status check_target(const qat_config *cfg, qat_error *e) {
     if (qat_target_set(&cfg->target) && !cfg->quant.enabled)
         return config_error(cfg, 0, e, "[target]: the target is checked against the int8 models; "
@@ -546,6 +560,7 @@ qat_status qat_config_validate(const qat_config *cfg, qat_error *e) {
     if (!s) s = check_train(cfg, e);
     if (!s) s = check_quant(cfg, e);
     if (!s) s = check_target(cfg, e);
+    if (!s) s = check_distill(cfg, e);
     if (!s) s = check_prune(cfg, e);
     return s;
 }

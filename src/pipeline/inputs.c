@@ -117,6 +117,9 @@ qat_status qat_inputs_digest(const qat_config *cfg, const char *init, qat_inputs
     if (!st && cfg->prune.enabled && cfg->prune.masks[0])
         st = add(out, QAT_INPUT_MASKS, relative(cfg->prune.masks, cfg->base_dir), cfg, e);
     if (!st && init) st = add(out, QAT_INPUT_INIT, init, cfg, e);
+    if (!st && cfg->distill.teacher[0]) st = add(out, QAT_INPUT_TEACHER, cfg->distill.teacher, cfg, e);
+    if (!st && cfg->distill.teacher[0] && cfg->distill.checkpoint[0])
+        st = add(out, QAT_INPUT_TEACHER, cfg->distill.checkpoint, cfg, e);
     if (st) qat_inputs_free(out);
     return st;
 }

@@ -40,6 +40,7 @@ void qat_pipeline_free(qat_pipeline *p) {
     free(p->qat_history);
     if (p->pqm_built) qat_qmodel_free(&p->pqm);
     if (p->pmodel_built) qat_model_free(&p->pmodel);
+    if (p->teacher_built) qat_model_free(&p->teacher);
     qat_ir_free(&p->ir_pruned);
     free(p->prune_history);
     free(p->pqat_history);
@@ -169,7 +170,11 @@ qat_status qat_pipeline_train(qat_pipeline *p, qat_progress_fn progress, void *c
     if (!p->history) return qat_error_set(e, QAT_ERR_NOMEM, "training: out of memory");
     p->log.history = p->history;
     qat_train_callbacks cb = {.progress = progress, .progress_ctx = ctx};
-    qat_status st = qat_phase_train(p, &p->model, &c->train, c->seed, &p->log, cb, e);
+    qat_distill_ctx dc;
+    qat_status st = qat_distill_prepare(p, e);
+    if (st) return st;
+    qat_distill_callbacks(p, 0, &cb, &dc);
+    st = qat_phase_train(p, &p->model, &c->train, c->seed, &p->log, cb, e);
     if (st) return st;
     qat_model_evaluate(&p->model, &p->test, &p->test_loss, &p->test_accuracy);
     return QAT_OK;
@@ -381,7 +386,10 @@ static qat_status quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
         p->qat_log.history = p->qat_history;
         qat_qmodel_schedule sch = {&p->qm, q};
         qat_train_callbacks cb = {.progress = progress, .progress_ctx = ctx};
+        qat_distill_ctx dc;
         qat_phase_stages(&cb, &sch);
+        if ((st = qat_distill_prepare(p, e))) return st;
+        qat_distill_callbacks(p, 1, &cb, &dc);
         st = qat_phase_train(p, &p->qm.m, &t, p->cfg.seed + 1, &p->qat_log, cb, e);
         qat_phase_final_stage(&sch);
         if (st) return st;

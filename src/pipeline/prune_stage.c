@@ -149,7 +149,9 @@ static qat_status run_branch(qat_pipeline *p, double target, branch *b, qat_prog
     t = phase_config(p, q->lr, q->epochs, q->batch);
     b->log_qat->history = b->h_qat;
     qat_qmodel_schedule sch = {b->qm, q};
+    qat_distill_ctx dc;
     qat_phase_stages(&cb, &sch);
+    qat_distill_callbacks(p, 1, &cb, &dc);
     if (q->epochs > 0) {
         st = qat_phase_train(p, &b->qm->m, &t, p->cfg.seed + 3, b->log_qat, cb, e);
         qat_phase_final_stage(&sch);

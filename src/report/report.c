@@ -482,6 +482,19 @@ qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e
     }
     if (p->quantized) sqnr_section(&j, p);
     if (p->quantized) diagnostics_section(&j, p);
+    const qat_distill_config *dc = &p->cfg.distill;
+    if (qat_distill_on(dc)) {
+        qat_json_object(&j, "distillation");
+        qat_json_str(&j, "teacher", dc->self ? "self" : dc->teacher);
+        qat_json_str(&j, "teacher_checkpoint", dc->self ? "" : dc->checkpoint);
+        qat_json_num(&j, "temperature", dc->temperature);
+        qat_json_num(&j, "alpha", dc->alpha);
+        qat_json_array(&j, "stages");
+        if (dc->on_float) qat_json_str(&j, NULL, "float");
+        if (dc->on_qat) qat_json_str(&j, NULL, "qat");
+        qat_json_close(&j);
+        qat_json_close(&j);
+    }
     if (p->quantized && qat_target_set(&p->cfg.target)) target_section(&j, p, rows, n_rows);
     if (p->pruned) pruning_section(&j, p);
     qat_json_end(&j);

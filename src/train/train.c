@@ -98,6 +98,7 @@ typedef struct trainer {
     float *best_p, *best_s;
     uint64_t seed;
     float *scratch;            /* augmentation's, one sample; NULL when it is off */
+    float *soft;               /* the teacher's probabilities for a batch (distillation) */
 } trainer;
 
 static int steps_per_epoch(const trainer *t) {
@@ -117,6 +118,12 @@ static qat_status run_steps(trainer *t, qat_error *e) {
                     b, t->scratch);
         qat_pass p = {.batch = b, .training = 1, .labels = t->labels, .rng = &t->dropout,
                       .epoch = t->epoch};
+        if (t->soft) {
+            cb->soft_targets(cb->soft_ctx, m->g.nodes[m->input].val, b, t->soft);
+            p.soft = t->soft;
+            p.distill_alpha = cb->distill_alpha;
+            p.distill_t = cb->distill_t;
+        }
         qat_graph_forward(&m->g, &p, m->loss + 1);
         float loss = m->g.nodes[m->loss].val[0];
         if (!isfinite(loss)) return diverged(m, b, loss, t->epoch, s + 1, e);
@@ -321,6 +328,9 @@ static qat_status start(trainer *t, uint64_t seed, qat_error *e) {
         return qat_error_set(e, QAT_ERR_NOMEM, "training: out of memory");
     for (int i = 0; i < t->train->n; i++) t->order[i] = i;
     t->seed = seed;
+    if (t->cb->soft_targets &&
+        !(t->soft = malloc((size_t)t->m->g.max_batch * (size_t)t->m->n_classes * sizeof(float))))
+        return qat_error_set(e, QAT_ERR_NOMEM, "training: out of memory");
     if (qat_augment_active(&cfg->augment) &&
         !(t->scratch = malloc((size_t)t->m->g.nodes[t->m->input].size * sizeof(float))))
         return qat_error_set(e, QAT_ERR_NOMEM, "training: out of memory");
@@ -359,5 +369,6 @@ qat_status qat_train(qat_model *m, const qat_train_config *cfg, const qat_datase
     free(t.best_p);
     free(t.best_s);
     free(t.scratch);
+    free(t.soft);
     return st;
 }

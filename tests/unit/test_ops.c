@@ -369,6 +369,63 @@ static void test_softmax_xent(void **s) {
     qat_graph_free(&f.g);
 }
 
+/* Distillation's loss (ops.h softmax_xent): by hand for one sample, its gradient by finite
+ * differences, and α = 0 exactly the plain cross-entropy. */
+static void test_softmax_xent_distill(void **s) {
+    (void)s;
+    fixture f;
+    int xd[1] = {2};
+    start(&f, 1, xd);
+    int y = qat_softmax_xent(&f.g, "loss", f.x);
+    finish(&f, 1, 1);
+    int label[1] = {0};
+    const float q[2] = {0.25f, 0.75f};
+    f.pass.labels = label;
+    f.pass.soft = q;
+    f.pass.distill_alpha = 0.5f;
+    f.pass.distill_t = 2;
+    f.g.nodes[f.x].val[0] = 1;
+    f.g.nodes[f.x].val[1] = 0;
+    qat_graph_forward(&f.g, &f.pass, f.g.n_nodes);
+    /* CE = log(e + 1) − 1; r = softmax([1/2, 0]); KL(q ‖ r) = Σ q log(q / r) */
+    double ce = log(exp(1.0) + 1) - 1, r0 = exp(0.5) / (exp(0.5) + 1), r1 = 1 - r0;
+    double kl = 0.25 * log(0.25 / r0) + 0.75 * log(0.75 / r1);
+    assert_float_equal(f.g.nodes[y].val[0], 0.5 * ce + 0.5 * 4 * kl, 1e-6);
+    qat_graph_free(&f.g);
+
+    start(&f, 1, (int[1]){3});
+    y = qat_softmax_xent(&f.g, "loss", f.x);
+    finish(&f, 4, 1);
+    int labels[4] = {0, 2, 1, 2};
+    float soft[12];
+    for (int i = 0; i < 4; i++) { /* teacher probabilities, each row summing to 1 */
+        soft[3 * i] = 0.2f + 0.1f * (float)i, soft[3 * i + 1] = 0.5f - 0.1f * (float)i;
+        soft[3 * i + 2] = 1 - soft[3 * i] - soft[3 * i + 1];
+    }
+    f.pass.labels = labels;
+    f.pass.soft = soft;
+    f.pass.distill_alpha = 0.7f;
+    f.pass.distill_t = 3;
+    qat_fill_uniform(&f.g.nodes[f.x], 4, 9, -3, 3);
+    assert_true(grads_ok(&f, y, H_CURVED));
+    f.pass.distill_alpha = 0; /* the soft term weighs nothing: plain cross-entropy */
+    qat_graph_forward(&f.g, &f.pass, f.g.n_nodes);
+    float with = f.g.nodes[y].val[0];
+    qat_graph_zero_grads(&f.g);
+    f.g.nodes[y].grad[0] = 1;
+    qat_graph_backward_from(&f.g, &f.pass, y);
+    float g0[12];
+    memcpy(g0, f.g.nodes[f.x].grad, sizeof g0);
+    f.pass.soft = NULL;
+    qat_graph_forward(&f.g, &f.pass, f.g.n_nodes);
+    assert_true(with == f.g.nodes[y].val[0]);
+    qat_graph_zero_grads(&f.g);
+    f.g.nodes[y].grad[0] = 1;
+    qat_graph_backward_from(&f.g, &f.pass, y);
+    assert_memory_equal(g0, f.g.nodes[f.x].grad, sizeof g0);
+    qat_graph_free(&f.g);
+}
+
 /* The lesson's whole stack end to end, with BN and ReLU6 too: gradients compose, the norm
  * error held to the same 1 % standard as each op alone. Random data would put ReLU6 inputs
  * and max-pool runners-up within any usable step of a kink, so the point is built away
@@ -450,6 +507,7 @@ int main(void) {
         cmocka_unit_test(test_flatten),
         cmocka_unit_test(test_dropout),
         cmocka_unit_test(test_softmax_xent),
+        cmocka_unit_test(test_softmax_xent_distill),
         cmocka_unit_test(test_stack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
