@@ -25,6 +25,11 @@ static int die(const char *what, const qat_error *e) {
 }
 
 int main(int argc, char **argv) {
+    long invoke_only = 0; /* --invoke N: N inferences, nothing timed (for callgrind) */
+    if (argc > 2 && !strcmp(argv[1], "--invoke")) {
+        invoke_only = atol(argv[2]);
+        argc -= 2, argv += 2;
+    }
     const char *dir = argc > 1 ? argv[1] : "../shared/reference/tflm-golden/gesture_base";
     char model[1024], path[1024];
     qat_error e = {0};
@@ -43,6 +48,12 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < n; i++) { /* correctness first */
         qat_i8_invoke(&eng, (const int8_t *)in.data + i * isz, y);
         if (memcmp(y, (const int8_t *)out.data + i * osz, osz)) return die("outputs differ from TFLite Micro's", NULL);
+    }
+    if (invoke_only > 0) {
+        for (long k = 0; k < invoke_only; k++)
+            qat_i8_invoke(&eng, (const int8_t *)in.data + (size_t)(k % (long)n) * isz, y);
+        printf("%ld inferences\n", invoke_only);
+        return 0;
     }
     double t[ROUNDS];
     int reps = 20000;
