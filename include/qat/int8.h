@@ -155,6 +155,21 @@ void qat_i8_invoke_traced(qat_i8_engine *eng, const void *input, void *output,
                           qat_i8_trace_fn trace, void *ctx);
 void qat_i8_free(qat_i8_engine *eng);
 
+/* ---- batches on several threads ----------------------------------------------------------
+ * qat_i8_run_batch runs samples 0 … n−1 through the IR: fill(ctx, thread, i, input) writes
+ * sample i's input tensor bytes (called once for each i, by thread number `thread` in
+ * [0, threads): calls on different threads run concurrently), and sample i's output bytes
+ * go to outputs + i·(output bytes).
+ * `threads` threads (at most 8; fewer when there are fewer than 32 samples a thread) each
+ * prepare their own engine with qat_i8_isa_used() and take one contiguous block; the
+ * outputs are the same bytes whatever the number of threads. Errors as qat_i8_prepare. */
+typedef void (*qat_i8_fill_fn)(void *ctx, int thread, size_t i, void *input);
+qat_status qat_i8_run_batch(const qat_ir *ir, size_t n, qat_i8_fill_fn fill, void *ctx,
+                            void *outputs, int threads, const char *source, qat_error *e);
+/* The default thread count: the environment variable QATRAIN_THREADS, else the number of
+ * processors online; between 1 and 8. */
+int qat_i8_threads(void);
+
 /* ---- TensorFlow Lite Micro's tensor arena ---------------------------------------------------
  * What MicroInterpreter::AllocateTensors() takes from the arena for an IR the engine accepts,
  * replayed allocation by allocation from TFLM's source (tflite-micro 90b983c, the commit the

@@ -260,6 +260,48 @@ static void test_random_fc(void **state) {
     engines_agree(random_fc, 300, "fully connected");
 }
 
+/* qat_i8_run_batch on 1, 2, 3 and 8 threads writes what one engine invoking the samples in
+ * order writes, slot for slot. */
+typedef struct batch_in {
+    const int8_t *x;
+    size_t isz;
+} batch_in;
+
+static void fill_from(void *ctx, int thread, size_t i, void *input) {
+    (void)thread;
+    const batch_in *b = ctx;
+    memcpy(input, b->x + i * b->isz, b->isz);
+}
+
+static void test_batch_threads(void **state) {
+    (void)state;
+    qat_rng r;
+    qat_rng_seed(&r, 5, QAT_STREAM_DATA);
+    qat_ir ir;
+    qat_i8_engine eng;
+    qat_error e = {0};
+    do {
+        qat_ir_init(&ir);
+        if (random_conv(&ir, &r) && !qat_i8_prepare(&eng, &ir, "batch", &e)) break;
+        qat_ir_free(&ir);
+    } while (1);
+    const size_t n = 301, isz = qat_ir_tensor_count(&ir.tensors[ir.input]);
+    const size_t osz = qat_ir_tensor_count(&ir.tensors[ir.output]);
+    int8_t *x = malloc(n * isz), *want = malloc(n * osz), *got = malloc(n * osz);
+    for (size_t i = 0; i < n * isz; i++) x[i] = (int8_t)((int)below(&r, 256) - 128);
+    for (size_t i = 0; i < n; i++) qat_i8_invoke(&eng, x + i * isz, want + i * osz);
+    batch_in b = {x, isz};
+    static const int threads[] = {1, 2, 3, 8};
+    for (int k = 0; k < 4; k++) {
+        memset(got, 0x55, n * osz);
+        assert_int_equal(qat_i8_run_batch(&ir, n, fill_from, &b, got, threads[k], "batch", &e), QAT_OK);
+        assert_memory_equal(got, want, n * osz);
+    }
+    free(x), free(want), free(got);
+    qat_i8_free(&eng);
+    qat_ir_free(&ir);
+}
+
 /* The family named by QATRAIN_INT8 is the one qat_i8_prepare picks, and every family's name
  * is distinct. */
 static void test_names(void **state) {
@@ -278,6 +320,7 @@ int main(void) {
         cmocka_unit_test(test_requant_edges),
         cmocka_unit_test(test_random_convs),
         cmocka_unit_test(test_random_fc),
+        cmocka_unit_test(test_batch_threads),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
