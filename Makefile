@@ -54,6 +54,11 @@ $(BUILD)/%.o: %.c
 $(BUILD)/src/gemm/avx2.o: CFLAGS += -mavx2 -mfma
 $(BUILD)/src/gemm/avx512.o: CFLAGS += -mavx512f -mfma
 $(BUILD)/src/quant/fq_avx2.o: CFLAGS += -mavx2
+# The vector int8 kernels likewise (src/int8/isa.c decides which one runs).
+VEC512 := -mavx512f -mavx512bw -mavx512vl -mavx512vnni
+$(BUILD)/src/int8/vec_avx2.o: CFLAGS += -mavx2
+$(BUILD)/src/int8/vec_avxvnni.o: CFLAGS += -mavx2 -mavxvnni
+$(BUILD)/src/int8/vec_avx512.o: CFLAGS += $(VEC512)
 
 # Rebuilt from scratch: `ar r` keeps members whose sources are gone.
 $(LIB): $(LIB_OBJ)
@@ -155,6 +160,9 @@ clean: fuzz-clean
 $(FUZZ_BUILD)/src/gemm/avx2.o: FUZZ_CFLAGS += -mavx2 -mfma
 $(FUZZ_BUILD)/src/gemm/avx512.o: FUZZ_CFLAGS += -mavx512f -mfma
 $(FUZZ_BUILD)/src/quant/fq_avx2.o: FUZZ_CFLAGS += -mavx2
+$(FUZZ_BUILD)/src/int8/vec_avx2.o: FUZZ_CFLAGS += -mavx2
+$(FUZZ_BUILD)/src/int8/vec_avxvnni.o: FUZZ_CFLAGS += -mavx2 -mavxvnni
+$(FUZZ_BUILD)/src/int8/vec_avx512.o: FUZZ_CFLAGS += $(VEC512)
 
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -96,6 +96,30 @@ void qat_i8_requantize(const qat_i8_requantize_params *p, size_t n, const void *
 void qat_i8_activation_range(qat_ir_act act, float scale, int32_t zp, int32_t *act_min,
                              int32_t *act_max);
 
+/* ---- kernel families ------------------------------------------------------------------
+ * The kernels above are the portable reference. CONV_2D and FULLY_CONNECTED (their
+ * multiply-accumulate loops and the requantization of their outputs) and MAX_POOL_2D also
+ * have vector forms, which the engine runs where the processor has the instructions. Integer
+ * sums are exact in any order and the vector requantization is TFLite's arithmetic lane by
+ * lane, so every family writes the same bytes as the portable kernels (tests/unit/
+ * test_int8_vector.c proves it on random shapes and values). */
+typedef enum qat_i8_isa {
+    QAT_I8_ISA_PORTABLE, /* the C kernels above, any processor: the reference */
+    QAT_I8_ISA_AVX2,     /* 16-bit pair multiply-adds (vpmaddwd) into 8 int32 lanes */
+    QAT_I8_ISA_AVXVNNI,  /* the same with AVX-VNNI's fused vpdpwssd (256-bit) */
+    QAT_I8_ISA_AVX512,   /* AVX-512 F/BW/VL + VNNI: vpdpwssd into 16 int32 lanes */
+    QAT_I8_ISA_COUNT
+} qat_i8_isa;
+
+/* The family qat_i8_prepare uses: the widest this processor runs, or the one named by the
+ * environment variable QATRAIN_INT8 = portable | avx2 | avxvnni | avx512 (read once, for
+ * tests that compare the families on whole runs; one the processor lacks falls back to a
+ * narrower one). */
+qat_i8_isa qat_i8_isa_used(void);
+const char *qat_i8_isa_name(qat_i8_isa isa);
+/* Whether this processor can run the family. */
+int qat_i8_isa_supported(qat_i8_isa isa);
+
 /* The engine over an IR. */
 typedef struct qat_i8_prepared qat_i8_prepared; /* per-node multipliers, clamps (opaque) */
 
@@ -106,6 +130,8 @@ typedef struct qat_i8_engine {
     size_t arena_bytes;         /* the memory plan's total: the activations, which is TFLM's
                                    head section (qat_i8_tflm_arena_estimate: its whole arena) */
     unsigned char *arena;       /* owned, 16-byte aligned */
+    qat_i8_isa isa;             /* the kernel family Invoke runs */
+    int16_t *scratch;           /* owned: the vector kernels' widened input image */
 } qat_i8_engine;
 
 /* Checks every node (types, shapes, quantization rules TFLM enforces), computes the
@@ -115,6 +141,10 @@ typedef struct qat_i8_engine {
  * model as a whole (no operators, an input with no values). On failure eng is zeroed. */
 qat_status qat_i8_prepare(qat_i8_engine *eng, const qat_ir *ir, const char *source,
                           qat_error *e);
+/* The same with a given kernel family (qat_i8_prepare: qat_i8_isa_used()); one this
+ * processor lacks falls back to a narrower one (eng->isa tells which runs). */
+qat_status qat_i8_prepare_isa(qat_i8_engine *eng, const qat_ir *ir, qat_i8_isa isa,
+                              const char *source, qat_error *e);
 /* Runs one sample: copies `input` (the input tensor's bytes) in and the output tensor's
  * bytes out. */
 void qat_i8_invoke(qat_i8_engine *eng, const void *input, void *output);
@@ -124,6 +154,21 @@ typedef void (*qat_i8_trace_fn)(void *ctx, int node, int tensor, const void *dat
 void qat_i8_invoke_traced(qat_i8_engine *eng, const void *input, void *output,
                           qat_i8_trace_fn trace, void *ctx);
 void qat_i8_free(qat_i8_engine *eng);
+
+/* ---- batches on several threads ----------------------------------------------------------
+ * qat_i8_run_batch runs samples 0 … n−1 through the IR: fill(ctx, thread, i, input) writes
+ * sample i's input tensor bytes (called once for each i, by thread number `thread` in
+ * [0, threads): calls on different threads run concurrently), and sample i's output bytes
+ * go to outputs + i·(output bytes).
+ * `threads` threads (at most 8; fewer when there are fewer than 32 samples a thread) each
+ * prepare their own engine with qat_i8_isa_used() and take one contiguous block; the
+ * outputs are the same bytes whatever the number of threads. Errors as qat_i8_prepare. */
+typedef void (*qat_i8_fill_fn)(void *ctx, int thread, size_t i, void *input);
+qat_status qat_i8_run_batch(const qat_ir *ir, size_t n, qat_i8_fill_fn fill, void *ctx,
+                            void *outputs, int threads, const char *source, qat_error *e);
+/* The default thread count: the environment variable QATRAIN_THREADS, else the number of
+ * processors online; between 1 and 8. */
+int qat_i8_threads(void);
 
 /* ---- TensorFlow Lite Micro's tensor arena ---------------------------------------------------
  * What MicroInterpreter::AllocateTensors() takes from the arena for an IR the engine accepts,

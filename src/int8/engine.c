@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "plan.h"
+#include "vec.h"
 
 #define ARENA_ALIGN QAT_I8_ARENA_ALIGN
 
@@ -39,6 +40,8 @@ struct qat_i8_prepared {
     float scale;                /* QUANTIZE from float: output scale; DEQUANTIZE: input scale */
     int32_t in_zp, out_zp;      /* (DE)QUANTIZE from or to float */
     qat_i8_requantize_params requant; /* QUANTIZE between int8 / uint8 tensors */
+    qat_i8_vec_conv vec;        /* CONV_2D, FULLY_CONNECTED packed for a vector family
+                                   (vec.w NULL: the portable kernel runs) */
 };
 
 /* ---- validation context and messages ---------------------------------------------- */
@@ -583,7 +586,8 @@ static qat_status prepare_node(const ctx *c, const qat_ir_node *node, qat_i8_pre
     return bad(c, "unsupported op");
 }
 
-/* ---- memory plan ------------------------------------------------------------------------ */
+static void *data_of(const qat_i8_engine *eng, int t);
+
 
 /* ---- prepare / invoke / free ------------------------------------------------------------- */
 
@@ -624,7 +628,38 @@ static qat_status prepare_nodes(qat_i8_engine *eng, const char *source, qat_erro
     return s;
 }
 
+/* The vector family's packed forms of the convolutions and fully-connected layers, and one
+ * scratch image large enough for any of them (eng->isa not portable). */
+static qat_status prepare_vector(qat_i8_engine *eng, const char *source, qat_error *e) {
+    size_t scratch = 0;
+    for (int i = 0; i < eng->ir->n_nodes; i++) {
+        qat_i8_prepared *p = &eng->nodes[i];
+        const qat_ir_opcode op = eng->ir->nodes[i].op;
+        const int8_t *w = p->weights >= 0 ? data_of(eng, p->weights) : NULL;
+        const int32_t *bias = p->bias >= 0 ? data_of(eng, p->bias) : NULL;
+        int fail = 0;
+        if (op == QAT_IR_CONV_2D)
+            fail = qat_i8_vec_conv_init(&p->vec, &p->conv, p->in_shape, w, p->filter_shape, bias,
+                                        p->out_shape);
+        else if (op == QAT_IR_FULLY_CONNECTED)
+            fail = qat_i8_vec_fc_init(&p->vec, &p->conv, p->rows, p->depth, p->out_depth, w, bias);
+        else
+            continue;
+        if (fail) return qat_error_set(e, QAT_ERR_NOMEM, "%s: operator %d: out of memory", source, i);
+        const size_t need = qat_i8_vec_conv_scratch(&p->vec);
+        if (need > scratch) scratch = need;
+    }
+    if (scratch && !(eng->scratch = malloc(scratch * sizeof *eng->scratch)))
+        return qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory", source);
+    return QAT_OK;
+}
+
 qat_status qat_i8_prepare(qat_i8_engine *eng, const qat_ir *ir, const char *source, qat_error *e) {
+    return qat_i8_prepare_isa(eng, ir, qat_i8_isa_used(), source, e);
+}
+
+qat_status qat_i8_prepare_isa(qat_i8_engine *eng, const qat_ir *ir, qat_i8_isa isa,
+                              const char *source, qat_error *e) {
     memset(eng, 0, sizeof *eng);
     QAT_ASSERT(source);
     qat_status s = check_io(ir, source, e);
@@ -636,9 +671,12 @@ qat_status qat_i8_prepare(qat_i8_engine *eng, const qat_ir *ir, const char *sour
         qat_i8_free(eng);
         return qat_error_set(e, QAT_ERR_NOMEM, "%s: out of memory", source);
     }
+    while (isa > QAT_I8_ISA_PORTABLE && !qat_i8_isa_supported(isa)) isa = (qat_i8_isa)(isa - 1);
+    eng->isa = isa;
     int n_buffers; /* every tensor some node writes, and the input (plan.h) */
     if ((s = prepare_nodes(eng, source, e)) ||
-        (s = qat_i8_plan_ir(ir, 0, eng->offset, &eng->arena_bytes, &n_buffers, e))) {
+        (s = qat_i8_plan_ir(ir, 0, eng->offset, &eng->arena_bytes, &n_buffers, e)) ||
+        (isa != QAT_I8_ISA_PORTABLE && (s = prepare_vector(eng, source, e)))) {
         qat_i8_free(eng);
         return s;
     }
@@ -661,6 +699,7 @@ static size_t bytes_of(const qat_ir_tensor *t) {
 }
 
 static void run_node(const qat_i8_engine *eng, qat_ir_opcode op, const qat_i8_prepared *p) {
+    const qat_i8_vec_kernels *vk = qat_i8_vec_kernels_of(eng->isa);
     const int8_t *in = data_of(eng, p->in);
     void *out = data_of(eng, p->out);
     const int8_t *w = p->weights >= 0 ? data_of(eng, p->weights) : NULL;
@@ -668,6 +707,10 @@ static void run_node(const qat_i8_engine *eng, qat_ir_opcode op, const qat_i8_pr
     switch (op) {
     case QAT_IR_RESHAPE: memcpy(out, in, p->bytes); break;
     case QAT_IR_CONV_2D:
+        if (p->vec.w) {
+            qat_i8_vec_conv_run(eng->isa, &p->vec, in, eng->scratch, out);
+            break;
+        }
         qat_i8_conv2d(&p->conv, p->in_shape, in, p->filter_shape, p->packed, bias, p->out_shape,
                       out);
         break;
@@ -675,11 +718,18 @@ static void run_node(const qat_i8_engine *eng, qat_ir_opcode op, const qat_i8_pr
         qat_i8_depthwise_conv2d(&p->conv, p->in_shape, in, p->filter_shape, w, bias, p->out_shape,
                                 out);
         break;
-    case QAT_IR_MAX_POOL_2D: qat_i8_max_pool(&p->pool, p->in_shape, in, p->out_shape, out); break;
+    case QAT_IR_MAX_POOL_2D:
+        (vk && vk->max_pool ? vk->max_pool : qat_i8_max_pool)(&p->pool, p->in_shape, in,
+                                                              p->out_shape, out);
+        break;
     case QAT_IR_AVERAGE_POOL_2D:
         qat_i8_average_pool(&p->pool, p->in_shape, in, p->out_shape, out);
         break;
     case QAT_IR_FULLY_CONNECTED:
+        if (p->vec.w) {
+            qat_i8_vec_conv_run(eng->isa, &p->vec, in, eng->scratch, out);
+            break;
+        }
         qat_i8_fully_connected(&p->conv, p->rows, p->depth, p->out_depth, in, w, bias, out);
         break;
     case QAT_IR_SOFTMAX: qat_i8_softmax(&p->softmax, p->rows, p->depth, in, out); break;
@@ -716,9 +766,11 @@ void qat_i8_free(qat_i8_engine *eng) {
             free(eng->nodes[i].multiplier);
             free(eng->nodes[i].shift);
             free(eng->nodes[i].packed);
+            qat_i8_vec_conv_free(&eng->nodes[i].vec);
         }
     free(eng->nodes);
     free(eng->offset);
     free(eng->arena);
+    free(eng->scratch);
     memset(eng, 0, sizeof *eng);
 }

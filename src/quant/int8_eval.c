@@ -21,43 +21,55 @@ static int argmax(qat_ir_type t, const void *v, int n) {
     return best;
 }
 
+/* Sample i of the dataset as the IR's input bytes: its float values (in the thread's own
+ * buffer), quantized to the input's type unless the model takes float32. Several threads
+ * run it at once: it only reads the dataset. */
+typedef struct eval_input {
+    const qat_dataset *d;
+    const qat_ir_tensor *in;
+    size_t n_in;
+    float *buf; /* n_in floats per thread */
+} eval_input;
+
+static void fill_sample(void *ctx, int thread, size_t i, void *x) {
+    const eval_input *c = ctx;
+    float *f = c->in->type == QAT_IR_FLOAT32 ? x : c->buf + (size_t)thread * c->n_in;
+    qat_dataset_read(c->d, (int)i, 1, f);
+    if (c->in->type != QAT_IR_FLOAT32) /* int8 or uint8 */
+        qat_i8_quantize_to(c->in->type, f, c->n_in, c->in->q.scale[0], c->in->q.zero_point[0], x);
+}
+
 qat_status qat_int8_evaluate(const qat_ir *ir, const qat_dataset *d, int *preds, void *raw_out,
                              double *accuracy, size_t *arena_bytes, qat_error *e) {
-    qat_i8_engine eng;
+    qat_i8_engine eng; /* prepared once here for its arena size and its checks */
     qat_status st = qat_i8_prepare(&eng, ir, "int8 evaluation", e);
     if (st) return st;
+    if (arena_bytes) *arena_bytes = eng.arena_bytes;
+    qat_i8_free(&eng);
     const qat_ir_tensor *in = &ir->tensors[ir->input], *out = &ir->tensors[ir->output];
     /* the IR's input is one sample: (window, channels) or (H, W, C) values of d->x */
-    size_t n_in = qat_ir_tensor_count(in), out_bytes = qat_ir_tensor_count(out) * qat_ir_type_size(out->type);
-    int k = (int)qat_ir_tensor_count(out), correct = 0;
-    unsigned char *x = malloc(n_in * 4), *y = malloc(out_bytes);
-    float *xi = malloc(n_in * sizeof *xi);
-    if (!x || !y || !xi) {
-        free(x);
-        free(y);
-        free(xi);
-        qat_i8_free(&eng);
+    const size_t out_bytes = qat_ir_tensor_count(out) * qat_ir_type_size(out->type);
+    const int k = (int)qat_ir_tensor_count(out);
+    const int threads = qat_i8_threads();
+    eval_input c = {d, in, qat_ir_tensor_count(in), NULL};
+    unsigned char *y = raw_out ? raw_out : malloc(d->n ? (size_t)d->n * out_bytes : 1);
+    c.buf = malloc((size_t)threads * c.n_in * sizeof *c.buf);
+    if (!y || !c.buf) {
+        if (!raw_out) free(y);
+        free(c.buf);
         return qat_error_set(e, QAT_ERR_NOMEM, "int8 evaluation: out of memory");
     }
-    for (int i = 0; i < d->n; i++) {
-        qat_dataset_read(d, i, 1, xi);
-        if (in->type == QAT_IR_FLOAT32)
-            memcpy(x, xi, n_in * sizeof(float));
-        else /* int8 or uint8 */
-            qat_i8_quantize_to(in->type, xi, n_in, in->q.scale[0], in->q.zero_point[0], x);
-        qat_i8_invoke(&eng, x, y);
-        int p = argmax(out->type, y, k);
+    st = qat_i8_run_batch(ir, (size_t)d->n, fill_sample, &c, y, threads, "int8 evaluation", e);
+    int correct = 0;
+    for (int i = 0; !st && i < d->n; i++) {
+        const int p = argmax(out->type, y + (size_t)i * out_bytes, k);
         correct += p == d->y[i];
         if (preds) preds[i] = p;
-        if (raw_out) memcpy((unsigned char *)raw_out + (size_t)i * out_bytes, y, out_bytes);
     }
     *accuracy = d->n ? (double)correct / d->n : 0;
-    if (arena_bytes) *arena_bytes = eng.arena_bytes;
-    free(x);
-    free(y);
-    free(xi);
-    qat_i8_free(&eng);
-    return QAT_OK;
+    if (!raw_out) free(y);
+    free(c.buf);
+    return st;
 }
 
 /* The node that writes tensor t, or −1. */

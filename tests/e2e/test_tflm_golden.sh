@@ -1,7 +1,7 @@
 # Bit-exactness with TensorFlow Lite Micro on models nobody here wrote: every case of
 # $QATRAIN_TEST_DATA/reference/tflm-golden (external test data, default ../shared; skipped
-# when absent) runs through `qatrain run`, and the raw int8 outputs must equal TFLM's byte
-# for byte. Also prints our arena estimate beside TFLM's arena_used_bytes.
+# when absent) runs through `qatrain run` with each int8 kernel family this processor has
+# (QATRAIN_INT8), and the raw int8 outputs must equal TFLM's byte for byte. Also prints our arena estimate beside TFLM's arena_used_bytes.
 # Each model's uint8-I/O form too (tests/tools/tflite_variant uint8_io: the library's
 # qat_ir_uint8_io, as model_uint8_io.tflite is made), on the inputs + 128: its outputs must be
 # TFLM's + 128 byte for byte. The golden outputs hold no uint8 model (no TFLM build runs
@@ -24,9 +24,18 @@ npy_data() { # the payload of a version-1 .npy: skip 10 + header_len bytes
     hl=$(od -An -tu2 -j8 -N2 "$1" | tr -d ' ')
     tail -c +$((10 + hl + 1)) "$1"
 }
+# Every int8 kernel family this processor runs (QATRAIN_INT8; portable is the reference).
+families=portable
+grep -qw avx2 /proc/cpuinfo && families="$families avx2"
+grep -qw avx2 /proc/cpuinfo && grep -qw avx_vnni /proc/cpuinfo && families="$families avxvnni"
+grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo &&
+    grep -qw avx512_vnni /proc/cpuinfo && families="$families avx512"
 n=0
+for QATRAIN_INT8 in $families; do
+export QATRAIN_INT8
 for dir in "$GOLDEN"/*/; do
-    case=$(basename "$dir")
+    case=$QATRAIN_INT8/$(basename "$dir")
+    mkdir -p "$TMP/$QATRAIN_INT8"
     "$QATRAIN" run "$dir/model.tflite" "$dir/inputs.npy" "$TMP/$case.npy" >/dev/null \
         || die "$case: qatrain run failed"
     npy_data "$TMP/$case.npy" >"$TMP/ours"
@@ -46,5 +55,8 @@ for dir in "$GOLDEN"/*/; do
     echo "$case: $(wc -c <"$TMP/tflm") output bytes identical (and + 128 through uint8 I/O); arena estimate $ours, TFLM used $tflm"
     n=$((n + 1))
 done
-[ "$n" -eq 15 ] || die "expected 15 golden cases, ran $n"
+done
+n_fam=$(echo $families | wc -w)
+[ "$n" -eq $((15 * n_fam)) ] || die "expected 15 golden cases for each of $families, ran $n"
+echo "every golden case identical with the int8 kernel families: $families"
 exit 0
