@@ -166,6 +166,8 @@ typedef struct qat_pipeline {
     qat_diagnosis diag_qat;       /* QAT diagnostics of the trained fake-quant model */
     size_t arena_ptq, arena_qat;  /* int8 engine memory plans */
     int bias_corrected;           /* operators whose bias PTQ corrected ([quant] bias_correction) */
+    qat_sensitivity *sensitivity; /* [quant] sensitivity: per layer (owned), or NULL */
+    const char *sensitivity_on;   /* "validation split" or "calibration set" */
     int n_sqnr;                   /* per-tensor quantization error on the calibration set */
     qat_tensor_sqnr sqnr_ptq[QAT_MAX_LAYERS + 1], sqnr_qat[QAT_MAX_LAYERS + 1];
     double latency_us[QAT_VARIANT_COUNT];   /* per inference (filled by _measure) */

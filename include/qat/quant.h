@@ -81,6 +81,7 @@ typedef struct qat_quant_config {
     int weight_mse;              /* 1: kernels' scales minimise their squared rounding error
                                     (qat_weight_scales_mse), in PTQ and QAT; 0: max |w| */
     int bias_correction;         /* 1: qat_qmodel_bias_correct after calibration */
+    int sensitivity;             /* 1: qat_sensitivity_analyse after calibration */
     int weight_bits, act_bits;   /* defaults for every layer, 2..8 */
     int epochs;                  /* QAT fine-tuning (lesson: 30) */
     double lr;                   /* (lesson: 1e-4) */
@@ -421,6 +422,26 @@ qat_status qat_qmodel_calibrate(qat_qmodel *qm, const qat_dataset *d, qat_observ
  * neither (a separable conv's depthwise half, no bias) keep their error. The activation
  * ranges stay the calibrated ones. *corrected gets how many operators were corrected. */
 qat_status qat_qmodel_bias_correct(qat_qmodel *qm, const qat_dataset *d, int *corrected,
+                                   qat_error *e);
+/* Per-layer sensitivity: after calibration, each conv / dense operator's weights quantized
+ * alone (every other fake-quant off: the float model around it) at 2, 4 and 8 bits, and
+ * the whole model (every weight at those bits, activations at theirs), measured on d — a
+ * held-out part of the training data, never the test split — as accuracy and as the SQNR
+ * of the logits against the float model's. The model is left as it was (every node on at
+ * its own bits) and a last inference pass over d refreshes the scales lowering reads. */
+#define QAT_SENS_BITS 3 /* 2, 4, 8 */
+typedef struct qat_layer_sensitivity {
+    char name[QAT_NODE_NAME_MAX];  /* the layer ("<layer>/depthwise": a separable conv's half) */
+    long weights;
+    double accuracy[QAT_SENS_BITS], sqnr_db[QAT_SENS_BITS];
+} qat_layer_sensitivity;
+typedef struct qat_sensitivity {
+    int n, samples;
+    double float_accuracy;
+    qat_layer_sensitivity layer[QAT_MAX_LAYERS];
+    double all_accuracy[QAT_SENS_BITS], all_sqnr_db[QAT_SENS_BITS];
+} qat_sensitivity;
+qat_status qat_sensitivity_analyse(qat_qmodel *qm, const qat_dataset *d, qat_sensitivity *out,
                                    qat_error *e);
 /* Switches the observer of every activation fake-quant node (PTQ → QAT). */
 void qat_qmodel_set_observer(qat_qmodel *qm, qat_observer_kind observer);

@@ -197,6 +197,24 @@ static void table(const qat_pipeline *p) {
     printf("\n");
 }
 
+/* [quant] sensitivity: which layer hurts, accuracy and logits' SQNR with only its weights
+ * quantized. */
+static void sensitivity(const qat_pipeline *p) {
+    const qat_sensitivity *s = p->sensitivity;
+    printf("  sensitivity (%s, %d samples; float %.2f %%): only this layer's weights quantized\n"
+           "  %-20s %8s  %22s  %22s\n", p->sensitivity_on, s->samples, 100 * s->float_accuracy,
+           "layer", "weights", "accuracy % at 2/4/8 bits", "logits SQNR dB 2/4/8");
+    long total = 0;
+    for (int i = 0; i < s->n; i++) total += s->layer[i].weights;
+    for (int i = 0; i <= s->n; i++) {
+        const double *a = i < s->n ? s->layer[i].accuracy : s->all_accuracy,
+                     *d = i < s->n ? s->layer[i].sqnr_db : s->all_sqnr_db;
+        printf("  %-20s %8ld  %6.2f %6.2f %6.2f   %6.1f %6.1f %6.1f\n",
+               i < s->n ? s->layer[i].name : "(all layers)", i < s->n ? s->layer[i].weights : total,
+               100 * a[0], 100 * a[1], 100 * a[2], d[0], d[1], d[2]);
+    }
+}
+
 /* The QAT diagnostics of one stage: each finding and its remedy, or that there are none. */
 static void diagnosis(const char *stage, const qat_diagnosis *d) {
     printf("  QAT diagnostics of the %s model (%d training samples, %d activations, %d kernels, %d batch "
@@ -262,6 +280,7 @@ static void summary(const qat_pipeline *p) {
         printf("\n  int8 columns: the integer engine on the test split; QAT's fake-quant graph "
                "scores %.2f %% and\n  disagrees with the int8 engine on %d of %d test samples\n",
                100 * p->qat_sim_accuracy, p->sim_disagreements, p->test.n);
+        if (p->sensitivity) sensitivity(p);
         diagnosis("QAT", &p->diag_qat);
         if (p->pruned) diagnosis("pruned QAT", &p->diag_pqat);
         if (qat_target_set(&p->cfg.target)) target(p);

@@ -1100,6 +1100,7 @@ static const key_def quant_keys[] = {
     {.name = "per_channel_dense", F_BOOL(qat_quant_config, per_channel_dense)},
     {.name = "weight_calibration", F_ENUM(qat_quant_config, weight_mse, wcal_enum, ALL_VALUES)},
     {.name = "bias_correction", F_BOOL(qat_quant_config, bias_correction)},
+    {.name = "sensitivity", F_BOOL(qat_quant_config, sensitivity)},
     {.name = "weight_bits", F_INT(qat_quant_config, weight_bits, 2, 8)},
     {.name = "act_bits", F_INT(qat_quant_config, act_bits, 2, 8)},
     {.name = "epochs", F_INT(qat_quant_config, epochs, 0, 100000)},

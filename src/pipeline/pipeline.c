@@ -41,6 +41,7 @@ void qat_pipeline_free(qat_pipeline *p) {
     if (p->pqm_built) qat_qmodel_free(&p->pqm);
     if (p->pmodel_built) qat_model_free(&p->pmodel);
     if (p->teacher_built) qat_model_free(&p->teacher);
+    free(p->sensitivity);
     qat_ir_free(&p->ir_pruned);
     free(p->prune_history);
     free(p->pqat_history);
@@ -353,6 +354,16 @@ qat_status qat_pipeline_quantize(qat_pipeline *p, qat_progress_fn progress, void
                    "quantizing the trained model (if training diverged, lower the learning rate)");
 }
 
+/* [quant] sensitivity on the validation split, or the calibration set (a subset of the
+ * training split) when validation is the test split (the lesson): never the test split. */
+static qat_status sensitivity(qat_pipeline *p, qat_error *e) {
+    p->sensitivity = malloc(sizeof *p->sensitivity);
+    if (!p->sensitivity) return qat_error_set(e, QAT_ERR_NOMEM, "sensitivity: out of memory");
+    const qat_dataset *d = p->val_is_test ? &p->calib : qat_pipeline_val(p);
+    p->sensitivity_on = p->val_is_test ? "calibration set" : "validation split";
+    return qat_sensitivity_analyse(&p->qm, d, p->sensitivity, e);
+}
+
 static qat_status quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx, qat_error *e) {
     const qat_quant_config *q = &p->cfg.quant;
     int max_batch = q->batch > EVAL_BATCH ? q->batch : EVAL_BATCH;
@@ -365,6 +376,7 @@ static qat_status quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
     if (q->bias_correction &&
         (st = qat_qmodel_bias_correct(&p->qm, &p->calib, &p->bias_corrected, e)))
         return st;
+    if (q->sensitivity && (st = sensitivity(p, e))) return st;
     if ((st = qat_lower(&p->qm, QAT_LOWER_INT8, &p->ir_ptq, e))) return st;
     if ((st = qat_int8_evaluate(&p->ir_ptq, &p->test, NULL, NULL, &p->ptq_accuracy, &p->arena_ptq, e)))
         return st;

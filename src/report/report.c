@@ -380,6 +380,39 @@ static void results_section(qat_json *j, const qat_pipeline *p) {
     qat_json_close(j);
 }
 
+/* Accuracies (null when a tensor is exact: SQNR) of the 2, 4, 8-bit columns. */
+static void bits_array(qat_json *j, const char *key, const double *v) {
+    qat_json_array(j, key);
+    for (int b = 0; b < QAT_SENS_BITS; b++) qat_json_num(j, NULL, v[b]);
+    qat_json_close(j);
+}
+
+static void sensitivity_section(qat_json *j, const qat_pipeline *p) {
+    const qat_sensitivity *s = p->sensitivity;
+    qat_json_object(j, "sensitivity");
+    qat_json_str(j, "data", p->sensitivity_on);
+    qat_json_int(j, "samples", s->samples);
+    qat_json_num(j, "float_accuracy", s->float_accuracy);
+    qat_json_array(j, "weight_bits");
+    for (int b = 2; b <= 8; b *= 2) qat_json_int(j, NULL, b);
+    qat_json_close(j);
+    qat_json_array(j, "layers");
+    for (int i = 0; i < s->n; i++) {
+        qat_json_object(j, NULL);
+        qat_json_str(j, "layer", s->layer[i].name);
+        qat_json_int(j, "weights", s->layer[i].weights);
+        bits_array(j, "accuracy", s->layer[i].accuracy);
+        bits_array(j, "logits_sqnr_db", s->layer[i].sqnr_db);
+        qat_json_close(j);
+    }
+    qat_json_close(j);
+    qat_json_object(j, "all_layers");
+    bits_array(j, "accuracy", s->all_accuracy);
+    bits_array(j, "logits_sqnr_db", s->all_sqnr_db);
+    qat_json_close(j);
+    qat_json_close(j);
+}
+
 /* One QAT stage's diagnostics: what was checked, then each finding with its remedy. */
 static void diagnosis_object(qat_json *j, const char *key, const qat_diagnosis *d) {
     qat_json_object(j, key);
@@ -482,6 +515,7 @@ qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e
     }
     if (p->quantized) sqnr_section(&j, p);
     if (p->quantized) diagnostics_section(&j, p);
+    if (p->quantized && p->sensitivity) sensitivity_section(&j, p);
     const qat_distill_config *dc = &p->cfg.distill;
     if (qat_distill_on(dc)) {
         qat_json_object(&j, "distillation");

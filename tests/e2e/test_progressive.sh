@@ -49,6 +49,23 @@ for at in 62 136; do
         cmp -s "$TMP/ref/$f" "$TMP/r$at/$f" || die "$f differs after resuming at step $at"
     done
 done
+# Per-layer sensitivity ([quant] sensitivity) never reads the test split: the calibration set
+# when validation is the test split (the lesson), else the validation split; and it changes
+# no model.
+"$QATRAIN" $C $O --set quant.act_quant_start_epoch=1 --set quant.sensitivity=true --out "$TMP/sens" ||
+    die "sensitivity run failed"
+r=$(tr -d ' \n' <"$TMP/sens/report.json")
+cal=$(echo "$r" | sed -n 's/.*"calibration_samples":\([0-9]*\).*/\1/p')
+echo "$r" | grep -q "\"sensitivity\":{\"data\":\"calibrationset\",\"samples\":$cal," ||
+    die "sensitivity not on the $cal calibration samples"
+for f in model_int8.tflite model_ptq_int8.tflite model_pruned_int8.tflite; do
+    cmp -s "$TMP/plain/$f" "$TMP/sens/$f" || die "the sensitivity analysis changed $f"
+done
+"$QATRAIN" $C $O --set quant.act_quant_start_epoch=1 --set quant.sensitivity=true --set train.val_split=0.25 \
+    --out "$TMP/sensv" || die "sensitivity run with a validation split failed"
+v=$(tr -d ' \n' <"$TMP/sensv/report.json" | sed -n 's/.*"validation_samples":\([0-9]*\).*/\1/p')
+tr -d ' \n' <"$TMP/sensv/report.json" | grep -q "\"sensitivity\":{\"data\":\"validationsplit\",\"samples\":$v," ||
+    die "sensitivity not on the $v validation samples"
 # Malformed schedules: one line naming the key, exit 2.
 bad() { # pattern, schedule, more options...
     p=$1; v=$2; shift 2

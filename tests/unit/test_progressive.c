@@ -183,11 +183,50 @@ static void test_stage_off_passes_through(void **s) {
     qat_model_free(&fm);
 }
 
+/* Sensitivity: each layer's logits SQNR grows with its bits, 8-bit layers alone stay close
+ * to float, and the model is left computing what it computed before, bit for bit. */
+static void test_sensitivity(void **s) {
+    (void)s;
+    qat_model fm;
+    qat_qmodel qm;
+    qat_quant_config q;
+    lesson(&fm, &qm, &q);
+    qat_graph *g = &qm.m.g;
+    qat_dataset d;
+    qat_error e;
+    assert_int_equal(qat_dataset_alloc(&d, 8, 50, 3, 3, &e), QAT_OK);
+    memcpy(d.x, g->nodes[qm.m.input].val, 8 * 150 * sizeof(float));
+    for (int i = 0; i < 8; i++) d.y[i] = i % 3;
+    qat_pass p = {.batch = 8};
+    qat_graph_forward(g, &p, qm.m.logits + 1);
+    float before[24], after[24];
+    memcpy(before, g->nodes[qm.m.logits].val, sizeof before);
+    qat_sensitivity *sens = malloc(sizeof *sens);
+    assert_int_equal(qat_sensitivity_analyse(&qm, &d, sens, &e), QAT_OK);
+    assert_int_equal(sens->n, 4);
+    assert_string_equal(sens->layer[0].name, "conv1");
+    assert_int_equal(sens->layer[0].weights, 16 * 5 * 3);
+    for (int i = 0; i < sens->n; i++) {
+        const double *db = sens->layer[i].sqnr_db;
+        assert_true(db[0] < db[1] && db[1] < db[2]);
+        assert_true(db[2] > 30);
+    }
+    assert_true(sens->all_sqnr_db[2] < sens->layer[0].sqnr_db[2]); /* all layers: the most error */
+    qat_graph_forward(g, &p, qm.m.logits + 1);
+    memcpy(after, g->nodes[qm.m.logits].val, sizeof after);
+    assert_memory_equal(before, after, sizeof before);
+    free(sens);
+    qat_dataset_free(&d);
+    qat_qmodel_free(&qm);
+    qat_model_free(&fm);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stage_at),
         cmocka_unit_test(test_stage_bits_per_layer),
         cmocka_unit_test(test_stage_off_passes_through),
+        cmocka_unit_test(test_sensitivity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
