@@ -380,7 +380,7 @@ static void results_section(qat_json *j, const qat_pipeline *p) {
     qat_json_close(j);
 }
 
-/* Accuracies (null when a tensor is exact: SQNR) of the 2, 4, 8-bit columns. */
+/* A quantity's 2-, 4- and 8-bit columns (an exact SQNR, +inf, is written null). */
 static void bits_array(qat_json *j, const char *key, const double *v) {
     qat_json_array(j, key);
     for (int b = 0; b < QAT_SENS_BITS; b++) qat_json_num(j, NULL, v[b]);

@@ -175,10 +175,9 @@ static void test_training_learns_and_is_deterministic(void **s) {
     qat_dataset_free(&val);
 }
 
-/* lr 0: validation loss never improves, so early stopping ends after `patience` epochs
- * past the first; the plateau rule halves lr after each patience window. */
-static void test_early_stopping_and_plateau(void **s) {
-    (void)s;
+/* A run at lr ~0 (validation loss never improves), early stopping after 4 epochs without
+ * improvement, the plateau rule halving lr after 2, with the callbacks cb (may be NULL). */
+static void lr0_run(const qat_train_callbacks *cb, qat_epoch_stats h[50], qat_train_log *log) {
     qat_dataset train, val;
     toy_data(&train, 32, 3);
     toy_data(&val, 16, 4);
@@ -189,19 +188,27 @@ static void test_early_stopping_and_plateau(void **s) {
     c.plateau_factor = 0.5;
     qat_model m;
     build(&m, 6);
-    qat_epoch_stats h[50];
-    qat_train_log log = {.history = h};
+    *log = (qat_train_log){.history = h};
     qat_error e;
-    assert_int_equal(qat_train(&m, &c, &train, &val, 1, &log, NULL, &e), QAT_OK);
+    assert_int_equal(qat_train(&m, &c, &train, &val, 1, log, cb, &e), QAT_OK);
+    qat_model_free(&m);
+    qat_dataset_free(&train);
+    qat_dataset_free(&val);
+}
+
+/* lr 0: validation loss never improves, so early stopping ends after `patience` epochs
+ * past the first; the plateau rule halves lr after each patience window. */
+static void test_early_stopping_and_plateau(void **s) {
+    (void)s;
+    qat_epoch_stats h[50];
+    qat_train_log log;
+    lr0_run(NULL, h, &log);
     assert_true(log.stopped_early);
     assert_int_equal(log.epochs_run, 5);
     assert_int_equal(log.best_epoch, 1);
     assert_float_equal(h[2].lr, 1e-12, 1e-20);  /* epochs 2, 3 without improvement... */
     assert_float_equal(h[3].lr, 0.5e-12, 1e-20); /* ...halve the rate from epoch 4 */
     assert_float_equal(h[4].lr, 0.5e-12, 1e-20);
-    qat_model_free(&m);
-    qat_dataset_free(&train);
-    qat_dataset_free(&val);
 }
 
 /* An epoch callback that calls epochs 1-3 transitional (progressive quantization) and
@@ -217,27 +224,16 @@ static int transitional_3(void *ctx, qat_model *m, int epoch) {
     return epoch > 3;
 }
 
-/* The same lr-0 run as above with epochs 1-3 transitional: those never count as best,
- * early stopping and the plateau start counting at epoch 4, so the run stops at 4 + 4
- * (without the rule: best 1, stopped at 5). The callback sees every epoch once, in order. */
+/* The same lr-0 run with epochs 1-3 transitional: those never count as best, early stopping
+ * and the plateau start counting at epoch 4, so the run stops at 4 + 4 (without the rule:
+ * best 1, stopped at 5). The callback sees every epoch once, in order. */
 static void test_transitional_epochs(void **s) {
     (void)s;
-    qat_dataset train, val;
-    toy_data(&train, 32, 3);
-    toy_data(&val, 16, 4);
-    qat_train_config c = adam_cfg(50);
-    c.lr = 1e-12;
-    c.early_stop_patience = 4;
-    c.plateau_patience = 2;
-    c.plateau_factor = 0.5;
-    qat_model m;
-    build(&m, 6);
     qat_epoch_stats h[50];
-    qat_train_log log = {.history = h};
+    qat_train_log log;
     epoch_seen seen = {0};
     qat_train_callbacks cb = {.before_epoch = transitional_3, .epoch_ctx = &seen};
-    qat_error e;
-    assert_int_equal(qat_train(&m, &c, &train, &val, 1, &log, &cb, &e), QAT_OK);
+    lr0_run(&cb, h, &log);
     assert_true(log.stopped_early);
     assert_int_equal(log.epochs_run, 8);
     assert_int_equal(log.best_epoch, 4);
@@ -245,9 +241,6 @@ static void test_transitional_epochs(void **s) {
     for (int i = 0; i < seen.calls; i++) assert_int_equal(seen.epoch[i], i + 1);
     assert_float_equal(h[5].lr, 1e-12, 1e-20);  /* epochs 5, 6 without improvement... */
     assert_float_equal(h[6].lr, 0.5e-12, 1e-20); /* ...halve the rate from epoch 7 */
-    qat_model_free(&m);
-    qat_dataset_free(&train);
-    qat_dataset_free(&val);
 }
 
 /* The two callbacks watch their own metrics (the advanced chapter: early stopping on
