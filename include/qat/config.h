@@ -23,7 +23,8 @@
  *                    (EPOCH:BITS, ... over QAT epochs), weight_quant_start_epoch,
  *                    act_quant_start_epoch (progressive / delayed quantization),
  *                    act_quantizer (observer | lsq | pact), weight_quantizer (max | lsq),
- *                    weight_calibration (max | mse), bias_correction, sensitivity
+ *                    weight_calibration (max | mse), bias_correction, sensitivity,
+ *                    auto_bits (none | accuracy | size), auto_budget, auto_weight_bytes
  *   [distill]        teacher (self | a config file), teacher_checkpoint, temperature, alpha,
  *                    stages (float, qat)
  *   [target]         profile (esp32 | esp32s3 | nrf52840 | nano33ble | cortex_m4), flash_bytes,

@@ -168,6 +168,8 @@ typedef struct qat_pipeline {
     int bias_corrected;           /* operators whose bias PTQ corrected ([quant] bias_correction) */
     qat_sensitivity *sensitivity; /* [quant] sensitivity: per layer (owned), or NULL */
     const char *sensitivity_on;   /* "validation split" or "calibration set" */
+    int auto_bits[QAT_MAX_LAYERS]; /* [quant] auto_bits: per sensitivity-table layer */
+    double auto_accuracy, auto_base; /* the chosen bits' and all-8-bit's PTQ accuracy there */
     int n_sqnr;                   /* per-tensor quantization error on the calibration set */
     qat_tensor_sqnr sqnr_ptq[QAT_MAX_LAYERS + 1], sqnr_qat[QAT_MAX_LAYERS + 1];
     double latency_us[QAT_VARIANT_COUNT];   /* per inference (filled by _measure) */
@@ -216,6 +218,9 @@ void qat_pipeline_free(qat_pipeline *p);
 qat_status qat_pipeline_data(qat_pipeline *p, qat_error *e);
 /* The split training validates on: &p->val, or &p->test when val_is_test (borrowed). */
 const qat_dataset *qat_pipeline_val(const qat_pipeline *p);
+/* [quant] auto_bits: the run's config file as written, with the chosen weight_bits in its
+ * [layer.*] sections and the auto_* keys dropped, to `path` (src/pipeline/mixed_config.c). */
+qat_status qat_write_mixed_config(const qat_pipeline *p, const char *path, qat_error *e);
 qat_status qat_pipeline_build(qat_pipeline *p, qat_error *e);
 qat_status qat_pipeline_train(qat_pipeline *p, qat_progress_fn progress, void *ctx, qat_error *e);
 /* Instead of training: the float model from a checkpoint (float.ckpt of an earlier run with

@@ -82,6 +82,10 @@ typedef struct qat_quant_config {
                                     (qat_weight_scales_mse), in PTQ and QAT; 0: max |w| */
     int bias_correction;         /* 1: qat_qmodel_bias_correct after calibration */
     int sensitivity;             /* 1: qat_sensitivity_analyse after calibration */
+    int auto_bits;               /* 0 none, 1 accuracy (auto_budget), 2 size (auto_weight_bytes):
+                                    per-layer weight bits chosen by qat_auto_bits */
+    double auto_budget;          /* accuracy points below all-8-bit allowed (default 0.5) */
+    int auto_weight_bytes;       /* packed weight bytes to fit */
     int weight_bits, act_bits;   /* defaults for every layer, 2..8 */
     int epochs;                  /* QAT fine-tuning (lesson: 30) */
     double lr;                   /* (lesson: 1e-4) */
@@ -434,6 +438,9 @@ typedef struct qat_layer_sensitivity {
     char name[QAT_NODE_NAME_MAX];  /* the layer ("<layer>/depthwise": a separable conv's half) */
     long weights;
     double accuracy[QAT_SENS_BITS], sqnr_db[QAT_SENS_BITS];
+    int spec;                      /* its layer in the spec */
+    int depthwise_half;            /* automatic mixed precision leaves it at 8 bits (one
+                                      weight_bits per layer in a config) */
 } qat_layer_sensitivity;
 typedef struct qat_sensitivity {
     int n, samples;
@@ -443,6 +450,27 @@ typedef struct qat_sensitivity {
 } qat_sensitivity;
 qat_status qat_sensitivity_analyse(qat_qmodel *qm, const qat_dataset *d, qat_sensitivity *out,
                                    qat_error *e);
+/* Automatic mixed precision: weight bits per layer (the sensitivity table's order) from
+ * {8, 4, 2}. From all-8, the step down (8 → 4, 4 → 2) that costs a layer the least accuracy
+ * alone per packed byte saved is tried on the whole model (eval: its accuracy with those
+ * bits, activations quantized): with an accuracy budget (weight_bytes 0) a step that puts
+ * the model more than `budget` below all-8 is undone and that layer keeps its bits; with a
+ * byte budget steps are taken, cheapest first, until the packed bytes fit (the least loss the
+ * greedy order finds). *accuracy: eval's figure for the bits returned. */
+typedef struct qat_auto_goal {
+    double budget;     /* accuracy points (as a fraction) allowed below all-8-bit */
+    long weight_bytes; /* > 0: fit this many packed weight bytes instead */
+} qat_auto_goal;
+typedef double (*qat_auto_eval_fn)(void *ctx, const int *bits);
+void qat_auto_bits(const qat_sensitivity *s, const qat_auto_goal *goal, qat_auto_eval_fn eval,
+                   void *ctx, int *bits, double *accuracy);
+/* Σ weights · bits / 8 over the table's layers. */
+long qat_auto_bits_bytes(const qat_sensitivity *s, const int *bits);
+/* The whole model's accuracy on d with these weight bits per operator (the sensitivity
+ * table's order) and activations quantized; the model is left as it was. */
+double qat_qmodel_accuracy_at(qat_qmodel *qm, const qat_dataset *d, const int *bits);
+/* Gives the operators these weight bits for good (QAT and lowering use them). */
+void qat_qmodel_set_weight_bits(qat_qmodel *qm, const int *bits);
 /* Switches the observer of every activation fake-quant node (PTQ → QAT). */
 void qat_qmodel_set_observer(qat_qmodel *qm, qat_observer_kind observer);
 /* Starts every learned quantizer: activations from the range in use now (the calibrated

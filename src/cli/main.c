@@ -215,6 +215,19 @@ static void sensitivity(const qat_pipeline *p) {
     }
 }
 
+/* [quant] auto_bits: the chosen bits and what they cost and save. */
+static void auto_bits(const qat_pipeline *p) {
+    const qat_sensitivity *s = p->sensitivity;
+    int eight[QAT_MAX_LAYERS];
+    for (int i = 0; i < QAT_MAX_LAYERS; i++) eight[i] = 8;
+    printf("  mixed precision (auto_bits):");
+    for (int i = 0; i < s->n; i++) printf(" %s %d%s", s->layer[i].name, p->auto_bits[i], i + 1 < s->n ? "," : "");
+    printf("\n    packed weights %ld B (8-bit: %ld B), PTQ %.2f %% (8-bit: %.2f %%) on the %s;\n"
+           "    written to mixed_precision.ini\n", qat_auto_bits_bytes(s, p->auto_bits),
+           qat_auto_bits_bytes(s, eight), 100 * p->auto_accuracy, 100 * p->auto_base,
+           p->sensitivity_on);
+}
+
 /* The QAT diagnostics of one stage: each finding and its remedy, or that there are none. */
 static void diagnosis(const char *stage, const qat_diagnosis *d) {
     printf("  QAT diagnostics of the %s model (%d training samples, %d activations, %d kernels, %d batch "
@@ -281,6 +294,7 @@ static void summary(const qat_pipeline *p) {
                "scores %.2f %% and\n  disagrees with the int8 engine on %d of %d test samples\n",
                100 * p->qat_sim_accuracy, p->sim_disagreements, p->test.n);
         if (p->sensitivity) sensitivity(p);
+        if (p->cfg.quant.auto_bits) auto_bits(p);
         diagnosis("QAT", &p->diag_qat);
         if (p->pruned) diagnosis("pruned QAT", &p->diag_pqat);
         if (qat_target_set(&p->cfg.target)) target(p);

@@ -238,6 +238,7 @@ void qat_config_defaults(qat_config *cfg) {
     add_dense(cfg, "dense2", 3, QAT_ACT_SOFTMAX);
     default_train(&cfg->train);
     default_quant(&cfg->quant);
+    cfg->quant.auto_budget = 0.5;
     cfg->distill.temperature = 4;
     cfg->distill.alpha = 0.5;
     cfg->distill.on_qat = 1; /* with teacher = self, the stage it can teach */
@@ -355,6 +356,9 @@ static const char *obs_name(int v) { return qat_observer_name((qat_observer_kind
 static const char *actq_name(int v) { return qat_act_quantizer_name((qat_act_quantizer)v); }
 static const char *wq_name(int v) { return qat_weight_quantizer_name((qat_weight_quantizer)v); }
 static const char *wcal_name(int v) { return v == 0 ? "max" : v == 1 ? "mse" : "unknown"; }
+static const char *auto_name(int v) {
+    return v == 0 ? "none" : v == 1 ? "accuracy" : v == 2 ? "size" : "unknown";
+}
 static const char *profile_name(int v) {
     const qat_target_profile *p = qat_target_profile_at(v);
     return p ? p->name : "unknown";
@@ -376,6 +380,7 @@ static const enum_desc norm_enum = {QAT_NORM_KIND_COUNT, norm_name};
 static const enum_desc obs_enum = {QAT_OBS_COUNT, obs_name};
 static const enum_desc actq_enum = {QAT_ACTQ_COUNT, actq_name};
 static const enum_desc wcal_enum = {2, wcal_name};
+static const enum_desc auto_enum = {3, auto_name};
 static const enum_desc profile_enum = {QAT_TARGET_PROFILES, profile_name};
 static const enum_desc wq_enum = {QAT_WQ_COUNT, wq_name};
 static const enum_desc sched_enum = {QAT_PRUNE_SCHEDULE_COUNT, sched_name};
@@ -1101,6 +1106,9 @@ static const key_def quant_keys[] = {
     {.name = "weight_calibration", F_ENUM(qat_quant_config, weight_mse, wcal_enum, ALL_VALUES)},
     {.name = "bias_correction", F_BOOL(qat_quant_config, bias_correction)},
     {.name = "sensitivity", F_BOOL(qat_quant_config, sensitivity)},
+    {.name = "auto_bits", F_ENUM(qat_quant_config, auto_bits, auto_enum, ALL_VALUES)},
+    {.name = "auto_budget", F_DBL(qat_quant_config, auto_budget, 0, CLOSED, 100, CLOSED)},
+    {.name = "auto_weight_bytes", F_INT(qat_quant_config, auto_weight_bytes, 1, 2147483647)},
     {.name = "weight_bits", F_INT(qat_quant_config, weight_bits, 2, 8)},
     {.name = "act_bits", F_INT(qat_quant_config, act_bits, 2, 8)},
     {.name = "epochs", F_INT(qat_quant_config, epochs, 0, 100000)},

@@ -519,6 +519,22 @@ static qat_status check_distill(const qat_config *cfg, qat_error *e) {
     return QAT_OK;
 }
 
+static qat_status check_auto_bits(const qat_config *cfg, qat_error *e) {
+    const qat_quant_config *q = &cfg->quant;
+    if (!q->auto_bits) return QAT_OK;
+    if (q->auto_bits == 2 && !q->auto_weight_bytes)
+        return config_error(cfg, 0, e, "[quant] auto_bits: size needs auto_weight_bytes (the "
+                            "packed weight bytes to fit)");
+    if (!cfg->n_layers || cfg->layers[0].line == 0)
+        return config_error(cfg, 0, e, "[quant] auto_bits: the chosen bits are written into a "
+                            "copy of the config's [layer.*] sections; write the layer stack out "
+                            "(as configs/gesture_cnn.ini does)");
+    if (qat_quant_staged(q))
+        return config_error(cfg, 0, e, "[quant] auto_bits: choose the bits first, then schedule "
+                            "them (a bit-width schedule is not applied with auto_bits)");
+    return QAT_OK;
+}
+
 static qat_status check_target(const qat_config *cfg, qat_error *e) {
     if (qat_target_set(&cfg->target) && !cfg->quant.enabled)
         return config_error(cfg, 0, e, "[target]: the target is checked against the int8 models; "
@@ -561,6 +577,7 @@ qat_status qat_config_validate(const qat_config *cfg, qat_error *e) {
     if (!s) s = check_quant(cfg, e);
     if (!s) s = check_target(cfg, e);
     if (!s) s = check_distill(cfg, e);
+    if (!s) s = check_auto_bits(cfg, e);
     if (!s) s = check_prune(cfg, e);
     return s;
 }

@@ -215,6 +215,10 @@ qat_status qat_pipeline_write(const qat_pipeline *p, qat_error *e) {
     if (!st && p->quantized) st = qat_report_history_csv(&p->qat_log, q, path, e);
     if (!st && p->quantized) st = qat_path_join(path, sizeof path, dir, "qat.ckpt", e);
     if (!st && p->quantized) st = qat_checkpoint_save(&p->qm.m, path, e);
+    if (!st && p->cfg.quant.auto_bits && p->sensitivity) {
+        st = qat_path_join(path, sizeof path, dir, "mixed_precision.ini", e);
+        if (!st) st = qat_write_mixed_config(p, path, e);
+    }
     if (!st) st = qat_path_join(path, sizeof path, dir, "timing.json", e);
     if (!st) st = qat_report_timing_json(p, path, e);
     return st;
@@ -364,6 +368,27 @@ static qat_status sensitivity(qat_pipeline *p, qat_error *e) {
     return qat_sensitivity_analyse(&p->qm, d, p->sensitivity, e);
 }
 
+static double accuracy_at(void *ctx, const int *bits) {
+    qat_pipeline *p = ctx;
+    return qat_qmodel_accuracy_at(&p->qm, p->val_is_test ? &p->calib : qat_pipeline_val(p), bits);
+}
+
+/* [quant] auto_bits: the bits chosen from the sensitivity table, given to the QAT model and
+ * to the config the pruned model is built from. */
+static void auto_bits(qat_pipeline *p) {
+    const qat_quant_config *q = &p->cfg.quant;
+    qat_auto_goal goal = {q->auto_budget / 100, q->auto_bits == 2 ? q->auto_weight_bytes : 0};
+    int eight[QAT_MAX_LAYERS];
+    for (int i = 0; i < QAT_MAX_LAYERS; i++) eight[i] = 8;
+    p->auto_base = accuracy_at(p, eight);
+    qat_auto_bits(p->sensitivity, &goal, accuracy_at, p, p->auto_bits, &p->auto_accuracy);
+    qat_qmodel_set_weight_bits(&p->qm, p->auto_bits);
+    p->auto_accuracy = accuracy_at(p, p->auto_bits); /* and a pass with them: fresh scales */
+    for (int i = 0; i < p->sensitivity->n; i++)
+        if (!p->sensitivity->layer[i].depthwise_half)
+            p->cfg.layers[p->sensitivity->layer[i].spec].weight_bits = p->auto_bits[i];
+}
+
 static qat_status quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx, qat_error *e) {
     const qat_quant_config *q = &p->cfg.quant;
     int max_batch = q->batch > EVAL_BATCH ? q->batch : EVAL_BATCH;
@@ -373,10 +398,11 @@ static qat_status quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
     if (st) return st;
     p->qm_built = 1;
     if ((st = qat_qmodel_calibrate(&p->qm, &p->calib, q->ptq_observer, e))) return st;
+    if ((q->sensitivity || q->auto_bits) && (st = sensitivity(p, e))) return st;
+    if (q->auto_bits) auto_bits(p); /* before bias correction: the written config redoes it */
     if (q->bias_correction &&
         (st = qat_qmodel_bias_correct(&p->qm, &p->calib, &p->bias_corrected, e)))
         return st;
-    if (q->sensitivity && (st = sensitivity(p, e))) return st;
     if ((st = qat_lower(&p->qm, QAT_LOWER_INT8, &p->ir_ptq, e))) return st;
     if ((st = qat_int8_evaluate(&p->ir_ptq, &p->test, NULL, NULL, &p->ptq_accuracy, &p->arena_ptq, e)))
         return st;

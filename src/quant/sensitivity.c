@@ -62,6 +62,45 @@ static void measure(qat_qmodel *qm, const qat_dataset *d, const float *ref, floa
     *db = sqnr(ref, buf, (size_t)d->n * (size_t)qm->m.n_classes);
 }
 
+/* Every operator with weights at bits[j] (j counts them in order), every fake-quant on. */
+static void quantize_at(qat_qmodel *qm, const int *bits) {
+    qat_graph *g = &qm->m.g;
+    quantize_only(qm, qm->n_q, 8); /* everything on */
+    for (int i = 0, j = 0; i < qm->n_q; i++) {
+        if (qm->q[i].w_fq < 0) continue;
+        int qmin;
+        qat_weight_range(bits[j++], &qmin,
+                         &QAT_NODE_PARAMS(qat_fq_weight_params, &g->nodes[qm->q[i].w_fq], QAT_OP_FQ_WEIGHT)->qmax);
+    }
+}
+
+/* Every node on at its operator's own bits, and one pass over d: the weight nodes' scales,
+ * which lowering reads, are then those of the model as it is. */
+static void restore(qat_qmodel *qm, const qat_dataset *d, float *buf) {
+    qat_quant_stage fin;
+    qat_quant_stage_at(&(qat_quant_config){0}, 0, &fin);
+    qat_qmodel_set_stage(qm, &fin);
+    logits_of(qm, d, buf);
+}
+
+double qat_qmodel_accuracy_at(qat_qmodel *qm, const qat_dataset *d, const int *bits) {
+    float *buf = malloc((size_t)d->n * (size_t)qm->m.n_classes * sizeof(float) + 1);
+    if (!buf) return 0; /* out of memory: no step passes the check */
+    quantize_at(qm, bits);
+    double acc = logits_of(qm, d, buf);
+    restore(qm, d, buf);
+    free(buf);
+    return acc;
+}
+
+void qat_qmodel_set_weight_bits(qat_qmodel *qm, const int *bits) {
+    for (int i = 0, j = 0; i < qm->n_q; i++)
+        if (qm->q[i].w_fq >= 0) qm->q[i].weight_bits = bits[j++];
+    qat_quant_stage fin;
+    qat_quant_stage_at(&(qat_quant_config){0}, 0, &fin);
+    qat_qmodel_set_stage(qm, &fin);
+}
+
 qat_status qat_sensitivity_analyse(qat_qmodel *qm, const qat_dataset *d, qat_sensitivity *out,
                                    qat_error *e) {
     memset(out, 0, sizeof *out);
@@ -78,6 +117,8 @@ qat_status qat_sensitivity_analyse(qat_qmodel *qm, const qat_dataset *d, qat_sen
         snprintf(l->name, sizeof l->name, "%s%s", qm->m.spec[q->spec].name,
                  q->depthwise_half ? "/depthwise" : "");
         l->weights = (long)qm->m.g.nodes[q->w_fq].size;
+        l->spec = q->spec;
+        l->depthwise_half = q->depthwise_half;
         for (int b = 0; b < QAT_SENS_BITS; b++) {
             quantize_only(qm, i, BITS[b]);
             measure(qm, d, ref, buf, &l->accuracy[b], &l->sqnr_db[b]);
@@ -87,10 +128,7 @@ qat_status qat_sensitivity_analyse(qat_qmodel *qm, const qat_dataset *d, qat_sen
         quantize_only(qm, qm->n_q, BITS[b]);
         measure(qm, d, ref, buf, &out->all_accuracy[b], &out->all_sqnr_db[b]);
     }
-    qat_quant_stage fin; /* back to the model as it was: every node on at its own bits */
-    qat_quant_stage_at(&(qat_quant_config){0}, 0, &fin);
-    qat_qmodel_set_stage(qm, &fin);
-    logits_of(qm, d, buf); /* the weight nodes' scales of the last pass, as lowering reads them */
+    restore(qm, d, buf); /* back to the model as it was */
     free(ref);
     return QAT_OK;
 }

@@ -413,6 +413,33 @@ static void sensitivity_section(qat_json *j, const qat_pipeline *p) {
     qat_json_close(j);
 }
 
+/* [quant] auto_bits: the goal, each layer's chosen bits, packed bytes and accuracy against
+ * all-8-bit (PTQ, on the sensitivity's data). */
+static void auto_bits_section(qat_json *j, const qat_pipeline *p) {
+    const qat_quant_config *q = &p->cfg.quant;
+    const qat_sensitivity *s = p->sensitivity;
+    int eight[QAT_MAX_LAYERS];
+    for (int i = 0; i < QAT_MAX_LAYERS; i++) eight[i] = 8;
+    qat_json_object(j, "auto_bits");
+    qat_json_str(j, "goal", q->auto_bits == 2 ? "size" : "accuracy");
+    if (q->auto_bits == 2) qat_json_int(j, "weight_bytes_budget", q->auto_weight_bytes);
+    else qat_json_num(j, "accuracy_budget", q->auto_budget / 100);
+    qat_json_array(j, "layers");
+    for (int i = 0; i < s->n; i++) {
+        qat_json_object(j, NULL);
+        qat_json_str(j, "layer", s->layer[i].name);
+        qat_json_int(j, "weight_bits", p->auto_bits[i]);
+        qat_json_close(j);
+    }
+    qat_json_close(j);
+    qat_json_int(j, "packed_weight_bytes", qat_auto_bits_bytes(s, p->auto_bits));
+    qat_json_int(j, "packed_weight_bytes_8bit", qat_auto_bits_bytes(s, eight));
+    qat_json_num(j, "ptq_accuracy", p->auto_accuracy);
+    qat_json_num(j, "ptq_accuracy_8bit", p->auto_base);
+    qat_json_str(j, "config", "mixed_precision.ini");
+    qat_json_close(j);
+}
+
 /* One QAT stage's diagnostics: what was checked, then each finding with its remedy. */
 static void diagnosis_object(qat_json *j, const char *key, const qat_diagnosis *d) {
     qat_json_object(j, key);
@@ -516,6 +543,7 @@ qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e
     if (p->quantized) sqnr_section(&j, p);
     if (p->quantized) diagnostics_section(&j, p);
     if (p->quantized && p->sensitivity) sensitivity_section(&j, p);
+    if (p->quantized && p->cfg.quant.auto_bits) auto_bits_section(&j, p);
     const qat_distill_config *dc = &p->cfg.distill;
     if (qat_distill_on(dc)) {
         qat_json_object(&j, "distillation");

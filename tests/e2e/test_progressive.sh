@@ -66,6 +66,24 @@ done
 v=$(tr -d ' \n' <"$TMP/sensv/report.json" | sed -n 's/.*"validation_samples":\([0-9]*\).*/\1/p')
 tr -d ' \n' <"$TMP/sensv/report.json" | grep -q "\"sensitivity\":{\"data\":\"validationsplit\",\"samples\":$v," ||
     die "sensitivity not on the $v validation samples"
+# Automatic mixed precision: bits chosen under an accuracy budget, written into a copy of the
+# config that, run alone, gives the same model (the files differ only in the description
+# naming the config).
+"$QATRAIN" $C $O --set quant.act_quant_start_epoch=1 --set quant.auto_bits=accuracy --out "$TMP/amp" ||
+    die "auto_bits run failed"
+[ -s "$TMP/amp/mixed_precision.ini" ] || die "no mixed_precision.ini"
+tr -d ' \n' <"$TMP/amp/report.json" | grep -q '"auto_bits":{"goal":"accuracy","accuracy_budget":0.005,"layers":\[{"layer":"conv1","weight_bits":[248]}' ||
+    die "report.json auto_bits missing"
+! grep -q '^auto_bits' "$TMP/amp/mixed_precision.ini" || die "mixed_precision.ini still asks for auto_bits"
+"$QATRAIN" "$TMP/amp/mixed_precision.ini" $O --set quant.act_quant_start_epoch=1 --out "$TMP/amp2" ||
+    die "mixed_precision.ini does not run"
+for f in qat.ckpt test_outputs_int8.npy test_outputs_ptq_int8.npy test_outputs_pruned_int8.npy; do
+    cmp -s "$TMP/amp/$f" "$TMP/amp2/$f" || die "mixed_precision.ini does not reproduce $f"
+done
+expect_error 2 "auto_bits: size needs auto_weight_bytes" -- \
+    "$QATRAIN" $C $O --out "$TMP/bad" --set quant.auto_bits=size
+expect_error 2 "auto_bits: the chosen bits are written into a copy of the config's \[layer" -- \
+    "$QATRAIN" configs/experiments/all_4bit.ini $O --out "$TMP/bad" --set quant.auto_bits=accuracy
 # Malformed schedules: one line naming the key, exit 2.
 bad() { # pattern, schedule, more options...
     p=$1; v=$2; shift 2

@@ -221,12 +221,68 @@ static void test_sensitivity(void **s) {
     qat_model_free(&fm);
 }
 
+/* A hand-built table of three layers, and a model whose accuracy is 0.95 minus each layer's
+ * drop alone (the drops add up): the accuracy goal takes the cheap steps and refuses the
+ * one over budget; the size goal stops as soon as the bytes fit. */
+static const qat_sensitivity *table(void) {
+    static qat_sensitivity s;
+    s = (qat_sensitivity){.n = 3};
+    /* weights; accuracy alone at 2 / 4 / 8 bits */
+    const long w[3] = {100, 1000, 10000};
+    const double acc[3][3] = {{0.94, 0.95, 0.95}, {0.60, 0.949, 0.95}, {0.50, 0.946, 0.95}};
+    for (int i = 0; i < 3; i++) {
+        s.layer[i].weights = w[i];
+        memcpy(s.layer[i].accuracy, acc[i], sizeof acc[i]);
+    }
+    return &s;
+}
+
+static double additive(void *ctx, const int *bits) {
+    const qat_sensitivity *s = ctx;
+    double a = 0.95;
+    for (int i = 0; i < s->n; i++) a -= 0.95 - s->layer[i].accuracy[bits[i] == 2 ? 0 : bits[i] == 4 ? 1 : 2];
+    return a;
+}
+
+static void test_auto_bits(void **s) {
+    (void)s;
+    const qat_sensitivity *t = table();
+    int bits[3];
+    double acc;
+    /* budget 0.5 points: layer 2 to 4 bits (0.004 for 4,500 B) and layer 1 (0.001 for 500 B)
+     * fit (0.005 in all); layer 0's 8 → 4 is free; no 4 → 2 step fits */
+    qat_auto_bits(t, &(qat_auto_goal){0.005, 0}, additive, (void *)t, bits, &acc);
+    assert_int_equal(bits[0], 4);
+    assert_int_equal(bits[1], 4);
+    assert_int_equal(bits[2], 4);
+    assert_float_equal(acc, 0.945, 1e-12);
+    /* budget 0.3 points: layer 0's free step, then layer 2's (0.4 points: refused, it stays
+     * at 8), layer 1's (0.1); the 4 → 2 steps (1 and 34.9 points) are refused */
+    qat_auto_bits(t, &(qat_auto_goal){0.003, 0}, additive, (void *)t, bits, &acc);
+    assert_int_equal(bits[0], 4);
+    assert_int_equal(bits[1], 4);
+    assert_int_equal(bits[2], 8);
+    assert_float_equal(acc, 0.949, 1e-12);
+    int four[3] = {4, 4, 4};
+    assert_int_equal(qat_auto_bits_bytes(t, four), 50 + 500 + 5000);
+    /* 6,000 packed bytes: the cheapest steps until they fit */
+    qat_auto_bits(t, &(qat_auto_goal){0, 6000}, additive, (void *)t, bits, &acc);
+    assert_true(qat_auto_bits_bytes(t, bits) <= 6000);
+    assert_int_equal(bits[2], 4);
+    /* 10,600 bytes: per byte saved layer 2's step is cheaper than layer 1's (8e-7 against
+     * 2e-6 a byte), so layer 2 goes to 4 bits and the budget is met with layer 1 at 8 */
+    qat_auto_bits(t, &(qat_auto_goal){0, 10600}, additive, (void *)t, bits, &acc);
+    assert_int_equal(bits[1], 8);
+    assert_int_equal(bits[2], 4);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stage_at),
         cmocka_unit_test(test_stage_bits_per_layer),
         cmocka_unit_test(test_stage_off_passes_through),
         cmocka_unit_test(test_sensitivity),
+        cmocka_unit_test(test_auto_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
