@@ -8,6 +8,7 @@
 #   pruned     1 when pruning ran (sweep.svg)
 #   nclasses   number of classes (the confusion matrices are nclasses x nclasses)
 #   staged     1 under progressive / delayed quantization: the QAT curves show the bits
+#   sensitivity 1 with [quant] sensitivity (sensitivity.svg)
 # Data files (whitespace-separated, first line a header, names double-quoted):
 #   curve_PHASE.dat   epoch loss accuracy val_loss val_accuracy weight_bits act_bits
 #                     (accuracies in %; bits 32 = not quantized)
@@ -17,6 +18,7 @@
 #   classes.dat       index "NAME"
 #   sqnr.dat          "TENSOR" ptq_db qat_db ('?' = exact)
 #   lab.dat           "MODEL TYPE" file_KB accuracy% (the lab's comparison, when quantized)
+#   sensitivity.dat   "LAYER" accuracy% with only its weights at 2, 4, 8 bits (last: all layers)
 # Writes curves.svg, confusion.svg and, as the variables say, sweep.svg, weights.svg,
 # sqnr.svg, lab.svg. Fixed sizes and fonts: the same data always gives the same bytes.
 
@@ -26,6 +28,7 @@ if (!exists("quantized")) quantized = 0
 if (!exists("pruned")) pruned = 0
 if (!exists("nclasses")) nclasses = 2
 if (!exists("staged")) staged = 0
+if (!exists("sensitivity")) sensitivity = 0
 
 set encoding utf8
 set datafile missing '?'
@@ -204,6 +207,28 @@ if (quantized) {
     unset ylabel
 }
 unset output
+
+# ---- per-layer sensitivity: which layer hurts ----
+if (sensitivity) {
+    eval svg_(960, 360)
+    set output 'sensitivity.svg'
+    set ylabel 'accuracy (%)'
+    set yrange [0:100]
+    set style data histogram
+    set style histogram clustered gap 1
+    set style fill solid 0.85 noborder
+    set boxwidth 0.9
+    set xtics rotate by -30
+    set key inside bottom right vertical samplen 2 font ',10'
+    set xlabel 'weights quantized: this layer alone (every other layer float), then all'
+    plot 'sensitivity.dat' using 2:xtic(1) lc rgb c_gzip title '2-bit', \
+         'sensitivity.dat' using 3 lc rgb c_ptq title '4-bit', \
+         'sensitivity.dat' using 4 lc rgb c_qat title '8-bit'
+    unset output
+    set xtics norotate
+    set xlabel ''
+    set yrange [*:*]
+}
 
 # ---- 5. per-tensor quantization error ----
 if (quantized) {

@@ -464,6 +464,37 @@ static void section_target(FILE *f, const qat_pipeline *p) {
     fputs("</tbody>\n</table>\n", f);
 }
 
+/* [quant] sensitivity: which layer hurts (quant.h qat_sensitivity_analyse). */
+static void section_sensitivity(FILE *f, const page *g) {
+    const qat_pipeline *p = g->p;
+    const qat_sensitivity *s = p->sensitivity;
+    fputs("<h2>Which layer hurts</h2>\n", f);
+    fprintf(f, "<p>Each conv / dense layer's weights quantized alone (every other layer float) "
+            "and then all of them, on the %s (%d samples; never the test split); float: %.2f "
+            "%%.</p>\n", p->sensitivity_on, s->samples, 100 * s->float_accuracy);
+    figure(f, g, QAT_PLOT_SENSITIVITY, "Accuracy with only that layer's weights quantized.");
+    fputs("<table>\n<thead><tr><th>layer</th><th>weights</th><th>accuracy at 2 / 4 / 8 bits (%)"
+          "</th><th>logits SQNR at 2 / 4 / 8 bits (dB)</th>", f);
+    if (p->cfg.quant.auto_bits) fputs("<th>chosen bits</th>", f);
+    fputs("</tr></thead>\n<tbody>\n", f);
+    for (int i = 0; i <= s->n; i++) {
+        const double *a = i < s->n ? s->layer[i].accuracy : s->all_accuracy,
+                     *d = i < s->n ? s->layer[i].sqnr_db : s->all_sqnr_db;
+        fputs("<tr><td>", f);
+        esc(f, i < s->n ? s->layer[i].name : "all layers");
+        fputs("</td><td>", f);
+        if (i < s->n) put_long(f, s->layer[i].weights);
+        fprintf(f, "</td><td>%.2f / %.2f / %.2f</td><td>%.1f / %.1f / %.1f</td>", 100 * a[0],
+                100 * a[1], 100 * a[2], d[0], d[1], d[2]);
+        if (p->cfg.quant.auto_bits) {
+            if (i < s->n) fprintf(f, "<td>%d</td>", p->auto_bits[i]);
+            else fputs("<td></td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody>\n</table>\n", f);
+}
+
 /* What the QAT diagnostics found (diagnose.h), with a remedy each. */
 static void section_diagnostics(FILE *f, const qat_pipeline *p) {
     const qat_diagnosis *q = &p->diag_qat, *pq = p->pruned ? &p->diag_pqat : NULL;
@@ -534,6 +565,7 @@ static void body(FILE *f, const page *g, const char *warning) {
     if (p->quantized) section_weights(f, g);
     section_confusion(f, g);
     if (p->quantized) section_sqnr(f, g);
+    if (p->quantized && p->sensitivity) section_sensitivity(f, g);
     if (p->quantized) section_diagnostics(f, p);
     if (p->quantized && qat_target_set(&p->cfg.target)) section_target(f, p);
     section_layers(f, &p->model);

@@ -32,7 +32,8 @@
 #define MAX_POINTS (QAT_PRUNE_RUNS_MAX + 1) /* and the unpruned model */
 
 static const char *const plot_file[QAT_PLOT_COUNT] = {"curves.svg", "sweep.svg", "weights.svg",
-                                                       "confusion.svg", "sqnr.svg", "lab.svg"};
+                                                       "confusion.svg", "sqnr.svg", "lab.svg",
+                                                       "sensitivity.svg"};
 _Static_assert(sizeof plot_file / sizeof plot_file[0] == QAT_PLOT_COUNT, "plot files");
 
 /* What the plots are drawn from, and what came of it. */
@@ -219,6 +220,21 @@ static int write_sqnr(const char *dir, const qat_pipeline *p) {
     return data_close(f);
 }
 
+/* sensitivity.dat: "LAYER" and its accuracy (%) alone at 2, 4, 8 bits; the last row all layers. */
+static int write_sensitivity(const char *dir, const qat_pipeline *p) {
+    const qat_sensitivity *s = p->sensitivity;
+    FILE *f = data_file(dir, "sensitivity.dat");
+    if (!f) return -1;
+    fprintf(f, "layer bits2 bits4 bits8\n");
+    for (int i = 0; i <= s->n; i++) {
+        const double *a = i < s->n ? s->layer[i].accuracy : s->all_accuracy;
+        put_field(f, i < s->n ? s->layer[i].name : "all layers");
+        for (int b = 0; b < QAT_SENS_BITS; b++) put_num(f, 100 * a[b]);
+        fputc('\n', f);
+    }
+    return data_close(f);
+}
+
 static int write_lab(const char *dir, const qat_pipeline *p) {
     qat_lab_row r[QAT_LAB_ROWS];
     int n = qat_report_lab(p, r);
@@ -250,9 +266,10 @@ static int write_data(const job *g, const char *dir, char *vars, size_t cap) {
         return -1;
     nl = p->quantized ? ev->n_hist : 0;
     if (p->pruned && write_sweep(dir, p)) return -1;
+    if (p->quantized && p->sensitivity && write_sensitivity(dir, p)) return -1;
     snprintf(vars, cap, "phases='%s'; nlayers=%d; quantized=%d; pruned=%d; nclasses=%d; "
-             "staged=%d", ids, nl, p->quantized, p->pruned, p->test.n_classes,
-             p->quantized && qat_quant_staged(&p->cfg.quant));
+             "staged=%d; sensitivity=%d", ids, nl, p->quantized, p->pruned, p->test.n_classes,
+             p->quantized && qat_quant_staged(&p->cfg.quant), p->quantized && p->sensitivity);
     return 0;
 }
 
@@ -357,7 +374,7 @@ static int load_svgs(job *g, const char *dir) {
     const qat_pipeline *p = g->p;
     phase ph[MAX_PHASES];
     int want[QAT_PLOT_COUNT] = {phases(p, ph) > 0, p->pruned, p->quantized, 1, p->quantized,
-                                p->quantized};
+                                p->quantized, p->quantized && p->sensitivity};
     int missing = 0;
     for (int i = 0; i < QAT_PLOT_COUNT; i++) {
         char path[QAT_PATH_MAX + 32];

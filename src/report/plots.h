@@ -13,6 +13,7 @@ typedef enum qat_plot {
     QAT_PLOT_CONFUSION, /* confusion matrices */
     QAT_PLOT_SQNR,      /* per-tensor SQNR (when quantized) */
     QAT_PLOT_LAB,       /* accuracy against file size of the lab's models (when quantized) */
+    QAT_PLOT_SENSITIVITY, /* accuracy with one layer quantized, per bit width ([quant] sensitivity) */
     QAT_PLOT_COUNT
 } qat_plot;
 
