@@ -553,6 +553,12 @@ typedef struct qat_tensor_sqnr {
     double sqnr_db;   /* +inf when the tensor is exact */
 } qat_tensor_sqnr;
 
+/* The SQNR of accumulated sums: 10·log10(Σf² / Σ(f − q̂)²), +inf when the error is 0 (the
+ * per-tensor figures above and the sensitivity table's logits share it). */
+static inline double qat_sqnr_db(double signal, double noise) {
+    return noise > 0 ? 10 * log10(signal / noise) : INFINITY;
+}
+
 /* fm: the float reference (same layer stack as qm, whose lowering produced ir). Writes up
  * to QAT_MAX_LAYERS + 1 entries (the input first); returns the count in *n. */
 qat_status qat_sqnr(const qat_ir *ir, const qat_qmodel *qm, qat_model *fm, const qat_dataset *d,

@@ -46,14 +46,14 @@ static double logits_of(qat_qmodel *qm, const qat_dataset *d, float *out) {
     return d->n ? (double)hits / d->n : 0;
 }
 
-/* 10·log10(Σ f² / Σ (f − q)²); +inf when exact. */
+/* The SQNR of q against the reference f (qat_sqnr_db). */
 static double sqnr(const float *f, const float *q, size_t n) {
     double sf = 0, se = 0;
     for (size_t i = 0; i < n; i++) {
         sf += (double)f[i] * f[i];
         se += ((double)f[i] - q[i]) * ((double)f[i] - q[i]);
     }
-    return se > 0 ? 10 * log10(sf / se) : INFINITY;
+    return qat_sqnr_db(sf, se);
 }
 
 static void measure(qat_qmodel *qm, const qat_dataset *d, const float *ref, float *buf,

@@ -87,7 +87,7 @@ qat_status qat_sqnr(const qat_ir *ir, const qat_qmodel *qm, qat_model *fm, const
     }
     for (int k = 0; k < t.n; k++) {
         snprintf(out[k].name, sizeof out[k].name, "%s", ir->tensors[p[k].tensor].name);
-        out[k].sqnr_db = p[k].noise > 0 ? 10 * log10(p[k].sig / p[k].noise) : INFINITY;
+        out[k].sqnr_db = qat_sqnr_db(p[k].sig, p[k].noise);
     }
     *n = t.n;
     free(x);
