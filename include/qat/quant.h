@@ -189,6 +189,22 @@ static inline int qat_weight_channel(int per_channel, size_t k, int row) {
            : per_channel == QAT_WEIGHT_PER_LAST ? (int)(k % (size_t)row)
                                                 : 0;
 }
+/* Scale group c of a rows × row kernel: its first value, how many it has and the step
+ * between them — a row, a column (stride row) for QAT_WEIGHT_PER_LAST, or the whole kernel.
+ * Every per-group loop (scales, MSE search, LSQ's start and gradient) walks groups so. */
+typedef struct qat_weight_group {
+    size_t first, count, stride;
+} qat_weight_group;
+static inline int qat_weight_group_count(int per_channel, int rows, int row) {
+    return per_channel == QAT_WEIGHT_PER_LAST ? row : per_channel ? rows : 1;
+}
+static inline qat_weight_group qat_weight_group_of(int per_channel, int rows, int row, int c) {
+    if (per_channel == QAT_WEIGHT_PER_LAST)
+        return (qat_weight_group){(size_t)c, (size_t)rows, (size_t)row};
+    if (per_channel == QAT_WEIGHT_PER_ROW)
+        return (qat_weight_group){(size_t)c * (size_t)row, (size_t)row, 1};
+    return (qat_weight_group){0, (size_t)rows * (size_t)row, 1};
+}
 typedef struct qat_fq_weight_params {
     int qmax, per_channel;         /* per_channel: a qat_weight_axis */
     int off;                       /* delayed quantization: pass the weights through */
@@ -287,6 +303,9 @@ int qat_fq_avgpool(qat_graph *g, const char *name, int pool, int in_fq);
 int qat_fq_act_grid(const qat_graph *g, int node, float *scale, int32_t *zp);
 /* The current qparams of an activation fake-quant node (from its observer state). */
 void qat_fq_act_qparams(const qat_graph *g, int node, float *scale, int32_t *zp);
+/* A weight fake-quant node's kernel seen as rows × row values: its channels are the rows, or
+ * the row's columns when they run along the last axis (per_channel QAT_WEIGHT_PER_LAST). */
+void qat_weight_layout(const qat_node *n, int per_channel, int *rows, int *row);
 /* Scales of a weight fake-quant node after a forward pass (1 or one per channel). */
 const float *qat_fq_weight_scales(const qat_graph *g, int node, int *n);
 /* Scales of symmetric weights w (rows × row values): one for all, per row, or per column

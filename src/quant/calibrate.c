@@ -192,10 +192,10 @@ qat_status qat_qmodel_calibrate(qat_qmodel *qm, const qat_dataset *d, qat_observ
 
 #define WEIGHT_CLIPS 100 /* candidate scales: max|w|/qmax · f, f = 1, 0.99, ..., 0.01 */
 
-/* The squared error of group c's weights (count values from k0, every stride-th) at scale s. */
-static double weight_error(const float *w, size_t k0, size_t count, size_t stride, float s, int qmax) {
+/* The squared error of a scale group's weights at scale s. */
+static double weight_error(const float *w, qat_weight_group gr, float s, int qmax) {
     double e = 0;
-    for (size_t i = 0, k = k0; i < count; i++, k += stride) {
+    for (size_t i = 0, k = gr.first; i < gr.count; i++, k += gr.stride) {
         double d = w[k] - (double)qat_quantize_weight(w[k], s, -qmax, qmax) * s;
         e += d * d;
     }
@@ -205,16 +205,13 @@ static double weight_error(const float *w, size_t k0, size_t count, size_t strid
 void qat_weight_scales_mse(const float *w, int rows, int row, int per_channel, int qmax,
                            float *scales) {
     qat_weight_scales(w, rows, row, per_channel, qmax, scales); /* the max-magnitude ones */
-    int last = per_channel == QAT_WEIGHT_PER_LAST, ns = last ? row : per_channel ? rows : 1;
-    size_t size = (size_t)rows * (size_t)row, count = size / (size_t)ns,
-           stride = last ? (size_t)row : 1;
-    for (int c = 0; c < ns; c++) {
-        size_t k0 = last ? (size_t)c : (size_t)c * count;
+    for (int c = 0; c < qat_weight_group_count(per_channel, rows, row); c++) {
+        qat_weight_group gr = qat_weight_group_of(per_channel, rows, row, c);
         float s_max = scales[c], best_s = s_max;
-        double best = weight_error(w, k0, count, stride, s_max, qmax);
+        double best = weight_error(w, gr, s_max, qmax);
         for (int f = WEIGHT_CLIPS - 1; f >= 1; f--) {
             float s = (float)((double)s_max * f / WEIGHT_CLIPS);
-            double e = weight_error(w, k0, count, stride, s, qmax);
+            double e = weight_error(w, gr, s, qmax);
             if (e < best) best = e, best_s = s;
         }
         scales[c] = best_s;

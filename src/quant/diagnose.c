@@ -174,9 +174,9 @@ static qat_status judge_kernel(diag *d, const qat_qlayer *q, const char *name, q
     const qat_graph *g = &d->qm->m.g;
     const qat_node *n = &g->nodes[q->w_fq];
     const qat_fq_weight_params *p = QAT_NODE_PARAMS_CONST(qat_fq_weight_params, n, QAT_OP_FQ_WEIGHT);
-    int last = p->per_channel == QAT_WEIGHT_PER_LAST;
-    int row = last ? n->dim[n->ndim - 1] : (int)(n->size / (size_t)n->dim[0]);
-    int rows = (int)(n->size / (size_t)row), ch = last ? row : rows;
+    int last = p->per_channel == QAT_WEIGHT_PER_LAST, rows, row;
+    qat_weight_layout(n, p->per_channel, &rows, &row);
+    int ch = last ? row : rows;
     double *mx = malloc(2 * (size_t)ch * sizeof(double) + 1), *ss = mx + ch, top = 0;
     if (!mx) return qat_error_set(e, QAT_ERR_NOMEM, "QAT diagnostics: out of memory");
     channel_sums(g->nodes[n->in[0]].val, rows, row, last, mx, ss);

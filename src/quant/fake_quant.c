@@ -310,7 +310,7 @@ static void max_abs_columns(const float *w, int n, float *m) {
 
 void qat_weight_scales(const float *w, int rows, int row, int per_channel, int qmax,
                        float *scales) {
-    int last = per_channel == QAT_WEIGHT_PER_LAST, ns = last ? row : per_channel ? rows : 1;
+    int last = per_channel == QAT_WEIGHT_PER_LAST, ns = qat_weight_group_count(per_channel, rows, row);
     float *m = scales; /* the largest magnitude of each channel, then its scale */
     for (int c = 0; c < ns; c++) m[c] = 0;
     for (int r = 0; r < rows; r++, w += row) /* the channel of w[j]: r, j or 0, no division */
@@ -319,9 +319,7 @@ void qat_weight_scales(const float *w, int rows, int row, int per_channel, int q
     for (int c = 0; c < ns; c++) scales[c] = qat_weight_scale(m[c], qmax);
 }
 
-/* A weight node seen as rows × row values: its channels are the rows, or the row's columns
- * when they run along the last axis. */
-static void weight_layout(const qat_node *n, int per_channel, int *rows, int *row) {
+void qat_weight_layout(const qat_node *n, int per_channel, int *rows, int *row) {
     *row = per_channel == QAT_WEIGHT_PER_LAST ? n->dim[n->ndim - 1]
                                               : (int)(n->size / (size_t)n->dim[0]);
     *rows = (int)(n->size / (size_t)*row);
@@ -347,8 +345,9 @@ int qat_fake_quant_weight(qat_graph *g, const char *name, int w, int qmax, int p
 
 const float *qat_fq_weight_scales(const qat_graph *g, int node, int *n) {
     const qat_node *q = &g->nodes[node];
-    int pc = QAT_NODE_PARAMS_CONST(qat_fq_weight_params, q, QAT_OP_FQ_WEIGHT)->per_channel;
-    *n = pc == QAT_WEIGHT_PER_LAST ? q->dim[q->ndim - 1] : pc ? q->dim[0] : 1;
+    int pc = QAT_NODE_PARAMS_CONST(qat_fq_weight_params, q, QAT_OP_FQ_WEIGHT)->per_channel, rows, row;
+    qat_weight_layout(q, pc, &rows, &row);
+    *n = qat_weight_group_count(pc, rows, row);
     return (const float *)q->aux;
 }
 
@@ -363,7 +362,7 @@ void qat_fq_weight_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     float *scales = (float *)n->aux;
     const qat_fq_weight_params *wp = QAT_NODE_PARAMS(qat_fq_weight_params, n, QAT_OP_FQ_WEIGHT);
     int rows, row, qmax = wp->qmax, per_channel = wp->per_channel, ns;
-    weight_layout(n, per_channel, &rows, &row);
+    qat_weight_layout(n, per_channel, &rows, &row);
     qat_fq_weight_scales(g, (int)(n - g->nodes), &ns);
     if (weights_learning(g, n))
         for (int c = 0; c < ns; c++) {
@@ -391,19 +390,18 @@ static void weights_learned_backward(qat_graph *g, qat_node *n) {
     const qat_fq_weight_params *wp = QAT_NODE_PARAMS_CONST(qat_fq_weight_params, n, QAT_OP_FQ_WEIGHT);
     const float *w = qat_in(g, n, 0)->val, *s = (const float *)n->aux, *dy = n->grad;
     float *dw = qat_in(g, n, 0)->grad, *ds = g->nodes[n->in[1]].grad;
-    int rows, row, ns, q = wp->qmax, last = wp->per_channel == QAT_WEIGHT_PER_LAST;
-    weight_layout(n, wp->per_channel, &rows, &row);
-    qat_fq_weight_scales(g, (int)(n - g->nodes), &ns);
-    size_t count = n->size / (size_t)ns, stride = last ? (size_t)row : 1;
-    double gs = qat_lsq_grad_scale(count, q);
-    for (int c = 0; c < ns; c++) { /* group c: a row, a column (stride row) or everything */
+    int rows, row, q = wp->qmax;
+    qat_weight_layout(n, wp->per_channel, &rows, &row);
+    int ns = qat_weight_group_count(wp->per_channel, rows, row);
+    for (int c = 0; c < ns; c++) {
+        qat_weight_group gr = qat_weight_group_of(wp->per_channel, rows, row, c);
         double acc = 0;
-        for (size_t i = 0, k = last ? (size_t)c : (size_t)c * count; i < count; i++, k += stride) {
+        for (size_t i = 0, k = gr.first; i < gr.count; i++, k += gr.stride) {
             double v = (double)w[k] / s[c];
             if (v > -q && v < q) dw[k] += dy[k];
             acc += dy[k] * qat_lsq_step_grad(w[k], s[c], 0, -q, q);
         }
-        ds[c] += (float)(acc * gs);
+        ds[c] += (float)(acc * qat_lsq_grad_scale(gr.count, q));
     }
 }
 

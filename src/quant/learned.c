@@ -44,19 +44,17 @@ static void start_act(qat_graph *g, qat_node *n) {
 }
 
 /* LSQ's initial step 2·mean|w| / √Qp for each scale group (Esser et al. §2.1), from the
- * kernel of the last forward pass. Groups: a row, a column (PER_LAST: stride = the group
- * count) or the whole kernel. */
+ * kernel of the last forward pass. */
 static void start_weights(qat_graph *g, qat_node *n) {
     const qat_fq_weight_params *wp = QAT_NODE_PARAMS_CONST(qat_fq_weight_params, n, QAT_OP_FQ_WEIGHT);
-    int ns, last = wp->per_channel == QAT_WEIGHT_PER_LAST;
-    qat_fq_weight_scales(g, (int)(n - g->nodes), &ns);
+    int rows, row;
+    qat_weight_layout(n, wp->per_channel, &rows, &row);
     const float *w = g->nodes[n->in[0]].val;
-    size_t count = n->size / (size_t)ns, stride = last ? (size_t)ns : 1;
-    for (int c = 0; c < ns; c++) {
+    for (int c = 0; c < qat_weight_group_count(wp->per_channel, rows, row); c++) {
+        qat_weight_group gr = qat_weight_group_of(wp->per_channel, rows, row, c);
         double sum = 0;
-        for (size_t i = 0, k = last ? (size_t)c : (size_t)c * count; i < count; i++, k += stride)
-            sum += fabs(w[k]);
-        g->nodes[n->in[1]].val[c] = (float)(2 * sum / (double)count / sqrt((double)wp->qmax));
+        for (size_t i = 0, k = gr.first; i < gr.count; i++, k += gr.stride) sum += fabs(w[k]);
+        g->nodes[n->in[1]].val[c] = (float)(2 * sum / (double)gr.count / sqrt((double)wp->qmax));
     }
     g->state[n->offset] = 1;
 }
