@@ -128,8 +128,12 @@ void qat_act_range(int bits, int *qmin, int *qmax);
 void qat_act_qparams(float rmin, float rmax, int qmin, int qmax, float *scale, int32_t *zp);
 /* float32 scale of symmetric weights with largest magnitude maxabs (1 when all zero). */
 float qat_weight_scale(float maxabs, int qmax);
-/* Quantize one weight: clamp(round_away((double)w / scale)), in double as the converter. */
-int32_t qat_quantize_weight(float w, float scale, int qmin, int qmax);
+/* Quantize one weight: clamp(round_away((double)w / scale)), in double as the converter
+ * (inline: the MSE weight-scale search runs it a hundred times a weight on every QAT step). */
+static inline int32_t qat_quantize_weight(float w, float scale, int qmin, int qmax) {
+    double q = qat_round_away((double)w / (double)scale);
+    return q < qmin ? qmin : q > qmax ? qmax : (int32_t)q;
+}
 /* Bias scale s_in · s_w computed in double, stored as float32; bias value in int32. */
 float qat_bias_scale(float s_in, float s_w);
 int32_t qat_quantize_bias(float b, float scale);

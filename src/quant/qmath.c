@@ -37,10 +37,6 @@ static int32_t clamp(double q, int qmin, int qmax) {
     return q < qmin ? qmin : q > qmax ? qmax : (int32_t)q;
 }
 
-int32_t qat_quantize_weight(float w, float scale, int qmin, int qmax) {
-    return clamp(qat_round_away((double)w / (double)scale), qmin, qmax);
-}
-
 float qat_bias_scale(float s_in, float s_w) {
     return (float)((double)s_in * (double)s_w);
 }

@@ -125,6 +125,46 @@ static void test_weight_mse(void **s) {
     assert_true(em < ex);
 }
 
+/* The search's answer is the definition's: for each scale group, the candidate max|w|/qmax · f
+ * (f = 1, 0.99, ..., 0.01) with the least full squared error, ties to the larger scale — here
+ * summed over every weight of every candidate, with no bound. Random kernels with a few large
+ * weights (so clipping wins somewhere), per row and per last axis, at 2, 4 and 8 bits. */
+static void test_weight_mse_is_full_search(void **s) {
+    (void)s;
+    enum { R = 6, C = 40 };
+    float w[R * C], got[C], max[C];
+    uint32_t r = 12345;
+    for (int k = 0; k < R * C; k++) {
+        r = r * 1664525u + 1013904223u;
+        w[k] = ((float)(r >> 8) / 16777216.0f - 0.5f) * (k % 17 == 0 ? 8.0f : 1.0f);
+    }
+    int axes[2] = {QAT_WEIGHT_PER_ROW, QAT_WEIGHT_PER_LAST}, bits[3] = {2, 4, 8}, clipped = 0;
+    for (int a = 0; a < 2; a++)
+        for (int b = 0; b < 3; b++) {
+            int qmax = (1 << (bits[b] - 1)) - 1, last = axes[a] == QAT_WEIGHT_PER_LAST;
+            int groups = last ? C : R, count = last ? R : C;
+            qat_weight_scales(w, R, C, axes[a], qmax, max);
+            qat_weight_scales_mse(w, R, C, axes[a], qmax, got);
+            for (int g = 0; g < groups; g++) {
+                double best = INFINITY;
+                float want = max[g];
+                for (int f = 100; f >= 1; f--) {
+                    float sc = (float)((double)max[g] * f / 100);
+                    double e = 0;
+                    for (int i = 0; i < count; i++) {
+                        float x = w[last ? i * C + g : g * C + i];
+                        double d = x - (double)qat_quantize_weight(x, sc, -qmax, qmax) * sc;
+                        e += d * d;
+                    }
+                    if (e < best) best = e, want = sc;
+                }
+                assert_true(got[g] == want);
+                clipped += want < max[g];
+            }
+        }
+    assert_true(clipped > 10); /* the searches did choose clipping scales */
+}
+
 /* The lesson calibrated with MSE and KL: every range lies within min/max's (the searches
  * only clip), and MSE leaves the input (uniform-ish random values) nearly whole. */
 static void test_model_calibration(void **s) {
@@ -237,7 +277,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_uniform_keeps_range), cmocka_unit_test(test_mse_point_mass),
         cmocka_unit_test(test_outlier_clipped),     cmocka_unit_test(test_kl_tail_and_zeros),
-        cmocka_unit_test(test_weight_mse),          cmocka_unit_test(test_model_calibration),
+        cmocka_unit_test(test_weight_mse),
+        cmocka_unit_test(test_weight_mse_is_full_search),          cmocka_unit_test(test_model_calibration),
         cmocka_unit_test(test_bias_correction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
