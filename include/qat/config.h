@@ -29,6 +29,11 @@
  *                    stages (float, qat)
  *   [target]         profile (esp32 | esp32s3 | nrf52840 | nano33ble | cortex_m4), flash_bytes,
  *                    arena_bytes, macs, params (limits; 0 = the profile's or none)
+ *   [search]         enabled, population, generations, min_blocks, max_blocks, ops (conv,
+ *                    separable, depthwise), filters, kernels, activations, batchnorm
+ *                    (optional | always | never), heads (gap, flatten), dense, dropout, epochs,
+ *                    patience, batch, fitness (weighted | pareto), accuracy (float | int8),
+ *                    accuracy_weight, tournament, elite, mutation_rate, workers
  *   [prune]          enabled, schedule (polynomial | constant), initial_sparsity,
  *                    final_sparsity, begin_step, end_step, frequency, power, epochs, lr,
  *                    structured, sweep (a list of final sparsities)
@@ -41,6 +46,7 @@
 #define QAT_CONFIG_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "qat/data.h"
 #include "qat/error.h"
@@ -48,6 +54,7 @@
 #include "qat/layer.h"
 #include "qat/prune.h"
 #include "qat/quant.h"
+#include "qat/search.h"
 #include "qat/target.h"
 #include "qat/train_config.h"
 
@@ -64,6 +71,7 @@ typedef struct qat_config {
     qat_prune_config prune;
     qat_target_config target;
     qat_distill_config distill;
+    qat_search_config search;
 } qat_config;
 
 /* The lesson: built-in data, the gesture CNN, Adam, batch 16, 80 epochs, seed 42. */
@@ -79,6 +87,9 @@ qat_status qat_config_set(qat_config *cfg, const char *assignment, qat_error *e)
  * taken whole, however long. Not for [layer.*] or [files] keys. */
 qat_status qat_config_set_option(qat_config *cfg, const char *option, const char *key,
                                  const char *value, qat_error *e);
+/* A layer as its [layer.NAME] section (a blank line first), keys that read back into the
+ * same spec (search_best.ini's layers). */
+void qat_layer_write_ini(FILE *f, const qat_layer_spec *l);
 /* Cross-key checks: the layer stack fits the window, the last layer matches the classes... */
 qat_status qat_config_validate(const qat_config *cfg, qat_error *e);
 

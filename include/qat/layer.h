@@ -86,6 +86,11 @@ qat_shape qat_input_shape(int height, int width, int window, int channels);
  * section and line. */
 qat_status qat_layer_output_shape(const qat_layer_spec *s, const qat_shape *in, qat_shape *out,
                                   char *why, size_t cap);
+/* A fresh layer of `kind` with Keras's defaults (pools 2, strides 1 or the pool, depth
+ * multiplier 1, valid padding, no activation, a bias, BN momentum 0.99 and epsilon 1e-3),
+ * keeping its name and line. Zero filters/units/kernel and a negative dropout rate mean
+ * "not given": the config's validation asks for them. */
+void qat_layer_reset(qat_layer_spec *l, qat_layer_kind kind);
 /* Kernel layers (conv1d, dense, the 2-D convs): what pruning and quantization act on. */
 int qat_layer_has_kernel(qat_layer_kind k);
 /* The 2-D layers (they need a (H, W, C) input). */

@@ -195,6 +195,11 @@ typedef struct qat_pipeline {
     qat_epoch_stats *prune_history, *pqat_history;
     qat_train_log prune_log, pqat_log;
 
+    /* architecture search ([search]) */
+    qat_search_result search;
+    int searched;                 /* the search ran to its end: cfg.layers are its winner's */
+    double search_seconds;
+
     int n_warnings;
     char warnings[4][512];        /* one line each, for the CLI to print */
 
@@ -221,6 +226,22 @@ const qat_dataset *qat_pipeline_val(const qat_pipeline *p);
 /* [quant] auto_bits: the run's config file as written, with the chosen weight_bits in its
  * [layer.*] sections and the auto_* keys dropped, to `path` (src/pipeline/mixed_config.c). */
 qat_status qat_write_mixed_config(const qat_pipeline *p, const char *path, qat_error *e);
+/* The representative set (p->calib): a seeded, stratified subset of the training split —
+ * never the test split — with the lessons' warnings; once per run (the search and PTQ share
+ * it). */
+qat_status qat_pipeline_calibration(qat_pipeline *p, qat_error *e);
+/* [search]: the architecture search on the loaded data (search.h), candidates trained on
+ * [search] workers threads, or — jobs_dir not NULL — as job folders there (src/search/jobs.c;
+ * job_command: the command line that evaluates one, the folder appended). The winner's
+ * layers replace p->cfg's; p->search.pending > 0 when job folders still have to run. */
+qat_status qat_pipeline_search(qat_pipeline *p, const char *jobs_dir, const char *job_command,
+                               qat_error *e);
+/* Evaluates the one candidate of job folder `dir` (its genome.txt) and writes its
+ * result.txt there (the job path's worker side). */
+qat_status qat_pipeline_search_job(qat_pipeline *p, const char *dir, qat_error *e);
+/* [search]: the run's config file as written, without [search] and with the winner's
+ * [layer.*] sections instead of its own (src/pipeline/search_config.c). */
+qat_status qat_write_search_config(const qat_pipeline *p, const char *path, qat_error *e);
 qat_status qat_pipeline_build(qat_pipeline *p, qat_error *e);
 qat_status qat_pipeline_train(qat_pipeline *p, qat_progress_fn progress, void *ctx, qat_error *e);
 /* Instead of training: the float model from a checkpoint (float.ckpt of an earlier run with

@@ -69,6 +69,14 @@ int qat_report_prune_runs(const qat_pipeline *p, const qat_prune_result *out[QAT
 qat_status qat_report_history_csv(const qat_train_log *log, const qat_quant_config *staged,
                                   const char *path, qat_error *e);
 qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e);
+/* [search] (src/report/search.c): search.csv — every candidate the search trained, in the
+ * order it first trained them (generation, genome, params, macs, flash_bytes, arena_bytes,
+ * epochs, validation accuracy float and int8 in %, fitness, on_front, winner) — or with
+ * front_only the non-dominated set by flash (search_front.csv); report.json's "search". */
+qat_status qat_report_search_csv(const qat_pipeline *p, const char *path, int front_only,
+                                 qat_error *e);
+struct qat_json;
+void qat_report_search_json(struct qat_json *j, const qat_pipeline *p);
 qat_status qat_report_timing_json(const qat_pipeline *p, const char *path, qat_error *e);
 
 /* report.html: one self-contained page (no script, no network, plots as inline SVG) with

@@ -22,6 +22,7 @@ typedef enum qat_stream {
     QAT_STREAM_DATA,    /* built-in gesture generator */
     QAT_STREAM_CALIB,   /* calibration subset */
     QAT_STREAM_AUGMENT, /* training-data augmentation (one generator per sample and epoch) */
+    QAT_STREAM_SEARCH,  /* architecture search: draws, selection, crossover, mutation */
     QAT_STREAM_COUNT
 } qat_stream;
 

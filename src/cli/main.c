@@ -37,6 +37,11 @@ static const char USAGE[] =
     "  --resume          continue a run stopped by Ctrl-C / SIGTERM from OUT/resume.ckpt\n"
     "                    (same config and options; the final files are those of an\n"
     "                    uninterrupted run, byte for byte)\n"
+    "  --jobs            [search]: write each generation's candidates as job folders in\n"
+    "                    OUT/search-jobs and their commands to OUT/search-jobs/jobs.txt, then\n"
+    "                    exit 3; run the jobs (e.g. parallel < OUT/search-jobs/jobs.txt) and the\n"
+    "                    same command again until it goes on to train the winner (exit 0)\n"
+    "  --evaluate DIR    run one search job (a folder jobs.txt names) and write DIR/result.txt\n"
     "  --quiet           print nothing but errors\n"
     "  --help            this text\n"
     "  --version         the version\n"
@@ -48,9 +53,10 @@ static const char USAGE[] =
     "outputs (default OUTPUT.npy: INPUT_out.npy).\n";
 
 typedef struct options {
-    const char *config, *out, *seed, *write_data, *init;
+    const char *config, *out, *seed, *write_data, *init, *evaluate;
     const char *sets[MAX_SETS];
-    int n_sets, quiet, resume;
+    int n_sets, quiet, resume, jobs;
+    const char *argv0;
 } options;
 
 int qat_cli_fail(const char *msg) {
@@ -75,8 +81,10 @@ static int parse_args(int argc, char **argv, options *o) {
             o->quiet = 1;
         } else if (!strcmp(a, "--resume")) {
             o->resume = 1;
+        } else if (!strcmp(a, "--jobs")) {
+            o->jobs = 1;
         } else if (!strcmp(a, "--out") || !strcmp(a, "--seed") || !strcmp(a, "--set") ||
-                   !strcmp(a, "--write-data") || !strcmp(a, "--init")) {
+                   !strcmp(a, "--write-data") || !strcmp(a, "--init") || !strcmp(a, "--evaluate")) {
             if (!has_value) {
                 fprintf(stderr, "qatrain: %s needs a value (see --help)\n", a);
                 return EXIT_BAD_INPUT;
@@ -86,6 +94,7 @@ static int parse_args(int argc, char **argv, options *o) {
             else if (!strcmp(a, "--seed")) o->seed = v;
             else if (!strcmp(a, "--write-data")) o->write_data = v;
             else if (!strcmp(a, "--init")) o->init = v;
+            else if (!strcmp(a, "--evaluate")) o->evaluate = v;
             else if (o->n_sets == MAX_SETS) return fail("too many --set options");
             else o->sets[o->n_sets++] = v;
         } else if (a[0] == '-' && a[1]) {
@@ -456,6 +465,91 @@ static void cv_table(const qat_cv_fold *f, int n) {
     printf("\n");
 }
 
+/* One shell word: 'text', each ' written as '\''. */
+static void put_quoted(FILE *f, const char *s) {
+    fputc('\'', f);
+    for (; *s; s++) *s == '\'' ? (void)fputs("'\\''", f) : (void)fputc(*s, f);
+    fputc('\'', f);
+}
+
+/* The command that evaluates one search job, without its folder: from this folder, this
+ * program, the config as given (its path is written into each .tflite, whose bytes count)
+ * and every option that changes results. Owned by the caller (NULL: out of memory). */
+static char *job_command(const options *o) {
+    char *buf = NULL, cwd[QAT_PATH_MAX], exe[2 * QAT_PATH_MAX + 2];
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    if (!f) return NULL;
+    if (!getcwd(cwd, sizeof cwd)) snprintf(cwd, sizeof cwd, ".");
+    if (strchr(o->argv0, '/') && o->argv0[0] != '/') /* relative: from here */
+        snprintf(exe, sizeof exe, "%s/%s", cwd, o->argv0);
+    else
+        snprintf(exe, sizeof exe, "%s", o->argv0); /* absolute, or found on PATH */
+    fputs("cd ", f);
+    put_quoted(f, cwd);
+    fputs(" && ", f);
+    put_quoted(f, exe);
+    fputc(' ', f);
+    put_quoted(f, o->config);
+    for (int i = 0; i < o->n_sets; i++) fputs(" --set ", f), put_quoted(f, o->sets[i]);
+    if (o->seed) fputs(" --seed ", f), put_quoted(f, o->seed);
+    if (o->out) fputs(" --out ", f), put_quoted(f, o->out);
+    fputs(" --quiet", f);
+    return fclose(f) ? (free(buf), NULL) : buf;
+}
+
+#define EXIT_JOBS_PENDING 3
+
+/* [search]: the architecture search, before the model is built. Returns -1 to go on, else
+ * the exit status (EXIT_JOBS_PENDING: job folders to run first). */
+static int search(const options *o, qat_pipeline *p, qat_status *st, qat_error *e) {
+    const qat_search_config *s = &p->cfg.search;
+    char dir[QAT_PATH_MAX], *cmd = NULL;
+    if (o->jobs && !(*st = qat_path_join(dir, sizeof dir, p->cfg.out_dir, "search-jobs", e)) &&
+        !(*st = qat_mkdir_p(p->cfg.out_dir, e)) && !(cmd = job_command(o)))
+        *st = qat_error_set(e, QAT_ERR_NOMEM, "search: out of memory");
+    if (*st) return -1;
+    if (!o->quiet)
+        printf("architecture search: population %d, %d generations, %s fitness on %s validation "
+               "accuracy%s\n", s->population, s->generations, qat_search_fitness_name(s->fitness),
+               qat_search_accuracy_name(s->accuracy), o->jobs ? " (job folders)" : "");
+    double t0 = qat_clock();
+    *st = qat_pipeline_search(p, o->jobs ? dir : NULL, cmd, e);
+    p->search_seconds = qat_clock() - t0;
+    free(cmd);
+    if (*st) return -1;
+    const qat_search_result *r = &p->search;
+    if (r->pending) {
+        if (!o->quiet)
+            printf("search: generation %d needs %d candidates trained: run the lines of %s/jobs.txt\n"
+                   "(e.g. parallel < %s/jobs.txt), then this command again\n",
+                   r->generations_done + 1, r->pending, dir, dir);
+        return EXIT_JOBS_PENDING;
+    }
+    if (!o->quiet) {
+        const qat_candidate *w = &r->all[r->best];
+        printf("search: %d candidates trained, %d rejected before training by [target], %.1f s; "
+               "winner %s\n  (validation float %.2f %%, int8 %.2f %%; flash %ld B, arena %ld B)\n",
+               r->n, r->rejected, p->search_seconds, w->text, 100.0 * w->val_float_correct / w->val_n,
+               100.0 * w->val_int8_correct / w->val_n, w->cost.flash_bytes, w->cost.arena_bytes);
+    }
+    return -1;
+}
+
+/* --evaluate DIR: one search job; returns the exit status. */
+static int evaluate_job(const options *o, const qat_config *cfg) {
+    static qat_pipeline p;
+    qat_error e = {0};
+    qat_pipeline_init(&p, cfg);
+    qat_status st = cfg->search.enabled ? QAT_OK
+                    : qat_error_set(&e, QAT_ERR_CONFIG, "--evaluate: %s has no [search] enabled",
+                                    o->config);
+    if (!st) st = qat_pipeline_data(&p, &e);
+    if (!st) st = qat_pipeline_search_job(&p, o->evaluate, &e);
+    qat_pipeline_free(&p);
+    return st ? fail(e.msg) : 0;
+}
+
 /* One whole run of cfg: data, training, quantization, pruning, outputs; r (if not NULL) gets
  * its sample counts and test accuracies (a cross-validation fold). Returns the exit status. */
 static int run(const options *o, const qat_config *cfg, qat_cv_fold *r) {
@@ -484,6 +578,14 @@ static int run(const options *o, const qat_config *cfg, qat_cv_fold *r) {
     double t = qat_clock();
     if (!st) st = qat_pipeline_data(&p, &e);
     print_warnings(&p, &warned, o->quiet);
+    if (!st && cfg->search.enabled) {
+        int rc = search(o, &p, &st, &e);
+        print_warnings(&p, &warned, o->quiet);
+        if (rc >= 0) {
+            qat_pipeline_free(&p);
+            return rc;
+        }
+    }
     if (!st) st = qat_pipeline_build(&p, &e);
     if (!st && o->init) st = qat_pipeline_load_float(&p, o->init, &e);
     /* Only now, for resume.ckpt: bad data or a wrong --init leave no folder behind. */
@@ -561,7 +663,7 @@ static int cli_main(int argc, char **argv) {
     stop_requested = 0; /* a second call in the same process starts unstopped */
     int cmd = tflite_command(argc, argv);
     if (cmd >= 0) return cmd;
-    options o = {0};
+    options o = {.argv0 = argv[0]};
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0) return rc;
     qat_error e = {0};
@@ -573,5 +675,11 @@ static int cli_main(int argc, char **argv) {
         return write_data(&cfg, o.write_data, o.quiet, &e);
     }
     if (cfg.data.cross_validate == QAT_CV_LEAVE_ONE_SOURCE_OUT) return cross_validate(&o, &cfg);
+    if ((o.jobs || o.evaluate) && !cfg.search.enabled)
+        return fail("--jobs and --evaluate run a [search]; this config has none enabled");
+    if (cfg.search.enabled && o.init)
+        return fail("--init: a [search] chooses the layers; give --init to a run of the config it "
+                    "writes (search_best.ini)");
+    if (o.evaluate) return evaluate_job(&o, &cfg);
     return run(&o, &cfg, NULL);
 }

@@ -65,6 +65,7 @@ typedef enum section_kind {
     SEC_AUGMENT,
     SEC_TARGET,
     SEC_DISTILL,
+    SEC_SEARCH,
     SEC_SOURCE, /* [source.NAME] */
     SEC_LAYER
 } section_kind;
@@ -98,34 +99,11 @@ typedef struct parse_ctx {
 
 /* ---- defaults ------------------------------------------------------------------------ */
 
-/* A fresh layer of `kind`, keeping its name and line. Zero filters/units/kernel and a
- * negative dropout rate mean "not given": validation asks for them. */
-static void layer_reset(qat_layer_spec *l, qat_layer_kind kind) {
-    qat_layer_spec fresh;
-    memset(&fresh, 0, sizeof fresh);
-    memcpy(fresh.name, l->name, sizeof fresh.name);
-    fresh.line = l->line;
-    fresh.kind = kind;
-    fresh.pool = 2; /* Keras MaxPool1D default */
-    fresh.pool_h = fresh.pool_w = 2; /* Keras MaxPooling2D / AveragePooling2D: (2, 2) */
-    int pool2d = kind == QAT_LAYER_MAXPOOL2D || kind == QAT_LAYER_AVGPOOL2D;
-    fresh.stride_h = fresh.stride_w = pool2d ? 2 : 1; /* pools: strides default to the pool */
-    fresh.depth_multiplier = 1;
-    fresh.padding = QAT_PAD_VALID;
-    fresh.activation = QAT_ACT_NONE;
-    fresh.use_bias = 1;
-    fresh.prune = qat_layer_has_kernel(kind); /* kernels, by default */
-    fresh.rate = kind == QAT_LAYER_DROPOUT ? -1.0 : 0.0;
-    fresh.momentum = 0.99; /* Keras BatchNormalization defaults */
-    fresh.epsilon = 1e-3;
-    *l = fresh;
-}
-
 static qat_layer_spec *add_layer(qat_config *cfg, const char *name, qat_layer_kind kind) {
     qat_layer_spec *l = &cfg->layers[cfg->n_layers++];
     memset(l, 0, sizeof *l);
     snprintf(l->name, sizeof l->name, "%s", name);
-    layer_reset(l, kind);
+    qat_layer_reset(l, kind);
     return l;
 }
 
@@ -242,6 +220,7 @@ void qat_config_defaults(qat_config *cfg) {
     cfg->distill.temperature = 4;
     cfg->distill.alpha = 0.5;
     cfg->distill.on_qat = 1; /* with teacher = self, the stage it can teach */
+    qat_search_defaults(&cfg->search);
     default_prune(&cfg->prune);
 }
 
@@ -370,7 +349,20 @@ static const char *cv_name(int v) { return qat_cross_validate_name((qat_cross_va
 static const char *unit_name(int v) { return qat_unit_name((qat_unit)v); }
 static const char *sched_name(int v) { return qat_prune_schedule_name((qat_prune_schedule)v); }
 
+static const char *sop_name(int v) { return qat_search_op_name((qat_search_op)v); }
+static const char *shead_name(int v) { return qat_search_head_name((qat_search_head)v); }
+static const char *sbn_name(int v) { return qat_search_bn_name((qat_search_bn)v); }
+static const char *sfit_name(int v) { return qat_search_fitness_name((qat_search_fitness)v); }
+static const char *sacc_name(int v) { return qat_search_accuracy_name((qat_search_accuracy)v); }
+static const char *sact_name(int v) { return v == QAT_ACT_RELU ? "relu" : v == QAT_ACT_RELU6 ? "relu6" : ""; }
+
 static const enum_desc kind_enum = {QAT_LAYER_KIND_COUNT, kind_name};
+static const enum_desc sop_enum = {QAT_SEARCH_OP_COUNT, sop_name};
+static const enum_desc shead_enum = {QAT_SEARCH_HEAD_COUNT, shead_name};
+static const enum_desc sbn_enum = {QAT_SEARCH_BN_COUNT, sbn_name};
+static const enum_desc sfit_enum = {QAT_FITNESS_COUNT, sfit_name};
+static const enum_desc sacc_enum = {QAT_SEARCH_ACC_COUNT, sacc_name};
+static const enum_desc sact_enum = {QAT_ACT_COUNT, sact_name};
 static const enum_desc act_enum = {QAT_ACT_COUNT, act_name};
 static const enum_desc pad_enum = {QAT_PAD_COUNT, pad_name};
 static const enum_desc opt_enum = {QAT_OPT_COUNT, opt_name};
@@ -673,7 +665,7 @@ static qat_status set_type(parse_ctx *p, void *base, const char *v) {
     int kind;
     qat_status s = parse_enum(p, v, &kind_enum, ALL_VALUES, &kind);
     if (s) return s;
-    layer_reset(base, (qat_layer_kind)kind);
+    qat_layer_reset(base, (qat_layer_kind)kind);
     p->has_type = 1;
     return QAT_OK;
 }
@@ -973,6 +965,103 @@ static qat_status set_stages(parse_ctx *p, void *base, const char *v) {
     return QAT_OK;
 }
 
+/* [search]: a list of integers in [lo, hi] (at most QAT_SEARCH_MAX_CHOICES, no repeats). */
+static qat_status parse_choices(parse_ctx *p, const char *v, int lo, int hi, int *n, int *out) {
+    const char *item;
+    int len, k = 0, vals[QAT_SEARCH_MAX_CHOICES];
+    list_iter it = {v, 0};
+    if (!v[0]) return key_error(p, "empty list");
+    while (list_next(&it, &item, &len)) {
+        char buf[64];
+        if (k == QAT_SEARCH_MAX_CHOICES) return key_error(p, "more than %d values", QAT_SEARCH_MAX_CHOICES);
+        snprintf(buf, sizeof buf, "%.*s", len < 63 ? len : 63, item);
+        qat_status st = parse_int(p, buf, lo, hi, &vals[k]);
+        if (st) return st;
+        for (int j = 0; j < k; j++)
+            if (vals[j] == vals[k]) return key_error(p, "%d is listed twice", vals[k]);
+        k++;
+    }
+    *n = k;
+    memcpy(out, vals, (size_t)k * sizeof vals[0]);
+    return QAT_OK;
+}
+
+/* A list of an enum's names as a bit mask (each at most once). */
+static qat_status parse_name_set(parse_ctx *p, const char *v, const enum_desc *en,
+                                 unsigned allowed, unsigned *out) {
+    const char *item;
+    int len;
+    unsigned mask = 0;
+    list_iter it = {v, 0};
+    if (!v[0]) return key_error(p, "empty list");
+    while (list_next(&it, &item, &len)) {
+        char buf[64];
+        int k;
+        snprintf(buf, sizeof buf, "%.*s", len < 63 ? len : 63, item);
+        qat_status st = parse_enum(p, buf, en, allowed, &k);
+        if (st) return st;
+        if (mask & BIT(k)) return key_error(p, "'%s' is listed twice", buf);
+        mask |= BIT(k);
+    }
+    *out = mask;
+    return QAT_OK;
+}
+
+static qat_status set_search_filters(parse_ctx *p, void *base, const char *v) {
+    qat_search_config *c = base;
+    return parse_choices(p, v, 1, 1024, &c->n_filters, c->filters);
+}
+
+static qat_status set_search_kernels(parse_ctx *p, void *base, const char *v) {
+    qat_search_config *c = base;
+    return parse_choices(p, v, 1, 15, &c->n_kernels, c->kernels);
+}
+
+static qat_status set_search_dense(parse_ctx *p, void *base, const char *v) {
+    qat_search_config *c = base;
+    return parse_choices(p, v, 0, 4096, &c->n_dense, c->dense);
+}
+
+static qat_status set_search_ops(parse_ctx *p, void *base, const char *v) {
+    return parse_name_set(p, v, &sop_enum, ALL_VALUES, &((qat_search_config *)base)->ops);
+}
+
+static qat_status set_search_heads(parse_ctx *p, void *base, const char *v) {
+    return parse_name_set(p, v, &shead_enum, ALL_VALUES, &((qat_search_config *)base)->heads);
+}
+
+static qat_status set_search_acts(parse_ctx *p, void *base, const char *v) {
+    return parse_name_set(p, v, &sact_enum, BIT(QAT_ACT_RELU) | BIT(QAT_ACT_RELU6),
+                          &((qat_search_config *)base)->acts);
+}
+
+/* [search]: the architecture search (search.h). */
+static const key_def search_keys[] = {
+    {.name = "enabled", F_BOOL(qat_search_config, enabled)},
+    {.name = "population", F_INT(qat_search_config, population, 2, QAT_SEARCH_MAX_POPULATION)},
+    {.name = "generations", F_INT(qat_search_config, generations, 1, QAT_SEARCH_MAX_GENERATIONS)},
+    {.name = "min_blocks", F_INT(qat_search_config, min_blocks, 1, QAT_SEARCH_MAX_BLOCKS)},
+    {.name = "max_blocks", F_INT(qat_search_config, max_blocks, 1, QAT_SEARCH_MAX_BLOCKS)},
+    {.name = "ops", F_CUSTOM(set_search_ops)},
+    {.name = "filters", F_CUSTOM(set_search_filters)},
+    {.name = "kernels", F_CUSTOM(set_search_kernels)},
+    {.name = "activations", F_CUSTOM(set_search_acts)},
+    {.name = "batchnorm", F_ENUM(qat_search_config, bn, sbn_enum, ALL_VALUES)},
+    {.name = "heads", F_CUSTOM(set_search_heads)},
+    {.name = "dense", F_CUSTOM(set_search_dense)},
+    {.name = "dropout", F_DBL(qat_search_config, dropout, 0, CLOSED, 1, OPEN)},
+    {.name = "epochs", F_INT(qat_search_config, epochs, 1, 100000)},
+    {.name = "patience", F_INT(qat_search_config, patience, 0, 100000)},
+    {.name = "batch", F_INT(qat_search_config, batch, 1, 65536)},
+    {.name = "fitness", F_ENUM(qat_search_config, fitness, sfit_enum, ALL_VALUES)},
+    {.name = "accuracy", F_ENUM(qat_search_config, accuracy, sacc_enum, ALL_VALUES)},
+    {.name = "accuracy_weight", F_DBL(qat_search_config, accuracy_weight, 0, CLOSED, 1, CLOSED)},
+    {.name = "tournament", F_INT(qat_search_config, tournament, 1, 16)},
+    {.name = "elite", F_INT(qat_search_config, elite, 0, QAT_SEARCH_MAX_POPULATION)},
+    {.name = "mutation_rate", F_DBL(qat_search_config, mutation_rate, 0, CLOSED, 1, CLOSED)},
+    {.name = "workers", F_INT(qat_search_config, workers, 0, 64)},
+};
+
 static const key_def distill_keys[] = {
     {.name = "teacher", F_CUSTOM(set_teacher)},
     {.name = "teacher_checkpoint", F_CUSTOM(set_teacher_checkpoint)},
@@ -1239,11 +1328,12 @@ static const section_def sections[] = {
     [SEC_AUGMENT] = {"augment", KEYS(augment_keys)},
     [SEC_TARGET] = {"target", KEYS(target_keys)},
     [SEC_DISTILL] = {"distill", KEYS(distill_keys)},
+    [SEC_SEARCH] = {"search", KEYS(search_keys)},
     [SEC_SOURCE] = {"source", KEYS(source_keys)},
     [SEC_LAYER] = {"layer", KEYS(layer_keys)},
 };
 
-#define SECTION_LIST "run, data, files, source.NAME, train, quant, prune, augment, target, distill, layer.NAME"
+#define SECTION_LIST "run, data, files, source.NAME, train, quant, prune, augment, target, distill, search, layer.NAME"
 
 /* ---- applying one key (shared by the file and --set) --------------------------------- */
 
@@ -1295,6 +1385,7 @@ static void *section_base(qat_config *cfg, section_kind sec, int layer) {
     case SEC_AUGMENT: return &cfg->train.augment;
     case SEC_TARGET: return &cfg->target;
     case SEC_DISTILL: return &cfg->distill;
+    case SEC_SEARCH: return &cfg->search;
     case SEC_SOURCE: return &cfg->data.sources[layer];
     case SEC_LAYER: return &cfg->layers[layer];
     default: QAT_ASSERT(0); return NULL;

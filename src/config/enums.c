@@ -3,6 +3,7 @@
  * up through these same functions, so printing and parsing cannot drift apart.
  * (The data enums' names live beside them in src/data/names.c.) */
 #include "qat/layer.h"
+#include "qat/search.h"
 #include "qat/train_config.h"
 
 const char *qat_layer_kind_name(qat_layer_kind k) {
@@ -71,4 +72,51 @@ const char *qat_monitor_name(qat_monitor m) {
     };
     _Static_assert(sizeof names / sizeof names[0] == QAT_MONITOR_COUNT, "monitor names");
     return (unsigned)m < QAT_MONITOR_COUNT ? names[m] : "unknown";
+}
+
+const char *qat_search_op_name(qat_search_op o) {
+    static const char *const names[] = {
+        [QAT_SEARCH_CONV] = "conv",
+        [QAT_SEARCH_SEPARABLE] = "separable",
+        [QAT_SEARCH_DEPTHWISE] = "depthwise",
+    };
+    _Static_assert(sizeof names / sizeof names[0] == QAT_SEARCH_OP_COUNT, "search op names");
+    return (unsigned)o < QAT_SEARCH_OP_COUNT ? names[o] : "unknown";
+}
+
+const char *qat_search_head_name(qat_search_head h) {
+    static const char *const names[] = {
+        [QAT_SEARCH_HEAD_GAP] = "gap",
+        [QAT_SEARCH_HEAD_FLATTEN] = "flatten",
+    };
+    _Static_assert(sizeof names / sizeof names[0] == QAT_SEARCH_HEAD_COUNT, "search head names");
+    return (unsigned)h < QAT_SEARCH_HEAD_COUNT ? names[h] : "unknown";
+}
+
+const char *qat_search_bn_name(qat_search_bn b) {
+    static const char *const names[] = {
+        [QAT_SEARCH_BN_OPTIONAL] = "optional",
+        [QAT_SEARCH_BN_ALWAYS] = "always",
+        [QAT_SEARCH_BN_NEVER] = "never",
+    };
+    _Static_assert(sizeof names / sizeof names[0] == QAT_SEARCH_BN_COUNT, "search bn names");
+    return (unsigned)b < QAT_SEARCH_BN_COUNT ? names[b] : "unknown";
+}
+
+const char *qat_search_fitness_name(qat_search_fitness f) {
+    static const char *const names[] = {
+        [QAT_FITNESS_WEIGHTED] = "weighted",
+        [QAT_FITNESS_PARETO] = "pareto",
+    };
+    _Static_assert(sizeof names / sizeof names[0] == QAT_FITNESS_COUNT, "fitness names");
+    return (unsigned)f < QAT_FITNESS_COUNT ? names[f] : "unknown";
+}
+
+const char *qat_search_accuracy_name(qat_search_accuracy a) {
+    static const char *const names[] = {
+        [QAT_SEARCH_ACC_FLOAT] = "float",
+        [QAT_SEARCH_ACC_INT8] = "int8",
+    };
+    _Static_assert(sizeof names / sizeof names[0] == QAT_SEARCH_ACC_COUNT, "search accuracy names");
+    return (unsigned)a < QAT_SEARCH_ACC_COUNT ? names[a] : "unknown";
 }

@@ -542,6 +542,40 @@ static qat_status check_target(const qat_config *cfg, qat_error *e) {
     return QAT_OK;
 }
 
+/* [search]: a space the data allows, a budget to search under, and a validation split (the
+ * search never looks at the test split). */
+static qat_status check_search(const qat_config *cfg, qat_error *e) {
+    const qat_search_config *s = &cfg->search;
+    if (!s->enabled) return QAT_OK;
+    qat_target_limits l = qat_target_limits_of(&cfg->target);
+    if (s->min_blocks > s->max_blocks)
+        return config_error(cfg, 0, e, "[search] min_blocks: %d is more than max_blocks (%d)",
+                            s->min_blocks, s->max_blocks);
+    if (cfg->data.height == 0 && (s->ops & ~(1u << QAT_SEARCH_CONV)))
+        return config_error(cfg, 0, e, "[search] ops: separable and depthwise convolutions need "
+                            "2-D data (height, width); 1-D windows take ops = conv");
+    if (s->elite >= s->population || s->tournament > s->population)
+        return config_error(cfg, 0, e, "[search] elite (%d) must be below and tournament (%d) at "
+                            "most the population (%d)", s->elite, s->tournament, s->population);
+    if (cfg->train.val_split <= 0 && !cfg->data.val_index[0])
+        return config_error(cfg, 0, e, "[search]: candidates are scored on a validation split, "
+                            "never the test split; set [train] val_split (e.g. 0.2)");
+    if (l.flash_bytes <= 0 || l.arena_bytes <= 0)
+        return config_error(cfg, 0, e, "[search]: set a [target] with flash and arena limits "
+                            "(a profile, or flash_bytes and arena_bytes): the search keeps "
+                            "what fits and scores the headroom");
+    if (!cfg->quant.enabled)
+        return config_error(cfg, 0, e, "[search]: candidates are checked as int8 models; set "
+                            "[quant] enabled = true");
+    if (cfg->data.cross_validate)
+        return config_error(cfg, 0, e, "[search]: not with [data] cross_validate (search once, "
+                            "then cross-validate the architecture it wrote)");
+    if (cfg->quant.auto_bits)
+        return config_error(cfg, 0, e, "[search]: not with [quant] auto_bits (choose the bits "
+                            "for the architecture the search wrote, in a second run)");
+    return QAT_OK;
+}
+
 static qat_status check_prune(const qat_config *cfg, qat_error *e) {
     const qat_prune_config *p = &cfg->prune;
     if (p->end_step > 0 && p->end_step <= p->begin_step)
@@ -578,6 +612,7 @@ qat_status qat_config_validate(const qat_config *cfg, qat_error *e) {
     if (!s) s = check_target(cfg, e);
     if (!s) s = check_distill(cfg, e);
     if (!s) s = check_auto_bits(cfg, e);
+    if (!s) s = check_search(cfg, e);
     if (!s) s = check_prune(cfg, e);
     return s;
 }

@@ -3,6 +3,7 @@
  * 2-D windows use the ops' own rule (qat_window), so a validated stack always builds. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "qat/layer.h"
 #include "qat/ops.h"
@@ -118,4 +119,27 @@ qat_status qat_layer_output_shape(const qat_layer_spec *s, const qat_shape *in, 
     default: /* batchnorm, relu, relu6, dropout keep the shape */
         return QAT_OK;
     }
+}
+
+/* A fresh layer of `kind`, keeping its name and line. Zero filters/units/kernel and a
+ * negative dropout rate mean "not given": validation asks for them. */
+void qat_layer_reset(qat_layer_spec *l, qat_layer_kind kind) {
+    qat_layer_spec fresh;
+    memset(&fresh, 0, sizeof fresh);
+    memcpy(fresh.name, l->name, sizeof fresh.name);
+    fresh.line = l->line;
+    fresh.kind = kind;
+    fresh.pool = 2; /* Keras MaxPool1D default */
+    fresh.pool_h = fresh.pool_w = 2; /* Keras MaxPooling2D / AveragePooling2D: (2, 2) */
+    int pool2d = kind == QAT_LAYER_MAXPOOL2D || kind == QAT_LAYER_AVGPOOL2D;
+    fresh.stride_h = fresh.stride_w = pool2d ? 2 : 1; /* pools: strides default to the pool */
+    fresh.depth_multiplier = 1;
+    fresh.padding = QAT_PAD_VALID;
+    fresh.activation = QAT_ACT_NONE;
+    fresh.use_bias = 1;
+    fresh.prune = qat_layer_has_kernel(kind); /* kernels, by default */
+    fresh.rate = kind == QAT_LAYER_DROPOUT ? -1.0 : 0.0;
+    fresh.momentum = 0.99; /* Keras BatchNormalization defaults */
+    fresh.epsilon = 1e-3;
+    *l = fresh;
 }

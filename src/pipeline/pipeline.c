@@ -42,6 +42,7 @@ void qat_pipeline_free(qat_pipeline *p) {
     if (p->pmodel_built) qat_model_free(&p->pmodel);
     if (p->teacher_built) qat_model_free(&p->teacher);
     free(p->sensitivity);
+    qat_search_result_free(&p->search);
     qat_ir_free(&p->ir_pruned);
     free(p->prune_history);
     free(p->pqat_history);
@@ -219,6 +220,14 @@ qat_status qat_pipeline_write(const qat_pipeline *p, qat_error *e) {
         st = qat_path_join(path, sizeof path, dir, "mixed_precision.ini", e);
         if (!st) st = qat_write_mixed_config(p, path, e);
     }
+    if (!st && p->searched) {
+        st = qat_path_join(path, sizeof path, dir, "search.csv", e);
+        if (!st) st = qat_report_search_csv(p, path, 0, e);
+        if (!st) st = qat_path_join(path, sizeof path, dir, "search_front.csv", e);
+        if (!st) st = qat_report_search_csv(p, path, 1, e);
+        if (!st) st = qat_path_join(path, sizeof path, dir, "search_best.ini", e);
+        if (!st) st = qat_write_search_config(p, path, e);
+    }
     if (!st) st = qat_path_join(path, sizeof path, dir, "timing.json", e);
     if (!st) st = qat_report_timing_json(p, path, e);
     return st;
@@ -244,8 +253,9 @@ static qat_status calib_pool(const qat_pipeline *p, qat_dataset *pool, qat_error
     return st;
 }
 
-static qat_status calibration_set(qat_pipeline *p, qat_error *e) {
+qat_status qat_pipeline_calibration(qat_pipeline *p, qat_error *e) {
     const qat_quant_config *q = &p->cfg.quant;
+    if (p->calib.n > 0) return QAT_OK; /* the search drew it already */
     qat_dataset pool = {0}, rest = {0};
     qat_status st = calib_pool(p, &pool, e);
     if (st) return st;
@@ -393,7 +403,7 @@ static qat_status quantize(qat_pipeline *p, qat_progress_fn progress, void *ctx,
     const qat_quant_config *q = &p->cfg.quant;
     int max_batch = q->batch > EVAL_BATCH ? q->batch : EVAL_BATCH;
     qat_status st = dynamic_range(p, e);
-    if (!st) st = calibration_set(p, e);
+    if (!st) st = qat_pipeline_calibration(p, e);
     if (!st) st = qat_qmodel_build(&p->qm, &p->model, q, max_batch, e);
     if (st) return st;
     p->qm_built = 1;

@@ -530,6 +530,7 @@ qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e
     qat_json_array(&j, "warnings");
     for (int i = 0; i < p->n_warnings; i++) qat_json_str(&j, NULL, p->warnings[i]);
     qat_json_close(&j);
+    if (p->searched) qat_report_search_json(&j, p);
     model_section(&j, &p->model);
     training_section(&j, p);
     results_section(&j, p);

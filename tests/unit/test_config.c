@@ -388,7 +388,7 @@ static void test_missing_file(void **state) {
 static void test_unknown_section(void **state) {
     fixture *f = *state;
     expect_error(f, "[train]\nepochs = 3\n[trian]\nlr = 0.1\n", 3, "[trian]: unknown section");
-    assert_msg_contains(&f->e, "run, data, files, source.NAME, train, quant, prune, augment, target, distill, layer.NAME");
+    assert_msg_contains(&f->e, "run, data, files, source.NAME, train, quant, prune, augment, target, distill, search, layer.NAME");
     expect_error(f, "[layer]\ntype = dense\n", 1, "[layer]: unknown section");
 }
 
