@@ -9,6 +9,7 @@
 #   nclasses   number of classes (the confusion matrices are nclasses x nclasses)
 #   staged     1 under progressive / delayed quantization: the QAT curves show the bits
 #   sensitivity 1 with [quant] sensitivity (sensitivity.svg)
+#   search     1 after an architecture search (search.svg)
 # Data files (whitespace-separated, first line a header, names double-quoted):
 #   curve_PHASE.dat   epoch loss accuracy val_loss val_accuracy weight_bits act_bits
 #                     (accuracies in %; bits 32 = not quantized)
@@ -19,6 +20,7 @@
 #   sqnr.dat          "TENSOR" ptq_db qat_db ('?' = exact)
 #   lab.dat           "MODEL TYPE" file_KB accuracy% (the lab's comparison, when quantized)
 #   sensitivity.dat   "LAYER" accuracy% with only its weights at 2, 4, 8 bits (last: all layers)
+#   search.dat        flash_KB arena_KB val_accuracy% on_front winner (every candidate)
 # Writes curves.svg, confusion.svg and, as the variables say, sweep.svg, weights.svg,
 # sqnr.svg, lab.svg. Fixed sizes and fonts: the same data always gives the same bytes.
 
@@ -29,6 +31,7 @@ if (!exists("pruned")) pruned = 0
 if (!exists("nclasses")) nclasses = 2
 if (!exists("staged")) staged = 0
 if (!exists("sensitivity")) sensitivity = 0
+if (!exists("search")) search = 0
 
 set encoding utf8
 set datafile missing '?'
@@ -228,6 +231,21 @@ if (sensitivity) {
     set xtics norotate
     set xlabel ''
     set yrange [*:*]
+}
+
+# ---- the architecture search: every candidate, the Pareto front, the winner ----
+if (search) {
+    eval svg_(760, 420)
+    set output 'search.svg'
+    set xlabel 'flash: the int8 .tflite (KB)'
+    set ylabel 'validation accuracy (%)'
+    set key inside bottom right vertical samplen 2 font ',10'
+    plot 'search.dat' using 1:3 with points pt 6 ps 0.9 lc rgb c_ptq title 'candidate', \
+         'search.dat' using ($4 > 0 ? $1 : 1/0):3 with points pt 7 ps 1.2 lc rgb c_qat title 'Pareto front (accuracy, flash, arena)', \
+         'search.dat' using ($5 > 0 ? $1 : 1/0):3 with points pt 5 ps 1.6 lc rgb c_gzip title 'winner'
+    unset output
+    unset xlabel
+    unset ylabel
 }
 
 # ---- 5. per-tensor quantization error ----

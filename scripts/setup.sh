@@ -2,8 +2,9 @@
 # Installs the Debian packages qatrain needs, only those missing. Uses sudo when not root.
 set -eu
 # dataset-fashion-mnist: the image lessons' real images (Fashion-MNIST's IDX files, 30 MB).
+# parallel: GNU parallel runs the architecture search's job folders (tests/e2e/test_search.sh).
 PKGS="build-essential libopenblas-dev libinih-dev libcmocka-dev zlib1g-dev valgrind gnuplot-nox
-      dataset-fashion-mnist"
+      dataset-fashion-mnist parallel"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -495,6 +495,35 @@ static void section_sensitivity(FILE *f, const page *g) {
     fputs("</tbody>\n</table>\n", f);
 }
 
+/* [search]: the candidates against flash, and the Pareto front as a table. */
+static void section_search(FILE *f, const page *g) {
+    const qat_pipeline *p = g->p;
+    const qat_search_config *s = &p->cfg.search;
+    const qat_search_result *r = &p->search;
+    fputs("<h2>Architecture search</h2>\n", f);
+    fprintf(f, "<p>%d candidates trained (%d epochs at most, early stopping after %d) and scored "
+            "on the validation split; %d more drawn were over the target and never trained. "
+            "Fitness: %s on %s accuracy. The winner, <code>", r->n, s->epochs, s->patience,
+            r->rejected, qat_search_fitness_name(s->fitness), qat_search_accuracy_name(s->accuracy));
+    esc(f, r->all[r->best].text);
+    fputs("</code>, is the model of this report; <code>search_best.ini</code> holds it as a "
+          "config.</p>\n", f);
+    figure(f, g, QAT_PLOT_SEARCH, "Every candidate's validation accuracy against its flash.");
+    fputs("<table>\n<thead><tr><th>Pareto front (by flash)</th><th>flash (B)</th><th>arena (B)"
+          "</th><th>MACs</th><th>parameters</th><th>validation float / int8 (%)</th></tr>"
+          "</thead>\n<tbody>\n", f);
+    for (int k = 0; k < r->n_front; k++) {
+        const qat_candidate *c = &r->all[r->front[k]];
+        fputs("<tr><td><code>", f);
+        esc(f, c->text);
+        fprintf(f, "</code>%s</td><td>%ld</td><td>%ld</td><td>%ld</td><td>%ld</td><td>%.2f / "
+                "%.2f</td></tr>\n", r->front[k] == r->best ? " (winner)" : "", c->cost.flash_bytes,
+                c->cost.arena_bytes, c->cost.macs, c->cost.params,
+                100.0 * c->val_float_correct / c->val_n, 100.0 * c->val_int8_correct / c->val_n);
+    }
+    fputs("</tbody>\n</table>\n", f);
+}
+
 /* What the QAT diagnostics found (diagnose.h), with a remedy each. */
 static void section_diagnostics(FILE *f, const qat_pipeline *p) {
     const qat_diagnosis *q = &p->diag_qat, *pq = p->pruned ? &p->diag_pqat : NULL;
@@ -568,6 +597,7 @@ static void body(FILE *f, const page *g, const char *warning) {
     if (p->quantized && p->sensitivity) section_sensitivity(f, g);
     if (p->quantized) section_diagnostics(f, p);
     if (p->quantized && qat_target_set(&p->cfg.target)) section_target(f, p);
+    if (p->searched) section_search(f, g);
     section_layers(f, &p->model);
     fputs("<footer>Written by qatrain " QAT_VERSION " with the same bytes for the same config "
           "and seed; the figures are in <code>report.json</code>, wall-clock times in "

@@ -33,7 +33,7 @@
 
 static const char *const plot_file[QAT_PLOT_COUNT] = {"curves.svg", "sweep.svg", "weights.svg",
                                                        "confusion.svg", "sqnr.svg", "lab.svg",
-                                                       "sensitivity.svg"};
+                                                       "sensitivity.svg", "search.svg"};
 _Static_assert(sizeof plot_file / sizeof plot_file[0] == QAT_PLOT_COUNT, "plot files");
 
 /* What the plots are drawn from, and what came of it. */
@@ -235,6 +235,25 @@ static int write_sensitivity(const char *dir, const qat_pipeline *p) {
     return data_close(f);
 }
 
+/* search.dat: every candidate's flash (KB), arena (KB), validation accuracy (%, the one the
+ * fitness uses) and on_front / winner (0 or 1). */
+static int write_search(const char *dir, const qat_pipeline *p) {
+    const qat_search_result *r = &p->search;
+    FILE *f = data_file(dir, "search.dat");
+    if (!f) return -1;
+    fprintf(f, "flash_kb arena_kb accuracy front winner\n");
+    for (int i = 0; i < r->n; i++) {
+        const qat_candidate *c = &r->all[i];
+        int front = 0;
+        for (int k = 0; k < r->n_front; k++) front |= r->front[k] == i;
+        put_num(f, c->cost.flash_bytes / 1024.0);
+        put_num(f, c->cost.arena_bytes / 1024.0);
+        put_num(f, 100 * qat_candidate_accuracy(&p->cfg.search, c));
+        fprintf(f, " %d %d\n", front, i == r->best);
+    }
+    return data_close(f);
+}
+
 static int write_lab(const char *dir, const qat_pipeline *p) {
     qat_lab_row r[QAT_LAB_ROWS];
     int n = qat_report_lab(p, r);
@@ -267,9 +286,11 @@ static int write_data(const job *g, const char *dir, char *vars, size_t cap) {
     nl = p->quantized ? ev->n_hist : 0;
     if (p->pruned && write_sweep(dir, p)) return -1;
     if (p->quantized && p->sensitivity && write_sensitivity(dir, p)) return -1;
+    if (p->searched && write_search(dir, p)) return -1;
     snprintf(vars, cap, "phases='%s'; nlayers=%d; quantized=%d; pruned=%d; nclasses=%d; "
-             "staged=%d; sensitivity=%d", ids, nl, p->quantized, p->pruned, p->test.n_classes,
-             p->quantized && qat_quant_staged(&p->cfg.quant), p->quantized && p->sensitivity);
+             "staged=%d; sensitivity=%d; search=%d", ids, nl, p->quantized, p->pruned,
+             p->test.n_classes, p->quantized && qat_quant_staged(&p->cfg.quant),
+             p->quantized && p->sensitivity, p->searched);
     return 0;
 }
 
@@ -374,7 +395,7 @@ static int load_svgs(job *g, const char *dir) {
     const qat_pipeline *p = g->p;
     phase ph[MAX_PHASES];
     int want[QAT_PLOT_COUNT] = {phases(p, ph) > 0, p->pruned, p->quantized, 1, p->quantized,
-                                p->quantized, p->quantized && p->sensitivity};
+                                p->quantized, p->quantized && p->sensitivity, p->searched};
     int missing = 0;
     for (int i = 0; i < QAT_PLOT_COUNT; i++) {
         char path[QAT_PATH_MAX + 32];
