@@ -10,6 +10,7 @@
 #   staged     1 under progressive / delayed quantization: the QAT curves show the bits
 #   sensitivity 1 with [quant] sensitivity (sensitivity.svg)
 #   search     1 after an architecture search (search.svg)
+#   stages     1 with a [target]: the stage table (stages.svg)
 # Data files (whitespace-separated, first line a header, names double-quoted):
 #   curve_PHASE.dat   epoch loss accuracy val_loss val_accuracy weight_bits act_bits
 #                     (accuracies in %; bits 32 = not quantized)
@@ -21,6 +22,7 @@
 #   lab.dat           "MODEL TYPE" file_KB accuracy% (the lab's comparison, when quantized)
 #   sensitivity.dat   "LAYER" accuracy% with only its weights at 2, 4, 8 bits (last: all layers)
 #   search.dat        flash_KB arena_KB val_accuracy% on_front winner (every candidate)
+#   stages.dat        "STAGE" flash_KB arena_KB float% int8% (the progressive pipeline's stages)
 # Writes curves.svg, confusion.svg and, as the variables say, sweep.svg, weights.svg,
 # sqnr.svg, lab.svg. Fixed sizes and fonts: the same data always gives the same bytes.
 
@@ -32,6 +34,7 @@ if (!exists("nclasses")) nclasses = 2
 if (!exists("staged")) staged = 0
 if (!exists("sensitivity")) sensitivity = 0
 if (!exists("search")) search = 0
+if (!exists("stages")) stages = 0
 
 set encoding utf8
 set datafile missing '?'
@@ -245,6 +248,34 @@ if (search) {
          'search.dat' using ($5 > 0 ? $1 : 1/0):3 with points pt 5 ps 1.6 lc rgb c_gzip title 'winner'
     unset output
     unset xlabel
+    unset ylabel
+}
+
+# ---- the progressive pipeline: each stage's int8 model ----
+if (stages) {
+    eval svg_(760, 380)
+    set output 'stages.svg'
+    set style data histogram
+    set style histogram clustered gap 1
+    set style fill solid 0.85 noborder
+    set boxwidth 0.9
+    set ylabel 'KB'
+    set yrange [0:*]
+    set y2label 'test accuracy (%)'
+    set y2range [0:100]
+    set y2tics
+    set ytics nomirror
+    set key outside bottom center horizontal samplen 2 font ',10'
+    plot 'stages.dat' using 2:xtic(1) lc rgb c_ptq title 'flash (KB)', \
+         'stages.dat' using 3 lc rgb c_gzip title 'arena (KB)', \
+         'stages.dat' using 0:4 axes x1y2 with linespoints pt 7 lc rgb c_train title 'float %', \
+         'stages.dat' using 0:5 axes x1y2 with linespoints pt 5 lc rgb c_qat title 'int8 %'
+    unset output
+    unset y2tics
+    unset y2label
+    set ytics mirror
+    set y2range [*:*]
+    set yrange [*:*]
     unset ylabel
 }
 

@@ -28,7 +28,8 @@
  *   [distill]        teacher (self | a config file), teacher_checkpoint, temperature, alpha,
  *                    stages (float, qat)
  *   [target]         profile (esp32 | esp32s3 | nrf52840 | nano33ble | cortex_m4), flash_bytes,
- *                    arena_bytes, macs, params (limits; 0 = the profile's or none)
+ *                    arena_bytes, macs, params (limits; 0 = the profile's or none),
+ *                    stop_when_met (the progressive pipeline: no pruning once QAT fits)
  *   [search]         enabled, population, generations, min_blocks, max_blocks, ops (conv,
  *                    separable, depthwise), filters, kernels, activations, batchnorm
  *                    (optional | always | never), heads (gap, flatten), dense, dropout, epochs,

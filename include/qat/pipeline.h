@@ -83,6 +83,26 @@ typedef struct qat_phase_record {
     qat_train_log log;         /* counters (history pointer unused) */
 } qat_phase_record;
 
+/* The progressive pipeline's stages (the advanced chapter's ProgressiveOptimizationPipeline):
+ * the architecture (the search's winner or the config's layers; float and int8 PTQ), QAT,
+ * pruning with its QAT (distilled when [distill] teaches the QAT stage). */
+typedef enum qat_stage_kind {
+    QAT_PSTAGE_ARCHITECTURE,
+    QAT_PSTAGE_QAT,
+    QAT_PSTAGE_PRUNING,
+    QAT_STAGE_ROWS
+} qat_stage_kind;
+
+typedef struct qat_stage_row {
+    qat_stage_kind kind;
+    const char *file;       /* its int8 model's file */
+    double float_accuracy;  /* test split: the float model of the stage */
+    double int8_accuracy;   /* test split, the integer engine */
+    qat_target_check c;     /* flash, arena, MACs, parameters; fits the target (or no target) */
+} qat_stage_row;
+
+const char *qat_stage_kind_name(qat_stage_kind k);
+
 /* The files a run reads besides its config text — every data file (each .npy of the class
  * folders, each CSV), the [prune] masks file, the --init checkpoint — each with its size and
  * content hash (hash.h), so that --resume can tell an input changed since the interruption. */
@@ -195,6 +215,12 @@ typedef struct qat_pipeline {
     qat_epoch_stats *prune_history, *pqat_history;
     qat_train_log prune_log, pqat_log;
 
+    /* the progressive pipeline's stage table: each optimisation stage's int8 model against
+     * [target] (qat_pipeline_stage) */
+    int n_stages;
+    qat_stage_row stages[QAT_STAGE_ROWS];
+    int stopped_early;            /* [target] stop_when_met: pruning skipped, the QAT model fit */
+
     /* architecture search ([search]) */
     qat_search_result search;
     int searched;                 /* the search ran to its end: cfg.layers are its winner's */
@@ -243,6 +269,10 @@ qat_status qat_pipeline_search_job(qat_pipeline *p, const char *dir, qat_error *
  * [layer.*] sections instead of its own (src/pipeline/search_config.c). */
 qat_status qat_write_search_config(const qat_pipeline *p, const char *path, qat_error *e);
 qat_status qat_pipeline_build(qat_pipeline *p, qat_error *e);
+/* Appends the stage table's row of a finished stage (src/pipeline/stages.c). */
+qat_status qat_pipeline_stage(qat_pipeline *p, qat_stage_kind k, qat_error *e);
+/* [target] stop_when_met and the last stage's int8 model fits: no further stage runs. */
+int qat_pipeline_target_met(const qat_pipeline *p);
 qat_status qat_pipeline_train(qat_pipeline *p, qat_progress_fn progress, void *ctx, qat_error *e);
 /* Instead of training: the float model from a checkpoint (float.ckpt of an earlier run with
  * the same layers and data), evaluated on the test split. Another model's checkpoint, or

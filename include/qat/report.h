@@ -77,6 +77,9 @@ qat_status qat_report_search_csv(const qat_pipeline *p, const char *path, int fr
                                  qat_error *e);
 struct qat_json;
 void qat_report_search_json(struct qat_json *j, const qat_pipeline *p);
+/* report.json's "stages" (each stage's int8 model: file, float and int8 test accuracy,
+ * flash, arena, MACs, parameters, fits) and "stopped_early" (src/report/stages.c). */
+void qat_report_stages_json(struct qat_json *j, const qat_pipeline *p);
 qat_status qat_report_timing_json(const qat_pipeline *p, const char *path, qat_error *e);
 
 /* report.html: one self-contained page (no script, no network, plots as inline SVG) with

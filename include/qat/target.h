@@ -28,6 +28,7 @@ int qat_target_profile_count(void);
 typedef struct qat_target_config {
     int profile;                                 /* 0: none */
     int flash_bytes, arena_bytes, macs, params; /* 0: the profile's (flash, SRAM) or none */
+    int stop_when_met; /* the progressive pipeline: no pruning stage once the QAT model fits */
 } qat_target_config;
 
 /* The limits in force: explicit ones, else the profile's flash and SRAM; 0 = no limit. */
@@ -44,5 +45,14 @@ typedef struct qat_target_check {
     int fits;
 } qat_target_check;
 void qat_target_check_model(const qat_target_limits *l, qat_target_check *c);
+
+/* Measures a lowered int8 model (ir, of the model m) as the device will hold it — flash = its
+ * .tflite serialised with `description`, arena = TFLite Micro's recommended arena on a 32-bit
+ * MCU, m's MACs and parameters — and checks it against l (src/export/target_measure.c). */
+struct qat_ir;
+struct qat_model;
+qat_status qat_target_measure(const struct qat_ir *ir, const struct qat_model *m,
+                              const char *description, const qat_target_limits *l,
+                              qat_target_check *c, qat_error *e);
 
 #endif

@@ -279,6 +279,20 @@ static void target(const qat_pipeline *p) {
     }
 }
 
+/* The progressive pipeline's stage table: each stage's int8 model against [target]. */
+static void stages(const qat_pipeline *p) {
+    printf("  stages      %-14s %-26s %8s %8s %8s %8s %9s  %s\n", "", "int8 model", "float %",
+           "int8 %", "flash B", "arena B", "MACs", "target");
+    for (int i = 0; i < p->n_stages; i++) {
+        const qat_stage_row *r = &p->stages[i];
+        printf("              %-14s %-26s %8.2f %8.2f %8ld %8ld %9ld  %s\n",
+               qat_stage_kind_name(r->kind), r->file, 100 * r->float_accuracy,
+               100 * r->int8_accuracy, r->c.flash_bytes, r->c.arena_bytes, r->c.macs,
+               r->c.fits ? "fits" : "does NOT fit");
+    }
+    if (p->stopped_early) printf("              (the QAT model fits: pruning skipped, [target] stop_when_met)\n");
+}
+
 static void summary(const qat_pipeline *p) {
     const qat_model *m = &p->model;
     printf("\nqatrain %s: %s\n", QAT_VERSION, p->cfg.path);
@@ -307,6 +321,7 @@ static void summary(const qat_pipeline *p) {
         diagnosis("QAT", &p->diag_qat);
         if (p->pruned) diagnosis("pruned QAT", &p->diag_pqat);
         if (qat_target_set(&p->cfg.target)) target(p);
+        if (qat_target_set(&p->cfg.target)) stages(p);
     }
     printf("  written to  %s/: report.json, history.csv, float.ckpt, model_float32.tflite, ...%s\n",
            p->cfg.out_dir, p->quantized ? " model_int8.tflite (for TFLite Micro), model_int8.{h,c}" : "");
@@ -598,13 +613,19 @@ static int run(const options *o, const qat_config *cfg, qat_cv_fold *r) {
         st = qat_pipeline_quantize(&p, progress, &v, &e);
         print_warnings(&p, &warned, o->quiet);
     }
+    if (!st && p.quantized) st = qat_pipeline_stage(&p, QAT_PSTAGE_ARCHITECTURE, &e);
+    if (!st && p.quantized) st = qat_pipeline_stage(&p, QAT_PSTAGE_QAT, &e);
     lap(&p, QAT_STAGE_QUANTIZE, &t);
-    if (!st && cfg->prune.enabled) {
+    if (!st && cfg->prune.enabled && qat_pipeline_target_met(&p)) {
+        p.stopped_early = 1;
+        if (!o->quiet) printf("the QAT model fits [target]: no pruning stage ([target] stop_when_met)\n");
+    } else if (!st && cfg->prune.enabled) {
         if (!o->quiet)
             printf("pruning %.0f %% -> %.0f %% over %d epochs, then QAT keeping the masks (%d epochs)\n",
                    100 * cfg->prune.initial_sparsity, 100 * cfg->prune.final_sparsity,
                    cfg->prune.epochs, cfg->quant.epochs);
         st = qat_pipeline_prune(&p, progress, &v, &e);
+        if (!st && p.pruned) st = qat_pipeline_stage(&p, QAT_PSTAGE_PRUNING, &e);
     }
     lap(&p, QAT_STAGE_PRUNE, &t);
     if (p.interrupted) return interrupted(&p, &saved, resume_path, o);

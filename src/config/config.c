@@ -1077,6 +1077,7 @@ static const key_def target_keys[] = {
     {.name = "arena_bytes", F_INT(qat_target_config, arena_bytes, 0, 2147483647)},
     {.name = "macs", F_INT(qat_target_config, macs, 0, 2147483647)},
     {.name = "params", F_INT(qat_target_config, params, 0, 2147483647)},
+    {.name = "stop_when_met", F_BOOL(qat_target_config, stop_when_met)},
 };
 
 static const key_def augment_keys[] = {

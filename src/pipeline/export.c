@@ -241,6 +241,8 @@ static qat_status pruned_forms(qat_pipeline *p, qat_error *e) {
     st = write_ir(p, &fio, "model_pruned_int8_float_io.tflite", NULL, NULL, e);
     qat_ir_free(&fio);
     if (!st) st = verification(p, &p->ir_pruned, "pruned_int8", NULL, e);
+    /* the progressive pipeline's final model: its C array too */
+    if (!st && p->cfg.target.stop_when_met) st = firmware(p, &p->ir_pruned, "pruned_int8", e);
     if (!st) st = qat_path_join(path, sizeof path, p->cfg.out_dir, "masks.bin", e);
     if (!st) st = qat_mask_file_write(&p->pqm.m.g, path, e);
     if (!st) st = qat_path_join(path, sizeof path, p->cfg.out_dir, "masks.json", e);

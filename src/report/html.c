@@ -495,6 +495,27 @@ static void section_sensitivity(FILE *f, const page *g) {
     fputs("</tbody>\n</table>\n", f);
 }
 
+/* The progressive pipeline's stage table (with a [target]). */
+static void section_stages(FILE *f, const page *g) {
+    const qat_pipeline *p = g->p;
+    fputs("<h2>Stage by stage</h2>\n<p>Each optimisation stage's int8 model against the "
+          "target (test split; flash the file, arena TFLite Micro's on a 32-bit MCU).", f);
+    if (p->stopped_early) fputs(" The QAT model fit: no pruning stage (<code>stop_when_met</code>).", f);
+    fputs("</p>\n", f);
+    figure(f, g, QAT_PLOT_STAGES, "Flash, arena and accuracy after each stage.");
+    fputs("<table>\n<thead><tr><th>stage</th><th>int8 model</th><th>float (%)</th><th>int8 (%)"
+          "</th><th>flash (B)</th><th>arena (B)</th><th>MACs</th><th>fits</th></tr></thead>\n"
+          "<tbody>\n", f);
+    for (int i = 0; i < p->n_stages; i++) {
+        const qat_stage_row *r = &p->stages[i];
+        fprintf(f, "<tr><td>%s</td><td><code>%s</code></td><td>%.2f</td><td>%.2f</td><td>%ld</td>"
+                "<td>%ld</td><td>%ld</td><td>%s</td></tr>\n", qat_stage_kind_name(r->kind), r->file,
+                100 * r->float_accuracy, 100 * r->int8_accuracy, r->c.flash_bytes, r->c.arena_bytes,
+                r->c.macs, r->c.fits ? "yes" : "<strong>no</strong>");
+    }
+    fputs("</tbody>\n</table>\n", f);
+}
+
 /* [search]: the candidates against flash, and the Pareto front as a table. */
 static void section_search(FILE *f, const page *g) {
     const qat_pipeline *p = g->p;
@@ -597,6 +618,7 @@ static void body(FILE *f, const page *g, const char *warning) {
     if (p->quantized && p->sensitivity) section_sensitivity(f, g);
     if (p->quantized) section_diagnostics(f, p);
     if (p->quantized && qat_target_set(&p->cfg.target)) section_target(f, p);
+    if (p->quantized && p->n_stages && qat_target_set(&p->cfg.target)) section_stages(f, g);
     if (p->searched) section_search(f, g);
     section_layers(f, &p->model);
     fputs("<footer>Written by qatrain " QAT_VERSION " with the same bytes for the same config "

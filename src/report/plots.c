@@ -33,7 +33,7 @@
 
 static const char *const plot_file[QAT_PLOT_COUNT] = {"curves.svg", "sweep.svg", "weights.svg",
                                                        "confusion.svg", "sqnr.svg", "lab.svg",
-                                                       "sensitivity.svg", "search.svg"};
+                                                       "sensitivity.svg", "search.svg", "stages.svg"};
 _Static_assert(sizeof plot_file / sizeof plot_file[0] == QAT_PLOT_COUNT, "plot files");
 
 /* What the plots are drawn from, and what came of it. */
@@ -254,6 +254,23 @@ static int write_search(const char *dir, const qat_pipeline *p) {
     return data_close(f);
 }
 
+/* stages.dat: "STAGE" flash_KB arena_KB float% int8% per stage. */
+static int write_stages(const char *dir, const qat_pipeline *p) {
+    FILE *f = data_file(dir, "stages.dat");
+    if (!f) return -1;
+    fprintf(f, "stage flash_kb arena_kb float int8\n");
+    for (int i = 0; i < p->n_stages; i++) {
+        const qat_stage_row *r = &p->stages[i];
+        put_field(f, qat_stage_kind_name(r->kind));
+        put_num(f, r->c.flash_bytes / 1024.0);
+        put_num(f, r->c.arena_bytes / 1024.0);
+        put_num(f, 100 * r->float_accuracy);
+        put_num(f, 100 * r->int8_accuracy);
+        fputc('\n', f);
+    }
+    return data_close(f);
+}
+
 static int write_lab(const char *dir, const qat_pipeline *p) {
     qat_lab_row r[QAT_LAB_ROWS];
     int n = qat_report_lab(p, r);
@@ -267,6 +284,11 @@ static int write_lab(const char *dir, const qat_pipeline *p) {
         fputc('\n', f);
     }
     return data_close(f);
+}
+
+/* The stage table is drawn for a run with a target. */
+static int stage_plot(const qat_pipeline *p) {
+    return p->quantized && p->n_stages > 0 && qat_target_set(&p->cfg.target);
 }
 
 /* Every data file; vars gets the -e definitions plots.gp reads. */
@@ -287,10 +309,12 @@ static int write_data(const job *g, const char *dir, char *vars, size_t cap) {
     if (p->pruned && write_sweep(dir, p)) return -1;
     if (p->quantized && p->sensitivity && write_sensitivity(dir, p)) return -1;
     if (p->searched && write_search(dir, p)) return -1;
+    int st = stage_plot(p);
+    if (st && write_stages(dir, p)) return -1;
     snprintf(vars, cap, "phases='%s'; nlayers=%d; quantized=%d; pruned=%d; nclasses=%d; "
-             "staged=%d; sensitivity=%d; search=%d", ids, nl, p->quantized, p->pruned,
+             "staged=%d; sensitivity=%d; search=%d; stages=%d", ids, nl, p->quantized, p->pruned,
              p->test.n_classes, p->quantized && qat_quant_staged(&p->cfg.quant),
-             p->quantized && p->sensitivity, p->searched);
+             p->quantized && p->sensitivity, p->searched, st);
     return 0;
 }
 
@@ -395,7 +419,8 @@ static int load_svgs(job *g, const char *dir) {
     const qat_pipeline *p = g->p;
     phase ph[MAX_PHASES];
     int want[QAT_PLOT_COUNT] = {phases(p, ph) > 0, p->pruned, p->quantized, 1, p->quantized,
-                                p->quantized, p->quantized && p->sensitivity, p->searched};
+                                p->quantized, p->quantized && p->sensitivity, p->searched,
+                                stage_plot(p)};
     int missing = 0;
     for (int i = 0; i < QAT_PLOT_COUNT; i++) {
         char path[QAT_PATH_MAX + 32];

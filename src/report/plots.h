@@ -15,6 +15,7 @@ typedef enum qat_plot {
     QAT_PLOT_LAB,       /* accuracy against file size of the lab's models (when quantized) */
     QAT_PLOT_SENSITIVITY, /* accuracy with one layer quantized, per bit width ([quant] sensitivity) */
     QAT_PLOT_SEARCH,    /* the search's candidates: validation accuracy against flash ([search]) */
+    QAT_PLOT_STAGES,    /* the stage table: flash, arena and accuracy per stage ([target]) */
     QAT_PLOT_COUNT
 } qat_plot;
 

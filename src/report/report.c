@@ -541,6 +541,7 @@ qat_status qat_report_json(const qat_pipeline *p, const char *path, qat_error *e
         qat_json_str(&j, "weights", qat_weight_quantizer_name(p->cfg.quant.weight_quantizer));
         qat_json_close(&j);
     }
+    if (p->quantized) qat_report_stages_json(&j, p);
     if (p->quantized) sqnr_section(&j, p);
     if (p->quantized) diagnostics_section(&j, p);
     if (p->quantized && p->sensitivity) sensitivity_section(&j, p);

@@ -5,10 +5,8 @@
 #include <string.h>
 
 #include "qat/hash.h"
-#include "qat/int8.h"
 #include "qat/model.h"
 #include "qat/search.h"
-#include "qat/tflite.h"
 #include "qat/train.h"
 
 #define CHECK_SAMPLES 16 /* calibration samples for the check (ranges do not change sizes) */
@@ -53,17 +51,10 @@ static qat_status lower(const qat_search_data *d, qat_model *m, const qat_datase
 /* Flash, arena, MACs and parameters of m and its lowered ir, against the limits. */
 static qat_status measure(const qat_search_data *d, const qat_model *m, const qat_ir *ir,
                           qat_candidate_cost *c, qat_error *e) {
-    unsigned char *buf;
-    size_t len;
-    qat_i8_tflm_arena a;
-    qat_status st = qat_tflite_serialize(ir, d->description, &buf, &len, e);
-    if (st) return st;
-    free(buf);
-    if ((st = qat_i8_tflm_arena_estimate(ir, QAT_I8_ABI_ILP32, &a, e))) return st;
-    qat_target_check t = {(long)len, (long)a.recommended, qat_model_macs(m), (long)m->g.n_params, 0};
-    qat_target_check_model(&d->limits, &t);
-    *c = (qat_candidate_cost){t.flash_bytes, t.arena_bytes, t.macs, t.params, t.fits};
-    return QAT_OK;
+    qat_target_check t;
+    qat_status st = qat_target_measure(ir, m, d->description, &d->limits, &t, e);
+    if (!st) *c = (qat_candidate_cost){t.flash_bytes, t.arena_bytes, t.macs, t.params, t.fits};
+    return st;
 }
 
 qat_status qat_candidate_check(const qat_search_data *d, const qat_genome *g,
