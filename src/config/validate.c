@@ -606,7 +606,9 @@ static qat_status check_prune(const qat_config *cfg, qat_error *e) {
 
 qat_status qat_config_validate(const qat_config *cfg, qat_error *e) {
     qat_status s = check_data(cfg, e);
-    if (!s) s = check_layers(cfg, e);
+    /* a search chooses the layers: the built-in ones need not fit its data */
+    int searched = cfg->search.enabled && cfg->n_layers > 0 && cfg->layers[0].line == 0;
+    if (!s && !searched) s = check_layers(cfg, e);
     if (!s) s = check_train(cfg, e);
     if (!s) s = check_quant(cfg, e);
     if (!s) s = check_target(cfg, e);
