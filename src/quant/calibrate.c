@@ -170,11 +170,15 @@ static qat_status histogram_ranges(qat_qmodel *qm, const qat_dataset *d, qat_obs
         const float *st = g->state + g->nodes[fq[i]].offset;
         qat_hist_init(&h[i], st[OBS_LO], st[OBS_HI]);
     }
-    passes(qm, d, h, fq, n);
+    float steps = n ? g->state[g->nodes[fq[0]].offset + OBS_STEPS] : 0;
+    passes(qm, d, h, fq, n); /* (the observers see the same data again: same min/max) */
     for (int i = 0; i < n; i++) {
         const qat_fake_quant_params *q = QAT_NODE_PARAMS_CONST(qat_fake_quant_params, &g->nodes[fq[i]], QAT_OP_FAKE_QUANT);
         float *st = g->state + g->nodes[fq[i]].offset;
         qat_calib_range(&h[i], method, q->qmin, q->qmax, &st[OBS_LO], &st[OBS_HI]);
+        /* the chosen range is the start: QAT's EMA moves on from it at once, where the
+         * min/max steps of its warm-up would widen it back to min/max in one batch */
+        st[OBS_STEPS] = steps > q->warmup ? steps : (float)q->warmup;
     }
     free(h);
     return QAT_OK;

@@ -203,6 +203,26 @@ static void test_model_calibration(void **s) {
             }
         assert_int_equal(k, n);
         assert_true(shrunk > 0);
+        /* QAT's EMA starts from the chosen ranges: one training batch moves a clipped
+         * range by (1 − decay) of the way, not back to min/max (an EMA warm-up would) */
+        float before[QAT_MAX_LAYERS + 1];
+        k = 0;
+        for (int i = 0; i < g->n_nodes; i++)
+            if (g->nodes[i].op == QAT_OP_FAKE_QUANT) before[k++] = g->state[g->nodes[i].offset + 1];
+        qat_qmodel_set_observer(&qm, QAT_OBS_EMA);
+        qat_dataset_read(&d, 0, 16, g->nodes[qm.m.input].val);
+        qat_rng r;
+        qat_rng_seed(&r, 1, QAT_STREAM_DROPOUT);
+        qat_pass p = {.batch = 16, .training = 1, .rng = &r, .epoch = 1};
+        qat_graph_forward(g, &p, qm.m.logits + 1);
+        k = 0;
+        for (int i = 0; i < g->n_nodes; i++)
+            if (g->nodes[i].op == QAT_OP_FAKE_QUANT) {
+                float hi = g->state[g->nodes[i].offset + 1];
+                if (before[k] < ref[k][1]) /* clipped: it stays near the clip */
+                    assert_true(hi < before[k] + 0.01f * (ref[k][1] - before[k]));
+                k++;
+            }
     }
     qat_dataset_free(&d);
     qat_qmodel_free(&qm);
