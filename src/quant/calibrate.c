@@ -82,8 +82,9 @@ static double magnitude_hist(const qat_histogram *h, double *m) {
 }
 
 /* KL(P ‖ Q) for the first i bins of m quantized to `levels` levels: P is m[0..i) with the
- * mass beyond added to its last bin; Q spreads each level's total evenly over the level's
- * non-empty bins; both normalised, empty bins of Q smoothed (as TensorRT does). */
+ * mass beyond added to its last bin; Q spreads each level's total of m evenly over the
+ * level's bins where P is not empty (the outliers' bin counts: onnxruntime's and TVM's
+ * reading of TensorRT's algorithm); both normalised, empty bins of Q smoothed. */
 static double kl_at(const double *m, int i, int levels, double *p, double *q) {
     double outliers = 0;
     for (int k = i; k < QAT_CALIB_BINS; k++) outliers += m[k];
@@ -93,8 +94,8 @@ static double kl_at(const double *m, int i, int levels, double *p, double *q) {
         int a = (int)((long)l * i / levels), b = (int)((long)(l + 1) * i / levels);
         double sum = 0;
         int nz = 0;
-        for (int k = a; k < b; k++) sum += m[k], nz += m[k] > 0;
-        for (int k = a; k < b; k++) q[k] = m[k] > 0 ? sum / nz : 0;
+        for (int k = a; k < b; k++) sum += m[k], nz += p[k] > 0;
+        for (int k = a; k < b; k++) q[k] = p[k] > 0 ? sum / nz : 0;
     }
     double sp = 0, sq = 0, kl = 0;
     for (int k = 0; k < i; k++) sp += p[k], sq += q[k];
