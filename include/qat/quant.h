@@ -487,7 +487,7 @@ typedef struct qat_auto_goal {
 typedef double (*qat_auto_eval_fn)(void *ctx, const int *bits);
 void qat_auto_bits(const qat_sensitivity *s, const qat_auto_goal *goal, qat_auto_eval_fn eval,
                    void *ctx, int *bits, double *accuracy);
-/* Σ weights · bits / 8 over the table's layers. */
+/* Σ weights · bits / 8 over the table's layers (bits NULL: all at 8). */
 long qat_auto_bits_bytes(const qat_sensitivity *s, const int *bits);
 /* The whole model's accuracy on d with these weight bits per operator (the sensitivity
  * table's order) and activations quantized; the model is left as it was. */

@@ -227,13 +227,11 @@ static void sensitivity(const qat_pipeline *p) {
 /* [quant] auto_bits: the chosen bits and what they cost and save. */
 static void auto_bits(const qat_pipeline *p) {
     const qat_sensitivity *s = p->sensitivity;
-    int eight[QAT_MAX_LAYERS];
-    for (int i = 0; i < QAT_MAX_LAYERS; i++) eight[i] = 8;
     printf("  mixed precision (auto_bits):");
     for (int i = 0; i < s->n; i++) printf(" %s %d%s", s->layer[i].name, p->auto_bits[i], i + 1 < s->n ? "," : "");
     printf("\n    packed weights %ld B (8-bit: %ld B), PTQ %.2f %% (8-bit: %.2f %%) on the %s;\n"
            "    written to mixed_precision.ini\n", qat_auto_bits_bytes(s, p->auto_bits),
-           qat_auto_bits_bytes(s, eight), 100 * p->auto_accuracy, 100 * p->auto_base,
+           qat_auto_bits_bytes(s, NULL), 100 * p->auto_accuracy, 100 * p->auto_base,
            p->sensitivity_on);
 }
 

@@ -15,7 +15,7 @@ static int column(int bits) {
  * layer at its bits would hold; TFLite stores every width as int8). */
 long qat_auto_bits_bytes(const qat_sensitivity *s, const int *bits) {
     long b = 0;
-    for (int i = 0; i < s->n; i++) b += (s->layer[i].weights * bits[i] + 7) / 8;
+    for (int i = 0; i < s->n; i++) b += (s->layer[i].weights * (bits ? bits[i] : 8) + 7) / 8;
     return b;
 }
 

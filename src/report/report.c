@@ -418,8 +418,6 @@ static void sensitivity_section(qat_json *j, const qat_pipeline *p) {
 static void auto_bits_section(qat_json *j, const qat_pipeline *p) {
     const qat_quant_config *q = &p->cfg.quant;
     const qat_sensitivity *s = p->sensitivity;
-    int eight[QAT_MAX_LAYERS];
-    for (int i = 0; i < QAT_MAX_LAYERS; i++) eight[i] = 8;
     qat_json_object(j, "auto_bits");
     qat_json_str(j, "goal", q->auto_bits == 2 ? "size" : "accuracy");
     if (q->auto_bits == 2) qat_json_int(j, "weight_bytes_budget", q->auto_weight_bytes);
@@ -433,7 +431,7 @@ static void auto_bits_section(qat_json *j, const qat_pipeline *p) {
     }
     qat_json_close(j);
     qat_json_int(j, "packed_weight_bytes", qat_auto_bits_bytes(s, p->auto_bits));
-    qat_json_int(j, "packed_weight_bytes_8bit", qat_auto_bits_bytes(s, eight));
+    qat_json_int(j, "packed_weight_bytes_8bit", qat_auto_bits_bytes(s, NULL));
     qat_json_num(j, "ptq_accuracy", p->auto_accuracy);
     qat_json_num(j, "ptq_accuracy_8bit", p->auto_base);
     qat_json_str(j, "config", "mixed_precision.ini");
