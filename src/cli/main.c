@@ -530,6 +530,11 @@ static int search(const options *o, qat_pipeline *p, qat_status *st, qat_error *
     *st = qat_pipeline_search(p, o->jobs ? dir : NULL, cmd, e);
     p->search_seconds = qat_clock() - t0;
     free(cmd);
+    if (*st == QAT_ERR_INTERRUPTED) { /* Ctrl-C: as a shell does; nothing to resume from */
+        fprintf(stderr, "qatrain: interrupted during the architecture search: nothing written "
+                        "(run again: the search starts over and finds the same winner)\n");
+        return 130;
+    }
     if (*st) return -1;
     const qat_search_result *r = &p->search;
     if (r->pending) {
