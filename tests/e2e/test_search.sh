@@ -15,6 +15,12 @@ if [ "$SANITIZED" != 1 ]; then
     for f in search.csv search_front.csv search_best.ini model_int8.tflite report.json; do
         cmp -s "$TMP/one/$f" "$TMP/two/$f" || die "$f differs between one worker and two"
     done
+    # any processor: the portable GEMM and int8 kernels give the same search
+    QATRAIN_GEMM=scalar QATRAIN_INT8=portable "$QATRAIN" $C $O --out "$TMP/portable" ||
+        die "search with the portable kernels failed"
+    for f in search.csv model_int8.tflite; do
+        cmp -s "$TMP/one/$f" "$TMP/portable/$f" || die "$f differs with the portable kernels"
+    done
 fi
 # every candidate fits the budget (8 KB flash, 8 KB arena); the winner's flash is the file's
 awk -F, 'NR > 1 && ($5 > 8192 || $6 > 8192) { bad = 1 } END { exit bad }' "$TMP/one/search.csv" ||
