@@ -93,15 +93,59 @@ static int cmp_float(const void *a, const void *b) {
 }
 
 /* The batch's low and high statistic for the observer kind. */
+void qat_fq_min_max_c(const float *x, size_t len, float *lo, float *hi) {
+    float l = x[0], h = x[0];
+    for (size_t i = 1; i < len; i++) {
+        l = x[i] < l ? x[i] : l;
+        h = x[i] > h ? x[i] : h;
+    }
+    *lo = l;
+    *hi = h;
+}
+
+/* minps / maxps keep their second operand unless the first is strictly beyond it: the
+ * scan's predicate lane by lane. Lanes then combine in the scan's way, which finds the
+ * extreme's value; a nonzero float value has one bit pattern, and a zero extreme is then
+ * taken from the first element equal to it, as the scan would keep it. */
+void qat_fq_min_max(const float *x, size_t len, float *lo, float *hi) {
+#if defined(__SSE2__)
+    if (len >= 8) {
+        __m128 vl = _mm_set1_ps(x[0]), vh = vl;
+        size_t i = 1;
+        for (; i + 4 <= len; i += 4) {
+            __m128 v = _mm_loadu_ps(x + i);
+            vl = _mm_min_ps(v, vl);
+            vh = _mm_max_ps(v, vh);
+        }
+        float a[4], b[4], l, h;
+        _mm_storeu_ps(a, vl);
+        _mm_storeu_ps(b, vh);
+        l = a[0], h = b[0]; /* every lane started at x[0]: NaN in all of them or in none */
+        for (int k = 1; k < 4; k++) {
+            l = a[k] < l ? a[k] : l;
+            h = b[k] > h ? b[k] : h;
+        }
+        for (; i < len; i++) { /* the tail */
+            l = x[i] < l ? x[i] : l;
+            h = x[i] > h ? x[i] : h;
+        }
+        for (size_t k = 0; l == 0 && k < len; k++)
+            if (x[k] == 0) { l = x[k]; break; }
+        for (size_t k = 0; h == 0 && k < len; k++)
+            if (x[k] == 0) { h = x[k]; break; }
+        *lo = l;
+        *hi = h;
+        return;
+    }
+#endif
+    qat_fq_min_max_c(x, len, lo, hi);
+}
+
 static void batch_range(qat_graph *g, const qat_node *n, const float *x, size_t len, float *lo,
                         float *hi) {
     const qat_fake_quant_params *o = params(n);
     if (o->observer != QAT_OBS_PERCENTILE) {
-        *lo = *hi = x[0];
-        for (size_t i = 1; i < len; i++) {
-            *lo = x[i] < *lo ? x[i] : *lo;
-            *hi = x[i] > *hi ? x[i] : *hi;
-        }
+        qat_fq_min_max(x, len, lo, hi);
         return;
     }
     float *s = (float *)g->scratch;

@@ -11,6 +11,7 @@
 #ifndef QAT_FQ_AVX2_H
 #define QAT_FQ_AVX2_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct qat_requant_row {
@@ -33,5 +34,13 @@ void qat_fq_weight_row_c(const float *w, int first, int n, const float *s, int p
 /* The same for columns [0, n), four at a time, the last n % 4 by qat_fq_weight_row_c. */
 void qat_fq_weight_row_avx2(const float *w, int n, const float *s, int per_column, int qmax,
                             float *out);
+
+/* The observers' batch range: what the scalar scan `lo = x[i] < lo ? x[i] : lo` (and the
+ * same for hi with >) from lo = hi = x[0] finds — the first element equal to each extreme,
+ * so −0 / +0 keep the sign of the first met and a NaN first element stays. _c is that scan
+ * (the reference); qat_fq_min_max goes four lanes at a time through SSE2 with the same
+ * predicate and gives the same bits (fake_quant.c). len ≥ 1. */
+void qat_fq_min_max_c(const float *x, size_t len, float *lo, float *hi);
+void qat_fq_min_max(const float *x, size_t len, float *lo, float *hi);
 
 #endif

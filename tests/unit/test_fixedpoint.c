@@ -130,6 +130,29 @@ static void test_fq_weight_avx2_is_portable(void **state) {
     }
 }
 
+/* The observers' batch range: the SSE2 scan gives the portable scan's bits — signed zeros
+ * (the first one met), NaNs (first: kept; later: skipped), ties, every length to 40. */
+static void test_min_max_is_portable(void **state) {
+    (void)state;
+    enum { N = 40 };
+    const float pool[8] = {-2.0f, -1.0f, -0.0f, 0.0f, 1.0f, 2.0f, NAN, 0.5f};
+    float x[N];
+    qat_rng r;
+    qat_rng_seed(&r, 9, 0);
+    for (int trial = 0; trial < 50000; trial++) {
+        size_t n = 1 + (size_t)(trial % N);
+        int spread = trial % 3; /* 0: random values; 1: ±0 and a few; 2: the whole pool */
+        for (size_t j = 0; j < n; j++)
+            x[j] = spread == 0 ? (float)(qat_rng_uniform(&r) - 0.5)
+                 : spread == 1 ? pool[2 + qat_rng_below(&r, 3)] : pool[qat_rng_below(&r, 8)];
+        float lo, hi, want_lo, want_hi;
+        qat_fq_min_max(x, n, &lo, &hi);
+        qat_fq_min_max_c(x, n, &want_lo, &want_hi);
+        if (memcmp(&lo, &want_lo, sizeof lo) || memcmp(&hi, &want_hi, sizeof hi))
+            fail_msg("trial %d (n %zu): [%g, %g], want [%g, %g]", trial, n, lo, hi, want_lo, want_hi);
+    }
+}
+
 static void test_quantize_multiplier_examples(void **state) {
     (void)state;
     /* 1/3 = 0.666…·2^-1; round(0.666…·2^31) = 1431655765 */
@@ -277,6 +300,7 @@ int main(void) {
         cmocka_unit_test(test_round_away_is_round),
         cmocka_unit_test(test_requant_avx2_is_portable),
         cmocka_unit_test(test_fq_weight_avx2_is_portable),
+        cmocka_unit_test(test_min_max_is_portable),
         cmocka_unit_test(test_quantize_multiplier_examples),
         cmocka_unit_test(test_quantize_multiplier_powers_of_two),
         cmocka_unit_test(test_quantize_multiplier_above_one),
