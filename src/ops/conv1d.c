@@ -88,9 +88,7 @@ void qat_conv1d_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
         qat_gemm(&(qat_gemm_args){QAT_GEMM_T, QAT_GEMM_N, s.O, kc, m, n->grad, s.O, col, kc,
                                   1, W->grad, kc});
     if (n->n_in == 3 && qat_in(g, n, 2)->needs_grad) {
-        float *db = qat_in(g, n, 2)->grad;
-        for (int r = 0; r < m; r++)
-            for (int o = 0; o < s.O; o++) db[o] += n->grad[(size_t)r * s.O + o];
+        qat_bias_grad_add(qat_in(g, n, 2)->grad, n->grad, m, s.O);
     }
     if (X->needs_grad) {
         float *dcol = (float *)g->scratch;

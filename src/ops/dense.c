@@ -32,9 +32,7 @@ void qat_dense_backward(qat_graph *g, qat_node *n, const qat_pass *p) {
         qat_gemm(&(qat_gemm_args){QAT_GEMM_T, QAT_GEMM_N, o, i, p->batch, n->grad, o, X->val, i,
                                   1, W->grad, i});
     if (n->n_in == 3 && qat_in(g, n, 2)->needs_grad) {
-        float *db = qat_in(g, n, 2)->grad;
-        for (int r = 0; r < p->batch; r++)
-            for (int j = 0; j < o; j++) db[j] += n->grad[(size_t)r * o + j];
+        qat_bias_grad_add(qat_in(g, n, 2)->grad, n->grad, p->batch, o);
     }
     if (X->needs_grad)
         qat_gemm(&(qat_gemm_args){QAT_GEMM_N, QAT_GEMM_N, p->batch, i, o, n->grad, o, W->val, i,
