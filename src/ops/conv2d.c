@@ -98,11 +98,7 @@ void qat_conv2d_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     int m = p->batch * s.win.HO * s.win.WO, kc = s.win.KH * s.win.KW * s.C;
     qat_gemm(&(qat_gemm_args){QAT_GEMM_N, QAT_GEMM_T, m, s.O, kc, col, kc,
                               qat_in(g, n, 1)->val, kc, 0, n->val, s.O});
-    if (n->n_in == 3) {
-        const float *bias = qat_in(g, n, 2)->val;
-        for (int r = 0; r < m; r++)
-            for (int o = 0; o < s.O; o++) n->val[(size_t)r * s.O + o] += bias[o];
-    }
+    if (n->n_in == 3) qat_bias_add(n->val, qat_in(g, n, 2)->val, m, s.O);
 }
 
 void qat_conv2d_backward(qat_graph *g, qat_node *n, const qat_pass *p) {

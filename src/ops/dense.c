@@ -18,11 +18,7 @@ void qat_dense_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     int o = W->dim[0], i = W->dim[1];
     qat_gemm(&(qat_gemm_args){QAT_GEMM_N, QAT_GEMM_T, p->batch, o, i, X->val, i, W->val, i, 0,
                               n->val, o});
-    if (n->n_in == 3) {
-        const float *bias = qat_in(g, n, 2)->val;
-        for (int r = 0; r < p->batch; r++)
-            for (int j = 0; j < o; j++) n->val[(size_t)r * o + j] += bias[j];
-    }
+    if (n->n_in == 3) qat_bias_add(n->val, qat_in(g, n, 2)->val, p->batch, o);
 }
 
 void qat_dense_backward(qat_graph *g, qat_node *n, const qat_pass *p) {

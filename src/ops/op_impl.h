@@ -18,9 +18,11 @@ extern const qat_op_def qat_op_defs[QAT_OP_COUNT];
     void qat_##op##_forward(qat_graph *g, qat_node *n, const qat_pass *p); \
     void qat_##op##_backward(qat_graph *g, qat_node *n, const qat_pass *p)
 
-/* db[c] += Σ_r dy[r·cols + c], r in order (src/ops/bias_grad.c): the affine ops' bias
+/* db[c] += Σ_r dy[r·cols + c], r in order (src/ops/bias.c): the affine ops' bias
  * gradient. */
 void qat_bias_grad_add(float *db, const float *dy, int rows, int cols);
+/* y[r·cols + c] += b[c] for every row: the affine ops' bias (src/ops/bias.c). */
+void qat_bias_add(float *y, const float *b, int rows, int cols);
 
 QAT_OP_DECL(conv1d);
 QAT_OP_DECL(dense);
