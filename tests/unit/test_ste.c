@@ -22,7 +22,9 @@
 #include "qat/ops.h"
 #include "qat/quant.h"
 
-#define N 12
+/* 15 values: the vector path takes the first twelve four at a time, the scalar tail the last
+ * three, and both see the edges. */
+#define N 15
 
 typedef struct act {
     qat_graph g;
@@ -67,8 +69,8 @@ static void act_edges(int bits, float lo, float hi, float scale, int32_t zp) {
     assert_int_equal(z, zp);
     float below = nextafterf(lo, -INFINITY), above = nextafterf(hi, INFINITY);
     float x[N] = {lo, hi, below, above, 0, scale / 3, lo + scale / 2, hi - scale / 2,
-                  nextafterf(lo, 0), nextafterf(hi, 0), -50, 50};
-    const int inside[N] = {1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0};
+                  nextafterf(lo, 0), nextafterf(hi, 0), -50, 50, hi, above, lo};
+    const int inside[N] = {1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 1};
     float state[3];
     memcpy(state, a.g.state + a.g.nodes[a.y].offset, sizeof state);
     const float *dx = act_pass(&a, x, 0);
