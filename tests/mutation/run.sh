@@ -7,6 +7,9 @@
 #   tests/mutation/run.sh [NAME...]       (make mutants; default: every mutant)
 # Exit 0 when every mutant is caught; 1 when one is missed, or does not apply or build
 # (the list must then follow the code); 2 when the unmutated copy already fails.
+# The unmutated copy is built and tested once, then copied to each scratch tree; after each
+# mutant its file and the objects it rebuilt are put back as they were, so the next build
+# compiles only the next mutant.
 # Environment: MUTANT_PARALLEL (scratch trees at once, default: the processor count, at most
 # 2), MUTANT_JOBS (make's -j per tree, default -j2 / the trees), QATRAIN_TEST_DATA (as for
 # the suite).
@@ -28,9 +31,10 @@ par=${MUTANT_PARALLEL:-$(nproc 2>/dev/null || echo 1)}
 if [ -z "${MUTANT_CHILD:-}" ] && [ "$par" -gt 1 ] && [ "$(echo $names | wc -w)" -gt 1 ]; then
     out=$(mktemp -d "${TMPDIR:-/tmp}/qat-mutants-par.XXXXXX") || exit 2
     trap 'rm -rf "$out"' EXIT INT TERM
+    MUTANT_CHILD=base MUTANT_BASE="$out/base" sh "$0" || exit $?
     for k in $(seq 1 "$par"); do
         part=$(echo $names | tr ' ' '\n' | awk -v k="$k" -v p="$par" 'NR % p == k % p')
-        MUTANT_CHILD=1 MUTANT_JOBS=${MUTANT_JOBS:--j1} sh "$0" $part >"$out/$k" 2>&1 &
+        MUTANT_CHILD=1 MUTANT_BASE="$out/base" MUTANT_JOBS=${MUTANT_JOBS:--j1} sh "$0" $part >"$out/$k" 2>&1 &
         echo $! >"$out/$k.pid"
     done
     status=0
@@ -45,26 +49,37 @@ if [ -z "${MUTANT_CHILD:-}" ] && [ "$par" -gt 1 ] && [ "$(echo $names | wc -w)" 
     exit "$status"
 fi
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/qat-mutants.XXXXXX") || exit 2
-trap 'rm -rf "$scratch"' EXIT INT TERM
+# The scratch folder: the base's own (MUTANT_CHILD=base), a copy of the base (a tree of
+# several), or new.
+if [ "${MUTANT_CHILD:-}" = base ]; then
+    scratch=$MUTANT_BASE; mkdir -p "$scratch" || exit 2
+else
+    scratch=$(mktemp -d "${TMPDIR:-/tmp}/qat-mutants.XXXXXX") || exit 2
+    trap 'rm -rf "$scratch"' EXIT INT TERM
+fi
 tree="$scratch/tree"
 pristine="$scratch/pristine"
 log="$scratch/log"
-mkdir -p "$tree" "$pristine"
-
-# The tree as it is now (tracked and new files, not build outputs).
-if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
-    (cd "$root" && git ls-files -z -co --exclude-standard |
-        tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$tree"
+if [ -n "${MUTANT_BASE:-}" ] && [ "${MUTANT_CHILD:-}" = 1 ]; then
+    cp -a "$MUTANT_BASE/." "$scratch/" || exit 2 # built and tested: mtimes kept, nothing rebuilds
 else
-    (cd "$root" && tar -cf - Makefile include src tests scripts bench configs) | tar -xf - -C "$tree"
+    mkdir -p "$tree" "$pristine"
+    # The tree as it is now (tracked and new files, not build outputs).
+    if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
+        (cd "$root" && git ls-files -z -co --exclude-standard |
+            tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$tree"
+    else
+        (cd "$root" && tar -cf - Makefile include src tests scripts bench configs) | tar -xf - -C "$tree"
+    fi
+    cp -r "$tree/." "$pristine/"
+    # The LiteRT oracle's installed module, for the e2e tests that use it.
+    [ -d "$root/tests/litert/node_modules" ] && ln -s "$root/tests/litert/node_modules" "$tree/tests/litert/node_modules"
 fi
-cp -r "$tree/." "$pristine/"
 # The external test data: where the suite would find it from the real tree, also as the
 # scratch tree's ../shared (the default place).
 data=${QATRAIN_TEST_DATA:-$root/../shared}
 case $data in /*) ;; *) data="$root/$data" ;; esac
-[ -d "$data" ] && ln -s "$(cd "$data" && pwd)" "$scratch/shared"
+[ -d "$data" ] && [ ! -e "$scratch/shared" ] && ln -s "$(cd "$data" && pwd)" "$scratch/shared"
 export QATRAIN_TEST_DATA="$data"
 
 # Unit tests, fastest and most relevant first; the allocation sweep (seconds) last.
@@ -101,7 +116,8 @@ first_failure() {
 
 # The e2e tests that fail in the scratch tree as it is now (names, one a line).
 e2e_failing() {
-    build build/qatrain || { echo "qatrain-build"; return; }
+    build build/qatrain $(for f in "$tree"/tests/tools/*.c; do printf ' build/tests/tools/%s' "$(basename "$f" .c)"; done) ||
+        { echo "qatrain-build"; return; }
     for t in "$tree"/tests/e2e/test_*.sh; do
         (cd "$tree" && QATRAIN=build/qatrain timeout 900 sh "$t") >"$log" 2>&1
         case $? in 0 | 77) ;; *) basename "$t" ;; esac
@@ -124,30 +140,51 @@ e2e_failure() {
     return 1
 }
 
-echo "mutants: building and testing the unmutated copy in $tree"
-f=$(first_failure)
-case $? in
-0) cat "$log"; echo "mutants: the unmutated tree already fails ($f)"; exit 2 ;;
-2) cat "$log"; echo "mutants: the unmutated tree does not build"; exit 2 ;;
-esac
+# The unmutated copy must build and pass every unit test (once, in the base).
+if [ "${MUTANT_CHILD:-}" != 1 ] || [ -z "${MUTANT_BASE:-}" ]; then
+    echo "mutants: building and testing the unmutated copy in $tree"
+    build $(for t in $units; do printf ' build/tests/%s' "$t"; done) ||
+        { cat "$log"; echo "mutants: the unmutated tree does not build"; exit 2; }
+    f=$(first_failure)
+    case $? in
+    0) cat "$log"; echo "mutants: the unmutated tree already fails ($f)"; exit 2 ;;
+    2) cat "$log"; echo "mutants: the unmutated tree does not build"; exit 2 ;;
+    esac
+    mkdir -p "$scratch/objects" # the unmutated objects, for restore
+    (cd "$tree/build" && find . -name '*.o' -print0 | tar --null -T - -cf -) | tar -xf - -C "$scratch/objects"
+    [ "${MUTANT_CHILD:-}" = base ] && exit 0
+fi
+
+# Puts file $1 back as it was after a mutant, with its pristine mtime (older than every
+# object), and every object the mutant's builds wrote back as the unmutated build made it
+# (with a fresh mtime: the library and programs are rebuilt from them), or away when the
+# unmutated build had none (the CLI's, built for the e2e tests): nothing is compiled again
+# for the restored file, a header's dependents included.
+restore() {
+    cp -p "$pristine/$1" "$tree/$1"
+    (cd "$tree/build" && find . -name '*.o' -newer "$scratch/stamp") | while read -r o; do
+        if [ -f "$scratch/objects/$o" ]; then cp "$scratch/objects/$o" "$tree/build/$o"; else rm -f "$tree/build/$o"; fi
+    done
+}
 
 caught=0; missed=0; broken=0
 for name in $names; do
+    t0=$(date +%s); touch "$scratch/stamp"
     if ! file=$(perl "$plant" "$list" "$name" "$tree" 2>"$log"); then
         broken=$((broken + 1)); echo "NOT APPLIED  $name: $(cat "$log")"; continue
     fi
     f=$(first_failure "$(perl "$plant" "$list" --test "$name")")
     case $? in
-    0) caught=$((caught + 1)); echo "caught       $name  ($f)" ;;
+    0) caught=$((caught + 1)); echo "caught       $name  ($f; $(( $(date +%s) - t0 )) s)" ;;
     2) broken=$((broken + 1)); echo "NO BUILD     $name"; grep error "$log" | head -n 5 ;;
     *)
         if f=$(e2e_failure "$file"); then
-            caught=$((caught + 1)); echo "caught       $name  (only by e2e: $f)"
+            caught=$((caught + 1)); echo "caught       $name  (only by e2e: $f; $(( $(date +%s) - t0 )) s)"
         else
             missed=$((missed + 1)); echo "MISSED       $name"
         fi ;;
     esac
-    cp "$pristine/$file" "$tree/$file" # a fresh mtime: the next build recompiles it
+    restore "$file"
 done
 echo "mutants: $caught caught, $missed missed, $broken not applied or not built ($(( $(date +%s) - start )) s)"
 [ "$missed" -eq 0 ] && [ "$broken" -eq 0 ]
