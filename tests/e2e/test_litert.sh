@@ -27,23 +27,24 @@
 RUN="--quiet --seed ${LITERT_SEED:-42} --set train.epochs=20 --set quant.epochs=5 --set prune.epochs=5"
 "$QATRAIN" configs/gesture_cnn.ini $RUN --set quant.uint8_io=true --out "$TMP/run"
 d="$TMP/run"
-for m in float32 dynamic_range float16; do
-    $R "$d/model_$m.tflite" "$d/test_inputs_float.npy" "$TMP/$m.npy" || die "LiteRT failed on model_$m.tflite"
-done
+b="$TMP/block"
+"$QATRAIN" configs/experiments/prune_block.ini $RUN --out "$b"
+for m in float32 dynamic_range float16; do queue "$d/model_$m.tflite" "$d/test_inputs_float.npy" "$TMP/$m.npy"; done
+for m in int8 ptq_int8 pruned_int8; do prepare_int8 "$d" $m; done
+prepare_uint8 "$d" uint8_io int8
+prepare_uint8 "$d" ptq_uint8_io ptq_int8
+prepare_int8 "$b" pruned_int8
+run_queued
 $C float "$d/test_outputs_float32.npy" "$TMP/float32.npy" || die "float32: LiteRT and qatrain disagree"
 check_int8 "$d" int8 int8_qat
 check_int8 "$d" ptq_int8 int8_ptq
 check_int8 "$d" pruned_int8 int8_qat_pruned
 check_uint8 "$d" uint8_io int8 int8_qat_uint8_io
 check_uint8 "$d" ptq_uint8_io ptq_int8 int8_ptq_uint8_io
-# The block-pruned model (configs/experiments/prune_block.ini) too.
-b="$TMP/block"
-"$QATRAIN" configs/experiments/prune_block.ini $RUN --out "$b"
 check_int8 "$b" pruned_int8 int8_qat_pruned
 for m in dynamic_range float16; do
     $C accuracy "$m" "$TMP/$m.npy" "$TMP/float32.npy" "$d/test_labels.npy" 0.7 || die "$m accuracy"
 done
-# Failures are one clear line: int8 I/O (not supported by 2.5.3), shape, missing files, junk.
 expect_error 1 'refused .*model_int8\.tflite: .*INT8 is not supported' -- \
     $R "$d/model_int8.tflite" "$d/test_inputs_float.npy" "$TMP/x.npy"
 expect_error 1 'shape mismatch: .* has samples of shape \(3\), .* takes \(50,3\)' -- \

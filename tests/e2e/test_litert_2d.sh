@@ -26,30 +26,38 @@
 . tests/e2e/litert.inc
 T="$(dirname "$QATRAIN")/tests/tools"
 [ -x "$T/export2d" ] || die "$T/export2d is not built (make check builds it)"
+# The 2-D experiments go through the whole pipeline (trained on the shapes generator, PTQ,
+# QAT, pruning): float32 and every int8 model (QAT, PTQ, pruned) as test_litert.sh checks the
+# lesson's, with the logit bound above, and the uint8-I/O QAT and PTQ models (a [1, H, W, C]
+# uint8 input) as test_litert.sh checks the lesson's. Every LiteRT run is queued and made at
+# once (litert.inc), then compared.
+RUN="--quiet --seed ${LITERT_SEED:-1} --set quant.enabled=true --set quant.epochs=3 --set prune.enabled=true --set prune.epochs=2 --set quant.uint8_io=true"
 for m in mixed lab separable; do
     d="$TMP/$m"
     mkdir -p "$d"
     "$T/export2d" $m "$d" "${LITERT_SEED:-1}" >/dev/null || die "export2d $m"
-    for f in float32 dynamic_range float16; do
-        $R "$d/model_$f.tflite" "$d/test_inputs_float.npy" "$d/litert_$f.npy" || die "LiteRT failed on $m model_$f.tflite"
-    done
+    for f in float32 dynamic_range float16; do queue "$d/model_$f.tflite" "$d/test_inputs_float.npy" "$d/litert_$f.npy"; done
+    prepare_int8 "$d" int8
+done
+for c in conv2d_shapes separable_shapes; do
+    d="$TMP/$c"
+    "$QATRAIN" configs/experiments/$c.ini $RUN --out "$d" || die "qatrain $c"
+    for f in float32 dynamic_range float16; do queue "$d/model_$f.tflite" "$d/test_inputs_float.npy" "$d/litert_$f.npy"; done
+    for m in int8 ptq_int8 pruned_int8; do prepare_int8 "$d" $m; done
+    prepare_uint8 "$d" uint8_io int8
+    prepare_uint8 "$d" ptq_uint8_io ptq_int8
+done
+run_queued
+for m in mixed lab separable; do
+    d="$TMP/$m"
     $C float "$d/test_outputs_float32.npy" "$d/litert_float32.npy" >/dev/null || die "$m float32: LiteRT and qatrain disagree"
     check_int8 "$d" int8 int8_qat --logit-steps 3
     for f in dynamic_range float16; do
         $C accuracy $f "$d/litert_$f.npy" "$d/litert_float32.npy" "$d/test_labels.npy" 5 >/dev/null || die "$m $f accuracy"
     done
 done
-# The 2-D experiments through the whole pipeline (trained on the shapes generator, PTQ, QAT,
-# pruning): float32 and every int8 model (QAT, PTQ, pruned) as test_litert.sh checks the
-# lesson's, with the logit bound above, and the uint8-I/O QAT and PTQ models (a [1, H, W, C]
-# uint8 input) as test_litert.sh checks the lesson's.
-RUN="--quiet --seed ${LITERT_SEED:-1} --set quant.enabled=true --set quant.epochs=3 --set prune.enabled=true --set prune.epochs=2 --set quant.uint8_io=true"
 for c in conv2d_shapes separable_shapes; do
     d="$TMP/$c"
-    "$QATRAIN" configs/experiments/$c.ini $RUN --out "$d" || die "qatrain $c"
-    for f in float32 dynamic_range float16; do
-        $R "$d/model_$f.tflite" "$d/test_inputs_float.npy" "$d/litert_$f.npy" || die "LiteRT failed on $c model_$f.tflite"
-    done
     $C float "$d/test_outputs_float32.npy" "$d/litert_float32.npy" >/dev/null || die "$c float32: LiteRT and qatrain disagree"
     check_int8 "$d" int8 int8_qat --logit-steps 3 --min-agree 0.995
     check_int8 "$d" ptq_int8 int8_ptq --logit-steps 3 --min-agree 0.995

@@ -2,13 +2,16 @@
 // Runs a .tflite model through the official LiteRT runtime (@litertjs/core, WebAssembly,
 // CPU/XNNPACK path) under Node: the second oracle of DESIGN.md "Verification strategy".
 //
-//   node tests/litert/run.mjs MODEL.tflite INPUTS.npy OUTPUTS.npy
+//   node tests/litert/run.mjs MODEL.tflite INPUTS.npy OUTPUTS.npy [MODEL INPUTS OUTPUTS]...
 //
+// Several models in one process: LiteRT's start-up (about 0.6 s) is most of a run's time,
+// so the tests queue their runs and make them at once (tests/e2e/litert.inc).
 // INPUTS.npy: the model input's type, float32 ('<f4') or uint8 ('|u1'; a full-int8 model
 // exported with uint8 input), C order, shape (N, ...model input shape without batch).
 // Each sample runs alone (batch 1); OUTPUTS.npy gets the model output's type, float32 or
 // uint8, shape (N, ...output shape without batch).
-// On any failure: one line on stderr, exit status 1 (2 for a usage error), nothing on stdout.
+// On any failure: one line on stderr naming the model, exit status 1 (2 for a usage error),
+// nothing on stdout; the models before it have written their outputs, the rest have not.
 // LITERT_VERBOSE=1 passes LiteRT's own log lines through to stderr.
 //
 // Also exports the tiny .npy reader/writer that compare.mjs uses.
@@ -124,21 +127,10 @@ class Failure extends Error {}
 const fail = (msg) => { throw new Failure(msg); };
 
 async function main(argv) {
-    if (argv.length !== 3) {
-        process.stderr.write('usage: node tests/litert/run.mjs MODEL.tflite INPUTS.npy OUTPUTS.npy\n');
+    if (argv.length < 3 || argv.length % 3 !== 0) {
+        process.stderr.write('usage: node tests/litert/run.mjs MODEL.tflite INPUTS.npy OUTPUTS.npy [MODEL INPUTS OUTPUTS]...\n');
         return 2;
     }
-    const [modelPath, inPath, outPath] = argv;
-    const name = modelPath;
-    let model;
-    try { model = new Uint8Array(readFileSync(modelPath)); }
-    catch (e) { fail(`cannot read model ${modelPath}: ${e.code ?? e.message}`); }
-    let inp;
-    try { inp = readNpy(inPath); }
-    catch (e) { fail(e.code ? `cannot read inputs ${inPath}: ${e.code}` : e.message); }
-    if (inp.descr !== '<f4' && inp.descr !== '|u1') fail(`${inPath}: dtype '${inp.descr}', want float32 '<f4' or uint8 '|u1'`);
-    if (inp.shape.length < 1) fail(`${inPath}: a scalar, want (N, ...input shape)`);
-
     installShim();
     let lrt;
     try {
@@ -151,6 +143,21 @@ async function main(argv) {
     } catch (e) {
         fail(`LiteRT failed to initialise: ${e.message}`);
     }
+    for (let k = 0; k < argv.length; k += 3) await runModel(lrt, argv[k], argv[k + 1], argv[k + 2]);
+    return 0;
+}
+
+// One model on every sample of one inputs file, written to one outputs file.
+async function runModel(lrt, modelPath, inPath, outPath) {
+    const name = modelPath;
+    let model;
+    try { model = new Uint8Array(readFileSync(modelPath)); }
+    catch (e) { fail(`cannot read model ${modelPath}: ${e.code ?? e.message}`); }
+    let inp;
+    try { inp = readNpy(inPath); }
+    catch (e) { fail(e.code ? `cannot read inputs ${inPath}: ${e.code}` : e.message); }
+    if (inp.descr !== '<f4' && inp.descr !== '|u1') fail(`${inPath}: dtype '${inp.descr}', want float32 '<f4' or uint8 '|u1'`);
+    if (inp.shape.length < 1) fail(`${inPath}: a scalar, want (N, ...input shape)`);
 
     let compiled;
     try {
@@ -199,7 +206,6 @@ async function main(argv) {
     compiled.delete();
     try { writeNpy(outPath, [n, ...oshape.slice(1)], out); }
     catch (e) { fail(`cannot write ${outPath}: ${e.code ?? e.message}`); }
-    return 0;
 }
 
 const invokedPath = (() => { try { return realpathSync(resolve(process.argv[1] ?? '')); } catch { return ''; } })();
