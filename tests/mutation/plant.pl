@@ -2,6 +2,8 @@
 # Plants one mutant of a mutant list into a tree (see run.sh).
 #   plant.pl LIST --names          the mutants' names, one a line
 #   plant.pl LIST --test NAME      the unit test to run first for mutant NAME (may be empty)
+#   plant.pl LIST --needs NAME     the processor flags (/proc/cpuinfo's names) mutant NAME's
+#                                  code needs to run at all, space-separated (may be empty)
 #   plant.pl LIST NAME ROOT        applies mutant NAME to the files under ROOT and prints
 #                                  the mutated file's path (relative to ROOT)
 # A mutant replaces the text `old` by `new` exactly once inside function `in` of `file`
@@ -21,8 +23,8 @@ while (my $line = <$fh>) {
     chomp $line;
     next if $line =~ /^\s*#/;
     if ($line =~ /^\s*$/) { $cur = undef; next; }
-    $line =~ /^(name|file|in|old|new|test)\s+(.*?)\s*$/
-        or fail("$list:$.: expected name/file/in/old/new/test");
+    $line =~ /^(name|file|in|old|new|test|needs)\s+(.*?)\s*$/
+        or fail("$list:$.: expected name/file/in/old/new/test/needs");
     my ($key, $val) = ($1, $2);
     if ($key eq 'name') { $cur = { name => $val, line => $. }; push @mutants, $cur; next; }
     fail("$list:$.: '$key' before any 'name'") unless $cur;
@@ -35,10 +37,10 @@ for my $m (@mutants) {
     }
 }
 if ($name eq '--names') { print "$_->{name}\n" for @mutants; exit 0; }
-if ($name eq '--test') {
+if ($name eq '--test' || $name eq '--needs') {
     my ($t) = grep { $_->{name} eq ($root // '') } @mutants;
     fail("no mutant named " . ($root // '') . " in $list") unless $t;
-    print(($t->{test} // '') . "\n");
+    print(($t->{substr($name, 2)} // '') . "\n");
     exit 0;
 }
 

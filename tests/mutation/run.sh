@@ -6,7 +6,9 @@
 # tests too, and is "MISSED" only if they pass as well.
 #   tests/mutation/run.sh [NAME...]       (make mutants; default: every mutant)
 # Exit 0 when every mutant is caught; 1 when one is missed, or does not apply or build
-# (the list must then follow the code); 2 when the unmutated copy already fails.
+# (the list must then follow the code); 2 when the unmutated copy already fails. A mutant
+# of code this processor never runs (mutants.txt `needs`: AVX-512 kernels on a processor
+# without it) is not planted and is counted apart, "for another processor".
 # The unmutated copy is built and tested once, then copied to each scratch tree; after each
 # mutant its file and the objects it rebuilt are put back as they were, so the next build
 # compiles only the next mutant.
@@ -43,9 +45,9 @@ if [ -z "${MUTANT_CHILD:-}" ] && [ "$par" -gt 1 ] && [ "$(echo $names | wc -w)" 
         [ "$st" -gt "$status" ] && status=$st
         grep -v '^mutants: [0-9]* caught' "$out/$k"
     done
-    cat "$out"/[0-9]* | sed -n 's/^mutants: \([0-9]*\) caught, \([0-9]*\) missed, \([0-9]*\) not.*/\1 \2 \3/p' |
-        awk -v t=$(( $(date +%s) - start )) -v par="$par" '{ c += $1; m += $2; b += $3 }
-            END { printf "mutants: %d caught, %d missed, %d not applied or not built (%d s, %d trees)\n", c, m, b, t, par }'
+    cat "$out"/[0-9]* | sed -n 's/^mutants: \([0-9]*\) caught, \([0-9]*\) missed, \([0-9]*\) not applied or not built, \([0-9]*\) for.*/\1 \2 \3 \4/p' |
+        awk -v t=$(( $(date +%s) - start )) -v par="$par" '{ c += $1; m += $2; b += $3; o += $4 }
+            END { printf "mutants: %d caught, %d missed, %d not applied or not built, %d for another processor (%d s, %d trees)\n", c, m, b, o, t, par }'
     exit "$status"
 fi
 
@@ -71,7 +73,10 @@ else
     else
         (cd "$root" && tar -cf - Makefile include src tests scripts bench configs) | tar -xf - -C "$tree"
     fi
-    cp -r "$tree/." "$pristine/"
+    cp -a "$tree/." "$pristine/" # mtimes kept: restore puts them back (older than any object)
+    # The working tree's build, mtimes kept (the sources' are too): make rebuilds in the copy
+    # exactly what it would rebuild there, so after `make check` (CI) nothing compiles again.
+    [ -d "$root/build" ] && cp -a "$root/build" "$tree/build"
     # The LiteRT oracle's installed module, for the e2e tests that use it.
     [ -d "$root/tests/litert/node_modules" ] && ln -s "$root/tests/litert/node_modules" "$tree/tests/litert/node_modules"
 fi
@@ -167,9 +172,22 @@ restore() {
     done
 }
 
-caught=0; missed=0; broken=0
+# The processor's flags, as /proc/cpuinfo names them (none known elsewhere).
+flags=" $(sed -n 's/^flags[^:]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1) "
+# The flags mutant $1 needs that this processor lacks (empty when it can run it).
+lacking() {
+    for f in $(perl "$plant" "$list" --needs "$1"); do
+        case $flags in *" $f "*) ;; *) printf ' %s' "$f" ;; esac
+    done
+}
+
+caught=0; missed=0; broken=0; elsewhere=0
 for name in $names; do
     t0=$(date +%s); touch "$scratch/stamp"
+    no=$(lacking "$name")
+    if [ -n "$no" ]; then
+        elsewhere=$((elsewhere + 1)); echo "NOT RUN      $name: this processor lacks$no"; continue
+    fi
     if ! file=$(perl "$plant" "$list" "$name" "$tree" 2>"$log"); then
         broken=$((broken + 1)); echo "NOT APPLIED  $name: $(cat "$log")"; continue
     fi
@@ -186,5 +204,5 @@ for name in $names; do
     esac
     restore "$file"
 done
-echo "mutants: $caught caught, $missed missed, $broken not applied or not built ($(( $(date +%s) - start )) s)"
+echo "mutants: $caught caught, $missed missed, $broken not applied or not built, $elsewhere for another processor ($(( $(date +%s) - start )) s)"
 [ "$missed" -eq 0 ] && [ "$broken" -eq 0 ]
