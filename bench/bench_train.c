@@ -4,7 +4,8 @@
  *
  * Prints the BLAS kernels in use, forward+backward throughput at batch 16 (median of
  * repeats), the wall time of the full 80-epoch lesson training (median of repeats; its
- * accuracy is checked first, so a broken trainer cannot post a fast time), and peak RSS. */
+ * accuracy is checked first, so a broken trainer cannot post a fast time), peak RSS, the
+ * machine's load, and where a step's time goes per op in the float and the QAT model. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "qat/gemm.h"
 #include "qat/clock.h"
 #include "qat/ops.h"
+#include "qat/optim.h"
 #include "qat/pipeline.h"
 
 static int die(const qat_error *e) {
@@ -36,6 +38,86 @@ static double step_throughput(qat_pipeline *p, int steps) {
         qat_graph_backward(&m->g, &pass, m->loss);
     }
     return steps * b / (qat_clock() - t0);
+}
+
+static void print_load(void) {
+    char buf[128] = "?\n";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (!fgets(buf, sizeof buf, f)) strcpy(buf, "?\n");
+        fclose(f);
+    }
+    printf("machine load (/proc/loadavg): %s", buf);
+}
+
+/* Where a training step's time goes, per op: `steps` steps of forward, gradient zeroing,
+ * backward and the optimizer on the first batch of the training split, each node timed
+ * (qat_graph_*_timed) and the nodes added up by op; µs per step and share of the step. */
+static int op_profile(const char *title, qat_model *m, const qat_dataset *train,
+                      const qat_train_config *tc, int steps) {
+    int b = tc->batch, nn = m->g.n_nodes;
+    size_t in = (size_t)m->window * m->channels;
+    double *sec = calloc(2 * (size_t)nn, sizeof *sec), op_s[QAT_OP_COUNT][2] = {{0}}, zero = 0,
+           opt = 0;
+    qat_optim o;
+    qat_error e = {0};
+    if (!sec || qat_optim_init(&o, tc, m->g.n_params, &e)) {
+        free(sec);
+        return 1;
+    }
+    qat_graph_times tm = {sec, sec + nn, 0};
+    qat_rng r;
+    qat_rng_seed(&r, 1, QAT_STREAM_DROPOUT);
+    qat_pass pass = {.batch = b, .training = 1, .labels = train->y, .rng = &r, .epoch = 1};
+    memcpy(m->g.nodes[m->input].val, train->x, b * in * sizeof(float));
+    double t0 = qat_clock();
+    for (int s = 0; s < steps; s++) {
+        qat_graph_forward_timed(&m->g, &pass, m->loss + 1, &tm);
+        double z = qat_clock();
+        qat_graph_zero_grads(&m->g);
+        zero += qat_clock() - z;
+        qat_graph_backward_timed(&m->g, &pass, m->loss, &tm);
+        double a = qat_clock();
+        qat_optim_step(&o, m->g.params, m->g.grads);
+        opt += qat_clock() - a;
+    }
+    double total = qat_clock() - t0;
+    qat_optim_free(&o);
+    for (int i = 0; i < nn; i++) {
+        op_s[m->g.nodes[i].op][0] += sec[i];
+        op_s[m->g.nodes[i].op][1] += sec[nn + i];
+    }
+    free(sec);
+    printf("%s, per op (batch %d, %d steps, %.1f us a step; forward / backward us a step, share):\n",
+           title, b, steps, 1e6 * total / steps);
+    for (int k = 0; k < QAT_OP_COUNT; k++) {
+        double f = op_s[k][0], bw = op_s[k][1];
+        if (f + bw > 0)
+            printf("  %-20s %8.2f %8.2f  %5.1f %%\n", qat_op_name((qat_op)k), 1e6 * f / steps,
+                   1e6 * bw / steps, 100 * (f + bw) / total);
+    }
+    printf("  %-20s %8s %8.2f  %5.1f %%\n", "gradient zeroing", "", 1e6 * (zero + tm.zero) / steps,
+           100 * (zero + tm.zero) / total);
+    printf("  %-20s %8s %8.2f  %5.1f %%\n", "optimizer step", "", 1e6 * opt / steps, 100 * opt / total);
+    return 0;
+}
+
+/* The per-op profiles of the lesson's float model and of its fake-quant (QAT) model. */
+static int profiles(const qat_config *cfg0) {
+    qat_config cfg = *cfg0;
+    cfg.train.epochs = 2;
+    cfg.quant.enabled = 1;
+    cfg.quant.epochs = 1;
+    qat_error e = {0};
+    static qat_pipeline p;
+    qat_pipeline_init(&p, &cfg);
+    if (qat_pipeline_data(&p, &e) || qat_pipeline_build(&p, &e) ||
+        qat_pipeline_train(&p, NULL, NULL, &e) || qat_pipeline_quantize(&p, NULL, NULL, &e))
+        return die(&e);
+    int st = op_profile("float model", &p.model, &p.train, &cfg.train, 2000) ||
+             op_profile("QAT model (fake-quant)", &p.qm.m, &p.train, &cfg.train, 2000);
+    qat_pipeline_free(&p);
+    return st;
 }
 
 int main(int argc, char **argv) {
@@ -75,5 +157,6 @@ int main(int argc, char **argv) {
     printf("80-epoch lesson training: %.3f s wall (median of %d), test accuracy %.2f %%\n",
            qat_median(wall, repeats), repeats, 100 * acc);
     printf("peak RSS: %.1f MB\n", ru.ru_maxrss / 1024.0);
-    return 0;
+    print_load();
+    return profiles(&cfg);
 }

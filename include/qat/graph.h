@@ -123,6 +123,17 @@ void qat_graph_backward(qat_graph *g, const qat_pass *p, int loss);
 void qat_graph_backward_from(qat_graph *g, const qat_pass *p, int out);
 void qat_graph_zero_grads(qat_graph *g);
 
+/* Seconds per node, added up over the passes that are given them (bench/bench_train's
+ * per-op profile): forward[i] and backward[i] (n_nodes each, the caller's) are node i's,
+ * zero the zeroing of the activations' gradients before a backward pass. The timed passes
+ * compute exactly what qat_graph_forward and qat_graph_backward do. */
+typedef struct qat_graph_times {
+    double *forward, *backward;
+    double zero;
+} qat_graph_times;
+void qat_graph_forward_timed(qat_graph *g, const qat_pass *p, int upto, qat_graph_times *t);
+void qat_graph_backward_timed(qat_graph *g, const qat_pass *p, int loss, qat_graph_times *t);
+
 /* A node's parameters as the struct of its op family (as TFLite Micro's kernels take a small
  * params struct), after checking the node is that op: QAT_NODE_PARAMS(qat_conv1d_params, n,
  * QAT_OP_CONV1D). Each family's header asserts its structs fit (QAT_PARAMS_FIT). */

@@ -1,5 +1,6 @@
 /* The graph: node storage, the flat parameter and state blocks, memory layout, and the
  * forward / backward walks. */
+#include "qat/clock.h"
 #include "qat/graph.h"
 
 #include <stdlib.h>
@@ -151,34 +152,54 @@ qat_status qat_graph_compile(qat_graph *g, int max_batch, qat_error *e) {
     return QAT_OK;
 }
 
-void qat_graph_forward(qat_graph *g, const qat_pass *p, int upto) {
+void qat_graph_forward_timed(qat_graph *g, const qat_pass *p, int upto, qat_graph_times *t) {
     QAT_ASSERT(p->batch > 0 && p->batch <= g->max_batch);
     for (int i = 0; i < upto; i++) {
         qat_node *n = &g->nodes[i];
         qat_op_fn f = qat_op_defs[n->op].forward;
-        if (f) f(g, n, p);
+        if (!f) continue;
+        double t0 = t ? qat_clock() : 0;
+        f(g, n, p);
+        if (t) t->forward[i] += qat_clock() - t0;
     }
+}
+
+void qat_graph_forward(qat_graph *g, const qat_pass *p, int upto) {
+    qat_graph_forward_timed(g, p, upto, NULL);
 }
 
 void qat_graph_zero_grads(qat_graph *g) {
     memset(g->grads, 0, g->n_params * sizeof(float));
 }
 
-void qat_graph_backward_from(qat_graph *g, const qat_pass *p, int out) {
+static void backward_from(qat_graph *g, const qat_pass *p, int out, qat_graph_times *t) {
+    double t0 = t ? qat_clock() : 0;
     for (int i = 0; i < out; i++) {
         qat_node *n = &g->nodes[i];
         if (n->grad && n->op != QAT_OP_PARAM)
             memset(n->grad, 0, qat_node_len(n, p->batch) * sizeof(float));
     }
+    if (t) t->zero += qat_clock() - t0;
     for (int i = out; i >= 0; i--) {
         qat_node *n = &g->nodes[i];
         qat_op_fn b = qat_op_defs[n->op].backward;
-        if (b && n->needs_grad) b(g, n, p);
+        if (!b || !n->needs_grad) continue;
+        if (t) t0 = qat_clock();
+        b(g, n, p);
+        if (t) t->backward[i] += qat_clock() - t0;
     }
 }
 
-void qat_graph_backward(qat_graph *g, const qat_pass *p, int loss) {
+void qat_graph_backward_from(qat_graph *g, const qat_pass *p, int out) {
+    backward_from(g, p, out, NULL);
+}
+
+void qat_graph_backward_timed(qat_graph *g, const qat_pass *p, int loss, qat_graph_times *t) {
     QAT_ASSERT(g->nodes[loss].size == 1 && g->nodes[loss].needs_grad);
     g->nodes[loss].grad[0] = 1.0f;
-    qat_graph_backward_from(g, p, loss);
+    backward_from(g, p, loss, t);
+}
+
+void qat_graph_backward(qat_graph *g, const qat_pass *p, int loss) {
+    qat_graph_backward_timed(g, p, loss, NULL);
 }

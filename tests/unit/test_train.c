@@ -89,6 +89,50 @@ static void test_init(void **s) {
     qat_model_free(&m);
 }
 
+/* The timed passes (bench_train's per-op profile) compute what the plain ones do, bit for
+ * bit, and put each op node's seconds in its own slot: none for inputs and parameters. */
+static void test_timed_passes(void **s) {
+    (void)s;
+    qat_model a, b;
+    build(&a, 5);
+    build(&b, 5);
+    qat_dataset d;
+    toy_data(&d, 8, 2);
+    qat_rng ra, rb;
+    qat_rng_seed(&ra, 1, QAT_STREAM_DROPOUT);
+    qat_rng_seed(&rb, 1, QAT_STREAM_DROPOUT);
+    qat_pass pa = {.batch = 8, .training = 1, .labels = d.y, .rng = &ra},
+             pb = {.batch = 8, .training = 1, .labels = d.y, .rng = &rb};
+    memcpy(a.g.nodes[a.input].val, d.x, 8 * 12 * 2 * sizeof(float));
+    memcpy(b.g.nodes[b.input].val, d.x, 8 * 12 * 2 * sizeof(float));
+    int nn = a.g.n_nodes;
+    double *sec = calloc(2 * (size_t)nn, sizeof *sec);
+    assert_non_null(sec);
+    qat_graph_times tm = {sec, sec + nn, 0};
+    for (int step = 0; step < 2; step++) {
+        qat_graph_forward(&a.g, &pa, a.loss + 1);
+        qat_graph_zero_grads(&a.g);
+        qat_graph_backward(&a.g, &pa, a.loss);
+        qat_graph_forward_timed(&b.g, &pb, b.loss + 1, &tm);
+        qat_graph_zero_grads(&b.g);
+        qat_graph_backward_timed(&b.g, &pb, b.loss, &tm);
+        assert_memory_equal(a.g.grads, b.g.grads, a.g.n_params * sizeof(float));
+        assert_memory_equal(a.g.nodes[a.loss].val, b.g.nodes[b.loss].val, sizeof(float));
+    }
+    double total = tm.zero;
+    for (int i = 0; i < nn; i++) {
+        qat_op op = a.g.nodes[i].op;
+        assert_true(sec[i] >= 0 && sec[nn + i] >= 0);
+        if (op == QAT_OP_INPUT || op == QAT_OP_PARAM) assert_true(sec[i] == 0 && sec[nn + i] == 0);
+        total += sec[i] + sec[nn + i];
+    }
+    assert_true(total > 0 && tm.zero >= 0);
+    free(sec);
+    qat_dataset_free(&d);
+    qat_model_free(&a);
+    qat_model_free(&b);
+}
+
 /* One Adam step moves each parameter by lr against its gradient's sign (m/√v = ±1). */
 static void test_adam_first_step(void **s) {
     (void)s;
@@ -372,6 +416,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lesson_model_size),
         cmocka_unit_test(test_init),
+        cmocka_unit_test(test_timed_passes),
         cmocka_unit_test(test_adam_first_step),
         cmocka_unit_test(test_adam_lanes_and_tail),
         cmocka_unit_test(test_sgd_momentum),
