@@ -54,6 +54,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/src/gemm/avx2.o: CFLAGS += -mavx2 -mfma
 $(BUILD)/src/gemm/avx512.o: CFLAGS += -mavx512f -mfma
 $(BUILD)/src/quant/fq_avx2.o: CFLAGS += -mavx2
+$(BUILD)/src/quant/fq_avx512.o: CFLAGS += -mavx512f
 # The vector int8 kernels likewise (src/int8/isa.c decides which one runs).
 VEC512 := -mavx512f -mavx512bw -mavx512vl -mavx512vnni
 $(BUILD)/src/int8/vec_avx2.o: CFLAGS += -mavx2
@@ -160,6 +161,7 @@ clean: fuzz-clean
 $(FUZZ_BUILD)/src/gemm/avx2.o: FUZZ_CFLAGS += -mavx2 -mfma
 $(FUZZ_BUILD)/src/gemm/avx512.o: FUZZ_CFLAGS += -mavx512f -mfma
 $(FUZZ_BUILD)/src/quant/fq_avx2.o: FUZZ_CFLAGS += -mavx2
+$(FUZZ_BUILD)/src/quant/fq_avx512.o: FUZZ_CFLAGS += -mavx512f
 $(FUZZ_BUILD)/src/int8/vec_avx2.o: FUZZ_CFLAGS += -mavx2
 $(FUZZ_BUILD)/src/int8/vec_avxvnni.o: FUZZ_CFLAGS += -mavx2 -mavxvnni
 $(FUZZ_BUILD)/src/int8/vec_avx512.o: FUZZ_CFLAGS += $(VEC512)

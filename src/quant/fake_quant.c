@@ -198,9 +198,9 @@ void qat_requant_row_c(const qat_requant_row *r, const float *y, int first, int 
     }
 }
 
-/* The AVX2 rows run where the GEMM's vector kernels do (gemm.h: decided once per process,
- * QATRAIN_GEMM = scalar forces the portable loops too, so test_cross_kernel.sh compares the
- * two paths on whole runs). */
+/* The vector rows run where the GEMM's vector kernels do, the AVX-512 requantization where
+ * its AVX-512 kernel does (gemm.h: decided once per process, QATRAIN_GEMM = scalar forces
+ * the portable loops too, so test_cross_kernel.sh compares the paths on whole runs). */
 static int vector_rows(void) {
     return qat_gemm_isa_used() >= QAT_GEMM_ISA_AVX2;
 }
@@ -236,9 +236,10 @@ static int requantize(qat_graph *g, qat_node *n, const qat_pass *p, const act_au
     const float *y = g->nodes[r->pre].val;
     float *out = n->val;
     size_t rows = qat_node_len(n, p->batch) / (size_t)ch;
-    int avx2 = vector_rows();
+    qat_gemm_isa isa = qat_gemm_isa_used();
     for (size_t k = 0; k < rows; k++, y += ch, out += ch)
-        if (avx2) qat_requant_row_avx2(&row, y, ch, out);
+        if (isa >= QAT_GEMM_ISA_AVX512) qat_requant_row_avx512(&row, y, ch, out);
+        else if (isa >= QAT_GEMM_ISA_AVX2) qat_requant_row_avx2(&row, y, ch, out);
         else qat_requant_row_c(&row, y, 0, ch, out);
     return 1;
 }

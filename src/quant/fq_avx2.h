@@ -26,6 +26,9 @@ typedef struct qat_requant_row {
 void qat_requant_row_c(const qat_requant_row *r, const float *y, int first, int n, float *out);
 /* Channels [0, n), four at a time, the last n % 4 by qat_requant_row_c. */
 void qat_requant_row_avx2(const qat_requant_row *r, const float *y, int n, float *out);
+/* The same eight at a time (fq_avx512.c, where the GEMM's AVX-512 kernel runs), the last
+ * n % 8 by qat_requant_row_c. */
+void qat_requant_row_avx512(const qat_requant_row *r, const float *y, int n, float *out);
 
 /* Weight fake-quant of one row, columns [first, n): out[j] = qat_quantize_weight(w[j], s_j,
  * −qmax, qmax) · s_j, s_j = s[j] when per_column, else s[0]. */

@@ -64,12 +64,14 @@ static void test_round_away_is_round(void **state) {
     }
 }
 
-/* The fake-quant graph's requantization: the AVX2 row equals the portable one bit for bit,
- * for every channel count (tails included), on values that round on halves, saturate int32,
- * shift left and right, and hit the clamps. Skipped (counted) without AVX2. */
-static void test_requant_avx2_is_portable(void **state) {
+/* The fake-quant graph's requantization: the AVX2 row, and the AVX-512 row where the
+ * processor has it, equal the portable one bit for bit, for every channel count (tails
+ * included), on values that round on halves, saturate int32, shift left and right, and hit
+ * the clamps. Skipped (counted) without AVX2. */
+static void test_requant_rows_are_portable(void **state) {
     (void)state;
     if (!qat_gemm_isa_supported(QAT_GEMM_ISA_AVX2)) skip();
+    const int avx512 = qat_gemm_isa_supported(QAT_GEMM_ISA_AVX512);
     enum { N = 37 };
     double inv[N];
     int32_t mult[N];
@@ -97,6 +99,10 @@ static void test_requant_avx2_is_portable(void **state) {
         qat_requant_row_avx2(&row, y, n, b);
         if (memcmp(a, b, (size_t)n * sizeof a[0]))
             fail_msg("trial %d: AVX2 and portable requantization differ", trial);
+        if (!avx512) continue;
+        qat_requant_row_avx512(&row, y, n, b);
+        if (memcmp(a, b, (size_t)n * sizeof a[0]))
+            fail_msg("trial %d: AVX-512 and portable requantization differ", trial);
     }
 }
 
@@ -298,7 +304,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_away),
         cmocka_unit_test(test_round_away_is_round),
-        cmocka_unit_test(test_requant_avx2_is_portable),
+        cmocka_unit_test(test_requant_rows_are_portable),
         cmocka_unit_test(test_fq_weight_avx2_is_portable),
         cmocka_unit_test(test_min_max_is_portable),
         cmocka_unit_test(test_quantize_multiplier_examples),
