@@ -198,6 +198,12 @@ void qat_requant_row_c(const qat_requant_row *r, const float *y, int first, int 
     }
 }
 
+void qat_fq_act_row_c(const float *x, size_t first, size_t n, float scale, int32_t zp, int32_t qmin,
+                      int32_t qmax, float *out) {
+    for (size_t i = first; i < n; i++)
+        out[i] = (float)(qat_quantize_float(x[i], scale, zp, qmin, qmax) - zp) * scale;
+}
+
 /* The vector rows run where the GEMM's vector kernels do, the AVX-512 requantization where
  * its AVX-512 kernel does (gemm.h: decided once per process, QATRAIN_GEMM = scalar forces
  * the portable loops too, so test_cross_kernel.sh compares the paths on whole runs). */
@@ -261,11 +267,8 @@ void qat_fake_quant_forward(qat_graph *g, qat_node *n, const qat_pass *p) {
     a->lo = (float)(qmin - a->zp) * a->scale;
     a->hi = (float)(qmax - a->zp) * a->scale;
     if (requantize(g, n, p, a)) return;
-    const float scale = a->scale;
-    const int32_t zp = a->zp;
-    float *out = n->val;
-    for (size_t i = 0; i < len; i++)
-        out[i] = (float)(qat_quantize_float(x[i], scale, zp, qmin, qmax) - zp) * scale;
+    if (vector_rows()) qat_fq_act_row_avx2(x, len, a->scale, a->zp, qmin, qmax, n->val);
+    else qat_fq_act_row_c(x, 0, len, a->scale, a->zp, qmin, qmax, n->val);
 }
 
 /* LSQ / PACT backward (quant.h): the input's straight-through gradient and the learned

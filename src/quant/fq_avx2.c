@@ -1,4 +1,5 @@
-/* qat_requant_row_avx2 and qat_fq_weight_row_avx2 (fq_avx2.h): four values at a time.
+/* qat_requant_row_avx2, qat_fq_act_row_avx2 and qat_fq_weight_row_avx2 (fq_avx2.h): four
+ * values at a time.
  * Compiled with -mavx2 (Makefile); called only where the vector GEMM kernels run (gemm.h).
  * Every step is the scalar one's, lane by lane:
  *   round_away   t = trunc(x), f = x − t (exact), t + (f ≥ ½) − (f ≤ −½)
@@ -62,6 +63,31 @@ void qat_requant_row_avx2(const qat_requant_row *r, const float *y, int n, float
         _mm_storeu_ps(out + c, _mm_mul_ps(_mm_cvtepi32_ps(_mm_sub_epi32(q, zp)), scale));
     }
     qat_requant_row_c(r, y, c, n, out);
+}
+
+/* Four values of qat_quantize_float from their float32 quotients x / scale, then back to
+ * (q − zp) · scale: round_away, + zp, NaN or below qmin → qmin, above qmax → qmax. */
+static __m128 fq_act4(__m128 quotient, __m256d zp, __m256d qmin, __m256d qmax, __m128i izp,
+                      __m128 scale) {
+    __m256d r = _mm256_add_pd(round_away(_mm256_cvtps_pd(quotient)), zp);
+    r = _mm256_blendv_pd(r, qmin, _mm256_cmp_pd(r, qmin, _CMP_NGE_UQ));
+    r = _mm256_blendv_pd(r, qmax, _mm256_cmp_pd(r, qmax, _CMP_GT_OQ));
+    return _mm_mul_ps(_mm_cvtepi32_ps(_mm_sub_epi32(_mm256_cvttpd_epi32(r), izp)), scale);
+}
+
+void qat_fq_act_row_avx2(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
+                         int32_t qmax, float *out) {
+    const __m256 s8 = _mm256_set1_ps(scale);
+    const __m256d dzp = _mm256_set1_pd(zp), lo = _mm256_set1_pd(qmin), hi = _mm256_set1_pd(qmax);
+    const __m128i izp = _mm_set1_epi32(zp);
+    const __m128 s4 = _mm_set1_ps(scale);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 d = _mm256_div_ps(_mm256_loadu_ps(x + i), s8); /* as TFLite: in float32 */
+        _mm_storeu_ps(out + i, fq_act4(_mm256_castps256_ps128(d), dzp, lo, hi, izp, s4));
+        _mm_storeu_ps(out + i + 4, fq_act4(_mm256_extractf128_ps(d, 1), dzp, lo, hi, izp, s4));
+    }
+    qat_fq_act_row_c(x, i, n, scale, zp, qmin, qmax, out);
 }
 
 void qat_fq_weight_row_avx2(const float *w, int n, const float *s, int per_column, int qmax,

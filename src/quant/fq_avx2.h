@@ -1,4 +1,4 @@
-/* The fake-quant graph's two per-value loops, each as a portable row (fake_quant.c: the
+/* The fake-quant graph's per-value loops, each as a portable row (fake_quant.c: the
  * reference, and the tail of the vector rows) and an AVX2 row (fq_avx2.c, compiled with
  * -mavx2, called only where the GEMM's vector kernels run: gemm.h). Both do the same integer
  * steps, so they agree bit for bit (tests/unit/test_fixedpoint.c compares them). Internal to
@@ -29,6 +29,15 @@ void qat_requant_row_avx2(const qat_requant_row *r, const float *y, int n, float
 /* The same eight at a time (fq_avx512.c, where the GEMM's AVX-512 kernel runs), the last
  * n % 8 by qat_requant_row_c. */
 void qat_requant_row_avx512(const qat_requant_row *r, const float *y, int n, float *out);
+
+/* Activation fake-quant without requantization (the input's, a pooling's, an activation
+ * whose producer is not quantized yet): out[i] = (qat_quantize_float(x[i], scale, zp, qmin,
+ * qmax) − zp) · scale for i in [first, n); the AVX2 form takes [0, n), eight at a time,
+ * the last n % 8 by the portable loop. */
+void qat_fq_act_row_c(const float *x, size_t first, size_t n, float scale, int32_t zp, int32_t qmin,
+                      int32_t qmax, float *out);
+void qat_fq_act_row_avx2(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
+                         int32_t qmax, float *out);
 
 /* Weight fake-quant of one row, columns [first, n): out[j] = qat_quantize_weight(w[j], s_j,
  * −qmax, qmax) · s_j, s_j = s[j] when per_column, else s[0]. */

@@ -136,6 +136,38 @@ static void test_fq_weight_avx2_is_portable(void **state) {
     }
 }
 
+/* Activation fake-quant without requantization: the AVX2 row equals qat_quantize_float's
+ * value, back to real, bit for bit, at 8, 4 and 2 bits, on exact halves of a step, signed
+ * zeros, values far outside the range, ±infinity and NaN, every length to 40. Skipped
+ * (counted) without AVX2. */
+static void test_fq_act_avx2_is_portable(void **state) {
+    (void)state;
+    if (!qat_gemm_isa_supported(QAT_GEMM_ISA_AVX2)) skip();
+    enum { N = 40 };
+    const float odd[6] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1e30f};
+    const int32_t qmaxes[3] = {127, 7, 1};
+    float x[N], out[N];
+    qat_rng r;
+    qat_rng_seed(&r, 11, 0);
+    for (int trial = 0; trial < 20000; trial++) {
+        size_t n = 1 + (size_t)(trial % N);
+        int32_t qmax = qmaxes[trial % 3], qmin = -qmax - 1, zp = (int32_t)qat_rng_below(&r, 2 * qmax) - qmax;
+        float scale = (float)ldexp(1.0 + qat_rng_uniform(&r), -(int)qat_rng_below(&r, 12));
+        for (size_t j = 0; j < n; j++) {
+            x[j] = (float)((qat_rng_uniform(&r) - 0.5) * 3 * (qmax - qmin) * scale);
+            if (trial % 4 == 0) /* an exact half step: x / scale is k + 0.5 */
+                x[j] = ((float)qat_rng_below(&r, 2 * qmax + 8) - qmax - 4 + 0.5f) * scale;
+            if (qat_rng_below(&r, 10) == 0) x[j] = odd[qat_rng_below(&r, 6)];
+        }
+        qat_fq_act_row_avx2(x, n, scale, zp, qmin, qmax, out);
+        for (size_t j = 0; j < n; j++) {
+            float want = (float)(qat_quantize_float(x[j], scale, zp, qmin, qmax) - zp) * scale;
+            if (memcmp(&want, &out[j], sizeof want))
+                fail_msg("trial %d, value %zu (%g): %g, want %g", trial, j, x[j], out[j], want);
+        }
+    }
+}
+
 /* The observers' batch range: the SSE2 scan gives the portable scan's bits — signed zeros
  * (the first one met), NaNs (first: kept; later: skipped), ties, every length to 40. */
 static void test_min_max_is_portable(void **state) {
@@ -306,6 +338,7 @@ int main(void) {
         cmocka_unit_test(test_round_away_is_round),
         cmocka_unit_test(test_requant_rows_are_portable),
         cmocka_unit_test(test_fq_weight_avx2_is_portable),
+        cmocka_unit_test(test_fq_act_avx2_is_portable),
         cmocka_unit_test(test_min_max_is_portable),
         cmocka_unit_test(test_quantize_multiplier_examples),
         cmocka_unit_test(test_quantize_multiplier_powers_of_two),
