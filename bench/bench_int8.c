@@ -23,6 +23,8 @@
 #include "qat/npy.h"
 #include "qat/tflite.h"
 
+#include "load.h"
+
 #define ROUNDS 7
 #define REPS 20000
 
@@ -189,16 +191,6 @@ static double batched(const qat_ir *ir, const golden *g, int threads, size_t n, 
         if (memcmp(out + i * g->osz, (const int8_t *)g->out.data + (i % g->n) * g->osz, g->osz))
             return 0;
     return n / qat_median(t, 5);
-}
-
-static void print_load(void) {
-    char buf[128] = "?";
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (!fgets(buf, sizeof buf, f)) strcpy(buf, "?\n");
-        fclose(f);
-    }
-    printf("machine load (/proc/loadavg): %s", buf);
 }
 
 static double float_path(qat_error *e) {

@@ -17,6 +17,8 @@
 #include "qat/optim.h"
 #include "qat/pipeline.h"
 
+#include "load.h"
+
 static int die(const qat_error *e) {
     fprintf(stderr, "bench_train: %s\n", e->msg);
     return 1;
@@ -38,16 +40,6 @@ static double step_throughput(qat_pipeline *p, int steps) {
         qat_graph_backward(&m->g, &pass, m->loss);
     }
     return steps * b / (qat_clock() - t0);
-}
-
-static void print_load(void) {
-    char buf[128] = "?\n";
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (!fgets(buf, sizeof buf, f)) strcpy(buf, "?\n");
-        fclose(f);
-    }
-    printf("machine load (/proc/loadavg): %s", buf);
 }
 
 /* Where a training step's time goes, per op: `steps` steps of forward, gradient zeroing,
