@@ -5,7 +5,9 @@
  * Prints the BLAS kernels in use, forward+backward throughput at batch 16 (median of
  * repeats), the wall time of the full 80-epoch lesson training (median of repeats; its
  * accuracy is checked first, so a broken trainer cannot post a fast time), peak RSS, the
- * machine's load, and where a step's time goes per op in the float and the QAT model. */
+ * machine's load, the step's GFLOP/s beside one core's measured FP32 peak, and where a
+ * step's time goes per op in the float and the QAT model. */
+#include <immintrin.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 
 #include "qat/gemm.h"
 #include "qat/clock.h"
+#include "qat/model.h"
 #include "qat/ops.h"
 #include "qat/optim.h"
 #include "qat/pipeline.h"
@@ -40,6 +43,60 @@ static double step_throughput(qat_pipeline *p, int steps) {
         qat_graph_backward(&m->g, &pass, m->loss);
     }
     return steps * b / (qat_clock() - t0);
+}
+
+/* ---- one core's FP32 peak: eight independent FMA chains of the GEMM's vector width ---- */
+
+#define PEAK_ITERS 2000000L
+static volatile float sink;
+
+/* Eight accumulators in registers (an array would go through memory, and each chain would
+ * wait on a store), each started apart so the compiler cannot merge them, x kept opaque so
+ * it cannot fold the loop. */
+#define CHAINS8(OP)                                                                            \
+    do {                                                                                       \
+        a0 = OP(x, w, a0), a1 = OP(x, w, a1), a2 = OP(x, w, a2), a3 = OP(x, w, a3);             \
+        a4 = OP(x, w, a4), a5 = OP(x, w, a5), a6 = OP(x, w, a6), a7 = OP(x, w, a7);             \
+    } while (0)
+
+__attribute__((target("avx2,fma"))) static double peak_avx2(void) {
+    __m256 x = _mm256_set1_ps(1.0f), w = _mm256_set1_ps(0.999f), a0, a1, a2, a3, a4, a5, a6, a7;
+    a0 = _mm256_set1_ps(0), a1 = _mm256_set1_ps(1), a2 = _mm256_set1_ps(2), a3 = _mm256_set1_ps(3);
+    a4 = _mm256_set1_ps(4), a5 = _mm256_set1_ps(5), a6 = _mm256_set1_ps(6), a7 = _mm256_set1_ps(7);
+    const double t0 = qat_clock();
+    for (long i = 0; i < PEAK_ITERS; i++) {
+        CHAINS8(_mm256_fmadd_ps);
+        __asm__ volatile("" : "+x"(x));
+    }
+    const double t = qat_clock() - t0;
+    a0 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+                       _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
+    sink = _mm256_cvtss_f32(a0);
+    return PEAK_ITERS * 8.0 * 8 * 2 / t; /* 8 lanes, 2 FLOP an FMA */
+}
+
+__attribute__((target("avx512f"))) static double peak_avx512(void) {
+    __m512 x = _mm512_set1_ps(1.0f), w = _mm512_set1_ps(0.999f), a0, a1, a2, a3, a4, a5, a6, a7;
+    a0 = _mm512_set1_ps(0), a1 = _mm512_set1_ps(1), a2 = _mm512_set1_ps(2), a3 = _mm512_set1_ps(3);
+    a4 = _mm512_set1_ps(4), a5 = _mm512_set1_ps(5), a6 = _mm512_set1_ps(6), a7 = _mm512_set1_ps(7);
+    const double t0 = qat_clock();
+    for (long i = 0; i < PEAK_ITERS; i++) {
+        CHAINS8(_mm512_fmadd_ps);
+        __asm__ volatile("" : "+v"(x));
+    }
+    const double t = qat_clock() - t0;
+    a0 = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
+                       _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
+    sink = _mm512_reduce_add_ps(a0);
+    return PEAK_ITERS * 8.0 * 16 * 2 / t;
+}
+
+/* The median of five peak runs for the GEMM's kernel family, FLOP/s (0: the scalar one). */
+static double peak(qat_gemm_isa isa) {
+    double t[5];
+    for (int r = 0; r < 5; r++)
+        t[r] = isa == QAT_GEMM_ISA_AVX512 ? peak_avx512() : isa == QAT_GEMM_ISA_AVX2 ? peak_avx2() : 0;
+    return qat_median(t, 5);
 }
 
 /* Where a training step's time goes, per op: `steps` steps of forward, gradient zeroing,
@@ -119,12 +176,14 @@ int main(int argc, char **argv) {
     qat_config_defaults(&cfg);
     qat_error e = {0};
     double thr[64], wall[64], acc = 0;
+    long macs = 0;
     if (repeats > 64) repeats = 64;
     for (int i = 0; i < repeats; i++) {
         static qat_pipeline p;
         qat_pipeline_init(&p, &cfg);
         if (qat_pipeline_data(&p, &e) || qat_pipeline_build(&p, &e)) return die(&e);
         thr[i] = step_throughput(&p, 2000);
+        macs = qat_model_macs(&p.model);
         qat_pipeline_free(&p);
         qat_pipeline_init(&p, &cfg);
         if (qat_pipeline_data(&p, &e) || qat_pipeline_build(&p, &e)) return die(&e);
@@ -146,6 +205,12 @@ int main(int argc, char **argv) {
     printf("gemm kernel: %s\n", qat_gemm_isa_name(qat_gemm_isa_used()));
     printf("train step throughput (fwd+bwd, batch %d): %.0f samples/s (median of %d)\n",
            cfg.train.batch, qat_median(thr, repeats), repeats);
+    double pk = peak(qat_gemm_isa_used()), flop = 2.0 * 3 * (double)macs; /* fwd, dX, dW */
+    printf("train step: %.1f GFLOP/s, counting 3 x %ld MACs a sample (the first layer's input "
+           "gradient is not computed: a little less is done); one core's measured FP32 FMA "
+           "peak (%s): %.1f GFLOP/s\n",
+           qat_median(thr, repeats) * flop / 1e9, macs, qat_gemm_isa_name(qat_gemm_isa_used()),
+           pk / 1e9);
     printf("80-epoch lesson training: %.3f s wall (median of %d), test accuracy %.2f %%\n",
            qat_median(wall, repeats), repeats, 100 * acc);
     printf("peak RSS: %.1f MB\n", ru.ru_maxrss / 1024.0);
