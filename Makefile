@@ -101,8 +101,7 @@ run: deps
 	./$(QATRAIN) configs/gesture_cnn.ini
 
 test: deps
-	@$(MAKE) --no-print-directory suite-build
-	@$(MAKE) --no-print-directory memcheck check
+	@$(MAKE) --no-print-directory suite-build memcheck check
 
 # The suite without the dependency check (unit tests, then tests/e2e/*.sh), built first on
 # every processor (JOBS; the suite's builds were a third of CI's time one file at a time).

@@ -1,12 +1,12 @@
 /* The graph: node storage, the flat parameter and state blocks, memory layout, and the
  * forward / backward walks. */
-#include "qat/clock.h"
 #include "qat/graph.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "../ops/op_impl.h"
+#include "qat/clock.h"
 
 #define ALIGN 64
 
